@@ -1,0 +1,131 @@
+import { z } from 'zod';
+
+/**
+ * Every setting OpenPDX reads from the environment. Each entry carries its own description so that
+ * `openpdx config docs` (and docs/configuration.md) are generated from this one schema.
+ */
+export const settings = {
+  OPENPDX_PORT: z.coerce.number().int().min(0).max(65535).default(8080).describe('TCP port the HTTP server listens on.'),
+  OPENPDX_HOST: z.string().min(1).default('127.0.0.1').describe('Interface to bind; use 0.0.0.0 behind a load balancer.'),
+  OPENPDX_PUBLIC_URL: z
+    .url()
+    .optional()
+    .describe('Public base URL (issuer, one-time links). Default http://localhost:<port>. Required in live.'),
+  OPENPDX_DATABASE_URL: z
+    .string()
+    .min(1)
+    .default('./data/openpdx.sqlite')
+    .describe('A file path or sqlite: URL (embedded SQLite) or a postgres:// URL.'),
+  OPENPDX_ENV: z.enum(['sandbox', 'live']).default('sandbox').describe('sandbox seeds demo data; live refuses defaults.'),
+  OPENPDX_MASTER_KEY: z
+    .string()
+    .optional()
+    .describe(
+      'Operator master key as "<kid>:<base64 of 32 bytes>", several separated by commas (first encrypts). Generated into the data folder in sandbox; required in live.',
+    ),
+  OPENPDX_DATA_DIR: z.string().min(1).default('./data').describe('Folder for the sandbox master key and credentials file.'),
+  OPENPDX_LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info')
+    .describe('pino log level.'),
+  OPENPDX_TOKEN_TTL: z.coerce.number().int().min(60).max(86400).default(3600).describe('Access token lifetime in seconds.'),
+  OPENPDX_SAT_TTL: z.coerce.number().int().min(10).max(3600).default(300).describe('Short access token lifetime in seconds.'),
+  OPENPDX_TOKEN_RATE_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(20)
+    .describe('Failed client authentications per client id (or address) per minute before 429.'),
+  OPENPDX_ARGON2_MEMORY_KIB: z.coerce
+    .number()
+    .int()
+    .min(19456, 'below the OWASP floor of 19 MiB')
+    .default(19456)
+    .describe('Argon2id memory cost in KiB for passwords and Private Keys (floor 19456).'),
+  OPENPDX_ARGON2_TIME: z.coerce.number().int().min(2, 'below the OWASP floor of 2').default(2).describe('Argon2id passes (floor 2).'),
+  OPENPDX_SEED: z
+    .enum(['auto', 'off'])
+    .default('auto')
+    .describe('In sandbox, `auto` seeds the demo organisation, connection, client and members once.'),
+} as const;
+
+const schema = z.object(settings);
+
+export interface Config {
+  port: number;
+  host: string;
+  publicUrl: string;
+  issuer: string;
+  databaseUrl: string;
+  env: 'sandbox' | 'live';
+  masterKey: string | undefined;
+  dataDir: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  tokenTtl: number;
+  satTtl: number;
+  tokenRateLimit: number;
+  argon2: { memoryCost: number; timeCost: number; parallelism: number };
+  seed: 'auto' | 'off';
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the environment once; throws ConfigError listing every problem. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const input = Object.fromEntries(
+    Object.keys(settings).map((k) => [k, env[k] === '' ? undefined : env[k]]),
+  );
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  if (e.OPENPDX_ENV === 'live') {
+    if (!e.OPENPDX_MASTER_KEY) problems.push('OPENPDX_MASTER_KEY: required in live');
+    if (!e.OPENPDX_PUBLIC_URL) problems.push('OPENPDX_PUBLIC_URL: required in live');
+    else if (!e.OPENPDX_PUBLIC_URL.startsWith('https://')) problems.push('OPENPDX_PUBLIC_URL: must be https in live');
+  }
+  if (e.OPENPDX_MASTER_KEY) {
+    for (const part of e.OPENPDX_MASTER_KEY.split(',')) {
+      const [kid, b64] = part.split(':');
+      if (!kid || !b64 || Buffer.from(b64, 'base64').length !== 32) {
+        problems.push('OPENPDX_MASTER_KEY: each entry must be "<kid>:<base64 of 32 bytes>"');
+        break;
+      }
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+  const publicUrl = (e.OPENPDX_PUBLIC_URL ?? `http://localhost:${e.OPENPDX_PORT}`).replace(/\/+$/, '');
+  return {
+    port: e.OPENPDX_PORT,
+    host: e.OPENPDX_HOST,
+    publicUrl,
+    issuer: publicUrl,
+    databaseUrl: e.OPENPDX_DATABASE_URL,
+    env: e.OPENPDX_ENV,
+    masterKey: e.OPENPDX_MASTER_KEY,
+    dataDir: e.OPENPDX_DATA_DIR,
+    logLevel: e.OPENPDX_LOG_LEVEL,
+    tokenTtl: e.OPENPDX_TOKEN_TTL,
+    satTtl: e.OPENPDX_SAT_TTL,
+    tokenRateLimit: e.OPENPDX_TOKEN_RATE_LIMIT,
+    argon2: { memoryCost: e.OPENPDX_ARGON2_MEMORY_KIB, timeCost: e.OPENPDX_ARGON2_TIME, parallelism: 1 },
+    seed: e.OPENPDX_SEED,
+  };
+}
+
+/** Markdown reference of every setting, generated from the schema above. */
+export function configDocs(): string {
+  const rows = Object.entries(settings).map(([name, s]) => {
+    const def = (s as z.ZodType).safeParse(undefined);
+    const shown = def.success && def.data !== undefined ? `\`${String(def.data)}\`` : '—';
+    return `| \`${name}\` | ${shown} | ${(s as z.ZodType).description ?? ''} |`;
+  });
+  return ['| variable | default | meaning |', '|---|---|---|', ...rows].join('\n') + '\n';
+}

@@ -1,0 +1,108 @@
+/**
+ * The one file that knows which SQL engine is underneath. Everything else (stores, migrations)
+ * speaks Kysely and asks this file for the few things that differ.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type ColumnDefinitionBuilder } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.ts';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+export interface Dialect {
+  name: DialectName;
+  /** An auto-incrementing integer primary key column. */
+  autoId(col: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
+  autoIdType: 'integer' | 'serial';
+  /** True when `err` is a unique-constraint violation. */
+  isUniqueViolation(err: unknown): boolean;
+}
+
+export interface DatabaseHandle {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  /** File path of the SQLite database, undefined on PostgreSQL. */
+  sqlitePath: string | undefined;
+  close(): Promise<void>;
+}
+
+// int8 (bigint) columns hold unix seconds and counters well inside 2^53: read them as numbers.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+const sqliteDialect: Dialect = {
+  name: 'sqlite',
+  autoId: (col) => col.primaryKey().autoIncrement(),
+  autoIdType: 'integer',
+  isUniqueViolation: (err) =>
+    typeof err === 'object' && err !== null && String((err as { code?: unknown }).code).startsWith('SQLITE_CONSTRAINT'),
+};
+
+const postgresDialect: Dialect = {
+  name: 'postgres',
+  autoId: (col) => col.primaryKey(),
+  autoIdType: 'serial',
+  isUniqueViolation: (err) => typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '23505',
+};
+
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//.test(url);
+}
+
+export function sqliteFilePath(url: string): string {
+  if (url === ':memory:') return url;
+  return resolve(url.replace(/^sqlite:(\/\/)?/, ''));
+}
+
+export interface OpenOptions {
+  /** PostgreSQL only: a schema to create and use (tests isolate themselves with it). */
+  pgSchema?: string;
+  poolSize?: number;
+}
+
+export async function openDatabase(url: string, options: OpenOptions = {}): Promise<DatabaseHandle> {
+  if (isPostgresUrl(url)) {
+    const schemaName = options.pgSchema;
+    if (schemaName !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schemaName)) throw new Error('bad schema name');
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: options.poolSize ?? 10,
+      ...(schemaName ? { options: `-c search_path=${schemaName}` } : {}),
+    });
+    // Fail fast and loudly when PostgreSQL is unreachable.
+    const client = await pool.connect();
+    try {
+      if (schemaName) await client.query(`create schema if not exists ${schemaName}`);
+    } finally {
+      client.release();
+    }
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { db, dialect: postgresDialect, sqlitePath: undefined, close: () => db.destroy() };
+  }
+  const path = sqliteFilePath(url);
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new SqliteDatabase(path);
+  sqlite.pragma('journal_mode = WAL');
+  // NORMAL is durable across process crashes in WAL mode; FULL also survives power loss.
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  // Freed pages are overwritten so that erased members' ciphertext does not linger in the file.
+  sqlite.pragma('secure_delete = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { db, dialect: sqliteDialect, sqlitePath: path === ':memory:' ? undefined : path, close: () => db.destroy() };
+}
+
+/** Drops a test schema (PostgreSQL) — used by the test harness only. */
+export async function dropPgSchema(url: string, schemaName: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`drop schema if exists ${schemaName} cascade`);
+  } finally {
+    await client.end();
+  }
+}
+
+export { sql };

@@ -1,0 +1,12 @@
+/** The ordered migration registry: append new migrations, never reorder or rename. */
+import type { Kysely } from 'kysely';
+import type { Dialect } from '../dialect.ts';
+import * as m0001 from './0001-initial.ts';
+
+export interface MigrationModule {
+  name: string;
+  up(db: Kysely<unknown>, d: Dialect): Promise<void>;
+  down(db: Kysely<unknown>, d: Dialect): Promise<void>;
+}
+
+export const migrations: readonly MigrationModule[] = [m0001];

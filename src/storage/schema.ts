@@ -1,0 +1,162 @@
+/** Kysely table types. Times are unix seconds; secrets and ciphertexts are base64url text. */
+import type { Generated } from 'kysely';
+
+export interface OrganisationTable {
+  id: Generated<number>;
+  name: string;
+  created_at: number;
+}
+
+export interface OauthClientTable {
+  client_id: string;
+  org_id: number;
+  name: string;
+  /** hex SHA-256 of the client secret */
+  secret_hash: string;
+  previous_secret_hash: string | null;
+  previous_secret_expires_at: number | null;
+  /** space separated allow-list */
+  scopes: string;
+  /** space separated, e.g. "client_credentials" */
+  grant_types: string;
+  disabled: number;
+  created_at: number;
+}
+
+export interface SigningKeyTable {
+  kid: string;
+  alg: string;
+  public_jwk: string;
+  /** private JWK sealed under the master key */
+  private_jwk_enc: string;
+  created_at: number;
+  /** when it stopped signing; still published until tokens signed with it expire */
+  retired_at: number | null;
+}
+
+export interface RevokedTokenTable {
+  seq: Generated<number>;
+  jti: string;
+  expires_at: number;
+  revoked_at: number;
+}
+
+export interface ConnectionTable {
+  nid: number;
+  org_id: number;
+  name: string;
+  /** connection token sealed under the master key */
+  token_enc: string;
+  /** hex SHA-256 of hex(SHA-512(connection token)): verifies connection_token_hash without storing it */
+  token_hash_verifier: string;
+  callback_url: string;
+  notifications: number;
+  created_at: number;
+}
+
+export interface DssaTable {
+  id: Generated<number>;
+  nid: number;
+  version: number;
+  uuid: string;
+  purpose: string;
+  gdpr_statement: string;
+  /** JSON: DssaPermissions */
+  permissions: string;
+  created_at: number;
+}
+
+export interface ShortAccessTokenTable {
+  /** hex SHA-256 of the SAT */
+  token_hash: string;
+  nid: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface MemberTable {
+  uid: Generated<number>;
+  mydexid: string;
+  email: string;
+  password_hash: string;
+  /** argon2id parameters and salt for the Private Key KEK, JSON */
+  private_key_kdf: string;
+  created_at: number;
+}
+
+export interface MemberDatasetKeyTable {
+  uid: number;
+  dataset: string;
+  /** the dataset's data key sealed under the member's Private Key KEK */
+  wrapped: string;
+  key_version: number;
+}
+
+export interface GrantTable {
+  id: Generated<number>;
+  uid: number;
+  nid: number;
+  dssa_version: number;
+  /** hex SHA-256 of the member key */
+  key_verifier: string;
+  /** HKDF salt for the member key KEK, base64url */
+  kek_salt: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface GrantDatasetKeyTable {
+  grant_id: number;
+  dataset: string;
+  /** the dataset's data key sealed under the member-key KEK */
+  wrapped: string;
+}
+
+export interface MetadataRecordTable {
+  uid: number;
+  dataset: string;
+  instance: number;
+  ciphertext: string;
+  updated_at: number;
+}
+
+export interface TransactionRowTable {
+  id: Generated<number>;
+  uid: number;
+  dataset: string;
+  instance: number;
+  /** random id bound into the ciphertext's additional data, so rows cannot be swapped */
+  rid: string;
+  source: string;
+  ciphertext: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AccessLogTable {
+  id: Generated<number>;
+  uid: number;
+  nid: number | null;
+  actor: string;
+  dataset: string;
+  fields: string;
+  action: string;
+  at: number;
+}
+
+export interface Database {
+  organisations: OrganisationTable;
+  oauth_clients: OauthClientTable;
+  signing_keys: SigningKeyTable;
+  revoked_tokens: RevokedTokenTable;
+  connections: ConnectionTable;
+  dssas: DssaTable;
+  short_access_tokens: ShortAccessTokenTable;
+  members: MemberTable;
+  member_dataset_keys: MemberDatasetKeyTable;
+  grants: GrantTable;
+  grant_dataset_keys: GrantDatasetKeyTable;
+  metadata_records: MetadataRecordTable;
+  transaction_rows: TransactionRowTable;
+  access_log: AccessLogTable;
+}
