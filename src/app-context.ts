@@ -1,0 +1,92 @@
+/**
+ * The composition root: builds every service from a validated config and hands dependencies
+ * down explicitly. Tests call createAppContext with overrides (clock, logger, database URL).
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { systemClock, type Clock } from './clock.ts';
+import type { Config } from './config/config.ts';
+import { ConnectionService } from './connections/connection-service.ts';
+import { MasterKeyRing } from './crypto/master-key.ts';
+import { createLogger } from './logger.ts';
+import { MemberService } from './members/member-service.ts';
+import { OAuthService } from './oauth/oauth-service.ts';
+import { loadCatalogue, type Catalogue } from './pds/schema/catalogue.ts';
+import { DatasetService } from './pds/dataset-service.ts';
+import { openDatabase, type DatabaseHandle, type OpenOptions } from './storage/dialect.ts';
+import { migrateToLatest } from './storage/migrator.ts';
+import type { Database } from './storage/schema.ts';
+
+export interface AppContext {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  database: DatabaseHandle;
+  db: Kysely<Database>;
+  masterKeys: MasterKeyRing;
+  catalogue: Catalogue;
+  oauth: OAuthService;
+  connections: ConnectionService;
+  members: MemberService;
+  datasets: DatasetService;
+  close(): Promise<void>;
+}
+
+export interface ContextOverrides {
+  logger?: Logger;
+  clock?: Clock;
+  databaseOptions?: OpenOptions;
+  /** run migrations on open (default true) */
+  migrate?: boolean;
+}
+
+export async function createAppContext(config: Config, overrides: ContextOverrides = {}): Promise<AppContext> {
+  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const clock = overrides.clock ?? systemClock;
+  const masterKeys = new MasterKeyRing(resolveMasterKey(config, logger));
+  const database = await openDatabase(config.databaseUrl, overrides.databaseOptions);
+  if (overrides.migrate ?? true) await migrateToLatest(database);
+  const db = database.db;
+  const catalogue = loadCatalogue();
+  const deps = { db, dialect: database.dialect, clock, config, logger, masterKeys, catalogue };
+  const oauth = new OAuthService(deps);
+  const connections = new ConnectionService(deps);
+  const members = new MemberService({ ...deps, connections });
+  const datasets = new DatasetService({ ...deps, members });
+  await oauth.start();
+  return {
+    config,
+    logger,
+    clock,
+    database,
+    db,
+    masterKeys,
+    catalogue,
+    oauth,
+    connections,
+    members,
+    datasets,
+    async close() {
+      await oauth.stop();
+      await database.close();
+    },
+  };
+}
+
+/**
+ * Live: the key must come from the environment. Sandbox: when absent, one is generated once into
+ * the data folder (mode 0600) so that a restart can still read what it stored.
+ */
+function resolveMasterKey(config: Config, logger: Logger): string {
+  if (config.masterKey) return config.masterKey;
+  if (config.env === 'live') throw new Error('OPENPDX_MASTER_KEY is required in live');
+  const file = join(config.dataDir, 'master.key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(config.dataDir, { recursive: true });
+  const spec = MasterKeyRing.generateSpec();
+  writeFileSync(file, `${spec}\n`, { mode: 0o600 });
+  logger.warn({ file }, 'generated a sandbox master key');
+  return spec;
+}

@@ -1,0 +1,26 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from './app-context.ts';
+import { registerConnectionRoutes } from './connections/connection-routes.ts';
+import { createHttpServer } from './http/server.ts';
+import { registerOAuthRoutes } from './oauth/oauth-routes.ts';
+import { registerDatasetRoutes } from './pds/dataset-routes.ts';
+import { sql } from './storage/dialect.ts';
+
+/** Builds the HTTP application on a context: every surface on one Fastify instance. */
+export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
+  const app = createHttpServer(ctx.logger);
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    try {
+      await sql`select 1`.execute(ctx.db);
+      return { status: 'ready' };
+    } catch {
+      return reply.code(503).send({ status: 'unavailable' });
+    }
+  });
+  registerOAuthRoutes(app, ctx);
+  registerConnectionRoutes(app, ctx);
+  registerDatasetRoutes(app, ctx);
+  await app.ready();
+  return app;
+}

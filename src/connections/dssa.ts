@@ -1,0 +1,46 @@
+/** Data sharing and services agreement permissions (contract §5.1). */
+export interface AccessFlag {
+  /** 1 = granted */
+  a: 0 | 1;
+  /** A = automatic, R = on request */
+  s: 'A' | 'R';
+}
+
+export interface FieldAccess {
+  r: AccessFlag;
+  w: AccessFlag;
+}
+
+/** canonical dataset name → field name → access */
+export type DssaPermissions = Record<string, Record<string, FieldAccess>>;
+
+export interface Dssa {
+  nid: number;
+  version: number;
+  uuid: string;
+  purpose: string;
+  gdprStatement: string;
+  permissions: DssaPermissions;
+  createdAt: number;
+}
+
+export function canRead(p: DssaPermissions, dataset: string, field: string): boolean {
+  return p[dataset]?.[field]?.r.a === 1;
+}
+
+export function canWrite(p: DssaPermissions, dataset: string, field: string): boolean {
+  return p[dataset]?.[field]?.w.a === 1;
+}
+
+export function readableFields(p: DssaPermissions, dataset: string): string[] {
+  return Object.entries(p[dataset] ?? {})
+    .filter(([, acc]) => acc.r.a === 1)
+    .map(([f]) => f);
+}
+
+/** Datasets in which at least one field is readable or writable: their data keys are granted. */
+export function grantedDatasets(p: DssaPermissions): string[] {
+  return Object.entries(p)
+    .filter(([, fields]) => Object.values(fields).some((acc) => acc.r.a === 1 || acc.w.a === 1))
+    .map(([ds]) => ds);
+}

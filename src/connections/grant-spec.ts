@@ -1,0 +1,32 @@
+import type { Catalogue } from '../pds/schema/catalogue.ts';
+import type { DssaPermissions, FieldAccess } from './dssa.ts';
+
+/**
+ * Parses the admin CLI's grant specs into DSSA permissions:
+ * `dataset:rw` (every field), `dataset:r:field1,field2` (listed fields), modes r, w or rw.
+ * Several specs for one dataset merge.
+ */
+export function parseGrantSpecs(specs: readonly string[], catalogue: Catalogue): DssaPermissions {
+  const out: DssaPermissions = {};
+  for (const spec of specs) {
+    const [dsName, mode, fieldList, ...rest] = spec.split(':');
+    if (!dsName || !mode || rest.length > 0 || !/^(r|w|rw)$/.test(mode)) {
+      throw new Error(`grant "${spec}" must look like dataset:rw or dataset:r:field1,field2`);
+    }
+    const ds = catalogue.dataset(dsName);
+    if (!ds) throw new Error(`grant "${spec}": unknown dataset ${dsName}`);
+    const fields = fieldList ? fieldList.split(',').map((f) => f.trim()).filter(Boolean) : [...ds.fields.keys()];
+    for (const f of fields) {
+      if (!ds.fields.has(f)) throw new Error(`grant "${spec}": dataset ${ds.name} has no field ${f}`);
+    }
+    const target = (out[ds.name] ??= {});
+    for (const f of fields) {
+      const prev: FieldAccess = target[f] ?? { r: { a: 0, s: 'A' }, w: { a: 0, s: 'A' } };
+      target[f] = {
+        r: mode.includes('r') ? { a: 1, s: 'A' } : prev.r,
+        w: mode.includes('w') ? { a: 1, s: 'A' } : prev.w,
+      };
+    }
+  }
+  return out;
+}

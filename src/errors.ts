@@ -1,0 +1,81 @@
+/**
+ * Errors carry a stable snake_case code, an HTTP status and whether their message may reach the
+ * client. One presenter per wire format (src/http/error-presenters.ts) turns them into responses.
+ */
+export interface AppErrorOptions {
+  reason?: string;
+  expose?: boolean;
+  headers?: Record<string, string>;
+  cause?: unknown;
+}
+
+export class AppError extends Error {
+  readonly reason: string | undefined;
+  readonly expose: boolean;
+  readonly headers: Record<string, string>;
+
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    message: string,
+    options: AppErrorOptions = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = new.target.name;
+    this.reason = options.reason;
+    this.expose = options.expose ?? status < 500;
+    this.headers = options.headers ?? {};
+  }
+}
+
+/** RFC 6749 §5.2 / RFC 7009 / RFC 7662 errors: `code` is the OAuth error code. */
+export class OAuthError extends AppError {
+  constructor(code: string, status: number, description: string, headers: Record<string, string> = {}) {
+    super(code, status, description, { headers });
+  }
+}
+
+export const ACCESS_DENIED_REASON =
+  'Unable to authorize the request. Please make sure you send an OAuth2.0 bearer token or an API key.';
+
+/** Contract §3: the resource server's 401 (bad token) and 403 (scope or ownership). */
+export class AccessDeniedError extends AppError {
+  constructor(status: 400 | 401 | 403, challenge: string, reason = ACCESS_DENIED_REASON) {
+    super(status === 403 ? 'insufficient_scope' : 'invalid_token', status, 'Access denied', {
+      reason,
+      headers: { 'www-authenticate': challenge },
+    });
+  }
+}
+
+/** Contract §6.3 errors in the PDX format. */
+export class PdxError extends AppError {
+  constructor(status: number, message: string, reason?: string, code = 'pdx_error') {
+    super(code, status, message, reason === undefined ? {} : { reason });
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(message = 'Not found', reason?: string) {
+    super('not_found', 404, message, reason === undefined ? {} : { reason });
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(message: string, reason?: string) {
+    super('invalid_request', 400, message, reason === undefined ? {} : { reason });
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(message: string, reason?: string) {
+    super('conflict', 409, message, reason === undefined ? {} : { reason });
+  }
+}
+
+/** A ciphertext failed authentication: tampering or a wrong key. Never exposes details. */
+export class IntegrityFailure extends AppError {
+  constructor(cause?: unknown) {
+    super('integrity_failure', 500, 'Internal error', { expose: false, cause });
+  }
+}

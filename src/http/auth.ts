@@ -1,0 +1,65 @@
+/**
+ * Resource-server authorisation (contract §3): a bearer token with `mydex:pdx`, plus the route
+ * scope (`<method>:<path>`) on template and feature-block routes.
+ */
+import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import { AccessDeniedError } from '../errors.ts';
+
+export interface ClientPrincipal {
+  clientId: string;
+  orgId: number;
+  scopes: ReadonlySet<string>;
+  jti: string;
+  exp: number;
+}
+
+export interface AccessTokenVerifier {
+  /** The principal for a valid, unexpired, unrevoked token of ours; undefined otherwise. */
+  verifyAccessToken(token: string): Promise<ClientPrincipal | undefined>;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: ClientPrincipal;
+  }
+}
+
+export const PDX_SCOPE = 'mydex:pdx';
+const INVALID_TOKEN = 'Bearer error="invalid_token"';
+const INSUFFICIENT_SCOPE = 'Bearer error="insufficient_scope"';
+// RFC 6750 §2.1 b64token, case-insensitive scheme (BT-05).
+const BEARER = /^bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
+
+export interface BearerOptions {
+  /** scopes every caller needs; default ["mydex:pdx"] */
+  scopes?: readonly string[];
+  /** computes the route scope (e.g. "get:/api/pds/mam") the request also needs */
+  routeScope?: (req: FastifyRequest) => string | undefined;
+}
+
+/** Route scope of a concrete request: lower-case method, colon, path without query or format. */
+export function routeScopeOf(method: string, path: string): string {
+  const clean = (path.split('?')[0] ?? '').replace(/\.(json|xml)$/, '');
+  return `${method.toLowerCase()}:${clean}`;
+}
+
+export function requireBearer(verifier: AccessTokenVerifier, options: BearerOptions = {}): preHandlerAsyncHookHandler {
+  const base = options.scopes ?? [PDX_SCOPE];
+  return async function bearer(req: FastifyRequest, _reply: FastifyReply): Promise<void> {
+    const header = req.headers.authorization;
+    const match = typeof header === 'string' ? BEARER.exec(header.trim()) : null;
+    if (!match?.[1]) throw new AccessDeniedError(401, INVALID_TOKEN);
+    const principal = await verifier.verifyAccessToken(match[1]);
+    if (!principal) throw new AccessDeniedError(401, INVALID_TOKEN);
+    const needed = [...base];
+    const route = options.routeScope?.(req);
+    if (route) needed.push(route);
+    if (!needed.every((s) => principal.scopes.has(s))) throw new AccessDeniedError(403, INSUFFICIENT_SCOPE);
+    req.principal = principal;
+  };
+}
+
+export function principalOf(req: FastifyRequest): ClientPrincipal {
+  if (!req.principal) throw new AccessDeniedError(401, INVALID_TOKEN);
+  return req.principal;
+}

@@ -1,0 +1,71 @@
+/**
+ * One presenter per wire format. Which one applies is decided by the route family (the URL),
+ * never by the error, so a service can throw the same error class for every caller.
+ */
+import { AppError, OAuthError } from '../errors.ts';
+
+export type WireFormat = 'oauth' | 'pdx' | 'feature-block' | 'html';
+
+const FEATURE_BLOCK_PREFIXES = ['/calendar', '/referrals', '/secure-messages', '/timeline'];
+const HTML_PREFIXES = ['/ftc/begin', '/register', '/login', '/logout', '/me', '/dev/'];
+
+export function wireFormatFor(url: string): WireFormat {
+  const path = url.split('?')[0] ?? '';
+  if (path.startsWith('/oauth2/')) return 'oauth';
+  if (FEATURE_BLOCK_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`) || path.startsWith(`${p}?`))) {
+    return 'feature-block';
+  }
+  if (HTML_PREFIXES.some((p) => path.startsWith(p))) return 'html';
+  return 'pdx';
+}
+
+export interface Presented {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+  contentType: string;
+}
+
+export function present(format: WireFormat, err: AppError, requestId: string): Presented {
+  const message = err.expose ? err.message : 'Internal error';
+  const headers = { ...err.headers };
+  switch (format) {
+    case 'oauth': {
+      // RFC 6749 §5.1: error responses must not be cached either (OA-26).
+      headers['cache-control'] = 'no-store';
+      headers['pragma'] = 'no-cache';
+      const code = err instanceof OAuthError ? err.code : err.status >= 500 ? 'server_error' : 'invalid_request';
+      const body: Record<string, string> = { error: code };
+      if (err.expose) body.error_description = err.message;
+      return { status: err.status, headers, body, contentType: 'application/json; charset=utf-8' };
+    }
+    case 'feature-block':
+      return {
+        status: err.status,
+        headers,
+        body: { success: 0, message: err.reason ? `${message}: ${err.reason}` : message },
+        contentType: 'application/json; charset=utf-8',
+      };
+    case 'html':
+      return {
+        status: err.status,
+        headers,
+        body: htmlErrorPage(err.status, message, err.expose ? err.reason : `Reference ${requestId}`),
+        contentType: 'text/html; charset=utf-8',
+      };
+    default: {
+      const error: Record<string, string> = { message };
+      if (err.expose && err.reason !== undefined) error.reason = err.reason;
+      if (!err.expose) error.reason = `Request ${requestId} failed; the operator's log has the details.`;
+      return { status: err.status, headers, body: { error }, contentType: 'application/json; charset=utf-8' };
+    }
+  }
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function htmlErrorPage(status: number, message: string, detail: string | undefined): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${status} ${escapeHtml(message)}</title></head><body><main><h1>${escapeHtml(message)}</h1>${detail ? `<p>${escapeHtml(detail)}</p>` : ''}</main></body></html>`;
+}

@@ -1,0 +1,73 @@
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { AppError } from '../errors.ts';
+import { present, wireFormatFor } from './error-presenters.ts';
+import { redactUrl } from './redact.ts';
+
+export const BODY_LIMIT = 8 * 1024 * 1024;
+
+/**
+ * The bare Fastify instance: raw-string bodies (each route family decides how to read them),
+ * error presentation per wire format, redacted request logging. Routes are added by the caller.
+ */
+export function createHttpServer(logger: Logger): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: BODY_LIMIT,
+    genReqId: () => randomUUID(),
+    // Mydex paths such as /api/pds/pds/4020.json are matched exactly; `..` segments are not normalised away.
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 500 },
+    trustProxy: false,
+  });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.info(
+      { method: req.method, url: redactUrl(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
+  });
+
+  app.setNotFoundHandler(async (req, reply) => {
+    const err = new AppError('not_found', 404, 'Not found', { reason: `No route for ${req.method} ${req.url.split('?')[0]}` });
+    return sendError(reply, req.url, err, req.id);
+  });
+
+  app.setErrorHandler(async (error: FastifyError | AppError | Error, req, reply) => {
+    let appError: AppError;
+    if (error instanceof AppError) {
+      appError = error;
+    } else if ('statusCode' in error && typeof error.statusCode === 'number' && error.statusCode < 500) {
+      // Fastify's own client errors: body too large, bad content length, bad URL.
+      const status = error.statusCode;
+      appError = new AppError(
+        status === 413 ? 'payload_too_large' : 'invalid_request',
+        status,
+        status === 413 ? 'Request body too large' : 'Bad request',
+        { reason: status === 413 ? `The limit is ${BODY_LIMIT} bytes.` : error.message },
+      );
+    } else {
+      appError = new AppError('internal_error', 500, 'Internal error', { expose: false });
+    }
+    if (appError.status >= 500) req.log.error({ err: error, url: redactUrl(req.url) }, 'request failed');
+    return sendError(reply, req.url, appError, req.id);
+  });
+
+  return app;
+}
+
+function sendError(
+  reply: import('fastify').FastifyReply,
+  url: string,
+  err: AppError,
+  requestId: string,
+): import('fastify').FastifyReply {
+  const p = present(wireFormatFor(url), err, requestId);
+  return reply.code(p.status).headers(p.headers).header('content-type', p.contentType).send(
+    typeof p.body === 'string' ? p.body : JSON.stringify(p.body),
+  );
+}

@@ -1,0 +1,19 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Clock } from './clock.ts';
+import type { Config } from './config/config.ts';
+import type { MasterKeyRing } from './crypto/master-key.ts';
+import type { Catalogue } from './pds/schema/catalogue.ts';
+import type { Dialect } from './storage/dialect.ts';
+import type { Database } from './storage/schema.ts';
+
+/** What every service may be handed by the composition root. */
+export interface ServiceDeps {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  clock: Clock;
+  config: Config;
+  logger: Logger;
+  masterKeys: MasterKeyRing;
+  catalogue: Catalogue;
+}

@@ -1,0 +1,70 @@
+/**
+ * Boots the real application for integration tests: SQLite in a temporary folder by default,
+ * PostgreSQL in a private schema when OPENPDX_TEST_DATABASE_URL is set (so files can run in
+ * parallel there too).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { buildApp } from '../src/app.ts';
+import { createAppContext, type AppContext, type ContextOverrides } from '../src/app-context.ts';
+import { loadConfig } from '../src/config/config.ts';
+import { MasterKeyRing } from '../src/crypto/master-key.ts';
+import { dropPgSchema } from '../src/storage/dialect.ts';
+
+export const TEST_PG_URL = process.env.OPENPDX_TEST_DATABASE_URL;
+
+export interface TestApp {
+  ctx: AppContext;
+  app: FastifyInstance;
+  dir: string;
+  /** base URL once listen() was called */
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions extends ContextOverrides {
+  env?: Record<string, string>;
+  /** keep the temporary folder (and SQLite file) after close */
+  keep?: boolean;
+}
+
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const dir = mkdtempSync(join(tmpdir(), 'openpdx-test-'));
+  const pgSchema = TEST_PG_URL ? `t_${randomBytes(6).toString('hex')}` : undefined;
+  const config = loadConfig({
+    OPENPDX_DATABASE_URL: TEST_PG_URL ?? join(dir, 'openpdx.sqlite'),
+    OPENPDX_MASTER_KEY: MasterKeyRing.generateSpec('test'),
+    OPENPDX_DATA_DIR: dir,
+    OPENPDX_LOG_LEVEL: 'silent',
+    OPENPDX_SEED: 'off',
+    OPENPDX_PUBLIC_URL: 'http://localhost:8080',
+    ...options.env,
+  });
+  const ctx = await createAppContext(config, {
+    logger: options.logger ?? pino({ level: 'silent' }),
+    ...(options.clock ? { clock: options.clock } : {}),
+    databaseOptions: { ...(pgSchema ? { pgSchema } : {}), ...options.databaseOptions },
+  });
+  const app = await buildApp(ctx);
+  let closed = false;
+  return {
+    ctx,
+    app,
+    dir,
+    async listen() {
+      return app.listen({ port: 0, host: '127.0.0.1' });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await app.close();
+      await ctx.close();
+      if (TEST_PG_URL && pgSchema) await dropPgSchema(TEST_PG_URL, pgSchema);
+      if (!options.keep) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
