@@ -1,7 +1,248 @@
-// STUB — being written by the lead.
+/**
+ * Members, their keys and their grants (contract §8). The Private Key and member keys are never
+ * stored: an Argon2id KEK of the Private Key wraps each dataset's data key, and at consent the
+ * granted datasets' keys are wrapped again under an HKDF key of the new member key.
+ */
+import { randomBytes } from 'node:crypto';
+import { open, seal } from '../crypto/aead.ts';
+import { safeEqual, sha256Hex } from '../crypto/hash.ts';
+import {
+  deriveMemberKeyKek,
+  derivePrivateKeyKek,
+  hashPassword,
+  newPrivateKeyKdf,
+  verifyPassword,
+  type PrivateKeyKdf,
+} from '../crypto/kdf.ts';
+import { MEMBER_KEY_PATTERN, newDataKey, newMemberKey } from '../crypto/random.ts';
 import type { ConnectionService } from '../connections/connection-service.ts';
+import { grantedDatasets, type Dssa } from '../connections/dssa.ts';
+import { AccessDeniedError, AppError, ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import type { ClientPrincipal } from '../http/auth.ts';
 import type { ServiceDeps } from '../service-deps.ts';
+import { DataKeyRing, wrapContext } from './key-ring.ts';
+import { memberInputProblems, type NewMemberInput } from './member-rules.ts';
+import { memberStore, type MemberRow } from './member-store.ts';
+
+export interface Member {
+  uid: number;
+  mydexid: string;
+  email: string;
+  createdAt: number;
+}
+
+/** What one connection may do for one member during one request. */
+export interface ConnectionAccess {
+  uid: number;
+  nid: number;
+  conId: string;
+  grantId: number;
+  dssa: Dssa;
+  /** data keys of the granted datasets that the request asked for */
+  keys: DataKeyRing;
+}
+
+export class WrongPrivateKeyError extends AppError {
+  constructor() {
+    super('wrong_private_key', 403, 'The Private Key is not correct.');
+  }
+}
+
+const DATA_KEY_VERSION = 1;
+/** Same body whether the member, the grant or the key is wrong (MX-07: no existence oracle). */
+const connectionDenied = () =>
+  new AccessDeniedError(403, 'Bearer error="insufficient_scope"', 'The connection credentials are not valid for this member.');
 
 export class MemberService {
-  constructor(readonly deps: ServiceDeps & { connections: ConnectionService }) {}
+  constructor(private readonly deps: ServiceDeps & { connections: ConnectionService }) {}
+
+  async createMember(input: NewMemberInput): Promise<{ uid: number }> {
+    const problems = memberInputProblems(input);
+    if (problems.length) throw new ValidationError(problems[0]!, problems.join(' '));
+    const mydexid = input.mydexid.trim();
+    const email = input.email.trim().toLowerCase();
+    const { db, clock, config, catalogue, dialect } = this.deps;
+    if (await memberStore.byMydexid(db, mydexid)) throw new ConflictError('Mydexid already in use.');
+    if (await memberStore.byEmail(db, email)) throw new ConflictError('Email already in use.');
+    // The slow work happens before the transaction so no database lock is held during it.
+    const passwordHash = await hashPassword(input.password, config.argon2);
+    const kdf = newPrivateKeyKdf(config.argon2);
+    const kek = await derivePrivateKeyKek(input.privateKey, kdf);
+    try {
+      return await db.transaction().execute(async (trx) => {
+        const uid = await memberStore.insert(trx, {
+          mydexid,
+          email,
+          password_hash: passwordHash,
+          private_key_kdf: JSON.stringify(kdf),
+          created_at: clock.now(),
+        });
+        await memberStore.insertMemberKeys(
+          trx,
+          catalogue.datasets().map((ds) => {
+            const dek = newDataKey();
+            const wrapped = seal(kek, dek, wrapContext.member(uid, ds.name, DATA_KEY_VERSION));
+            dek.fill(0);
+            return { uid, dataset: ds.name, wrapped, key_version: DATA_KEY_VERSION };
+          }),
+        );
+        return { uid };
+      });
+    } catch (err) {
+      if (dialect.isUniqueViolation(err)) throw new ConflictError('Mydexid or email already in use.');
+      throw err;
+    } finally {
+      kek.fill(0);
+    }
+  }
+
+  async getMember(ref: { uid?: number; mydexid?: string }): Promise<Member | undefined> {
+    const row =
+      ref.uid !== undefined
+        ? await memberStore.byUid(this.deps.db, ref.uid)
+        : ref.mydexid !== undefined
+          ? await memberStore.byMydexid(this.deps.db, ref.mydexid.trim())
+          : undefined;
+    return row ? toMember(row) : undefined;
+  }
+
+  /** Password check for the member web app; the same work is done for unknown MydexIDs. */
+  async authenticate(mydexid: string, password: string): Promise<Member | undefined> {
+    const row = await memberStore.byMydexid(this.deps.db, mydexid.trim());
+    const ok = await verifyPassword(row?.password_hash ?? DUMMY_HASH, password);
+    return row && ok ? toMember(row) : undefined;
+  }
+
+  /** Every data key of the member, unwrapped with the Private Key (member's own session). */
+  async unlock(uid: number, privateKey: string): Promise<DataKeyRing> {
+    const member = await memberStore.byUid(this.deps.db, uid);
+    if (!member) throw new NotFoundError('Member not found');
+    const kek = await derivePrivateKeyKek(privateKey, JSON.parse(member.private_key_kdf) as PrivateKeyKdf);
+    const ring = new DataKeyRing();
+    try {
+      for (const row of await memberStore.memberKeys(this.deps.db, uid)) {
+        ring.set(row.dataset, open(kek, row.wrapped, wrapContext.member(uid, row.dataset, row.key_version)), row.key_version);
+      }
+    } catch {
+      ring.wipe();
+      throw new WrongPrivateKeyError();
+    } finally {
+      kek.fill(0);
+    }
+    return ring;
+  }
+
+  /**
+   * The member consents to a connection's DSSA (latest, or `version`) with their Private Key. A new
+   * member key is made, the granted datasets' keys are wrapped under it, any earlier grant of this
+   * connection is shredded, and the key is returned once (for the callback) and then forgotten.
+   */
+  async consent(input: {
+    uid?: number;
+    mydexid?: string;
+    nid: number;
+    privateKey: string;
+    version?: number;
+  }): Promise<{ uid: number; conId: string; memberKey: string; dssa: Dssa; grantId: number }> {
+    const member = await this.getMember(input);
+    if (!member) throw new NotFoundError('Member not found');
+    const { connections } = this.deps;
+    const dssa =
+      input.version === undefined ? await connections.latestDssa(input.nid) : await connections.dssa(input.nid, input.version);
+    if (!dssa) throw new NotFoundError('Unknown connection or agreement version');
+    const ring = await this.unlock(member.uid, input.privateKey);
+    const memberKey = newMemberKey();
+    const conId = `${member.uid}-${input.nid}`;
+    const salt = randomBytes(16);
+    const kek = deriveMemberKeyKek(memberKey, salt, conId);
+    try {
+      const { db, clock } = this.deps;
+      const grantId = await db.transaction().execute(async (trx) => {
+        const previous = await memberStore.activeGrant(trx, member.uid, input.nid);
+        if (previous) await memberStore.revokeGrant(trx, previous.id, clock.now());
+        const id = await memberStore.insertGrant(trx, {
+          uid: member.uid,
+          nid: input.nid,
+          dssa_version: dssa.version,
+          key_verifier: sha256Hex(memberKey),
+          kek_salt: salt.toString('base64url'),
+          created_at: clock.now(),
+          revoked_at: null,
+        });
+        const rows = [];
+        for (const ds of grantedDatasets(dssa.permissions)) {
+          const dek = ring.get(ds);
+          if (!dek) continue;
+          rows.push({ grant_id: id, dataset: ds, wrapped: seal(kek, dek.key, wrapContext.grant(conId, id, ds)) });
+        }
+        await memberStore.insertGrantKeys(trx, rows);
+        return id;
+      });
+      return { uid: member.uid, conId, memberKey, dssa, grantId };
+    } finally {
+      kek.fill(0);
+      ring.wipe();
+    }
+  }
+
+  async revoke(uid: number, nid: number): Promise<boolean> {
+    const { db, clock } = this.deps;
+    return db.transaction().execute(async (trx) => {
+      const grant = await memberStore.activeGrant(trx, uid, nid);
+      if (!grant) return false;
+      await memberStore.revokeGrant(trx, grant.id, clock.now());
+      return true;
+    });
+  }
+
+  async activeGrants(uid: number): Promise<{ nid: number; dssaVersion: number; createdAt: number }[]> {
+    const rows = await memberStore.grantsOf(this.deps.db, uid);
+    return rows.map((g) => ({ nid: g.nid, dssaVersion: g.dssa_version, createdAt: g.created_at }));
+  }
+
+  /**
+   * Checks a subscriber's `con_id` and member key against the calling client's organisation and
+   * unwraps the keys of `datasets` that the grant holds. Every failure is the same 403.
+   */
+  async connectionAccess(
+    principal: ClientPrincipal,
+    conIdRaw: unknown,
+    memberKeyRaw: unknown,
+    datasets: readonly string[],
+  ): Promise<ConnectionAccess> {
+    const conId = typeof conIdRaw === 'string' ? conIdRaw.trim() : '';
+    const memberKey = typeof memberKeyRaw === 'string' ? memberKeyRaw.trim() : '';
+    const m = /^(\d{1,15})-(\d{1,15})$/.exec(conId);
+    if (!m || !MEMBER_KEY_PATTERN.test(memberKey)) throw connectionDenied();
+    const uid = Number(m[1]);
+    const nid = Number(m[2]);
+    const { db, connections } = this.deps;
+    const [grant, connection] = await Promise.all([memberStore.activeGrant(db, uid, nid), connections.getConnection(nid)]);
+    const verifier = grant?.key_verifier ?? 'x'.repeat(64);
+    const keyOk = safeEqual(sha256Hex(memberKey), verifier);
+    if (!grant || !connection || connection.orgId !== principal.orgId || !keyOk) throw connectionDenied();
+    const dssa = await connections.dssa(nid, grant.dssa_version);
+    if (!dssa) throw connectionDenied();
+    const kek = deriveMemberKeyKek(memberKey, Buffer.from(grant.kek_salt, 'base64url'), conId);
+    const keys = new DataKeyRing();
+    try {
+      for (const row of await memberStore.grantKeys(db, grant.id, datasets)) {
+        keys.set(row.dataset, open(kek, row.wrapped, wrapContext.grant(conId, grant.id, row.dataset)), DATA_KEY_VERSION);
+      }
+    } catch {
+      keys.wipe();
+      throw connectionDenied();
+    } finally {
+      kek.fill(0);
+    }
+    return { uid, nid, conId, grantId: grant.id, dssa, keys };
+  }
+}
+
+// A real Argon2id hash of a random string, so unknown MydexIDs cost the same as wrong passwords.
+const DUMMY_HASH =
+  '$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0/1KZWpnDQUZ8eSvdx7cKD3Em7kIHUdeTBQ4BKI1QGw';
+
+function toMember(row: MemberRow): Member {
+  return { uid: row.uid, mydexid: row.mydexid, email: row.email, createdAt: row.created_at };
 }

@@ -106,3 +106,11 @@ export async function dropPgSchema(url: string, schemaName: string): Promise<voi
 }
 
 export { sql };
+
+/**
+ * Row locks for read-modify-write inside a transaction: PostgreSQL needs `FOR UPDATE`; SQLite has
+ * no such clause and needs none, because a write transaction there holds the database lock.
+ */
+export function forUpdate<QB extends { forUpdate(): QB }>(dialect: Dialect, qb: QB): QB {
+  return dialect.name === 'postgres' ? qb.forUpdate() : qb;
+}

@@ -1,0 +1,67 @@
+/** Kysely queries for members, their wrapped data keys and their grants. */
+import type { Kysely, Transaction } from 'kysely';
+import type { Database, GrantTable, MemberTable } from '../storage/schema.ts';
+import type { Selectable } from 'kysely';
+
+export type MemberRow = Selectable<MemberTable>;
+export type GrantRow = Selectable<GrantTable>;
+type Db = Kysely<Database> | Transaction<Database>;
+
+export const memberStore = {
+  byMydexid: (db: Db, mydexid: string) =>
+    db.selectFrom('members').selectAll().where('mydexid', '=', mydexid).executeTakeFirst(),
+
+  byUid: (db: Db, uid: number) => db.selectFrom('members').selectAll().where('uid', '=', uid).executeTakeFirst(),
+
+  byEmail: (db: Db, email: string) => db.selectFrom('members').selectAll().where('email', '=', email).executeTakeFirst(),
+
+  insert: async (db: Db, row: Omit<MemberRow, 'uid'>) =>
+    (await db.insertInto('members').values(row).returning('uid').executeTakeFirstOrThrow()).uid,
+
+  memberKeys: (db: Db, uid: number) =>
+    db.selectFrom('member_dataset_keys').selectAll().where('uid', '=', uid).execute(),
+
+  insertMemberKeys: async (db: Db, rows: { uid: number; dataset: string; wrapped: string; key_version: number }[]) => {
+    if (rows.length) await db.insertInto('member_dataset_keys').values(rows).execute();
+  },
+
+  activeGrant: (db: Db, uid: number, nid: number) =>
+    db
+      .selectFrom('grants')
+      .selectAll()
+      .where('uid', '=', uid)
+      .where('nid', '=', nid)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst(),
+
+  grantsOf: (db: Db, uid: number) =>
+    db.selectFrom('grants').selectAll().where('uid', '=', uid).where('revoked_at', 'is', null).execute(),
+
+  insertGrant: async (db: Db, row: Omit<GrantRow, 'id'>) =>
+    (await db.insertInto('grants').values(row).returning('id').executeTakeFirstOrThrow()).id,
+
+  grantKeys: (db: Db, grantId: number, datasets: readonly string[]) =>
+    datasets.length === 0
+      ? Promise.resolve([])
+      : db
+          .selectFrom('grant_dataset_keys')
+          .select(['dataset', 'wrapped'])
+          .where('grant_id', '=', grantId)
+          .where('dataset', 'in', datasets)
+          .execute(),
+
+  insertGrantKeys: async (db: Db, rows: { grant_id: number; dataset: string; wrapped: string }[]) => {
+    if (rows.length) await db.insertInto('grant_dataset_keys').values(rows).execute();
+  },
+
+  /** Crypto-shredding: the wrapped keys go, the grant row stays as history with revoked_at set. */
+  revokeGrant: async (db: Db, grantId: number, at: number) => {
+    await db.deleteFrom('grant_dataset_keys').where('grant_id', '=', grantId).execute();
+    // The member-key verifier goes too (CR-10): nothing left can recognise the old key.
+    await db
+      .updateTable('grants')
+      .set({ revoked_at: at, key_verifier: `revoked:${grantId}` })
+      .where('id', '=', grantId)
+      .execute();
+  },
+};

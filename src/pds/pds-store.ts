@@ -1,0 +1,245 @@
+/**
+ * A member's encrypted datasets. Callers get a reader or a writer already scoped to one member
+ * and one set of unwrapped data keys (`read` / `transact`), so no code path can touch another
+ * member's rows or decrypt a dataset whose key it was not given.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import { openText, seal } from '../crypto/aead.ts';
+import { IntegrityFailure } from '../errors.ts';
+import type { DataKeyRing } from '../members/key-ring.ts';
+import { forUpdate, type Dialect } from '../storage/dialect.ts';
+import type { Database } from '../storage/schema.ts';
+import type { Clock } from '../clock.ts';
+
+export type FieldValues = Record<string, string | null>;
+
+export interface StoredRow {
+  id: number;
+  instance: number;
+  source: string;
+  createdAt: number;
+  updatedAt: number;
+  values: FieldValues;
+}
+
+export interface AccessEntry {
+  nid: number | null;
+  actor: 'connection' | 'member';
+  dataset: string;
+  fields: readonly string[];
+  action: 'read' | 'write' | 'delete';
+}
+
+export interface PdsReader {
+  /** Every stored instance of a metadata dataset (or just `instance`), decrypted. */
+  metadata(dataset: string, instance?: number): Promise<Map<number, FieldValues>>;
+  rows(dataset: string, instance?: number): Promise<StoredRow[]>;
+  row(dataset: string, id: number): Promise<StoredRow | undefined>;
+}
+
+export interface PdsWriter extends PdsReader {
+  /** Merges `values` into the instance (null clears a field); returns the merged record. */
+  mergeMetadata(dataset: string, instance: number, values: FieldValues): Promise<FieldValues>;
+  /** Replaces the instance's record; an empty record deletes it. */
+  replaceMetadata(dataset: string, instance: number, values: FieldValues): Promise<void>;
+  insertRow(dataset: string, instance: number, source: string, values: FieldValues): Promise<number>;
+  updateRow(dataset: string, id: number, values: FieldValues): Promise<FieldValues>;
+  deleteRow(dataset: string, id: number): Promise<void>;
+  recordAccess(entry: AccessEntry): Promise<void>;
+}
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+const ctxMeta = (uid: number, ds: string, instance: number) => `pds|${uid}|${ds}|m|${instance}`;
+const ctxRow = (uid: number, ds: string, instance: number, rid: string) => `pds|${uid}|${ds}|r|${instance}|${rid}`;
+
+export class PdsStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
+    private readonly clock: Clock,
+  ) {}
+
+  async read<T>(uid: number, keys: DataKeyRing, fn: (r: PdsReader) => Promise<T>): Promise<T> {
+    return fn(new MemberPds(this.db, this.dialect, this.clock, uid, keys));
+  }
+
+  async transact<T>(uid: number, keys: DataKeyRing, fn: (w: PdsWriter) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => fn(new MemberPds(trx, this.dialect, this.clock, uid, keys)));
+  }
+
+  /** Appends to the access log outside any data transaction (reads). */
+  async recordAccess(uid: number, entry: AccessEntry): Promise<void> {
+    await insertAccess(this.db, uid, entry, this.clock.now());
+  }
+}
+
+async function insertAccess(db: Db, uid: number, e: AccessEntry, at: number): Promise<void> {
+  await db
+    .insertInto('access_log')
+    .values({ uid, nid: e.nid, actor: e.actor, dataset: e.dataset, fields: e.fields.join(','), action: e.action, at })
+    .execute();
+}
+
+class MemberPds implements PdsWriter {
+  constructor(
+    private readonly db: Db,
+    private readonly dialect: Dialect,
+    private readonly clock: Clock,
+    private readonly uid: number,
+    private readonly keys: DataKeyRing,
+  ) {}
+
+  private key(dataset: string): { key: Buffer; version: number } {
+    const k = this.keys.get(dataset);
+    // Reaching here without the key is a programming error: callers check grants first.
+    if (!k) throw new Error(`no data key for ${dataset} in this scope`);
+    return k;
+  }
+
+  private decrypt(dataset: string, ciphertext: string, context: string): FieldValues {
+    try {
+      return JSON.parse(openText(this.key(dataset).key, ciphertext, context)) as FieldValues;
+    } catch (err) {
+      throw new IntegrityFailure(err);
+    }
+  }
+
+  private encrypt(dataset: string, values: FieldValues, context: string): string {
+    const k = this.key(dataset);
+    return seal(k.key, JSON.stringify(values), context, k.version);
+  }
+
+  async metadata(dataset: string, instance?: number): Promise<Map<number, FieldValues>> {
+    let q = this.db
+      .selectFrom('metadata_records')
+      .select(['instance', 'ciphertext'])
+      .where('uid', '=', this.uid)
+      .where('dataset', '=', dataset);
+    if (instance !== undefined) q = q.where('instance', '=', instance);
+    const rows = await q.orderBy('instance').execute();
+    return new Map(rows.map((r) => [r.instance, this.decrypt(dataset, r.ciphertext, ctxMeta(this.uid, dataset, r.instance))]));
+  }
+
+  async rows(dataset: string, instance?: number): Promise<StoredRow[]> {
+    let q = this.db.selectFrom('transaction_rows').selectAll().where('uid', '=', this.uid).where('dataset', '=', dataset);
+    if (instance !== undefined) q = q.where('instance', '=', instance);
+    const rows = await q.orderBy('id').execute();
+    return rows.map((r) => this.toStoredRow(dataset, r));
+  }
+
+  async row(dataset: string, id: number): Promise<StoredRow | undefined> {
+    const r = await this.db
+      .selectFrom('transaction_rows')
+      .selectAll()
+      .where('uid', '=', this.uid)
+      .where('dataset', '=', dataset)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return r ? this.toStoredRow(dataset, r) : undefined;
+  }
+
+  private toStoredRow(
+    dataset: string,
+    r: { id: number; instance: number; rid: string; source: string; ciphertext: string; created_at: number; updated_at: number },
+  ): StoredRow {
+    return {
+      id: r.id,
+      instance: r.instance,
+      source: r.source,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+      values: this.decrypt(dataset, r.ciphertext, ctxRow(this.uid, dataset, r.instance, r.rid)),
+    };
+  }
+
+  async mergeMetadata(dataset: string, instance: number, values: FieldValues): Promise<FieldValues> {
+    const current = await forUpdate(
+      this.dialect,
+      this.db
+        .selectFrom('metadata_records')
+        .select('ciphertext')
+        .where('uid', '=', this.uid)
+        .where('dataset', '=', dataset)
+        .where('instance', '=', instance),
+    ).executeTakeFirst();
+    const merged: FieldValues = current ? this.decrypt(dataset, current.ciphertext, ctxMeta(this.uid, dataset, instance)) : {};
+    for (const [f, v] of Object.entries(values)) {
+      if (v === null) delete merged[f];
+      else merged[f] = v;
+    }
+    await this.replaceMetadata(dataset, instance, merged);
+    return merged;
+  }
+
+  async replaceMetadata(dataset: string, instance: number, values: FieldValues): Promise<void> {
+    const where = this.db
+      .deleteFrom('metadata_records')
+      .where('uid', '=', this.uid)
+      .where('dataset', '=', dataset)
+      .where('instance', '=', instance);
+    if (Object.keys(values).length === 0) {
+      await where.execute();
+      return;
+    }
+    const ciphertext = this.encrypt(dataset, values, ctxMeta(this.uid, dataset, instance));
+    const now = this.clock.now();
+    await this.db
+      .insertInto('metadata_records')
+      .values({ uid: this.uid, dataset, instance, ciphertext, updated_at: now })
+      .onConflict((oc) => oc.columns(['uid', 'dataset', 'instance']).doUpdateSet({ ciphertext, updated_at: now }))
+      .execute();
+  }
+
+  async insertRow(dataset: string, instance: number, source: string, values: FieldValues): Promise<number> {
+    const rid = randomBytes(12).toString('base64url');
+    const now = this.clock.now();
+    const ciphertext = this.encrypt(dataset, values, ctxRow(this.uid, dataset, instance, rid));
+    const r = await this.db
+      .insertInto('transaction_rows')
+      .values({ uid: this.uid, dataset, instance, rid, source, ciphertext, created_at: now, updated_at: now })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return r.id;
+  }
+
+  async updateRow(dataset: string, id: number, values: FieldValues): Promise<FieldValues> {
+    const r = await forUpdate(
+      this.dialect,
+      this.db
+        .selectFrom('transaction_rows')
+        .select(['instance', 'rid', 'ciphertext'])
+        .where('uid', '=', this.uid)
+        .where('dataset', '=', dataset)
+        .where('id', '=', id),
+    ).executeTakeFirst();
+    if (!r) throw new Error('row vanished');
+    const merged = this.decrypt(dataset, r.ciphertext, ctxRow(this.uid, dataset, r.instance, r.rid));
+    for (const [f, v] of Object.entries(values)) {
+      if (v === null) delete merged[f];
+      else merged[f] = v;
+    }
+    const ciphertext = this.encrypt(dataset, merged, ctxRow(this.uid, dataset, r.instance, r.rid));
+    await this.db
+      .updateTable('transaction_rows')
+      .set({ ciphertext, updated_at: this.clock.now() })
+      .where('id', '=', id)
+      .where('uid', '=', this.uid)
+      .execute();
+    return merged;
+  }
+
+  async deleteRow(dataset: string, id: number): Promise<void> {
+    await this.db
+      .deleteFrom('transaction_rows')
+      .where('uid', '=', this.uid)
+      .where('dataset', '=', dataset)
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async recordAccess(entry: AccessEntry): Promise<void> {
+    await insertAccess(this.db, this.uid, entry, this.clock.now());
+  }
+}
