@@ -1,5 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import qs from 'qs';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.ts';
 import { present, wireFormatFor } from './error-presenters.ts';
@@ -18,7 +19,13 @@ export function createHttpServer(logger: Logger): FastifyInstance {
     bodyLimit: BODY_LIMIT,
     genReqId: () => randomUUID(),
     // Mydex paths such as /api/pds/pds/4020.json are matched exactly; `..` segments are not normalised away.
-    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 500 },
+    routerOptions: {
+      ignoreTrailingSlash: false,
+      maxParamLength: 500,
+      // PHP-style bracket parameters (filters[field][operator]) as Mydex's API reads them.
+      querystringParser: (str: string) =>
+        qs.parse(str, { depth: 5, parameterLimit: 1000, arrayLimit: 100, allowPrototypes: false }) as Record<string, unknown>,
+    },
     trustProxy: false,
   });
 

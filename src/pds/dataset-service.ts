@@ -1,7 +1,289 @@
-// STUB — being written by the lead.
-import type { MemberService } from '../members/member-service.ts';
+/**
+ * The dataset API's use cases (contract §6): metadata instances and transactional rows, read and
+ * written by a subscriber's connection with field-level permissions from its DSSA, every access
+ * recorded in the member's access log.
+ */
+import { readableFields, type FieldAccess } from '../connections/dssa.ts';
+import { AccessDeniedError, PdxError } from '../errors.ts';
+import type { ClientPrincipal } from '../http/auth.ts';
+import type { ConnectionAccess, MemberService } from '../members/member-service.ts';
 import type { ServiceDeps } from '../service-deps.ts';
+import { compare, isNumericField, parseFilters, rowMatches } from './filters.ts';
+import { DEFAULT_LIMIT, MAX_BATCH, MAX_LIMIT, parseDatasets, parseIndex, parseOneDataset, requireType } from './dataset-params.ts';
+import { PdsStore, type StoredRow } from './pds-store.ts';
+import type { DatasetDef } from './schema/catalogue.ts';
+import { checkWrite, unwrapDatasetBody } from './write-values.ts';
+
+export interface DataCall {
+  principal: ClientPrincipal;
+  /** uid from the path or query, when the route has one */
+  uid: number | undefined;
+  conId: unknown;
+  key: unknown;
+}
+
+export type Query = Record<string, unknown>;
+type MetadataView = Record<string, Record<string, Record<string, { value: string | null; access: FieldAccess }>>>;
+export type RowView = Record<string, string | null>;
+
+const NO_ACCESS: FieldAccess = { r: { a: 0, s: 'A' }, w: { a: 0, s: 'A' } };
 
 export class DatasetService {
-  constructor(readonly deps: ServiceDeps & { members: MemberService }) {}
+  readonly pds: PdsStore;
+
+  constructor(private readonly deps: ServiceDeps & { members: MemberService }) {
+    this.pds = new PdsStore(deps.db, deps.dialect, deps.clock);
+  }
+
+  /** Checks the connection credentials and unwraps the keys for `datasets`; path uid must match. */
+  private async access(call: DataCall, datasets: readonly DatasetDef[]): Promise<ConnectionAccess> {
+    const access = await this.deps.members.connectionAccess(
+      call.principal,
+      call.conId,
+      call.key,
+      datasets.map((d) => d.name),
+    );
+    if (call.uid !== undefined && call.uid !== access.uid) {
+      access.keys.wipe();
+      throw new AccessDeniedError(403, 'Bearer error="insufficient_scope"', 'The connection credentials are not valid for this member.');
+    }
+    return access;
+  }
+
+  private denyUngranted(access: ConnectionAccess, ds: DatasetDef, mode: 'read' | 'write'): never {
+    access.keys.wipe();
+    throw new PdxError(403, 'Access denied', `This connection may not ${mode} ${ds.name}.`);
+  }
+
+  private async withAccess<T>(call: DataCall, datasets: DatasetDef[], fn: (a: ConnectionAccess) => Promise<T>): Promise<T> {
+    const access = await this.access(call, datasets);
+    try {
+      return await fn(access);
+    } finally {
+      access.keys.wipe();
+    }
+  }
+
+  async readMetadata(call: DataCall, q: Query): Promise<MetadataView> {
+    const datasets = parseDatasets(q.dataset, this.deps.catalogue);
+    datasets.forEach((ds) => requireType(ds, 'metadata'));
+    const instance = parseIndex(q.instance, 'instance');
+    return this.withAccess(call, datasets, async (access) => {
+      const perms = access.dssa.permissions;
+      // Any dataset in the list that is not readable refuses the whole request (MX-10, pinned).
+      for (const ds of datasets) if (!access.keys.has(ds.name) || !readableFields(perms, ds.name).length) this.denyUngranted(access, ds, 'read');
+      const view: MetadataView = {};
+      await this.pds.read(access.uid, access.keys, async (r) => {
+        for (const ds of datasets) {
+          const fields = readableFields(perms, ds.name);
+          const records = await r.metadata(ds.name, instance);
+          if (records.size === 0) records.set(instance ?? 0, {});
+          const dsView: MetadataView[string] = {};
+          for (const [n, values] of records) {
+            dsView[`instance_${n}`] = Object.fromEntries(
+              fields.map((f) => [f, { value: values[f] ?? null, access: perms[ds.name]?.[f] ?? NO_ACCESS }]),
+            );
+          }
+          view[ds.name] = dsView;
+        }
+      });
+      for (const ds of datasets) {
+        await this.pds.recordAccess(access.uid, this.entry(access, ds, readableFields(perms, ds.name), 'read'));
+      }
+      return view;
+    });
+  }
+
+  async writeMetadata(call: DataCall, q: Query, body: Record<string, unknown>): Promise<void> {
+    const ds = parseOneDataset(q.dataset, this.deps.catalogue);
+    requireType(ds, 'metadata');
+    const instance = parseIndex(q.instance, 'instance', 0)!;
+    const { value } = unwrapDatasetBody(body, ds, this.deps.catalogue);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new PdxError(400, 'Invalid request body', `Send {"${ds.name}": {"<field>": "<value>"}}.`);
+    }
+    await this.withAccess(call, [ds], async (access) => {
+      if (!access.keys.has(ds.name)) this.denyUngranted(access, ds, 'write');
+      const values = checkWrite(ds, access.dssa.permissions, value as Record<string, unknown>, this.deps.catalogue);
+      await this.pds.transact(access.uid, access.keys, async (w) => {
+        await w.mergeMetadata(ds.name, instance, values);
+        await w.recordAccess(this.entry(access, ds, Object.keys(values), 'write'));
+      });
+    });
+  }
+
+  /**
+   * Clears an instance. Decided: allowed only when the connection may write every field that
+   * holds a value there, otherwise 403 naming the fields and nothing changes.
+   */
+  async clearMetadata(call: DataCall, q: Query): Promise<void> {
+    const ds = parseOneDataset(q.dataset, this.deps.catalogue);
+    requireType(ds, 'metadata');
+    const instance = parseIndex(q.instance, 'instance', 0)!;
+    await this.withAccess(call, [ds], async (access) => {
+      if (!access.keys.has(ds.name)) this.denyUngranted(access, ds, 'write');
+      await this.pds.transact(access.uid, access.keys, async (w) => {
+        const current = (await w.metadata(ds.name, instance)).get(instance) ?? {};
+        this.requireWritable(access, ds, Object.keys(current));
+        await w.replaceMetadata(ds.name, instance, {});
+        await w.recordAccess(this.entry(access, ds, Object.keys(current), 'delete'));
+      });
+    });
+  }
+
+  private requireWritable(access: ConnectionAccess, ds: DatasetDef, fields: string[]): void {
+    const perms = access.dssa.permissions[ds.name] ?? {};
+    const denied = fields.filter((f) => perms[f]?.w.a !== 1);
+    if (denied.length) {
+      throw new PdxError(403, 'Access denied', `This connection may not write: ${denied.join(', ')}. Nothing was changed.`);
+    }
+  }
+
+  async readRows(call: DataCall, q: Query): Promise<[string, RowView][]> {
+    const ds = parseOneDataset(q.dataset, this.deps.catalogue);
+    requireType(ds, 'transactional');
+    const instance = parseIndex(q.instance, 'instance');
+    const id = parseIndex(q.id, 'id');
+    const limit = Math.min(parseIndex(q.limit, 'limit', DEFAULT_LIMIT)!, MAX_LIMIT);
+    const offset = parseIndex(q.offset, 'offset', 0)!;
+    return this.withAccess(call, [ds], async (access) => {
+      const fields = readableFields(access.dssa.permissions, ds.name);
+      if (!access.keys.has(ds.name) || !fields.length) this.denyUngranted(access, ds, 'read');
+      const visible = new Set<string>([...fields, ...systemFields(ds)]);
+      const filters = parseFilters(q.filters, ds, (f) => visible.has(f));
+      const sort = this.parseSort(q.sort, ds, visible);
+      const rows = await this.pds.read(access.uid, access.keys, async (r) =>
+        id !== undefined ? [await r.row(ds.name, id)].filter((x): x is StoredRow => !!x) : r.rows(ds.name, instance),
+      );
+      let views = rows.map((row) => rowView(row, fields)).filter((v) => rowMatches((f) => v[f] ?? null, filters));
+      if (sort) {
+        const numeric = isNumericField(ds, sort.field);
+        views.sort((a, b) => sort.dir * compareNullable(a[sort.field] ?? null, b[sort.field] ?? null, numeric));
+      }
+      views = views.slice(offset, offset + limit);
+      await this.pds.recordAccess(access.uid, this.entry(access, ds, fields, 'read'));
+      return views.map((v) => [v.id!, v] as [string, RowView]);
+    });
+  }
+
+  private parseSort(raw: unknown, ds: DatasetDef, visible: Set<string>): { field: string; dir: 1 | -1 } | undefined {
+    if (raw === undefined || raw === '') return undefined;
+    const s = typeof raw === 'string' ? raw.trim() : '';
+    const field = s.replace(/^[-+]/, '');
+    if (!field || !visible.has(field)) {
+      throw new PdxError(400, 'Invalid parameter', `sort must name a readable field of ${ds.name}, optionally prefixed with -.`);
+    }
+    return { field, dir: s.startsWith('-') ? -1 : 1 };
+  }
+
+  async insertRows(
+    call: DataCall,
+    q: Query,
+    body: Record<string, unknown>,
+  ): Promise<{ success: 1; last_insert_id: number; insert_ids?: number[] }> {
+    const ds = this.rowsDataset(q, body);
+    requireType(ds, 'transactional');
+    const instance = parseIndex(q.instance, 'instance', 0)!;
+    const { value } = unwrapDatasetBody(body, ds, this.deps.catalogue);
+    const batch = Array.isArray(value);
+    const items = batch ? (value as unknown[]) : [value];
+    if (items.length === 0) throw new PdxError(400, 'Nothing to write', 'The batch is empty.');
+    if (items.length > MAX_BATCH) throw new PdxError(413, 'Batch too large', `At most ${MAX_BATCH} rows per request.`);
+    return this.withAccess(call, [ds], async (access) => {
+      if (!access.keys.has(ds.name)) this.denyUngranted(access, ds, 'write');
+      const rows = items.map((item, i) => {
+        if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+          throw new PdxError(400, 'Invalid request body', `Row ${i} must be an object of fields.`);
+        }
+        return checkWrite(ds, access.dssa.permissions, item as Record<string, unknown>, this.deps.catalogue);
+      });
+      const ids = await this.pds.transact(access.uid, access.keys, async (w) => {
+        const out: number[] = [];
+        for (const values of rows) out.push(await w.insertRow(ds.name, instance, 'connection', values));
+        await w.recordAccess(this.entry(access, ds, [...new Set(rows.flatMap((r) => Object.keys(r)))], 'write'));
+        return out;
+      });
+      const last = ids[ids.length - 1]!;
+      return batch ? { success: 1, last_insert_id: last, insert_ids: ids } : { success: 1, last_insert_id: last };
+    });
+  }
+
+  private rowsDataset(q: Query, body: Record<string, unknown>): DatasetDef {
+    const keys = Object.keys(body);
+    const fromBody = keys.length === 1 ? this.deps.catalogue.dataset(keys[0]!) : undefined;
+    if (q.dataset !== undefined && q.dataset !== '') {
+      const ds = parseOneDataset(q.dataset, this.deps.catalogue);
+      if (fromBody && fromBody.name !== ds.name) {
+        throw new PdxError(400, 'Invalid request body', `The body is for ${fromBody.name} but dataset=${ds.name}.`);
+      }
+      return ds;
+    }
+    if (!fromBody) throw new PdxError(400, 'Missing parameter', 'Name the dataset: {"<dataset>": {...}} or ?dataset=.');
+    return fromBody;
+  }
+
+  async updateRow(call: DataCall, q: Query, body: Record<string, unknown>): Promise<void> {
+    const ds = this.rowsDataset(q, body);
+    requireType(ds, 'transactional');
+    const id = parseIndex(q.id, 'id');
+    if (id === undefined) throw new PdxError(400, 'Missing parameter', 'id is required.');
+    const { value } = unwrapDatasetBody(body, ds, this.deps.catalogue);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new PdxError(400, 'Invalid request body', 'Send the fields to change as a flat object.');
+    }
+    await this.withAccess(call, [ds], async (access) => {
+      if (!access.keys.has(ds.name)) this.denyUngranted(access, ds, 'write');
+      const values = checkWrite(ds, access.dssa.permissions, value as Record<string, unknown>, this.deps.catalogue);
+      await this.pds.transact(access.uid, access.keys, async (w) => {
+        if (!(await w.row(ds.name, id))) throw new PdxError(404, 'Not found', `No ${ds.name} row with id ${id}.`);
+        await w.updateRow(ds.name, id, values);
+        await w.recordAccess(this.entry(access, ds, Object.keys(values), 'write'));
+      });
+    });
+  }
+
+  /** Decided: a row may be deleted only by a connection that may write every field it holds. */
+  async deleteRow(call: DataCall, q: Query): Promise<void> {
+    const ds = parseOneDataset(q.dataset, this.deps.catalogue);
+    requireType(ds, 'transactional');
+    const id = parseIndex(q.id, 'id');
+    if (id === undefined) throw new PdxError(400, 'Missing parameter', 'id is required.');
+    await this.withAccess(call, [ds], async (access) => {
+      if (!access.keys.has(ds.name)) this.denyUngranted(access, ds, 'write');
+      await this.pds.transact(access.uid, access.keys, async (w) => {
+        const row = await w.row(ds.name, id);
+        if (!row) throw new PdxError(404, 'Not found', `No ${ds.name} row with id ${id}.`);
+        this.requireWritable(access, ds, Object.keys(row.values));
+        await w.deleteRow(ds.name, id);
+        await w.recordAccess(this.entry(access, ds, Object.keys(row.values), 'delete'));
+      });
+    });
+  }
+
+  private entry(access: ConnectionAccess, ds: DatasetDef, fields: readonly string[], action: 'read' | 'write' | 'delete') {
+    return { nid: access.nid, actor: 'connection' as const, dataset: ds.name, fields, action };
+  }
+}
+
+function systemFields(ds: DatasetDef): string[] {
+  return [...ds.fields.values()].filter((f) => f.system).map((f) => f.name);
+}
+
+function rowView(row: StoredRow, fields: readonly string[]): RowView {
+  const id = String(row.id);
+  const view: RowView = {
+    id,
+    ds_id: id,
+    instance: String(row.instance),
+    source: row.source,
+    created_timestamp: String(row.createdAt),
+    updated_timestamp: String(row.updatedAt),
+  };
+  for (const f of fields) view[f] = row.values[f] ?? null;
+  return view;
+}
+
+function compareNullable(a: string | null, b: string | null, numeric: boolean): number {
+  if (a === null || b === null) return a === b ? 0 : a === null ? -1 : 1;
+  return compare(a, b, numeric);
 }

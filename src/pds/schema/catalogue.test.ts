@@ -105,6 +105,7 @@ const specFields = (fields: string) =>
 
 const catalogue = loadCatalogue();
 const field = (dataset: string, name: string) => catalogue.dataset(dataset)?.fields.get(name);
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests mutate the raw JSON freely
 const clone = (): { datasets: Record<string, any>; lookups: Record<string, any> } => structuredClone(rawCatalogue);
 
 describe('the master schema catalogue', () => {

@@ -1,0 +1,33 @@
+import importX from 'eslint-plugin-import-x';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules', 'data', '.tmp', 'coverage'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    plugins: { 'import-x': importX },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      // CR-14: nothing that must not be guessed may come from Math.random.
+      'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'Use node:crypto (CR-14).' }],
+      'no-console': 'off',
+      // Dependencies point inward: crypto imports nothing from the app; routes never reach storage.
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            { target: './src/crypto', from: './src', except: ['./crypto'], message: 'crypto/ imports nothing from the app.' },
+            { target: './src/**/*-routes.ts', from: './src/storage', message: 'Routes call services, never storage.' },
+            { target: './src/storage', from: './src', except: ['./storage'], message: 'storage/ depends on nothing above it.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['bench/**/*.ts', 'test/**/*.ts', '**/*.test.ts'],
+    rules: { 'no-restricted-properties': 'off' },
+  },
+);

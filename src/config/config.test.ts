@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, configDocs, loadConfig } from './config.ts';
+
+describe('configuration', () => {
+  it('has working defaults for a sandbox', () => {
+    const c = loadConfig({});
+    expect(c.env).toBe('sandbox');
+    expect(c.port).toBe(8080);
+    expect(c.databaseUrl).toBe('./data/openpdx.sqlite');
+    expect(c.publicUrl).toBe('http://localhost:8080');
+    expect(c.tokenTtl).toBe(3600);
+  });
+
+  it('lists every problem at once instead of stopping at the first', () => {
+    try {
+      loadConfig({ OPENPDX_PORT: 'eighty', OPENPDX_ENV: 'prod', OPENPDX_TOKEN_TTL: '5' });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const problems = (err as ConfigError).problems.join('\n');
+      expect(problems).toMatch(/OPENPDX_PORT/);
+      expect(problems).toMatch(/OPENPDX_ENV/);
+      expect(problems).toMatch(/OPENPDX_TOKEN_TTL/);
+    }
+  });
+
+  it('refuses to start live without a master key and an https public URL', () => {
+    expect(() => loadConfig({ OPENPDX_ENV: 'live' })).toThrow(/OPENPDX_MASTER_KEY: required in live/);
+    expect(() => loadConfig({ OPENPDX_ENV: 'live', OPENPDX_PUBLIC_URL: 'http://x.example' })).toThrow(/must be https/);
+  });
+
+  it('refuses Argon2id memory or passes below the OWASP floor (CR-11)', () => {
+    expect(() => loadConfig({ OPENPDX_ARGON2_MEMORY_KIB: '8192' })).toThrow(ConfigError);
+    expect(() => loadConfig({ OPENPDX_ARGON2_TIME: '1' })).toThrow(ConfigError);
+    expect(loadConfig({}).argon2).toEqual({ memoryCost: 19456, timeCost: 2, parallelism: 1 });
+  });
+
+  it('refuses a malformed master key', () => {
+    expect(() => loadConfig({ OPENPDX_MASTER_KEY: 'k1:short' })).toThrow(/OPENPDX_MASTER_KEY/);
+  });
+
+  it('documents every setting in the generated reference', () => {
+    const docs = configDocs();
+    for (const name of ['OPENPDX_PORT', 'OPENPDX_DATABASE_URL', 'OPENPDX_MASTER_KEY', 'OPENPDX_ENV']) {
+      expect(docs).toContain(`\`${name}\``);
+    }
+  });
+});

@@ -1,0 +1,70 @@
+import { randomBytes } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { IntegrityError, keyVersionOf, openBytes, sealBytes } from './aead.ts';
+
+const key = randomBytes(32);
+
+describe('AES-256-GCM sealing', () => {
+  it('opens what it sealed for any plaintext and context (CR-01)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 2048 }), fc.string(), (pt, context) => {
+        const sealed = sealBytes(key, Buffer.from(pt), context);
+        expect(openBytes(key, sealed, context).equals(Buffer.from(pt))).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('refuses a ciphertext with any single bit flipped in nonce, tag or body (CR-02)', () => {
+    const sealed = sealBytes(key, Buffer.from('field_personal_fname=John'), 'ctx');
+    fc.assert(
+      fc.property(fc.integer({ min: 4, max: sealed.length * 8 - 1 }), (bit) => {
+        const copy = Buffer.from(sealed);
+        copy[bit >> 3]! ^= 1 << (bit & 7);
+        expect(() => openBytes(key, copy, 'ctx')).toThrow(IntegrityError);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('refuses a ciphertext moved to another member, dataset or instance (CR-03)', () => {
+    const sealed = sealBytes(key, Buffer.from('{"a":"b"}'), 'pds|1|ds_home|m|0');
+    for (const other of ['pds|2|ds_home|m|0', 'pds|1|ds_passport|m|0', 'pds|1|ds_home|m|1']) {
+      expect(() => openBytes(key, sealed, other)).toThrow(IntegrityError);
+    }
+  });
+
+  it('uses a fresh nonce for every encryption of the same plaintext (CR-04)', () => {
+    const nonces = new Set<string>();
+    const bodies = new Set<string>();
+    const pt = Buffer.from('same plaintext');
+    for (let i = 0; i < 100_000; i++) {
+      const s = sealBytes(key, pt, 'c');
+      nonces.add(s.subarray(4, 16).toString('hex'));
+      bodies.add(s.subarray(16).toString('hex'));
+    }
+    expect(nonces.size).toBe(100_000);
+    expect(bodies.size).toBe(100_000);
+  });
+
+  it('authenticates the header: a changed algorithm id or key version fails, never falls back (CR-13)', () => {
+    const sealed = sealBytes(key, Buffer.from('x'), 'c', 7);
+    expect(keyVersionOf(sealed)).toBe(7);
+    const alg = Buffer.from(sealed);
+    alg[1] = 2;
+    expect(() => openBytes(key, alg, 'c')).toThrow(/unknown ciphertext format/);
+    const version = Buffer.from(sealed);
+    version[3] = 8;
+    expect(() => openBytes(key, version, 'c')).toThrow(IntegrityError);
+  });
+
+  it('fails closed with the wrong key (CR-05)', () => {
+    const sealed = sealBytes(key, Buffer.from('x'), 'c');
+    expect(() => openBytes(randomBytes(32), sealed, 'c')).toThrow(IntegrityError);
+  });
+
+  it('refuses keys that are not 32 bytes', () => {
+    expect(() => sealBytes(randomBytes(16), Buffer.from('x'), 'c')).toThrow(/32-byte/);
+  });
+});

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { safeEqual, sha256Hex, sha512Hex } from './hash.ts';
+import { MEMBER_KEY_PATTERN, newMemberKey, randomSecret } from './random.ts';
+
+describe('secret comparison (CR-15)', () => {
+  it('returns true only for equal values', () => {
+    expect(safeEqual('abc', 'abc')).toBe(true);
+    expect(safeEqual('abc', 'abd')).toBe(false);
+  });
+
+  it('returns false for unequal lengths without throwing', () => {
+    expect(safeEqual('a', 'a'.repeat(1000))).toBe(false);
+    expect(safeEqual('', 'x')).toBe(false);
+    expect(safeEqual(Buffer.from('ab'), 'ab')).toBe(true);
+  });
+});
+
+describe('hashes', () => {
+  it('are lower-case hex of the right length', () => {
+    expect(sha256Hex('x')).toMatch(/^[0-9a-f]{64}$/);
+    expect(sha512Hex('x')).toMatch(/^[0-9a-f]{128}$/);
+    expect(sha512Hex('abc')).toBe(
+      'ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f',
+    );
+  });
+});
+
+describe('random secrets (CR-14)', () => {
+  it('member keys are 32 characters of [A-Za-z0-9] and never repeat', () => {
+    const keys = new Set<string>();
+    for (let i = 0; i < 10_000; i++) {
+      const k = newMemberKey();
+      expect(k).toMatch(MEMBER_KEY_PATTERN);
+      keys.add(k);
+    }
+    expect(keys.size).toBe(10_000);
+  });
+
+  it('secrets carry 256 bits and their prefix', () => {
+    const s = randomSecret('pdx_cs_');
+    expect(s.startsWith('pdx_cs_')).toBe(true);
+    expect(Buffer.from(s.slice(7), 'base64url')).toHaveLength(32);
+  });
+});

@@ -1,0 +1,86 @@
+/**
+ * Transactional row filters (contract §6.2): `filters[<field>][operator]` from an allow-list and
+ * `filters[<field>][value]`. Rows are decrypted before filtering (the database holds only
+ * ciphertext), so filtering, sorting and paging happen here, on one member's rows.
+ */
+import { PdxError } from '../errors.ts';
+import type { DatasetDef } from './schema/catalogue.ts';
+
+export const OPERATORS = ['=', '!=', '<', '<=', '>', '>=', 'LIKE', 'IN'] as const;
+type Operator = (typeof OPERATORS)[number];
+
+export interface RowFilter {
+  field: string;
+  operator: Operator;
+  value: string;
+  numeric: boolean;
+}
+
+const NUMERIC_TYPES = new Set(['int', 'serial', 'date', 'currency']);
+
+export function parseFilters(raw: unknown, ds: DatasetDef, visible: (field: string) => boolean): RowFilter[] {
+  if (raw === undefined || raw === '') return [];
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new PdxError(400, 'Invalid filters', 'Use filters[<field>][operator] and filters[<field>][value].');
+  }
+  const out: RowFilter[] = [];
+  for (const [field, spec] of Object.entries(raw as Record<string, unknown>)) {
+    const def = ds.fields.get(field);
+    if (!def || !visible(field)) {
+      throw new PdxError(400, 'Invalid filters', `Unknown or unreadable field in filters: ${field}.`);
+    }
+    const s = (typeof spec === 'object' && spec !== null ? spec : {}) as Record<string, unknown>;
+    const op = typeof s.operator === 'string' ? s.operator.trim().toUpperCase() : '=';
+    if (!(OPERATORS as readonly string[]).includes(op)) {
+      throw new PdxError(400, 'Invalid filters', `Operator for ${field} must be one of ${OPERATORS.join(' ')}.`);
+    }
+    if (typeof s.value !== 'string' && typeof s.value !== 'number') {
+      throw new PdxError(400, 'Invalid filters', `filters[${field}][value] is required.`);
+    }
+    out.push({ field, operator: op as Operator, value: String(s.value), numeric: NUMERIC_TYPES.has(def.type) });
+  }
+  return out;
+}
+
+function likeToRegExp(pattern: string): RegExp {
+  // SQL LIKE: % any run, _ one character; everything else literal; case-insensitive as in MySQL.
+  const body = pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.');
+  return new RegExp(`^${body}$`, 'is');
+}
+
+export function rowMatches(get: (field: string) => string | null, filters: readonly RowFilter[]): boolean {
+  return filters.every((f) => {
+    const actual = get(f.field);
+    if (f.operator === 'IN') return actual !== null && f.value.split(',').map((v) => v.trim()).includes(actual);
+    if (f.operator === 'LIKE') return actual !== null && likeToRegExp(f.value).test(actual);
+    if (actual === null) return f.operator === '!=';
+    const c = compare(actual, f.value, f.numeric);
+    switch (f.operator) {
+      case '=':
+        return c === 0;
+      case '!=':
+        return c !== 0;
+      case '<':
+        return c < 0;
+      case '<=':
+        return c <= 0;
+      case '>':
+        return c > 0;
+      default:
+        return c >= 0;
+    }
+  });
+}
+
+export function compare(a: string, b: string, numeric: boolean): number {
+  if (numeric) {
+    const x = Number(a);
+    const y = Number(b);
+    if (!Number.isNaN(x) && !Number.isNaN(y)) return x === y ? 0 : x < y ? -1 : 1;
+  }
+  return a === b ? 0 : a < b ? -1 : 1;
+}
+
+export function isNumericField(ds: DatasetDef, field: string): boolean {
+  return NUMERIC_TYPES.has(ds.fields.get(field)?.type ?? '');
+}

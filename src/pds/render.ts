@@ -1,0 +1,45 @@
+/** JSON or XML by the path's extension (contract §6); XML mirrors the JSON structure. */
+import { XMLBuilder } from 'fast-xml-parser';
+
+export type Format = 'json' | 'xml';
+
+const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', format: false, suppressEmptyNode: false });
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+/** Keys that are not XML names (row ids such as "3") become <item key="3">. */
+function toXmlTree(value: unknown): unknown {
+  if (value === null || value === undefined) return '';
+  if (Array.isArray(value)) return { item: value.map(toXmlTree) };
+  if (typeof value !== 'object') return String(value);
+  const out: Record<string, unknown> = {};
+  const items: unknown[] = [];
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    if (NAME.test(k)) out[k] = toXmlTree(v);
+    else items.push({ '@_key': k, ...(asObject(toXmlTree(v))) });
+  }
+  if (items.length) out.item = items;
+  return out;
+}
+
+function asObject(v: unknown): Record<string, unknown> {
+  return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : { '#text': v };
+}
+
+export function renderXml(value: unknown): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${builder.build({ response: toXmlTree(value) }) as string}`;
+}
+
+/**
+ * JSON for rows keyed by id, keeping the caller's sort order: JavaScript objects would reorder
+ * integer-like keys ascending, so the object is written entry by entry.
+ */
+export function orderedJson(entries: readonly (readonly [string, unknown])[]): string {
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}}`;
+}
+
+/** XML for rows keyed by id, in the caller's order. */
+export function renderXmlRows(entries: readonly (readonly [string, unknown])[]): string {
+  const items = entries.map(([k, v]) => ({ '@_key': k, ...asObject(toXmlTree(v)) }));
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${builder.build({ response: { item: items } }) as string}`;
+}

@@ -1,0 +1,53 @@
+/**
+ * Checks a write body against the dataset schema and the connection's DSSA before anything is
+ * written: unknown fields → 400, fields the connection may not write → 403 (listing them), values
+ * of the wrong type → 400 naming the field. Nothing is written unless every field passes.
+ */
+import type { DssaPermissions } from '../connections/dssa.ts';
+import { canWrite } from '../connections/dssa.ts';
+import { PdxError } from '../errors.ts';
+import type { FieldValues } from './pds-store.ts';
+import type { Catalogue, DatasetDef } from './schema/catalogue.ts';
+import { validateValue } from './schema/values.ts';
+
+const SERVER_FIELDS = new Set(['id', 'ds_id', 'instance', 'source', 'created_timestamp', 'updated_timestamp']);
+
+export function checkWrite(
+  ds: DatasetDef,
+  permissions: DssaPermissions,
+  body: Record<string, unknown>,
+  catalogue: Catalogue,
+): FieldValues {
+  const entries = Object.entries(body);
+  if (entries.length === 0) throw new PdxError(400, 'Nothing to write', `The body names no field of ${ds.name}.`);
+  const serverSet = entries.filter(([f]) => SERVER_FIELDS.has(f) && ds.type === 'transactional').map(([f]) => f);
+  if (serverSet.length) {
+    throw new PdxError(400, 'Invalid fields', `Set by the server, not writable: ${serverSet.join(', ')}.`);
+  }
+  const unknown = entries.filter(([f]) => !ds.fields.has(f) || ds.fields.get(f)?.system).map(([f]) => f);
+  if (unknown.length) throw new PdxError(400, 'Unknown fields', `${ds.name} has no field ${unknown.join(', ')}.`);
+  const denied = entries.filter(([f]) => !canWrite(permissions, ds.name, f)).map(([f]) => f);
+  if (denied.length) {
+    throw new PdxError(403, 'Access denied', `This connection may not write: ${denied.join(', ')}. Nothing was written.`);
+  }
+  const out: FieldValues = {};
+  const problems: string[] = [];
+  for (const [f, raw] of entries) {
+    const r = validateValue(ds.fields.get(f)!, raw, catalogue);
+    if (r.ok) out[f] = r.value;
+    else problems.push(`${f} ${r.problem}`);
+  }
+  if (problems.length) throw new PdxError(400, 'Invalid value', `${problems.join('; ')}.`);
+  return out;
+}
+
+/** `{"<dataset>": {...}}` (or its legacy alias) unwraps to the inner object; a flat body stays. */
+export function unwrapDatasetBody(
+  body: Record<string, unknown>,
+  ds: DatasetDef,
+  catalogue: Catalogue,
+): { value: unknown; wrapped: boolean } {
+  const keys = Object.keys(body);
+  if (keys.length === 1 && catalogue.canonicalName(keys[0]!) === ds.name) return { value: body[keys[0]!], wrapped: true };
+  return { value: body, wrapped: false };
+}
