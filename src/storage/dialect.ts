@@ -25,6 +25,8 @@ export interface DatabaseHandle {
   dialect: Dialect;
   /** File path of the SQLite database, undefined on PostgreSQL. */
   sqlitePath: string | undefined;
+  /** PostgreSQL schema in use when one was requested (tests); undefined means the default. */
+  pgSchema: string | undefined;
   close(): Promise<void>;
 }
 
@@ -78,7 +80,7 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
       client.release();
     }
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, dialect: postgresDialect, sqlitePath: undefined, close: () => db.destroy() };
+    return { db, dialect: postgresDialect, sqlitePath: undefined, pgSchema: schemaName, close: () => db.destroy() };
   }
   const path = sqliteFilePath(url);
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -91,7 +93,13 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
   // Freed pages are overwritten so that erased members' ciphertext does not linger in the file.
   sqlite.pragma('secure_delete = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, dialect: sqliteDialect, sqlitePath: path === ':memory:' ? undefined : path, close: () => db.destroy() };
+  return {
+    db,
+    dialect: sqliteDialect,
+    sqlitePath: path === ':memory:' ? undefined : path,
+    pgSchema: undefined,
+    close: () => db.destroy(),
+  };
 }
 
 /** Drops a test schema (PostgreSQL) — used by the test harness only. */

@@ -6,6 +6,8 @@ function migrator(handle: DatabaseHandle): Migrator {
   const { dialect } = handle;
   return new Migrator({
     db: handle.db as unknown as Kysely<unknown>,
+    // Kysely looks for its own tables by schema; name it when the connection uses a private one.
+    ...(handle.pgSchema ? { migrationTableSchema: handle.pgSchema } : {}),
     provider: {
       getMigrations: async () =>
         Object.fromEntries(
