@@ -6,9 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // Integration tests share one PostgreSQL database when OPENPDX_TEST_DATABASE_URL is set,
-    // so files run one at a time there; SQLite runs each file on its own temporary file.
-    fileParallelism: !process.env.OPENPDX_TEST_DATABASE_URL,
+    // Each test file gets its own SQLite file, or its own PostgreSQL schema, so files run in parallel.
     setupFiles: ['test/setup.ts'],
   },
 });
