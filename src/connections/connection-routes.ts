@@ -1,5 +1,32 @@
-// STUB — replaced by the connections implementation.
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app-context.ts';
+import { AppError, PdxError } from '../errors.ts';
+import { parseNid } from './nid.ts';
+import { FixedWindowRateLimiter, type RateLimit } from './rate-limiter.ts';
 
-export function registerConnectionRoutes(_app: FastifyInstance, _ctx: AppContext): void {}
+/** Contract §4: `/access-token/{nid}` is unauthenticated, so it is rate limited per address. */
+export const ACCESS_TOKEN_RATE_LIMIT: RateLimit = { limit: 60, windowSeconds: 60 };
+
+export interface ConnectionRouteOptions {
+  accessTokenRateLimit?: RateLimit;
+}
+
+export function registerConnectionRoutes(app: FastifyInstance, ctx: AppContext, options: ConnectionRouteOptions = {}): void {
+  const limiter = new FixedWindowRateLimiter(options.accessTokenRateLimit ?? ACCESS_TOKEN_RATE_LIMIT);
+
+  app.get<{ Params: { nid: string } }>('/access-token/:nid', async (req, reply) => {
+    // req.ip is the socket peer: trustProxy is off, so X-Forwarded-For cannot pick the bucket.
+    const verdict = limiter.hit(req.ip, ctx.clock.now());
+    if (!verdict.allowed) {
+      throw new AppError('rate_limited', 429, 'Too many requests', {
+        reason: `Too many short access token requests from this address; retry in ${verdict.retryAfter} seconds.`,
+        headers: { 'retry-after': String(verdict.retryAfter) },
+      });
+    }
+    const nid = parseNid(req.params.nid);
+    if (nid === undefined) throw new PdxError(404, 'Unknown connection', undefined, 'unknown_connection');
+    const sat = await ctx.connections.issueShortAccessToken(nid);
+    // The body is a bare JSON string (contract §4), as Mydex's examples json_decode it.
+    return reply.header('cache-control', 'no-store').type('application/json; charset=utf-8').send(JSON.stringify(sat));
+  });
+}

@@ -1,0 +1,176 @@
+/**
+ * The operator's use cases, called by the CLI (and the sandbox seed). Results are the plain
+ * objects the CLI prints with `--json`: field names are part of the CLI's contract.
+ */
+import type { AppContext } from '../app-context.ts';
+import { parseGrantSpecs } from '../connections/grant-spec.ts';
+import { AppError, NotFoundError, ValidationError } from '../errors.ts';
+
+export interface OrganisationSummary {
+  org_id: number;
+  name: string;
+  created_at: number;
+}
+
+export interface ConnectionSummary {
+  nid: number;
+  org_id: number;
+  name: string;
+  callback_url: string;
+  notifications: boolean;
+  dssa_version: number | null;
+  created_at: number;
+}
+
+export interface ClientSummary {
+  client_id: string;
+  org_id: number;
+  name: string;
+  scopes: string;
+  disabled: boolean;
+  created_at: number;
+}
+
+export interface NewConnectionRequest {
+  orgId: number;
+  callbackUrl: string;
+  notifications: boolean;
+  /** `dataset:rw` or `dataset:r:field1,field2` */
+  grants: readonly string[];
+  name?: string;
+  purpose?: string;
+  gdprStatement?: string;
+}
+
+/** Member-to-connection consent without the browser is for sandboxes only. */
+export class SandboxOnlyError extends AppError {
+  constructor(what: string) {
+    super('sandbox_only', 403, `${what} is only available in sandbox: in live, members consent through the FTC journey.`);
+  }
+}
+
+export class AdminService {
+  constructor(private readonly ctx: AppContext) {}
+
+  async createOrganisation(name: string): Promise<{ org_id: number }> {
+    const { orgId } = await this.ctx.connections.createOrganisation(name);
+    return { org_id: orgId };
+  }
+
+  async listOrganisations(): Promise<OrganisationSummary[]> {
+    return (await this.ctx.connections.listOrganisations()).map((o) => ({
+      org_id: o.orgId,
+      name: o.name,
+      created_at: o.createdAt,
+    }));
+  }
+
+  async createConnection(req: NewConnectionRequest): Promise<{ nid: number; token: string }> {
+    const { nid, token } = await this.ctx.connections.createConnection({
+      orgId: req.orgId,
+      callbackUrl: req.callbackUrl,
+      notifications: req.notifications,
+      permissions: this.permissions(req.grants),
+      ...(req.name !== undefined ? { name: req.name } : {}),
+      ...(req.purpose !== undefined ? { purpose: req.purpose } : {}),
+      ...(req.gdprStatement !== undefined ? { gdprStatement: req.gdprStatement } : {}),
+    });
+    return { nid, token };
+  }
+
+  async listConnections(orgId?: number): Promise<ConnectionSummary[]> {
+    const connections = await this.ctx.connections.listConnections(orgId);
+    return Promise.all(
+      connections.map(async (c) => ({
+        nid: c.nid,
+        org_id: c.orgId,
+        name: c.name,
+        callback_url: c.callbackUrl,
+        notifications: c.notifications,
+        dssa_version: (await this.ctx.connections.latestDssa(c.nid))?.version ?? null,
+        created_at: c.createdAt,
+      })),
+    );
+  }
+
+  async addDssaVersion(req: {
+    nid: number;
+    grants: readonly string[];
+    purpose?: string;
+    gdprStatement?: string;
+  }): Promise<{ version: number }> {
+    return this.ctx.connections.addDssaVersion(req.nid, {
+      permissions: this.permissions(req.grants),
+      ...(req.purpose !== undefined ? { purpose: req.purpose } : {}),
+      ...(req.gdprStatement !== undefined ? { gdprStatement: req.gdprStatement } : {}),
+    });
+  }
+
+  async createClient(req: {
+    orgId: number;
+    scopes: readonly string[];
+    name?: string;
+  }): Promise<{ client_id: string; client_secret: string }> {
+    if (!(await this.ctx.connections.getOrganisation(req.orgId))) {
+      throw new NotFoundError('Unknown organisation', `Organisation ${req.orgId} does not exist.`);
+    }
+    const { clientId, clientSecret } = await this.ctx.oauth.createClient({
+      orgId: req.orgId,
+      scopes: [...req.scopes],
+      ...(req.name !== undefined ? { name: req.name } : {}),
+    });
+    return { client_id: clientId, client_secret: clientSecret };
+  }
+
+  async rotateClientSecret(clientId: string, graceSeconds?: number): Promise<{ client_id: string; client_secret: string }> {
+    const { clientSecret } = await this.ctx.oauth.rotateSecret(clientId, graceSeconds === undefined ? {} : { graceSeconds });
+    return { client_id: clientId, client_secret: clientSecret };
+  }
+
+  async disableClient(clientId: string): Promise<{ client_id: string; disabled: true }> {
+    await this.ctx.oauth.disableClient(clientId);
+    return { client_id: clientId, disabled: true };
+  }
+
+  async listClients(orgId?: number): Promise<ClientSummary[]> {
+    return (await this.ctx.oauth.listClients(orgId)).map((c) => ({
+      client_id: c.clientId,
+      org_id: c.orgId,
+      name: c.name,
+      scopes: c.scopes.join(' '),
+      disabled: c.disabled,
+      created_at: c.createdAt,
+    }));
+  }
+
+  async createMember(req: { mydexid: string; email: string; password: string; privateKey: string }): Promise<{ uid: number }> {
+    const { uid } = await this.ctx.members.createMember(req);
+    return { uid };
+  }
+
+  /** Consents a member to a connection's latest DSSA, as the FTC journey would (sandbox only). */
+  async connectMember(req: {
+    mydexid: string;
+    nid: number;
+    privateKey: string;
+  }): Promise<{ uid: number; con_id: string; key: string }> {
+    if (this.ctx.config.env !== 'sandbox') throw new SandboxOnlyError('admin connect');
+    const { uid, conId, memberKey } = await this.ctx.members.consent(req);
+    return { uid, con_id: conId, key: memberKey };
+  }
+
+  async rotateSigningKeys(): Promise<{ kid: string }> {
+    const { kid } = await this.ctx.oauth.rotateSigningKeys();
+    return { kid };
+  }
+
+  private permissions(grants: readonly string[]) {
+    if (!grants.length)
+      throw new ValidationError('No grants', 'Give at least one --grant dataset:rw or dataset:r:field1,field2.');
+    try {
+      return parseGrantSpecs(grants, this.ctx.catalogue);
+    } catch (err) {
+      throw new ValidationError('Invalid grant', err instanceof Error ? err.message : String(err));
+    }
+  }
+}

@@ -1,0 +1,73 @@
+/** The `openpdx` command line: builds the commander program and maps failures to exit codes. */
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/config.ts';
+import { AppError } from '../errors.ts';
+import { registerClientCommands } from './commands/admin-client.ts';
+import { registerConnectionCommands } from './commands/admin-connection.ts';
+import { registerKeyCommands } from './commands/admin-keys.ts';
+import { registerMemberCommands } from './commands/admin-member.ts';
+import { registerOrgCommands } from './commands/admin-org.ts';
+import { registerConfigCommands } from './commands/config.ts';
+import { registerDbCommands } from './commands/db.ts';
+import { registerStartCommand } from './commands/start.ts';
+import { examples } from './options.ts';
+import type { CliRuntime } from './runtime.ts';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+export function buildProgram(rt: CliRuntime): Command {
+  // Settings made here are inherited by every subcommand created below.
+  const program = new Command('openpdx')
+    .description(
+      'OpenPDX: a self-hostable Personal Data eXchange, wire-compatible with the Mydex PDX API.\nConfiguration comes from OPENPDX_* environment variables (see `openpdx config docs`).',
+    )
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => rt.io.out(s), writeErr: (s) => rt.io.err(s) })
+    .showHelpAfterError('(add --help for usage)');
+  examples(program, 'openpdx start', 'openpdx admin org create --name "Acme Health" --json');
+
+  registerStartCommand(program, rt);
+  const admin = examples(
+    program.command('admin').description('operator tasks: organisations, connections, OAuth clients, members, keys'),
+    'openpdx admin connection list',
+  );
+  registerOrgCommands(admin, rt);
+  registerConnectionCommands(admin, rt);
+  registerClientCommands(admin, rt);
+  registerMemberCommands(admin, rt);
+  registerKeyCommands(admin, rt);
+  registerDbCommands(program, rt);
+  registerConfigCommands(program, rt);
+  return program;
+}
+
+/** Runs one command line (without the `node openpdx` prefix) and returns the exit code. */
+export async function runCli(argv: readonly string[], rt: CliRuntime): Promise<number> {
+  try {
+    await buildProgram(rt).parseAsync([...argv], { from: 'user' });
+    return EXIT_OK;
+  } catch (err) {
+    return report(err, rt);
+  }
+}
+
+function report(err: unknown, rt: CliRuntime): number {
+  if (err instanceof CommanderError) {
+    // Commander has already printed help or the usage message.
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT_OK;
+    if (err.code === 'commander.help') return err.exitCode;
+    return EXIT_USAGE;
+  }
+  if (err instanceof ConfigError) {
+    rt.io.err(`${err.message}\n`);
+  } else if (err instanceof AppError) {
+    // The operator sees the reason too: this is their own server, not an API client.
+    rt.io.err(`error: ${err.message}${err.reason ? `: ${err.reason}` : ''}\n`);
+  } else {
+    rt.io.err(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+  }
+  if (rt.io.env.OPENPDX_DEBUG === '1' && err instanceof Error && err.stack) rt.io.err(`${err.stack}\n`);
+  return EXIT_FAILURE;
+}

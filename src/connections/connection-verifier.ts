@@ -1,0 +1,94 @@
+/**
+ * The one check behind the three dedicated-connection calls (contract §4: registration, FTC,
+ * connection update): bearer principal, Short-Access-Token, Authentication header and
+ * connection_token_hash must all agree with a connection the principal's organisation owns.
+ */
+import type { Logger } from 'pino';
+import { sha256Hex, sha512Hex, safeEqual } from '../crypto/hash.ts';
+import { PdxError } from '../errors.ts';
+import type { ClientPrincipal } from '../http/auth.ts';
+import type { ConnectionRow } from './connection-store.ts';
+import { parseNid } from './nid.ts';
+import type { ShortAccessTokens } from './short-access-token.ts';
+
+export interface ConnectionRequestCredentials {
+  /** the bearer token's client: its organisation must own the NID */
+  principal: ClientPrincipal;
+  /** `connection_nid` from the body: number or numeric string */
+  nid: unknown;
+  /** the `Short-Access-Token` header */
+  sat: unknown;
+  /** the `Authentication` header: hex(sha512(SAT + connection token)) */
+  authentication: unknown;
+  /** `connection_token_hash` from the body: hex(sha512(connection token)) */
+  connectionTokenHash: unknown;
+}
+
+export interface ConnectionVerifierDeps {
+  sats: ShortAccessTokens;
+  connectionRow(nid: number): Promise<ConnectionRow | undefined>;
+  /** the unsealed connection token of an existing connection */
+  connectionToken(row: ConnectionRow): string;
+  logger: Logger;
+}
+
+const DENIED = 'Access denied';
+
+const REASONS = {
+  connection_forbidden: 'This connection does not belong to your organisation.',
+  sat_missing: 'Send the Short-Access-Token header with a token from GET /access-token/{nid}.',
+  sat_unknown_or_used: 'The short access token is unknown or has already been used; request a new one.',
+  sat_expired: 'The short access token has expired; request a new one.',
+  sat_other_connection: 'The short access token was issued for another connection.',
+  authentication_mismatch:
+    'The Authentication header must be the lower-case hex SHA-512 of the short access token followed by the connection token.',
+  token_hash_mismatch: 'connection_token_hash must be the lower-case hex SHA-512 of the connection token.',
+} as const;
+
+type Failure = keyof typeof REASONS;
+
+export class ConnectionVerifier {
+  constructor(private readonly deps: ConnectionVerifierDeps) {}
+
+  /** Returns the connection row when every check passes; throws a 401/403 PdxError otherwise. */
+  async verify(creds: ConnectionRequestCredentials): Promise<ConnectionRow> {
+    const sat = nonEmptyString(creds.sat);
+    // Spent before anything else is looked at: any attempt, good or bad, uses it up (§4).
+    const spent = sat === undefined ? undefined : await this.deps.sats.spend(sat);
+
+    const nid = parseNid(creds.nid);
+    const row = nid === undefined ? undefined : await this.deps.connectionRow(nid);
+    // Unknown and foreign NIDs answer alike, so a NID's existence is not revealed (MX-07).
+    if (!row || row.org_id !== creds.principal.orgId) return this.fail('connection_forbidden', creds, nid);
+
+    if (sat === undefined || spent === undefined) return this.fail('sat_missing', creds, nid);
+    if (!spent.ok) return this.fail(spent.problem === 'expired' ? 'sat_expired' : 'sat_unknown_or_used', creds, nid);
+    if (spent.nid !== row.nid) return this.fail('sat_other_connection', creds, nid);
+
+    const token = this.deps.connectionToken(row);
+    const authentication = nonEmptyString(creds.authentication)?.toLowerCase() ?? '';
+    if (!safeEqual(sha512Hex(sat + token), authentication)) return this.fail('authentication_mismatch', creds, nid);
+
+    // MX-04: the database holds sha256(hex(sha512(token))), never the wire value itself.
+    const presentedHash = nonEmptyString(creds.connectionTokenHash)?.toLowerCase() ?? '';
+    if (!safeEqual(sha256Hex(presentedHash), row.token_hash_verifier)) return this.fail('token_hash_mismatch', creds, nid);
+
+    return row;
+  }
+
+  private fail(failure: Failure, creds: ConnectionRequestCredentials, nid: number | undefined): never {
+    const status = failure === 'connection_forbidden' ? 403 : 401;
+    this.deps.logger.warn(
+      { event: 'auth.connection_credentials_failed', failure, nid, clientId: creds.principal.clientId },
+      'dedicated connection request refused',
+    );
+    throw new PdxError(status, DENIED, REASONS[failure], failure);
+  }
+}
+
+function nonEmptyString(value: unknown): string | undefined {
+  const v = Array.isArray(value) && value.length === 1 ? value[0] : value;
+  if (typeof v !== 'string') return undefined;
+  const trimmed = v.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
