@@ -13,7 +13,7 @@ export function normalisePermissions(input: DssaPermissions, catalogue: Catalogu
     if (!ds) throw new ValidationError('Invalid DSSA permissions', `Unknown dataset ${dsName}.`);
     const target = (out[ds.name] ??= {});
     for (const [field, access] of Object.entries(fields)) {
-      if (!ds.fields.has(field)) {
+      if (!ds.fields.has(field) || ds.fields.get(field)?.system) {
         throw new ValidationError('Invalid DSSA permissions', `Dataset ${ds.name} has no field ${field}.`);
       }
       target[field] = checkAccess(access, `${ds.name}.${field}`);

@@ -15,9 +15,16 @@ export function parseGrantSpecs(specs: readonly string[], catalogue: Catalogue):
     }
     const ds = catalogue.dataset(dsName);
     if (!ds) throw new Error(`grant "${spec}": unknown dataset ${dsName}`);
-    const fields = fieldList ? fieldList.split(',').map((f) => f.trim()).filter(Boolean) : [...ds.fields.keys()];
+    // System fields (id, timestamps…) are always visible with a row and never granted.
+    const grantable = [...ds.fields.values()].filter((f) => !f.system).map((f) => f.name);
+    const fields = fieldList
+      ? fieldList
+          .split(',')
+          .map((f) => f.trim())
+          .filter(Boolean)
+      : grantable;
     for (const f of fields) {
-      if (!ds.fields.has(f)) throw new Error(`grant "${spec}": dataset ${ds.name} has no field ${f}`);
+      if (!grantable.includes(f)) throw new Error(`grant "${spec}": dataset ${ds.name} has no field ${f}`);
     }
     const target = (out[ds.name] ??= {});
     for (const f of fields) {

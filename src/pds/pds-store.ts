@@ -99,8 +99,9 @@ class MemberPds implements PdsWriter {
   }
 
   private decrypt(dataset: string, ciphertext: string, context: string): FieldValues {
+    const { key } = this.key(dataset);
     try {
-      return JSON.parse(openText(this.key(dataset).key, ciphertext, context)) as FieldValues;
+      return JSON.parse(openText(key, ciphertext, context)) as FieldValues;
     } catch (err) {
       throw new IntegrityFailure(err);
     }

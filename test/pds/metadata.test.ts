@@ -312,6 +312,9 @@ describe('crypto-enforced grants (CR-06)', () => {
   });
 
   it('cannot decrypt an ungranted dataset even when asked directly', async () => {
+    const own = await t.ctx.members.unlock(alice.uid, alice.privateKey);
+    await t.ctx.datasets.pds.transact(alice.uid, own, (w) => w.mergeMetadata('ds_passport', 0, { field_pp_number: '123456789' }));
+    own.wipe();
     const access = await t.ctx.members.connectionAccess(
       { clientId: sub.clientId, orgId: sub.orgId, scopes: new Set(['mydex:pdx']), jti: 'j', exp: 0 },
       alice.conId,

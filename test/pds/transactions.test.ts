@@ -100,12 +100,14 @@ describe('transactional datasets (contract §6.2)', () => {
     }
   });
 
+  // JSON.parse reorders integer-like keys, so the order is read from the body text itself.
+  const durationsInBodyOrder = (body: string) => [...body.matchAll(/"duration":"(\d+)"/g)].map((m) => m[1]);
+
   it('sorts, limits, offsets and fetches one row by id, keeping the order in the JSON', async () => {
     const sorted = await get({ sort: '-duration', limit: '3' });
-    const names = Object.values(sorted.json()).map((r) => (r as { duration: string }).duration);
-    expect(names).toEqual(['40', '30', '30']);
+    expect(durationsInBodyOrder(sorted.body)).toEqual(['40', '30', '30']);
     const page = await get({ sort: 'duration', limit: '2', offset: '1' });
-    expect(Object.values(page.json()).map((r) => (r as { duration: string }).duration)).toEqual(['10', '20']);
+    expect(durationsInBodyOrder(page.body)).toEqual(['10', '20']);
     const one = await get({ id: String(firstId) });
     expect(Object.keys(one.json())).toEqual([String(firstId)]);
   });
