@@ -10,7 +10,13 @@ import type { FieldValues } from './pds-store.ts';
 import type { Catalogue, DatasetDef } from './schema/catalogue.ts';
 import { validateValue } from './schema/values.ts';
 
-const SERVER_FIELDS = new Set(['id', 'ds_id', 'instance', 'source', 'created_timestamp', 'updated_timestamp']);
+/** Row ids are the server's: a body that tries to choose one is refused (AZ-05). */
+const REFUSED_FIELDS = new Set(['id', 'ds_id']);
+/**
+ * Set by the server and silently ignored when sent: Mydex's own write examples send
+ * created_timestamp and updated_timestamp in every row (contract §6.2: the server sets them).
+ */
+const IGNORED_FIELDS = new Set(['instance', 'source', 'created_timestamp', 'updated_timestamp']);
 
 export function checkWrite(
   ds: DatasetDef,
@@ -18,9 +24,10 @@ export function checkWrite(
   body: Record<string, unknown>,
   catalogue: Catalogue,
 ): FieldValues {
-  const entries = Object.entries(body);
+  const system = ds.type === 'transactional';
+  const entries = Object.entries(body).filter(([f]) => !(system && IGNORED_FIELDS.has(f)));
   if (entries.length === 0) throw new PdxError(400, 'Nothing to write', `The body names no field of ${ds.name}.`);
-  const serverSet = entries.filter(([f]) => SERVER_FIELDS.has(f) && ds.type === 'transactional').map(([f]) => f);
+  const serverSet = entries.filter(([f]) => system && REFUSED_FIELDS.has(f)).map(([f]) => f);
   if (serverSet.length) {
     throw new PdxError(400, 'Invalid fields', `Set by the server, not writable: ${serverSet.join(', ')}.`);
   }

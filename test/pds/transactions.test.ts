@@ -136,12 +136,25 @@ describe('transactional datasets (contract §6.2)', () => {
     expect(again.statusCode).toBe(404);
   });
 
-  it('refuses server-set system fields in a write body (AZ-05)', async () => {
-    for (const field of ['id', 'created_timestamp', 'source']) {
+  it('refuses a body that tries to choose the row id (AZ-05)', async () => {
+    for (const field of ['id', 'ds_id']) {
       const res = await post({ ds_referrals: { contact_name: 'x', [field]: '1' } });
       expect(res.statusCode).toBe(400);
       expect(res.json().error.reason).toContain(field);
     }
+  });
+
+  it('ignores the timestamps and source a body sends, as Mydex examples do, and sets its own', async () => {
+    const res = await post({ ds_referrals: { contact_name: 'Stamped', created_timestamp: '1642137822', source: 'user' } });
+    expect(res.statusCode).toBe(200);
+    const row = (await get({ id: String(res.json().last_insert_id) })).json()[String(res.json().last_insert_id)];
+    expect(row.created_timestamp).not.toBe('1642137822');
+    expect(row.source).toBe('connection');
+    await t.app.inject({
+      method: 'DELETE',
+      url: `/api/pds/transaction/${m.uid}.json?${qs({ id: String(res.json().last_insert_id) })}`,
+      headers: bearer(sub),
+    });
   });
 
   it('refuses writes to a read-only transactional dataset (AZ-04)', async () => {
