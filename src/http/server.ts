@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import qs from 'qs';
 import type { Logger } from 'pino';
@@ -15,7 +15,8 @@ export const BODY_LIMIT = 8 * 1024 * 1024;
 export function createHttpServer(logger: Logger): FastifyInstance {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Fastify's own request lines would log full URLs (with ?key=…); onResponse logs a redacted one.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
     genReqId: () => randomUUID(),
     // Mydex paths such as /api/pds/pds/4020.json are matched exactly; `..` segments are not normalised away.
