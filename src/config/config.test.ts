@@ -46,3 +46,11 @@ describe('configuration', () => {
     }
   });
 });
+
+describe('docs/configuration.md', () => {
+  it('is the generated reference, so it cannot drift from the schema', async () => {
+    const { readFileSync } = await import('node:fs');
+    const doc = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
+    expect(doc).toContain(configDocs());
+  });
+});
