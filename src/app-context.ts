@@ -13,6 +13,7 @@ import { MasterKeyRing } from './crypto/master-key.ts';
 import { createLogger } from './logger.ts';
 import { MemberService } from './members/member-service.ts';
 import { OAuthService } from './oauth/oauth-service.ts';
+import { OutboxService } from './outbox/outbox-service.ts';
 import { loadCatalogue, type Catalogue } from './pds/schema/catalogue.ts';
 import { DatasetService } from './pds/dataset-service.ts';
 import { openDatabase, type DatabaseHandle, type OpenOptions } from './storage/dialect.ts';
@@ -31,6 +32,7 @@ export interface AppContext {
   connections: ConnectionService;
   members: MemberService;
   datasets: DatasetService;
+  outbox: OutboxService;
   close(): Promise<void>;
 }
 
@@ -40,6 +42,8 @@ export interface ContextOverrides {
   databaseOptions?: OpenOptions;
   /** run migrations on open (default true) */
   migrate?: boolean;
+  /** start background workers such as outbox delivery (default true; admin commands pass false) */
+  startWorkers?: boolean;
 }
 
 export async function createAppContext(config: Config, overrides: ContextOverrides = {}): Promise<AppContext> {
@@ -53,9 +57,11 @@ export async function createAppContext(config: Config, overrides: ContextOverrid
   const deps = { db, dialect: database.dialect, clock, config, logger, masterKeys, catalogue };
   const oauth = new OAuthService(deps);
   const connections = new ConnectionService(deps);
-  const members = new MemberService({ ...deps, connections });
-  const datasets = new DatasetService({ ...deps, members });
+  const outbox = new OutboxService({ ...deps, connections });
+  const members = new MemberService({ ...deps, connections, outbox });
+  const datasets = new DatasetService({ ...deps, members, outbox });
   await oauth.start();
+  if (overrides.startWorkers ?? true) await outbox.start();
   return {
     config,
     logger,
@@ -68,7 +74,9 @@ export async function createAppContext(config: Config, overrides: ContextOverrid
     connections,
     members,
     datasets,
+    outbox,
     async close() {
+      await outbox.stop();
       await oauth.stop();
       await database.close();
     },

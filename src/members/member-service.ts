@@ -19,6 +19,7 @@ import type { ConnectionService } from '../connections/connection-service.ts';
 import { grantedDatasets, type Dssa } from '../connections/dssa.ts';
 import { AccessDeniedError, AppError, ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import type { ClientPrincipal } from '../http/auth.ts';
+import type { OutboxService, Trx } from '../outbox/outbox-service.ts';
 import type { ServiceDeps } from '../service-deps.ts';
 import { DataKeyRing, wrapContext } from './key-ring.ts';
 import { memberInputProblems, type NewMemberInput } from './member-rules.ts';
@@ -54,7 +55,7 @@ const connectionDenied = () =>
   new AccessDeniedError(403, 'Bearer error="insufficient_scope"', 'The connection credentials are not valid for this member.');
 
 export class MemberService {
-  constructor(private readonly deps: ServiceDeps & { connections: ConnectionService }) {}
+  constructor(private readonly deps: ServiceDeps & { connections: ConnectionService; outbox: OutboxService }) {}
 
   async createMember(input: NewMemberInput): Promise<{ uid: number }> {
     const problems = memberInputProblems(input);
@@ -143,6 +144,8 @@ export class MemberService {
     nid: number;
     privateKey: string;
     version?: number;
+    /** runs inside the grant's transaction (e.g. spending the one-time link) */
+    within?: (trx: Trx) => Promise<void>;
   }): Promise<{ uid: number; conId: string; memberKey: string; dssa: Dssa; grantId: number }> {
     const member = await this.getMember(input);
     if (!member) throw new NotFoundError('Member not found');
@@ -176,6 +179,17 @@ export class MemberService {
           rows.push({ grant_id: id, dataset: ds, wrapped: seal(kek, dek.key, wrapContext.grant(conId, id, ds)) });
         }
         await memberStore.insertGrantKeys(trx, rows);
+        // Contract §5.3: the callback is queued with the grant, POST first time, PUT on re-consent.
+        await this.deps.outbox.enqueueCallback(trx, {
+          nid: input.nid,
+          method: previous ? 'PUT' : 'POST',
+          uid: member.uid,
+          mydexid: member.mydexid,
+          memberKey,
+          conId,
+          permissions: dssa.permissions,
+        });
+        await input.within?.(trx);
         return id;
       });
       return { uid: member.uid, conId, memberKey, dssa, grantId };
@@ -191,6 +205,7 @@ export class MemberService {
       const grant = await memberStore.activeGrant(trx, uid, nid);
       if (!grant) return false;
       await memberStore.revokeGrant(trx, grant.id, clock.now());
+      await this.deps.outbox.enqueueConnectionEvent(trx, { uid, nid, event: 'connection.revoked' });
       return true;
     });
   }

@@ -7,6 +7,7 @@ import { readableFields, type FieldAccess } from '../connections/dssa.ts';
 import { AccessDeniedError, PdxError } from '../errors.ts';
 import type { ClientPrincipal } from '../http/auth.ts';
 import type { ConnectionAccess, MemberService } from '../members/member-service.ts';
+import type { OutboxService } from '../outbox/outbox-service.ts';
 import type { ServiceDeps } from '../service-deps.ts';
 import { compare, isNumericField, parseFilters, rowMatches } from './filters.ts';
 import { DEFAULT_LIMIT, MAX_BATCH, MAX_LIMIT, parseDatasets, parseIndex, parseOneDataset, requireType } from './dataset-params.ts';
@@ -31,8 +32,8 @@ const NO_ACCESS: FieldAccess = { r: { a: 0, s: 'A' }, w: { a: 0, s: 'A' } };
 export class DatasetService {
   readonly pds: PdsStore;
 
-  constructor(private readonly deps: ServiceDeps & { members: MemberService }) {
-    this.pds = new PdsStore(deps.db, deps.dialect, deps.clock);
+  constructor(private readonly deps: ServiceDeps & { members: MemberService; outbox: OutboxService }) {
+    this.pds = new PdsStore(deps.db, deps.dialect, deps.clock, (trx, change) => deps.outbox.enqueueChange(trx, change));
   }
 
   /** Checks the connection credentials and unwraps the keys for `datasets`; path uid must match. */
@@ -105,10 +106,15 @@ export class DatasetService {
     await this.withAccess(call, [ds], async (access) => {
       if (!access.keys.has(ds.name)) this.denyUngranted(access, ds, 'write');
       const values = checkWrite(ds, access.dssa.permissions, value as Record<string, unknown>, this.deps.catalogue);
-      await this.pds.transact(access.uid, access.keys, async (w) => {
-        await w.mergeMetadata(ds.name, instance, values);
-        await w.recordAccess(this.entry(access, ds, Object.keys(values), 'write'));
-      });
+      await this.pds.transact(
+        access.uid,
+        access.keys,
+        async (w) => {
+          await w.mergeMetadata(ds.name, instance, values);
+          await w.recordAccess(this.entry(access, ds, Object.keys(values), 'write'));
+        },
+        access.nid,
+      );
     });
   }
 
@@ -122,12 +128,17 @@ export class DatasetService {
     const instance = parseIndex(q.instance, 'instance', 0)!;
     await this.withAccess(call, [ds], async (access) => {
       if (!access.keys.has(ds.name)) this.denyUngranted(access, ds, 'write');
-      await this.pds.transact(access.uid, access.keys, async (w) => {
-        const current = (await w.metadata(ds.name, instance)).get(instance) ?? {};
-        this.requireWritable(access, ds, Object.keys(current));
-        await w.replaceMetadata(ds.name, instance, {});
-        await w.recordAccess(this.entry(access, ds, Object.keys(current), 'delete'));
-      });
+      await this.pds.transact(
+        access.uid,
+        access.keys,
+        async (w) => {
+          const current = (await w.metadata(ds.name, instance)).get(instance) ?? {};
+          this.requireWritable(access, ds, Object.keys(current));
+          await w.replaceMetadata(ds.name, instance, {});
+          await w.recordAccess(this.entry(access, ds, Object.keys(current), 'delete'));
+        },
+        access.nid,
+      );
     });
   }
 
@@ -197,12 +208,17 @@ export class DatasetService {
         }
         return checkWrite(ds, access.dssa.permissions, item as Record<string, unknown>, this.deps.catalogue);
       });
-      const ids = await this.pds.transact(access.uid, access.keys, async (w) => {
-        const out: number[] = [];
-        for (const values of rows) out.push(await w.insertRow(ds.name, instance, 'connection', values));
-        await w.recordAccess(this.entry(access, ds, [...new Set(rows.flatMap((r) => Object.keys(r)))], 'write'));
-        return out;
-      });
+      const ids = await this.pds.transact(
+        access.uid,
+        access.keys,
+        async (w) => {
+          const out: number[] = [];
+          for (const values of rows) out.push(await w.insertRow(ds.name, instance, 'connection', values));
+          await w.recordAccess(this.entry(access, ds, [...new Set(rows.flatMap((r) => Object.keys(r)))], 'write'));
+          return out;
+        },
+        access.nid,
+      );
       const last = ids[ids.length - 1]!;
       return batch ? { success: 1, last_insert_id: last, insert_ids: ids } : { success: 1, last_insert_id: last };
     });
@@ -234,11 +250,16 @@ export class DatasetService {
     await this.withAccess(call, [ds], async (access) => {
       if (!access.keys.has(ds.name)) this.denyUngranted(access, ds, 'write');
       const values = checkWrite(ds, access.dssa.permissions, value as Record<string, unknown>, this.deps.catalogue);
-      await this.pds.transact(access.uid, access.keys, async (w) => {
-        if (!(await w.row(ds.name, id))) throw new PdxError(404, 'Not found', `No ${ds.name} row with id ${id}.`);
-        await w.updateRow(ds.name, id, values);
-        await w.recordAccess(this.entry(access, ds, Object.keys(values), 'write'));
-      });
+      await this.pds.transact(
+        access.uid,
+        access.keys,
+        async (w) => {
+          if (!(await w.row(ds.name, id))) throw new PdxError(404, 'Not found', `No ${ds.name} row with id ${id}.`);
+          await w.updateRow(ds.name, id, values);
+          await w.recordAccess(this.entry(access, ds, Object.keys(values), 'write'));
+        },
+        access.nid,
+      );
     });
   }
 
@@ -250,13 +271,18 @@ export class DatasetService {
     if (id === undefined) throw new PdxError(400, 'Missing parameter', 'id is required.');
     await this.withAccess(call, [ds], async (access) => {
       if (!access.keys.has(ds.name)) this.denyUngranted(access, ds, 'write');
-      await this.pds.transact(access.uid, access.keys, async (w) => {
-        const row = await w.row(ds.name, id);
-        if (!row) throw new PdxError(404, 'Not found', `No ${ds.name} row with id ${id}.`);
-        this.requireWritable(access, ds, Object.keys(row.values));
-        await w.deleteRow(ds.name, id);
-        await w.recordAccess(this.entry(access, ds, Object.keys(row.values), 'delete'));
-      });
+      await this.pds.transact(
+        access.uid,
+        access.keys,
+        async (w) => {
+          const row = await w.row(ds.name, id);
+          if (!row) throw new PdxError(404, 'Not found', `No ${ds.name} row with id ${id}.`);
+          this.requireWritable(access, ds, Object.keys(row.values));
+          await w.deleteRow(ds.name, id);
+          await w.recordAccess(this.entry(access, ds, Object.keys(row.values), 'delete'));
+        },
+        access.nid,
+      );
     });
   }
 

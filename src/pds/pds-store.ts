@@ -12,6 +12,17 @@ import { forUpdate, type Dialect } from '../storage/dialect.ts';
 import type { Database } from '../storage/schema.ts';
 import type { Clock } from '../clock.ts';
 
+/** A committed-with-the-write change, for notifications (contract §5.4). */
+export interface DataChange {
+  uid: number;
+  dataset: string;
+  action: 'create' | 'update' | 'delete';
+  updatedId: string;
+  writerNid: number | null;
+}
+
+export type ChangeHook = (trx: Transaction<Database>, change: DataChange) => Promise<void>;
+
 export type FieldValues = Record<string, string | null>;
 
 export interface StoredRow {
@@ -59,14 +70,26 @@ export class PdsStore {
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
     private readonly clock: Clock,
+    private readonly onChange: ChangeHook = async () => {},
   ) {}
 
   async read<T>(uid: number, keys: DataKeyRing, fn: (r: PdsReader) => Promise<T>): Promise<T> {
-    return fn(new MemberPds(this.db, this.dialect, this.clock, uid, keys));
+    return fn(new MemberPds(this.db, this.dialect, this.clock, uid, keys, null, async () => {}));
   }
 
-  async transact<T>(uid: number, keys: DataKeyRing, fn: (w: PdsWriter) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => fn(new MemberPds(trx, this.dialect, this.clock, uid, keys)));
+  /**
+   * One all-or-nothing write. Every change is reported to the change hook inside the same
+   * transaction, so a notification is queued exactly when the data commits.
+   */
+  async transact<T>(
+    uid: number,
+    keys: DataKeyRing,
+    fn: (w: PdsWriter) => Promise<T>,
+    writerNid: number | null = null,
+  ): Promise<T> {
+    return this.db.transaction().execute((trx) =>
+      fn(new MemberPds(trx, this.dialect, this.clock, uid, keys, writerNid, (c) => this.onChange(trx, c))),
+    );
   }
 
   /** Appends to the access log outside any data transaction (reads). */
@@ -89,7 +112,13 @@ class MemberPds implements PdsWriter {
     private readonly clock: Clock,
     private readonly uid: number,
     private readonly keys: DataKeyRing,
+    private readonly writerNid: number | null,
+    private readonly changed: (c: DataChange) => Promise<void>,
   ) {}
+
+  private emit(dataset: string, action: DataChange['action'], updatedId: number): Promise<void> {
+    return this.changed({ uid: this.uid, dataset, action, updatedId: String(updatedId), writerNid: this.writerNid });
+  }
 
   private key(dataset: string): { key: Buffer; version: number } {
     const k = this.keys.get(dataset);
@@ -165,23 +194,24 @@ class MemberPds implements PdsWriter {
         .where('dataset', '=', dataset)
         .where('instance', '=', instance),
     ).executeTakeFirst();
-    const merged: FieldValues = current ? this.decrypt(dataset, current.ciphertext, ctxMeta(this.uid, dataset, instance)) : {};
-    for (const [f, v] of Object.entries(values)) {
-      if (v === null) delete merged[f];
-      else merged[f] = v;
-    }
-    await this.replaceMetadata(dataset, instance, merged);
+    const merged = mergeValues(current ? this.decrypt(dataset, current.ciphertext, ctxMeta(this.uid, dataset, instance)) : {}, values);
+    await this.writeRecord(dataset, instance, merged, current ? 'update' : 'create');
     return merged;
   }
 
   async replaceMetadata(dataset: string, instance: number, values: FieldValues): Promise<void> {
+    await this.writeRecord(dataset, instance, values, 'update');
+  }
+
+  private async writeRecord(dataset: string, instance: number, values: FieldValues, action: 'create' | 'update'): Promise<void> {
     const where = this.db
       .deleteFrom('metadata_records')
       .where('uid', '=', this.uid)
       .where('dataset', '=', dataset)
       .where('instance', '=', instance);
     if (Object.keys(values).length === 0) {
-      await where.execute();
+      const res = await where.executeTakeFirst();
+      if (Number(res.numDeletedRows) > 0) await this.emit(dataset, 'delete', instance);
       return;
     }
     const ciphertext = this.encrypt(dataset, values, ctxMeta(this.uid, dataset, instance));
@@ -191,6 +221,7 @@ class MemberPds implements PdsWriter {
       .values({ uid: this.uid, dataset, instance, ciphertext, updated_at: now })
       .onConflict((oc) => oc.columns(['uid', 'dataset', 'instance']).doUpdateSet({ ciphertext, updated_at: now }))
       .execute();
+    await this.emit(dataset, action, instance);
   }
 
   async insertRow(dataset: string, instance: number, source: string, values: FieldValues): Promise<number> {
@@ -202,6 +233,7 @@ class MemberPds implements PdsWriter {
       .values({ uid: this.uid, dataset, instance, rid, source, ciphertext, created_at: now, updated_at: now })
       .returning('id')
       .executeTakeFirstOrThrow();
+    await this.emit(dataset, 'create', r.id);
     return r.id;
   }
 
@@ -216,11 +248,7 @@ class MemberPds implements PdsWriter {
         .where('id', '=', id),
     ).executeTakeFirst();
     if (!r) throw new Error('row vanished');
-    const merged = this.decrypt(dataset, r.ciphertext, ctxRow(this.uid, dataset, r.instance, r.rid));
-    for (const [f, v] of Object.entries(values)) {
-      if (v === null) delete merged[f];
-      else merged[f] = v;
-    }
+    const merged = mergeValues(this.decrypt(dataset, r.ciphertext, ctxRow(this.uid, dataset, r.instance, r.rid)), values);
     const ciphertext = this.encrypt(dataset, merged, ctxRow(this.uid, dataset, r.instance, r.rid));
     await this.db
       .updateTable('transaction_rows')
@@ -228,6 +256,7 @@ class MemberPds implements PdsWriter {
       .where('id', '=', id)
       .where('uid', '=', this.uid)
       .execute();
+    await this.emit(dataset, 'update', id);
     return merged;
   }
 
@@ -238,9 +267,20 @@ class MemberPds implements PdsWriter {
       .where('dataset', '=', dataset)
       .where('id', '=', id)
       .execute();
+    await this.emit(dataset, 'delete', id);
   }
 
   async recordAccess(entry: AccessEntry): Promise<void> {
     await insertAccess(this.db, this.uid, entry, this.clock.now());
   }
+}
+
+/** `values` over `base`; null clears a field. */
+function mergeValues(base: FieldValues, values: FieldValues): FieldValues {
+  const out = { ...base };
+  for (const [f, v] of Object.entries(values)) {
+    if (v === null) delete out[f];
+    else out[f] = v;
+  }
+  return out;
 }

@@ -144,6 +144,73 @@ export interface AccessLogTable {
   at: number;
 }
 
+export interface OutboxTable {
+  id: Generated<number>;
+  event_id: string;
+  /** callback | notification | email | sms */
+  kind: string;
+  nid: number | null;
+  uid: number | null;
+  method: string;
+  /** URL, email address or phone number */
+  target: string;
+  payload_enc: string | null;
+  /** pending | delivered | dead */
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  lease_until: number;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: number;
+  expires_at: number;
+  delivered_at: number | null;
+}
+
+export interface OneTimeLinkTable {
+  token_hash: string;
+  /** register | ftc | update */
+  kind: string;
+  nid: number;
+  dssa_version: number;
+  mydexid: string | null;
+  email: string | null;
+  password_hash: string | null;
+  return_to: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  /** connected | rejected */
+  outcome: string | null;
+}
+
+export interface MemberSessionTable {
+  id_hash: string;
+  uid: number;
+  csrf_secret: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface AuthThrottleTable {
+  key: string;
+  failures: number;
+  window_start: number;
+  locked_until: number;
+}
+
+export interface MessageTable {
+  id: Generated<number>;
+  /** email | sms */
+  channel: string;
+  recipient: string;
+  subject: string;
+  body_enc: string;
+  /** sandbox | queued | sent | failed */
+  status: string;
+  created_at: number;
+}
+
 export interface Database {
   organisations: OrganisationTable;
   oauth_clients: OauthClientTable;
@@ -159,4 +226,9 @@ export interface Database {
   metadata_records: MetadataRecordTable;
   transaction_rows: TransactionRowTable;
   access_log: AccessLogTable;
+  outbox: OutboxTable;
+  one_time_links: OneTimeLinkTable;
+  member_sessions: MemberSessionTable;
+  auth_throttle: AuthThrottleTable;
+  messages: MessageTable;
 }

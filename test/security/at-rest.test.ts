@@ -73,10 +73,9 @@ describe('encryption at rest (CR-07)', () => {
   });
 
   it('no table holds any secret or personal value in any encoding', async () => {
-    const tables = [
-      'organisations', 'oauth_clients', 'signing_keys', 'revoked_tokens', 'connections', 'dssas', 'short_access_tokens',
-      'members', 'member_dataset_keys', 'grants', 'grant_dataset_keys', 'metadata_records', 'transaction_rows', 'access_log',
-    ];
+    const tables = (await t.ctx.db.introspection.getTables()).map((tb) => tb.name);
+    expect(tables).toContain('metadata_records');
+    expect(tables).toContain('outbox');
     let dump = '';
     for (const table of tables) {
       const rows = await sql<Record<string, unknown>>`select * from ${sql.table(table)}`.execute(t.ctx.db);
