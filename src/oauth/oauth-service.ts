@@ -1,15 +1,257 @@
-// STUB — replaced by the OAuth implementation.
+/**
+ * The OAuth 2.0 authorisation server and the resource server's token check (contract §2, §3):
+ * client registry, client_credentials grant, RFC 9068 access tokens, introspection, revocation.
+ */
+import { randomUUID } from 'node:crypto';
+import type { JWK } from 'jose';
+import { sha256Hex } from '../crypto/hash.ts';
+import { randomSecret } from '../crypto/random.ts';
+import { NotFoundError, OAuthError, ValidationError } from '../errors.ts';
 import type { AccessTokenVerifier, ClientPrincipal } from '../http/auth.ts';
+import { PDX_SCOPE } from '../http/auth.ts';
 import type { ServiceDeps } from '../service-deps.ts';
+import type { ClientCredentials } from './client-auth.ts';
+import { ClientAuthenticator } from './client-authenticator.ts';
+import { ClientCache } from './client-cache.ts';
+import { ClientStore, toInfo, type OAuthClientInfo, type OAuthClientRecord } from './client-store.ts';
+import { invalidRequest, invalidScope } from './oauth-errors.ts';
+import { RevocationList } from './revocation.ts';
+import { isScopeToken, parseScope } from './scope.ts';
+import { SigningKeyRing } from './signing-keys.ts';
+import { AccessTokenIssuer, type IssuedToken } from './token-issuer.ts';
+import { TokenVerifier } from './token-verifier.ts';
+
+export const CLIENT_CREDENTIALS = 'client_credentials';
+/** Revocations are polled this often: refused everywhere within one second (contract §2). */
+export const REVOCATION_POLL_MS = 250;
+/** Signing keys are re-read every this many polls (5 s), so processes agree on the newest key. */
+const KEY_REFRESH_EVERY = 20;
+/** Expired revocations are deleted every this many polls (1 min). */
+const PURGE_EVERY = 240;
+
+/** RFC 7662 §2.2; inactive answers carry `active` and nothing else (IN-03). */
+export type IntrospectionResponse =
+  | { active: false }
+  | {
+      active: true;
+      scope: string;
+      client_id: string;
+      sub: string;
+      aud: string;
+      iss: string;
+      exp: number;
+      iat: number;
+      jti: string;
+      token_type: 'bearer';
+    };
+
+export interface NewClient {
+  orgId: number;
+  scopes: string[];
+  name?: string;
+  grantTypes?: string[];
+}
 
 export class OAuthService implements AccessTokenVerifier {
-  constructor(readonly deps: ServiceDeps) {}
-  async start(): Promise<void> {}
-  async stop(): Promise<void> {}
-  async verifyAccessToken(_token: string): Promise<ClientPrincipal | undefined> {
-    return undefined;
+  private readonly clients: ClientStore;
+  private readonly clientCache: ClientCache;
+  private readonly authenticator: ClientAuthenticator;
+  private readonly ring: SigningKeyRing;
+  private readonly issuer: AccessTokenIssuer;
+  private readonly revocations: RevocationList;
+  private readonly verifier: TokenVerifier;
+  private timer: NodeJS.Timeout | undefined;
+  private tick: Promise<void> | undefined;
+  private ticks = 0;
+
+  constructor(readonly deps: ServiceDeps) {
+    const { db, clock, config, logger, masterKeys } = deps;
+    this.clients = new ClientStore(db);
+    this.clientCache = new ClientCache((id) => this.clients.find(id));
+    this.authenticator = new ClientAuthenticator({
+      clients: this.clientCache,
+      clock,
+      logger,
+      failureLimit: config.tokenRateLimit,
+      realm: config.issuer,
+    });
+    this.ring = new SigningKeyRing({ db, masterKeys, clock, tokenTtl: config.tokenTtl });
+    this.issuer = new AccessTokenIssuer({
+      ring: this.ring,
+      clock,
+      issuer: config.issuer,
+      audience: config.issuer,
+      ttl: config.tokenTtl,
+    });
+    this.revocations = new RevocationList(db, clock);
+    this.verifier = new TokenVerifier({
+      ring: this.ring,
+      revocations: this.revocations,
+      clients: this.clientCache,
+      clock,
+      issuer: config.issuer,
+      audience: config.issuer,
+    });
   }
-  async createClient(_input: { orgId: number; scopes: string[]; name?: string }): Promise<{ clientId: string; clientSecret: string }> {
-    throw new Error('not implemented');
+
+  async start(): Promise<void> {
+    await this.ring.ensureKey();
+    await this.revocations.poll();
+    this.timer = setInterval(() => {
+      this.tick ??= this.background().finally(() => {
+        this.tick = undefined;
+      });
+    }, REVOCATION_POLL_MS);
+    this.timer.unref();
   }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.tick;
+  }
+
+  // ---- clients -------------------------------------------------------------------------------
+
+  async createClient(input: NewClient): Promise<{ clientId: string; clientSecret: string }> {
+    const scopes = checkTokens('scope', input.scopes);
+    const grantTypes = checkTokens('grant type', input.grantTypes ?? [CLIENT_CREDENTIALS]);
+    const org = await this.deps.db.selectFrom('organisations').select('id').where('id', '=', input.orgId).executeTakeFirst();
+    if (!org) throw new NotFoundError('Organisation not found');
+    const clientId = randomUUID();
+    const clientSecret = randomSecret('pdx_cs_');
+    await this.clients.insert({
+      clientId,
+      orgId: input.orgId,
+      name: input.name ?? 'OAuth client',
+      secretHash: sha256Hex(clientSecret),
+      scopes,
+      grantTypes,
+      createdAt: this.deps.clock.now(),
+    });
+    this.clientCache.invalidate(clientId);
+    return { clientId, clientSecret };
+  }
+
+  /** A new secret; the old one keeps working for `graceSeconds` (default 0: it stops at once). */
+  async rotateSecret(clientId: string, options: { graceSeconds?: number } = {}): Promise<{ clientSecret: string }> {
+    const grace = options.graceSeconds ?? 0;
+    if (!Number.isInteger(grace) || grace < 0) throw new ValidationError('graceSeconds must be a whole number ≥ 0');
+    const client = await this.clients.find(clientId);
+    if (!client) throw new NotFoundError('OAuth client not found');
+    const clientSecret = randomSecret('pdx_cs_');
+    const previous = grace > 0 ? { hash: client.secretHash, expiresAt: this.deps.clock.now() + grace } : null;
+    await this.clients.replaceSecret(clientId, sha256Hex(clientSecret), previous);
+    this.clientCache.invalidate(clientId);
+    return { clientSecret };
+  }
+
+  /** New token requests fail at once; outstanding tokens are refused by every process within a second. */
+  async disableClient(clientId: string): Promise<void> {
+    if (!(await this.clients.setDisabled(clientId, true))) throw new NotFoundError('OAuth client not found');
+    this.clientCache.invalidate(clientId);
+  }
+
+  async getClient(clientId: string): Promise<OAuthClientInfo | undefined> {
+    const client = await this.clients.find(clientId);
+    return client && toInfo(client);
+  }
+
+  listClients(orgId?: number): Promise<OAuthClientInfo[]> {
+    return this.clients.list(orgId);
+  }
+
+  // ---- token endpoint ------------------------------------------------------------------------
+
+  authenticateClient(credentials: ClientCredentials, remoteAddress: string): Promise<OAuthClientRecord> {
+    return this.authenticator.authenticate(credentials, remoteAddress);
+  }
+
+  /** RFC 6749 §4.4 for an authenticated client; `undefined` means the parameter was absent. */
+  grantClientCredentials(client: OAuthClientRecord, request: { grantType?: string; scope?: string }): Promise<IssuedToken> {
+    if (request.grantType === undefined) throw invalidRequest('grant_type is required');
+    if (request.grantType !== CLIENT_CREDENTIALS) {
+      throw new OAuthError('unsupported_grant_type', 400, 'only client_credentials is supported');
+    }
+    if (!client.grantTypes.includes(CLIENT_CREDENTIALS)) {
+      throw new OAuthError('unauthorized_client', 400, 'this client may not use the client_credentials grant');
+    }
+    // Contract §2 (decided): no default scope; the caller is told what to ask for.
+    if (request.scope === undefined) throw invalidScope(`scope is required: request ${PDX_SCOPE}`);
+    const scopes = parseScope(request.scope);
+    if (!scopes?.length) throw invalidScope('scope is malformed');
+    // Contract §2: any scope outside the allow-list means no token, never a narrowed one (OA-12, OA-13).
+    const refused = scopes.filter((s) => !client.scopes.includes(s));
+    if (refused.length) throw invalidScope(`scope not allowed for this client: ${refused.join(' ')}`);
+    return this.issueToken(client.clientId, scopes);
+  }
+
+  issueToken(clientId: string, scopes: readonly string[]): Promise<IssuedToken> {
+    return this.issuer.issue(clientId, scopes);
+  }
+
+  // ---- resource server, introspection, revocation --------------------------------------------
+
+  async verifyAccessToken(token: string): Promise<ClientPrincipal | undefined> {
+    return (await this.verifier.verify(token))?.principal;
+  }
+
+  /** RFC 7662: a client sees only its own live tokens; anything else is `{active:false}` (IN-05). */
+  async introspect(token: string, callerClientId: string): Promise<IntrospectionResponse> {
+    const verified = await this.verifier.verify(token);
+    if (!verified || verified.principal.clientId !== callerClientId) return { active: false };
+    const { principal, iat } = verified;
+    const { issuer } = this.deps.config;
+    return {
+      active: true,
+      scope: [...principal.scopes].join(' '),
+      client_id: principal.clientId,
+      sub: principal.clientId,
+      aud: issuer,
+      iss: issuer,
+      exp: principal.exp,
+      iat,
+      jti: principal.jti,
+      token_type: 'bearer',
+    };
+  }
+
+  /** RFC 7009 §2.2: unknown, foreign and dead tokens are ignored without telling the caller. */
+  async revoke(token: string, callerClientId: string): Promise<void> {
+    const verified = await this.verifier.verify(token);
+    if (!verified || verified.principal.clientId !== callerClientId) return;
+    await this.revocations.revoke(verified.principal.jti, verified.principal.exp);
+    this.verifier.forget(token);
+  }
+
+  // ---- signing keys --------------------------------------------------------------------------
+
+  rotateSigningKeys(): Promise<{ kid: string }> {
+    return this.ring.rotate();
+  }
+
+  /** Reads the key table first, so every key any process may sign with is published before use. */
+  async jwks(): Promise<{ keys: JWK[] }> {
+    await this.ring.refresh();
+    return this.ring.jwks();
+  }
+
+  private async background(): Promise<void> {
+    const n = ++this.ticks;
+    try {
+      await this.revocations.poll();
+      if (n % KEY_REFRESH_EVERY === 0) await this.ring.refresh();
+      if (n % PURGE_EVERY === 0) await this.revocations.purge();
+    } catch (err) {
+      this.deps.logger.warn({ err }, 'oauth background refresh failed');
+    }
+  }
+}
+
+function checkTokens(what: string, values: readonly string[]): string[] {
+  if (values.length === 0) throw new ValidationError(`at least one ${what} is required`);
+  for (const v of values) {
+    if (!isScopeToken(v)) throw new ValidationError(`invalid ${what}`, `${JSON.stringify(v)} is not an RFC 6749 §3.3 token`);
+  }
+  return [...new Set(values)];
 }

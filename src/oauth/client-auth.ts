@@ -1,0 +1,83 @@
+/**
+ * Reads client credentials from a request (RFC 6749 §2.3.1): HTTP Basic (`client_secret_basic`)
+ * or `client_id` + `client_secret` in the form (`client_secret_post`), never both.
+ */
+import type { OAuthForm } from './oauth-form.ts';
+import { invalidClient, invalidRequest } from './oauth-errors.ts';
+
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post';
+
+export interface ClientCredentials {
+  clientId: string;
+  clientSecret: string;
+  method: ClientAuthMethod;
+}
+
+const BASIC = /^basic +([A-Za-z0-9+/]+={0,2}) *$/i;
+const BASIC_SCHEME = /^basic(?: |$)/i;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+const malformedBasic = () => invalidRequest('malformed Basic authorization header');
+
+/**
+ * `realm` is the Basic challenge realm (the issuer). A request with no credentials at all gets
+ * 401 `invalid_client` with that challenge (OA-05, pinned: RFC 6749 §5.2 lets us advertise Basic).
+ */
+export function clientCredentialsOf(authorization: string | undefined, form: OAuthForm, realm: string): ClientCredentials {
+  const formId = form.get('client_id');
+  const formSecret = form.get('client_secret');
+  const assertion = form.has('client_assertion') || form.has('client_assertion_type');
+
+  if (authorization !== undefined) {
+    if (formSecret !== undefined || assertion) throw invalidRequest('only one client authentication method may be used');
+    const basic = parseBasic(authorization);
+    if (formId !== undefined && formId !== basic.clientId)
+      throw invalidRequest('client_id does not match the Authorization header');
+    return basic;
+  }
+  if (formSecret !== undefined) {
+    if (assertion) throw invalidRequest('only one client authentication method may be used');
+    if (formId === undefined) throw invalidRequest('client_secret was sent without client_id');
+    return { clientId: formId, clientSecret: formSecret, method: 'client_secret_post' };
+  }
+  // Nothing, a bare client_id (a public client) or an assertion: none of them is supported.
+  throw invalidClient(realm, 'client authentication required');
+}
+
+function parseBasic(header: string): ClientCredentials {
+  const match = BASIC.exec(header.trim());
+  if (!match?.[1]) {
+    if (BASIC_SCHEME.test(header.trim())) throw malformedBasic();
+    throw invalidRequest('unsupported authorization scheme; use Basic');
+  }
+  const encoded = match[1];
+  const bytes = Buffer.from(encoded, 'base64');
+  // Buffer.from skips what it cannot read; insist the header was canonical base64 (padding optional).
+  if (bytes.toString('base64').replace(/=+$/, '') !== encoded.replace(/=+$/, '')) throw malformedBasic();
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw malformedBasic();
+  }
+  const colon = text.indexOf(':');
+  if (colon < 0) throw malformedBasic();
+  const clientId = formDecode(text.slice(0, colon));
+  const clientSecret = formDecode(text.slice(colon + 1));
+  if (clientId === '' || clientSecret === '') throw malformedBasic();
+  return { clientId, clientSecret, method: 'client_secret_basic' };
+}
+
+/**
+ * RFC 6749 Appendix B: each part is form-urlencoded before base64. Values that were never encoded
+ * (UUID ids, `pdx_cs_` secrets: unreserved characters only) decode to themselves, so both styles of
+ * client work; a broken `%` sequence is a malformed request.
+ */
+function formDecode(part: string): string {
+  if (!part.includes('%') && !part.includes('+')) return part;
+  try {
+    return decodeURIComponent(part.replace(/\+/g, ' '));
+  } catch {
+    throw malformedBasic();
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Authenticates a client by secret (contract §2): SHA-256 of the presented secret compared in
+ * constant time with the stored hash, or with the previous hash during a rotation's grace period.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.ts';
+import { sha256Hex } from '../crypto/hash.ts';
+import { randomSecret } from '../crypto/random.ts';
+import type { ClientCredentials } from './client-auth.ts';
+import type { ClientCache } from './client-cache.ts';
+import type { OAuthClientRecord } from './client-store.ts';
+import { invalidClient, tooManyRequests } from './oauth-errors.ts';
+import { FailureRateLimiter } from './rate-limiter.ts';
+
+/** Unknown client ids are compared against this, so they cost the same work (OA-03). */
+const UNKNOWN_CLIENT_HASH = sha256Hex(randomSecret());
+
+/**
+ * One address may fail this many times the per-client limit: enough to stop an address spraying
+ * client ids, not so little that brute force on one client locks out its neighbours behind the
+ * same NAT or load balancer (OA-22).
+ */
+export const ADDRESS_LIMIT_FACTOR = 5;
+
+export interface ClientAuthenticatorOptions {
+  clients: ClientCache;
+  clock: Clock;
+  logger: Logger;
+  /** failed authentications per client id per minute (config.tokenRateLimit) */
+  failureLimit: number;
+  /** Basic challenge realm: the issuer */
+  realm: string;
+}
+
+export class ClientAuthenticator {
+  private readonly perClient: FailureRateLimiter;
+  private readonly perAddress: FailureRateLimiter;
+
+  constructor(private readonly o: ClientAuthenticatorOptions) {
+    this.perClient = new FailureRateLimiter(o.clock, o.failureLimit);
+    this.perAddress = new FailureRateLimiter(o.clock, o.failureLimit * ADDRESS_LIMIT_FACTOR);
+  }
+
+  async authenticate(credentials: ClientCredentials, remoteAddress: string): Promise<OAuthClientRecord> {
+    const { clientId } = credentials;
+    const wait = Math.max(this.perClient.retryAfter(clientId), this.perAddress.retryAfter(remoteAddress));
+    if (wait > 0) throw tooManyRequests(wait);
+
+    const client = await this.o.clients.get(clientId);
+    const presented = createHash('sha256').update(credentials.clientSecret).digest();
+    // RFC 6749 §5.2: the Basic challenge only when the client authenticated with Basic (OA-04 pinned: none for post).
+    const realm = credentials.method === 'client_secret_basic' ? this.o.realm : undefined;
+    if (!secretMatches(client, presented, this.o.clock.now())) {
+      this.perClient.recordFailure(clientId);
+      this.perAddress.recordFailure(remoteAddress);
+      this.o.logger.warn({ clientId, remoteAddress, method: credentials.method }, 'client authentication failed');
+      throw invalidClient(realm);
+    }
+    if (client.disabled) {
+      this.o.logger.warn({ clientId, remoteAddress }, 'disabled client tried to authenticate');
+      throw invalidClient(realm);
+    }
+    return client;
+  }
+}
+
+function secretMatches(client: OAuthClientRecord | undefined, presented: Buffer, now: number): client is OAuthClientRecord {
+  const previousLive =
+    client?.previousSecretHash != null && client.previousSecretExpiresAt != null && client.previousSecretExpiresAt > now;
+  // Both comparisons always run so that timing says nothing about which secret (if any) exists.
+  const current = digestEquals(presented, client?.secretHash ?? UNKNOWN_CLIENT_HASH);
+  const previous = digestEquals(presented, (previousLive && client?.previousSecretHash) || UNKNOWN_CLIENT_HASH);
+  return client !== undefined && (current || (previousLive && previous));
+}
+
+/**
+ * Both sides are SHA-256 digests, equal in length by construction, so timingSafeEqual applies
+ * directly (src/crypto/hash.ts safeEqual would hash them again: four extra hashes per request).
+ */
+function digestEquals(presented: Buffer, storedHex: string): boolean {
+  const stored = Buffer.from(storedHex, 'hex');
+  return stored.length === presented.length && timingSafeEqual(stored, presented);
+}

@@ -1,0 +1,125 @@
+/**
+ * Registered OAuth clients (table oauth_clients). Only SHA-256 hashes of secrets are stored.
+ */
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, OauthClientTable } from '../storage/schema.ts';
+
+/** What callers may see of a client: no secret material. */
+export interface OAuthClientInfo {
+  clientId: string;
+  orgId: number;
+  name: string;
+  scopes: string[];
+  grantTypes: string[];
+  disabled: boolean;
+  createdAt: number;
+}
+
+/** A client as the authenticator needs it. */
+export interface OAuthClientRecord extends OAuthClientInfo {
+  secretHash: string;
+  previousSecretHash: string | null;
+  previousSecretExpiresAt: number | null;
+}
+
+export interface NewClientRecord {
+  clientId: string;
+  orgId: number;
+  name: string;
+  secretHash: string;
+  scopes: string[];
+  grantTypes: string[];
+  createdAt: number;
+}
+
+export class ClientStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(c: NewClientRecord): Promise<void> {
+    await this.db
+      .insertInto('oauth_clients')
+      .values({
+        client_id: c.clientId,
+        org_id: c.orgId,
+        name: c.name,
+        secret_hash: c.secretHash,
+        previous_secret_hash: null,
+        previous_secret_expires_at: null,
+        scopes: c.scopes.join(' '),
+        grant_types: c.grantTypes.join(' '),
+        disabled: 0,
+        created_at: c.createdAt,
+      })
+      .execute();
+  }
+
+  async find(clientId: string): Promise<OAuthClientRecord | undefined> {
+    const row = await this.db.selectFrom('oauth_clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  async list(orgId?: number): Promise<OAuthClientInfo[]> {
+    let q = this.db.selectFrom('oauth_clients').selectAll().orderBy('created_at').orderBy('client_id');
+    if (orgId !== undefined) q = q.where('org_id', '=', orgId);
+    return (await q.execute()).map((row) => toInfo(toRecord(row)));
+  }
+
+  /** Returns false when no such client exists. */
+  async replaceSecret(
+    clientId: string,
+    secretHash: string,
+    previous: { hash: string; expiresAt: number } | null,
+  ): Promise<boolean> {
+    const result = await this.db
+      .updateTable('oauth_clients')
+      .set({
+        secret_hash: secretHash,
+        previous_secret_hash: previous?.hash ?? null,
+        previous_secret_expires_at: previous?.expiresAt ?? null,
+      })
+      .where('client_id', '=', clientId)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** Returns false when no such client exists. */
+  async setDisabled(clientId: string, disabled: boolean): Promise<boolean> {
+    const result = await this.db
+      .updateTable('oauth_clients')
+      .set({ disabled: disabled ? 1 : 0 })
+      .where('client_id', '=', clientId)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+}
+
+export function toInfo(c: OAuthClientRecord): OAuthClientInfo {
+  return {
+    clientId: c.clientId,
+    orgId: c.orgId,
+    name: c.name,
+    scopes: c.scopes,
+    grantTypes: c.grantTypes,
+    disabled: c.disabled,
+    createdAt: c.createdAt,
+  };
+}
+
+function toRecord(row: Selectable<OauthClientTable>): OAuthClientRecord {
+  return {
+    clientId: row.client_id,
+    orgId: row.org_id,
+    name: row.name,
+    scopes: splitList(row.scopes),
+    grantTypes: splitList(row.grant_types),
+    disabled: row.disabled !== 0,
+    createdAt: row.created_at,
+    secretHash: row.secret_hash,
+    previousSecretHash: row.previous_secret_hash,
+    previousSecretExpiresAt: row.previous_secret_expires_at,
+  };
+}
+
+function splitList(value: string): string[] {
+  return value.split(' ').filter((s) => s !== '');
+}

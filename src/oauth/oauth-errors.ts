@@ -1,0 +1,27 @@
+/** The OAuth error bodies this module answers with, pinned in one place (RFC 6749 §5.2). */
+import { OAuthError } from '../errors.ts';
+
+export const invalidRequest = (description: string): OAuthError => new OAuthError('invalid_request', 400, description);
+
+export const invalidScope = (description: string): OAuthError => new OAuthError('invalid_scope', 400, description);
+
+/**
+ * RFC 6749 §5.2: 401, and a `WWW-Authenticate` challenge for the scheme the client used in the
+ * Authorization header. `challengeRealm` is set when Basic was used or nothing was sent at all.
+ */
+export function invalidClient(challengeRealm: string | undefined, description = 'client authentication failed'): OAuthError {
+  return new OAuthError(
+    'invalid_client',
+    401,
+    description,
+    challengeRealm === undefined ? {} : { 'www-authenticate': `Basic realm="${challengeRealm}"` },
+  );
+}
+
+/**
+ * Contract §2: "Too many requests → 429 with Retry-After". RFC 6749 defines no code for it, so the
+ * body keeps the generic `invalid_request` rather than borrowing RFC 8628's device-flow `slow_down`.
+ */
+export function tooManyRequests(retryAfterSeconds: number): OAuthError {
+  return new OAuthError('invalid_request', 429, 'too many requests', { 'retry-after': String(retryAfterSeconds) });
+}

@@ -1,0 +1,115 @@
+/**
+ * Resource-server side of RFC 9068: checks an access token's signature, type, issuer, audience
+ * and expiry, then that it is not revoked and that its client is still enabled. Runs on every API
+ * request, so a verified token is remembered (keyed by its exact text) and only the cheap checks
+ * (expiry, revocation set, client status) are repeated.
+ */
+import { jwtVerify, type CryptoKey, type JWTHeaderParameters } from 'jose';
+import type { Clock } from '../clock.ts';
+import type { ClientPrincipal } from '../http/auth.ts';
+import type { ClientCache } from './client-cache.ts';
+import type { RevocationList } from './revocation.ts';
+import { SIGNING_ALG, type SigningKeyRing } from './signing-keys.ts';
+
+/**
+ * Pinned at 0: issuer and verifier are the same deployment, so a token lives exactly `tokenTtl`
+ * seconds (contract §2 "exactly one hour"); the test plan allows up to 60 (JW-05).
+ */
+export const CLOCK_SKEW_SECONDS = 0;
+/** Far above any token we mint (~700 characters); longer input is refused before any work. */
+const MAX_TOKEN_LENGTH = 4096;
+
+export interface VerifiedAccessToken {
+  principal: ClientPrincipal;
+  iat: number;
+}
+
+interface Verified {
+  clientId: string;
+  scopes: ReadonlySet<string>;
+  jti: string;
+  iat: number;
+  exp: number;
+  /** built on first use; a client's organisation never changes */
+  principal?: ClientPrincipal;
+}
+
+export interface TokenVerifierOptions {
+  ring: SigningKeyRing;
+  revocations: RevocationList;
+  clients: ClientCache;
+  clock: Clock;
+  issuer: string;
+  audience: string;
+  cacheSize?: number;
+}
+
+export class TokenVerifier {
+  /** bounded LRU: Map iteration order is insertion order, a hit re-inserts */
+  private readonly cache = new Map<string, Verified>();
+  private readonly cacheSize: number;
+
+  constructor(private readonly o: TokenVerifierOptions) {
+    this.cacheSize = o.cacheSize ?? 10_000;
+  }
+
+  async verify(token: string): Promise<VerifiedAccessToken | undefined> {
+    const now = this.o.clock.now();
+    let v = this.cache.get(token);
+    if (v) {
+      this.cache.delete(token);
+      if (v.exp + CLOCK_SKEW_SECONDS <= now) return undefined;
+      this.cache.set(token, v);
+    } else {
+      v = await this.verifyJwt(token, now);
+      if (!v) return undefined;
+      this.remember(token, v);
+    }
+    if (this.o.revocations.isRevoked(v.jti)) return undefined;
+    const client = await this.o.clients.get(v.clientId);
+    if (!client || client.disabled) return undefined;
+    v.principal ??= { clientId: v.clientId, orgId: client.orgId, scopes: v.scopes, jti: v.jti, exp: v.exp };
+    return { principal: v.principal, iat: v.iat };
+  }
+
+  forget(token: string): void {
+    this.cache.delete(token);
+  }
+
+  private async verifyJwt(token: string, now: number): Promise<Verified | undefined> {
+    if (token.length > MAX_TOKEN_LENGTH) return undefined;
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(token, (header) => this.keyFor(header), {
+        algorithms: [SIGNING_ALG],
+        typ: 'at+jwt',
+        issuer: this.o.issuer,
+        audience: this.o.audience,
+        currentDate: new Date(now * 1000),
+        clockTolerance: CLOCK_SKEW_SECONDS,
+        requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'client_id', 'scope'],
+      }));
+    } catch {
+      return undefined;
+    }
+    const { sub, jti, iat, exp, client_id: clientId, scope } = payload;
+    if (typeof clientId !== 'string' || sub !== clientId || typeof scope !== 'string') return undefined;
+    if (typeof jti !== 'string' || jti === '' || typeof iat !== 'number' || typeof exp !== 'number') return undefined;
+    return { clientId, scopes: new Set(scope.split(' ').filter((s) => s !== '')), jti, iat, exp };
+  }
+
+  /** Only our own published keys: `jku`, `x5u` and embedded `jwk` headers are never followed (JW-04). */
+  private async keyFor(header: JWTHeaderParameters): Promise<CryptoKey> {
+    const key = typeof header.kid === 'string' ? await this.o.ring.verificationKey(header.kid) : undefined;
+    if (!key) throw new Error('unknown signing key');
+    return key;
+  }
+
+  private remember(token: string, v: Verified): void {
+    this.cache.set(token, v);
+    if (this.cache.size > this.cacheSize) {
+      const oldest = this.cache.keys().next();
+      if (!oldest.done) this.cache.delete(oldest.value);
+    }
+  }
+}
