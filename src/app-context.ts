@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config/config.ts';
 import { ConnectionService } from './connections/connection-service.ts';
+import { ConsentService } from './consent/consent-service.ts';
 import { MasterKeyRing } from './crypto/master-key.ts';
 import { createLogger } from './logger.ts';
 import { MemberService } from './members/member-service.ts';
@@ -33,6 +34,7 @@ export interface AppContext {
   members: MemberService;
   datasets: DatasetService;
   outbox: OutboxService;
+  consent: ConsentService;
   close(): Promise<void>;
 }
 
@@ -60,6 +62,7 @@ export async function createAppContext(config: Config, overrides: ContextOverrid
   const outbox = new OutboxService({ ...deps, connections });
   const members = new MemberService({ ...deps, connections, outbox });
   const datasets = new DatasetService({ ...deps, members, outbox });
+  const consent = new ConsentService({ ...deps, connections, members, outbox });
   await oauth.start();
   if (overrides.startWorkers ?? true) await outbox.start();
   return {
@@ -75,6 +78,7 @@ export async function createAppContext(config: Config, overrides: ContextOverrid
     members,
     datasets,
     outbox,
+    consent,
     async close() {
       await outbox.stop();
       await oauth.stop();
