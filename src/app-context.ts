@@ -12,11 +12,13 @@ import { ConnectionService } from './connections/connection-service.ts';
 import { ConsentService } from './consent/consent-service.ts';
 import { MasterKeyRing } from './crypto/master-key.ts';
 import { createLogger } from './logger.ts';
+import { AccountService } from './members/account-service.ts';
 import { MemberService } from './members/member-service.ts';
 import { OAuthService } from './oauth/oauth-service.ts';
 import { OutboxService } from './outbox/outbox-service.ts';
 import { loadCatalogue, type Catalogue } from './pds/schema/catalogue.ts';
 import { DatasetService } from './pds/dataset-service.ts';
+import { MemberDataService } from './pds/member-data-service.ts';
 import { openDatabase, type DatabaseHandle, type OpenOptions } from './storage/dialect.ts';
 import { migrateToLatest } from './storage/migrator.ts';
 import type { Database } from './storage/schema.ts';
@@ -35,6 +37,8 @@ export interface AppContext {
   datasets: DatasetService;
   outbox: OutboxService;
   consent: ConsentService;
+  accounts: AccountService;
+  memberData: MemberDataService;
   close(): Promise<void>;
 }
 
@@ -63,6 +67,8 @@ export async function createAppContext(config: Config, overrides: ContextOverrid
   const members = new MemberService({ ...deps, connections, outbox });
   const datasets = new DatasetService({ ...deps, members, outbox });
   const consent = new ConsentService({ ...deps, connections, members, outbox });
+  const accounts = new AccountService({ ...deps, members, connections, outbox });
+  const memberData = new MemberDataService({ ...deps, members, accounts, pds: datasets.pds });
   await oauth.start();
   if (overrides.startWorkers ?? true) await outbox.start();
   return {
@@ -79,6 +85,8 @@ export async function createAppContext(config: Config, overrides: ContextOverrid
     datasets,
     outbox,
     consent,
+    accounts,
+    memberData,
     async close() {
       await outbox.stop();
       await oauth.stop();

@@ -22,7 +22,7 @@ import type { ClientPrincipal } from '../http/auth.ts';
 import type { OutboxService, Trx } from '../outbox/outbox-service.ts';
 import type { ServiceDeps } from '../service-deps.ts';
 import { DataKeyRing, wrapContext } from './key-ring.ts';
-import { memberInputProblems, type NewMemberInput } from './member-rules.ts';
+import { MIN_PRIVATE_KEY, memberInputProblems, type NewMemberInput } from './member-rules.ts';
 import { memberStore, type MemberRow } from './member-store.ts';
 
 export interface Member {
@@ -60,13 +60,29 @@ export class MemberService {
   async createMember(input: NewMemberInput): Promise<{ uid: number }> {
     const problems = memberInputProblems(input);
     if (problems.length) throw new ValidationError(problems[0]!, problems.join(' '));
+    const passwordHash = await hashPassword(input.password, this.deps.config.argon2);
+    return this.createMemberWithHash({ mydexid: input.mydexid, email: input.email, passwordHash, privateKey: input.privateKey });
+  }
+
+  /**
+   * Creates the member and a data key per dataset, wrapped under the Private Key. Used directly by
+   * registration links, whose password was hashed when the subscriber sent it.
+   */
+  async createMemberWithHash(input: {
+    mydexid: string;
+    email: string;
+    passwordHash: string;
+    privateKey: string;
+  }): Promise<{ uid: number }> {
+    if (input.privateKey.length < MIN_PRIVATE_KEY) {
+      throw new ValidationError(`Private Key must be at least ${MIN_PRIVATE_KEY} characters.`);
+    }
     const mydexid = input.mydexid.trim();
     const email = input.email.trim().toLowerCase();
     const { db, clock, config, catalogue, dialect } = this.deps;
     if (await memberStore.byMydexid(db, mydexid)) throw new ConflictError('Mydexid already in use.');
     if (await memberStore.byEmail(db, email)) throw new ConflictError('Email already in use.');
     // The slow work happens before the transaction so no database lock is held during it.
-    const passwordHash = await hashPassword(input.password, config.argon2);
     const kdf = newPrivateKeyKdf(config.argon2);
     const kek = await derivePrivateKeyKek(input.privateKey, kdf);
     try {
@@ -74,7 +90,7 @@ export class MemberService {
         const uid = await memberStore.insert(trx, {
           mydexid,
           email,
-          password_hash: passwordHash,
+          password_hash: input.passwordHash,
           private_key_kdf: JSON.stringify(kdf),
           created_at: clock.now(),
         });

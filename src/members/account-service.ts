@@ -1,0 +1,182 @@
+/**
+ * The member's own account: password, Private Key, connections, access history and erasure.
+ * (Reading and editing their data is src/pds/member-data-service.ts.)
+ */
+import { open, seal } from '../crypto/aead.ts';
+import { derivePrivateKeyKek, hashPassword, newPrivateKeyKdf, verifyPassword, type PrivateKeyKdf } from '../crypto/kdf.ts';
+import type { ConnectionService } from '../connections/connection-service.ts';
+import type { DssaPermissions } from '../connections/dssa.ts';
+import { NotFoundError, ValidationError } from '../errors.ts';
+import type { OutboxService } from '../outbox/outbox-service.ts';
+import type { ServiceDeps } from '../service-deps.ts';
+import { wrapContext } from './key-ring.ts';
+import { MIN_PASSWORD, MIN_PRIVATE_KEY } from './member-rules.ts';
+import { memberStore } from './member-store.ts';
+import { WrongPrivateKeyError, type MemberService } from './member-service.ts';
+
+export class WrongPasswordError extends ValidationError {
+  constructor() {
+    super('The current password is not correct.');
+  }
+}
+
+export interface MemberConnection {
+  nid: number;
+  conId: string;
+  subscriberName: string;
+  connectionName: string;
+  dssaVersion: number;
+  purpose: string;
+  permissions: DssaPermissions;
+  since: number;
+}
+
+export interface AccessLogEntry {
+  at: number;
+  nid: number | null;
+  subscriberName: string;
+  dataset: string;
+  fields: string[];
+  action: string;
+}
+
+export class AccountService {
+  constructor(
+    private readonly deps: ServiceDeps & { members: MemberService; connections: ConnectionService; outbox: OutboxService },
+  ) {}
+
+  async changePassword(uid: number, current: string, next: string): Promise<void> {
+    const { db, config } = this.deps;
+    const row = await memberStore.byUid(db, uid);
+    if (!row) throw new NotFoundError('Member not found');
+    if (!(await verifyPassword(row.password_hash, current))) throw new WrongPasswordError();
+    if (next.length < MIN_PASSWORD) throw new ValidationError(`Password must be at least ${MIN_PASSWORD} characters.`);
+    if (next === row.mydexid) throw new ValidationError('Password must not be the same as the Mydexid.');
+    const hash = await hashPassword(next, config.argon2);
+    await db.updateTable('members').set({ password_hash: hash }).where('uid', '=', uid).execute();
+  }
+
+  /**
+   * CR-09: a new Private Key re-wraps the data keys; no ciphertext changes. The old key stops
+   * working because the old wraps are replaced in one transaction.
+   */
+  async changePrivateKey(uid: number, current: string, next: string): Promise<void> {
+    if (next.length < MIN_PRIVATE_KEY) throw new ValidationError(`Private Key must be at least ${MIN_PRIVATE_KEY} characters.`);
+    if (next === current) throw new ValidationError('The new Private Key must differ from the current one.');
+    const { db, config } = this.deps;
+    const row = await memberStore.byUid(db, uid);
+    if (!row) throw new NotFoundError('Member not found');
+    if (await verifyPassword(row.password_hash, next)) throw new ValidationError('Private Key must not be the same as the password.');
+    const oldKek = await derivePrivateKeyKek(current, JSON.parse(row.private_key_kdf) as PrivateKeyKdf);
+    const kdf = newPrivateKeyKdf(config.argon2);
+    const newKek = await derivePrivateKeyKek(next, kdf);
+    try {
+      const keys = await memberStore.memberKeys(db, uid);
+      const rewrapped = keys.map((k) => {
+        const ctx = wrapContext.member(uid, k.dataset, k.key_version);
+        let dek: Buffer;
+        try {
+          dek = open(oldKek, k.wrapped, ctx);
+        } catch {
+          throw new WrongPrivateKeyError();
+        }
+        const wrapped = seal(newKek, dek, ctx);
+        dek.fill(0);
+        return { dataset: k.dataset, wrapped };
+      });
+      await db.transaction().execute(async (trx) => {
+        for (const k of rewrapped) {
+          await trx
+            .updateTable('member_dataset_keys')
+            .set({ wrapped: k.wrapped })
+            .where('uid', '=', uid)
+            .where('dataset', '=', k.dataset)
+            .execute();
+        }
+        await trx.updateTable('members').set({ private_key_kdf: JSON.stringify(kdf) }).where('uid', '=', uid).execute();
+      });
+    } finally {
+      oldKek.fill(0);
+      newKek.fill(0);
+    }
+  }
+
+  async connections(uid: number): Promise<MemberConnection[]> {
+    const out: MemberConnection[] = [];
+    for (const g of await this.deps.members.activeGrants(uid)) {
+      const [conn, dssa] = await Promise.all([
+        this.deps.connections.getConnection(g.nid),
+        this.deps.connections.dssa(g.nid, g.dssaVersion),
+      ]);
+      if (!conn || !dssa) continue;
+      const org = await this.deps.connections.getOrganisation(conn.orgId);
+      out.push({
+        nid: g.nid,
+        conId: `${uid}-${g.nid}`,
+        subscriberName: org?.name ?? conn.name,
+        connectionName: conn.name,
+        dssaVersion: g.dssaVersion,
+        purpose: dssa.purpose,
+        permissions: dssa.permissions,
+        since: g.createdAt,
+      });
+    }
+    return out;
+  }
+
+  async accessLog(uid: number, limit = 200, offset = 0): Promise<AccessLogEntry[]> {
+    const { db } = this.deps;
+    const rows = await db
+      .selectFrom('access_log')
+      .leftJoin('connections', 'connections.nid', 'access_log.nid')
+      .leftJoin('organisations', 'organisations.id', 'connections.org_id')
+      .select([
+        'access_log.at',
+        'access_log.nid',
+        'access_log.dataset',
+        'access_log.fields',
+        'access_log.action',
+        'organisations.name as org_name',
+      ])
+      .where('access_log.uid', '=', uid)
+      .orderBy('access_log.id', 'desc')
+      .limit(Math.min(limit, 1000))
+      .offset(offset)
+      .execute();
+    return rows.map((r) => ({
+      at: r.at,
+      nid: r.nid,
+      subscriberName: r.nid === null ? 'You' : (r.org_name ?? `Connection ${r.nid}`),
+      dataset: r.dataset,
+      fields: r.fields ? r.fields.split(',') : [],
+      action: r.action,
+    }));
+  }
+
+  /**
+   * Erasure (PV-03): every subscriber still connected is told, then everything of the member goes
+   * in one transaction: data, wraps, grants, sessions, access history, pending links.
+   */
+  async deleteMember(uid: number, password: string): Promise<void> {
+    const { db } = this.deps;
+    const row = await memberStore.byUid(db, uid);
+    if (!row) throw new NotFoundError('Member not found');
+    if (!(await verifyPassword(row.password_hash, password))) throw new WrongPasswordError();
+    await db.transaction().execute(async (trx) => {
+      for (const g of await memberStore.grantsOf(trx, uid)) {
+        await this.deps.outbox.enqueueConnectionEvent(trx, { uid, nid: g.nid, event: 'member.deleted' });
+      }
+      await trx.deleteFrom('metadata_records').where('uid', '=', uid).execute();
+      await trx.deleteFrom('transaction_rows').where('uid', '=', uid).execute();
+      const grantIds = (await trx.selectFrom('grants').select('id').where('uid', '=', uid).execute()).map((g) => g.id);
+      if (grantIds.length) await trx.deleteFrom('grant_dataset_keys').where('grant_id', 'in', grantIds).execute();
+      await trx.deleteFrom('grants').where('uid', '=', uid).execute();
+      await trx.deleteFrom('member_dataset_keys').where('uid', '=', uid).execute();
+      await trx.deleteFrom('member_sessions').where('uid', '=', uid).execute();
+      await trx.deleteFrom('access_log').where('uid', '=', uid).execute();
+      await trx.deleteFrom('one_time_links').where('mydexid', '=', row.mydexid).execute();
+      await trx.deleteFrom('auth_throttle').where('key', 'like', `%:${row.mydexid}`).execute();
+      await trx.deleteFrom('members').where('uid', '=', uid).execute();
+    });
+  }
+}
