@@ -2,7 +2,7 @@
  * Contract §6 routes. Thin: parse the path and query, call DatasetService, present JSON or XML.
  * Paths: /api/pds/pds/{uid}.json|.xml and /api/pds/transaction[/{uid}.json|.xml].
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, HTTPMethods } from 'fastify';
 import type { AppContext } from '../app-context.ts';
 import { PdxError } from '../errors.ts';
 import { principalOf, requireBearer } from '../http/auth.ts';
@@ -31,97 +31,48 @@ function dataCall(req: FastifyRequest<{ Params: FileParams }>, uid: number | und
   return { principal: principalOf(req), uid, conId: q.con_id, key: q.key ?? (typeof header === 'string' ? header : undefined) };
 }
 
-function send(reply: FastifyReply, format: Format, value: unknown): FastifyReply {
-  // Personal data: never cached (BT-08).
-  reply.header('cache-control', 'no-store');
-  if (format === 'xml') return reply.type('application/xml; charset=utf-8').send(renderXml(value));
-  return reply.type('application/json; charset=utf-8').send(JSON.stringify(value));
-}
-
 const SUCCESS = { success: 1 };
+
+type Handler = (call: DataCall, q: Query, req: FastifyRequest<{ Params: FileParams }>) => Promise<unknown>;
 
 export function registerDatasetRoutes(app: FastifyInstance, ctx: AppContext): void {
   const auth = requireBearer(ctx.oauth);
   const svc = ctx.datasets;
+  const body = (req: FastifyRequest) => parsePdxBody(req.body);
+  const done = (p: Promise<void>) => p.then(() => SUCCESS);
 
-  app.route<{ Params: FileParams }>({
-    method: 'GET',
-    url: '/api/pds/pds/:file',
-    preHandler: auth,
-    handler: async (req, reply) => {
-      const t = target(req);
-      return send(reply, t.format, await svc.readMetadata(dataCall(req, t.uid), req.query as Query));
-    },
-  });
+  // [method, url, handler]: one row per route of contract §6.
+  const routes: [HTTPMethods, string, Handler][] = [
+    ['GET', '/api/pds/pds/:file', (c, q) => svc.readMetadata(c, q)],
+    ['POST', '/api/pds/pds/:file', (c, q, r) => done(svc.writeMetadata(c, q, body(r)))],
+    ['PUT', '/api/pds/pds/:file', (c, q, r) => done(svc.writeMetadata(c, q, body(r)))],
+    ['DELETE', '/api/pds/pds/:file', (c, q) => done(svc.clearMetadata(c, q))],
+    ['GET', '/api/pds/transaction/:file', (c, q) => svc.readRows(c, q)],
+    ['POST', '/api/pds/transaction', (c, q, r) => svc.insertRows(c, q, body(r))],
+    ['POST', '/api/pds/transaction/:file', (c, q, r) => svc.insertRows(c, q, body(r))],
+    ['PUT', '/api/pds/transaction/:file', (c, q, r) => done(svc.updateRow(c, q, body(r)))],
+    ['DELETE', '/api/pds/transaction/:file', (c, q) => done(svc.deleteRow(c, q))],
+  ];
 
-  for (const method of ['POST', 'PUT'] as const) {
+  for (const [method, url, handle] of routes) {
     app.route<{ Params: FileParams }>({
       method,
-      url: '/api/pds/pds/:file',
-      preHandler: auth,
-      handler: async (req, reply) => {
-        const t = target(req);
-        await svc.writeMetadata(dataCall(req, t.uid), req.query as Query, parsePdxBody(req.body));
-        return send(reply, t.format, SUCCESS);
-      },
-    });
-  }
-
-  app.route<{ Params: FileParams }>({
-    method: 'DELETE',
-    url: '/api/pds/pds/:file',
-    preHandler: auth,
-    handler: async (req, reply) => {
-      const t = target(req);
-      await svc.clearMetadata(dataCall(req, t.uid), req.query as Query);
-      return send(reply, t.format, SUCCESS);
-    },
-  });
-
-  app.route<{ Params: FileParams }>({
-    method: 'GET',
-    url: '/api/pds/transaction/:file',
-    preHandler: auth,
-    handler: async (req, reply) => {
-      const t = target(req);
-      const rows = await svc.readRows(dataCall(req, t.uid), req.query as Query);
-      reply.header('cache-control', 'no-store');
-      if (t.format === 'xml') return reply.type('application/xml; charset=utf-8').send(renderXmlRows(rows));
-      return reply.type('application/json; charset=utf-8').send(orderedJson(rows));
-    },
-  });
-
-  for (const url of ['/api/pds/transaction', '/api/pds/transaction/:file']) {
-    app.route<{ Params: FileParams }>({
-      method: 'POST',
       url,
       preHandler: auth,
       handler: async (req, reply) => {
         const t = target(req);
-        return send(reply, t.format, await svc.insertRows(dataCall(req, t.uid), req.query as Query, parsePdxBody(req.body)));
+        const result = await handle(dataCall(req, t.uid), req.query as Query, req);
+        // Personal data: never cached (BT-08).
+        reply.header('cache-control', 'no-store');
+        if (Array.isArray(result)) {
+          // Rows keyed by id, in the requested order (see orderedJson).
+          const rows = result as [string, unknown][];
+          if (t.format === 'xml') return reply.type('application/xml; charset=utf-8').send(renderXmlRows(rows));
+          return reply.type('application/json; charset=utf-8').send(orderedJson(rows));
+        }
+        if (t.format === 'xml') return reply.type('application/xml; charset=utf-8').send(renderXml(result));
+        return reply.type('application/json; charset=utf-8').send(JSON.stringify(result));
       },
     });
   }
-
-  app.route<{ Params: FileParams }>({
-    method: 'PUT',
-    url: '/api/pds/transaction/:file',
-    preHandler: auth,
-    handler: async (req, reply) => {
-      const t = target(req);
-      await svc.updateRow(dataCall(req, t.uid), req.query as Query, parsePdxBody(req.body));
-      return send(reply, t.format, SUCCESS);
-    },
-  });
-
-  app.route<{ Params: FileParams }>({
-    method: 'DELETE',
-    url: '/api/pds/transaction/:file',
-    preHandler: auth,
-    handler: async (req, reply) => {
-      const t = target(req);
-      await svc.deleteRow(dataCall(req, t.uid), req.query as Query);
-      return send(reply, t.format, SUCCESS);
-    },
-  });
 }
