@@ -2,7 +2,7 @@ import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'data', '.tmp', 'coverage'] },
+  { ignores: ['node_modules', 'data', '.tmp', 'coverage', 'bin', '**/*.js', '**/*.mjs'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
