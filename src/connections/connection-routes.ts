@@ -2,7 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app-context.ts';
 import { AppError, PdxError } from '../errors.ts';
 import { parseNid } from './nid.ts';
-import { FixedWindowRateLimiter, type RateLimit } from './rate-limiter.ts';
+import { WindowLimiter } from '../http/window-limiter.ts';
+
+export interface RateLimit {
+  limit: number;
+  windowSeconds: number;
+}
 
 /** Contract §4: `/access-token/{nid}` is unauthenticated, so it is rate limited per address. */
 export const ACCESS_TOKEN_RATE_LIMIT: RateLimit = { limit: 60, windowSeconds: 60 };
@@ -12,17 +17,19 @@ export interface ConnectionRouteOptions {
 }
 
 export function registerConnectionRoutes(app: FastifyInstance, ctx: AppContext, options: ConnectionRouteOptions = {}): void {
-  const limiter = new FixedWindowRateLimiter(options.accessTokenRateLimit ?? ACCESS_TOKEN_RATE_LIMIT);
+  const rule = options.accessTokenRateLimit ?? ACCESS_TOKEN_RATE_LIMIT;
+  const limiter = new WindowLimiter(ctx.clock, rule.limit, rule.windowSeconds);
 
   app.get<{ Params: { nid: string } }>('/access-token/:nid', async (req, reply) => {
     // req.ip is the socket peer: trustProxy is off, so X-Forwarded-For cannot pick the bucket.
-    const verdict = limiter.hit(req.ip, ctx.clock.now());
-    if (!verdict.allowed) {
+    const retryAfter = limiter.retryAfter(req.ip);
+    if (retryAfter > 0) {
       throw new AppError('rate_limited', 429, 'Too many requests', {
-        reason: `Too many short access token requests from this address; retry in ${verdict.retryAfter} seconds.`,
-        headers: { 'retry-after': String(verdict.retryAfter) },
+        reason: `Too many short access token requests from this address; retry in ${retryAfter} seconds.`,
+        headers: { 'retry-after': String(retryAfter) },
       });
     }
+    limiter.record(req.ip);
     const nid = parseNid(req.params.nid);
     if (nid === undefined) throw new PdxError(404, 'Unknown connection', undefined, 'unknown_connection');
     const sat = await ctx.connections.issueShortAccessToken(nid);

@@ -11,7 +11,7 @@ import type { ClientCredentials } from './client-auth.ts';
 import type { ClientCache } from './client-cache.ts';
 import type { OAuthClientRecord } from './client-store.ts';
 import { invalidClient, tooManyRequests } from './oauth-errors.ts';
-import { FailureRateLimiter } from './rate-limiter.ts';
+import { WindowLimiter } from '../http/window-limiter.ts';
 
 /** Unknown client ids are compared against this, so they cost the same work (OA-03). */
 const UNKNOWN_CLIENT_HASH = sha256Hex(randomSecret());
@@ -34,12 +34,12 @@ export interface ClientAuthenticatorOptions {
 }
 
 export class ClientAuthenticator {
-  private readonly perClient: FailureRateLimiter;
-  private readonly perAddress: FailureRateLimiter;
+  private readonly perClient: WindowLimiter;
+  private readonly perAddress: WindowLimiter;
 
   constructor(private readonly o: ClientAuthenticatorOptions) {
-    this.perClient = new FailureRateLimiter(o.clock, o.failureLimit);
-    this.perAddress = new FailureRateLimiter(o.clock, o.failureLimit * ADDRESS_LIMIT_FACTOR);
+    this.perClient = new WindowLimiter(o.clock, o.failureLimit);
+    this.perAddress = new WindowLimiter(o.clock, o.failureLimit * ADDRESS_LIMIT_FACTOR);
   }
 
   async authenticate(credentials: ClientCredentials, remoteAddress: string): Promise<OAuthClientRecord> {
@@ -52,8 +52,8 @@ export class ClientAuthenticator {
     // RFC 6749 §5.2: the Basic challenge only when the client authenticated with Basic (OA-04 pinned: none for post).
     const realm = credentials.method === 'client_secret_basic' ? this.o.realm : undefined;
     if (!secretMatches(client, presented, this.o.clock.now())) {
-      this.perClient.recordFailure(clientId);
-      this.perAddress.recordFailure(remoteAddress);
+      this.perClient.record(clientId);
+      this.perAddress.record(remoteAddress);
       this.o.logger.warn({ clientId, remoteAddress, method: credentials.method }, 'client authentication failed');
       throw invalidClient(realm);
     }

@@ -1,7 +1,8 @@
 /**
- * Counts failed client authentications per key in fixed windows (OA-22). In memory and per process:
- * N API processes allow at most N × limit guesses a window, still far from useful against a
- * 256-bit secret; what matters is that one client's attacker cannot lock out another client.
+ * Counts events per key (failed client authentications, unauthenticated requests per address) in
+ * fixed windows. In memory and per process: N API processes allow at most N × limit a window.
+ * For the token endpoint that is still far from useful against a 256-bit secret (OA-22); what
+ * matters is that one client's attacker cannot lock out another client.
  */
 import type { Clock } from '../clock.ts';
 
@@ -10,7 +11,7 @@ interface Window {
   failures: number;
 }
 
-export class FailureRateLimiter {
+export class WindowLimiter {
   private readonly windows = new Map<string, Window>();
 
   constructor(
@@ -28,7 +29,7 @@ export class FailureRateLimiter {
     return left > 0 ? left : 0;
   }
 
-  recordFailure(key: string): void {
+  record(key: string): void {
     const now = this.clock.now();
     const w = this.windows.get(key);
     if (w && now < w.start + this.windowSeconds) {
