@@ -8,6 +8,7 @@ import { sha256Hex, sha512Hex } from '../crypto/hash.ts';
 import { randomSecret } from '../crypto/random.ts';
 import { NotFoundError, PdxError, ValidationError } from '../errors.ts';
 import type { ServiceDeps } from '../service-deps.ts';
+import { TtlCache } from '../ttl-cache.ts';
 import { validateCallbackUrl } from './callback-url.ts';
 import { ConnectionStore, type ConnectionRow, type DssaRow } from './connection-store.ts';
 import { ConnectionVerifier, type ConnectionRequestCredentials } from './connection-verifier.ts';
@@ -47,6 +48,9 @@ export class ConnectionService {
   private readonly store: ConnectionStore;
   private readonly sats: ShortAccessTokens;
   private readonly verifier: ConnectionVerifier;
+  // Other processes may change a connection (admin CLI): a few seconds of staleness is the bound.
+  private readonly connectionCache = new TtlCache<DedicatedConnection>(5_000);
+  private readonly dssaCache = new TtlCache<Dssa>(3_600_000);
 
   constructor(readonly deps: ServiceDeps) {
     this.store = new ConnectionStore(deps.db);
@@ -132,9 +136,12 @@ export class ConnectionService {
     return { version };
   }
 
+  /** Connection rows are read on every data call; they change only through this service. */
   async getConnection(nid: number): Promise<DedicatedConnection | undefined> {
-    const row = await this.store.connection(nid);
-    return row && toConnection(row);
+    return this.connectionCache.through(String(nid), async () => {
+      const row = await this.store.connection(nid);
+      return row && toConnection(row);
+    });
   }
 
   async listConnections(orgId?: number): Promise<DedicatedConnection[]> {
@@ -146,9 +153,12 @@ export class ConnectionService {
     return row && toDssa(row);
   }
 
+  /** A DSSA version never changes once made (a change is a new version), so it is cached. */
   async dssa(nid: number, version: number): Promise<Dssa | undefined> {
-    const row = await this.store.dssa(nid, version);
-    return row && toDssa(row);
+    return this.dssaCache.through(`${nid}/${version}`, async () => {
+      const row = await this.store.dssa(nid, version);
+      return row && toDssa(row);
+    });
   }
 
   async dssaByUuid(uuid: string): Promise<Dssa | undefined> {

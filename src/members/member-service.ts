@@ -21,9 +21,10 @@ import { AccessDeniedError, AppError, ConflictError, NotFoundError, ValidationEr
 import type { ClientPrincipal } from '../http/auth.ts';
 import type { OutboxService, Trx } from '../outbox/outbox-service.ts';
 import type { ServiceDeps } from '../service-deps.ts';
+import { TtlCache } from '../ttl-cache.ts';
 import { DataKeyRing, wrapContext } from './key-ring.ts';
 import { MIN_PRIVATE_KEY, memberInputProblems, type NewMemberInput } from './member-rules.ts';
-import { memberStore, type MemberRow } from './member-store.ts';
+import { memberStore, type GrantRow, type MemberRow } from './member-store.ts';
 
 export interface Member {
   uid: number;
@@ -50,11 +51,24 @@ export class WrongPrivateKeyError extends AppError {
 }
 
 const DATA_KEY_VERSION = 1;
+const GRANT_CACHE_MS = 900;
 /** Same body whether the member, the grant or the key is wrong (MX-07: no existence oracle). */
 const connectionDenied = () =>
   new AccessDeniedError(403, 'Bearer error="insufficient_scope"', 'The connection credentials are not valid for this member.');
 
+interface CachedGrant {
+  grant: GrantRow;
+  /** dataset → data key wrapped under the member-key KEK (ciphertext, safe to hold) */
+  wrapped: Map<string, string>;
+}
+
 export class MemberService {
+  /**
+   * Active grants with their wrapped keys, read on every data call. Revocation clears the entry at
+   * once in this process; other processes see it within the TTL (AZ-07: within one second).
+   */
+  private readonly grantCache = new TtlCache<CachedGrant | null>(GRANT_CACHE_MS);
+
   constructor(private readonly deps: ServiceDeps & { connections: ConnectionService; outbox: OutboxService }) {}
 
   async createMember(input: NewMemberInput): Promise<{ uid: number }> {
@@ -208,6 +222,7 @@ export class MemberService {
         await input.within?.(trx);
         return id;
       });
+      this.grantCache.delete(`${member.uid}-${input.nid}`);
       return { uid: member.uid, conId, memberKey, dssa, grantId };
     } finally {
       kek.fill(0);
@@ -223,7 +238,25 @@ export class MemberService {
       await memberStore.revokeGrant(trx, grant.id, clock.now());
       await this.deps.outbox.enqueueConnectionEvent(trx, { uid, nid, event: 'connection.revoked' });
       return true;
-    });
+    }).finally(() => this.grantCache.delete(`${uid}-${nid}`));
+  }
+
+  private async cachedGrant(uid: number, nid: number): Promise<CachedGrant | null> {
+    const key = `${uid}-${nid}`;
+    const hit = this.grantCache.get(key);
+    if (hit !== undefined) return hit;
+    const { db, catalogue } = this.deps;
+    const grant = await memberStore.activeGrant(db, uid, nid);
+    const value = grant
+      ? {
+          grant,
+          wrapped: new Map(
+            (await memberStore.grantKeys(db, grant.id, catalogue.datasets().map((d) => d.name))).map((r) => [r.dataset, r.wrapped]),
+          ),
+        }
+      : null;
+    this.grantCache.set(key, value);
+    return value;
   }
 
   async activeGrants(uid: number): Promise<{ nid: number; dssaVersion: number; createdAt: number }[]> {
@@ -247,18 +280,20 @@ export class MemberService {
     if (!m || !MEMBER_KEY_PATTERN.test(memberKey)) throw connectionDenied();
     const uid = Number(m[1]);
     const nid = Number(m[2]);
-    const { db, connections } = this.deps;
-    const [grant, connection] = await Promise.all([memberStore.activeGrant(db, uid, nid), connections.getConnection(nid)]);
+    const { connections } = this.deps;
+    const [cached, connection] = await Promise.all([this.cachedGrant(uid, nid), connections.getConnection(nid)]);
+    const grant = cached?.grant;
     const verifier = grant?.key_verifier ?? 'x'.repeat(64);
     const keyOk = safeEqual(sha256Hex(memberKey), verifier);
-    if (!grant || !connection || connection.orgId !== principal.orgId || !keyOk) throw connectionDenied();
+    if (!cached || !grant || !connection || connection.orgId !== principal.orgId || !keyOk) throw connectionDenied();
     const dssa = await connections.dssa(nid, grant.dssa_version);
     if (!dssa) throw connectionDenied();
     const kek = deriveMemberKeyKek(memberKey, Buffer.from(grant.kek_salt, 'base64url'), conId);
     const keys = new DataKeyRing();
     try {
-      for (const row of await memberStore.grantKeys(db, grant.id, datasets)) {
-        keys.set(row.dataset, open(kek, row.wrapped, wrapContext.grant(conId, grant.id, row.dataset)), DATA_KEY_VERSION);
+      for (const ds of datasets) {
+        const wrapped = cached.wrapped.get(ds);
+        if (wrapped) keys.set(ds, open(kek, wrapped, wrapContext.grant(conId, grant.id, ds)), DATA_KEY_VERSION);
       }
     } catch {
       keys.wipe();

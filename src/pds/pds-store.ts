@@ -11,6 +11,7 @@ import type { DataKeyRing } from '../members/key-ring.ts';
 import { forUpdate, type Dialect } from '../storage/dialect.ts';
 import type { Database } from '../storage/schema.ts';
 import type { Clock } from '../clock.ts';
+import { AccessLogBuffer } from './access-log-buffer.ts';
 
 /** A committed-with-the-write change, for notifications (contract §5.4). */
 export interface DataChange {
@@ -66,12 +67,16 @@ const ctxMeta = (uid: number, ds: string, instance: number) => `pds|${uid}|${ds}
 const ctxRow = (uid: number, ds: string, instance: number, rid: string) => `pds|${uid}|${ds}|r|${instance}|${rid}`;
 
 export class PdsStore {
+  private readonly accessLog: AccessLogBuffer;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
     private readonly clock: Clock,
     private readonly onChange: ChangeHook = async () => {},
-  ) {}
+  ) {
+    this.accessLog = new AccessLogBuffer(db);
+  }
 
   async read<T>(uid: number, keys: DataKeyRing, fn: (r: PdsReader) => Promise<T>): Promise<T> {
     return fn(new MemberPds(this.db, this.dialect, this.clock, uid, keys, null, async () => {}));
@@ -92,17 +97,18 @@ export class PdsStore {
     );
   }
 
-  /** Appends to the access log outside any data transaction (reads). */
-  async recordAccess(uid: number, entry: AccessEntry): Promise<void> {
-    await insertAccess(this.db, uid, entry, this.clock.now());
+  /** Appends to the access log outside any data transaction (reads), committed in groups. */
+  async recordAccess(uid: number, e: AccessEntry): Promise<void> {
+    await this.accessLog.append(accessRow(uid, e, this.clock.now()));
   }
 }
 
+function accessRow(uid: number, e: AccessEntry, at: number) {
+  return { uid, nid: e.nid, actor: e.actor, dataset: e.dataset, fields: e.fields.join(','), action: e.action, at };
+}
+
 async function insertAccess(db: Db, uid: number, e: AccessEntry, at: number): Promise<void> {
-  await db
-    .insertInto('access_log')
-    .values({ uid, nid: e.nid, actor: e.actor, dataset: e.dataset, fields: e.fields.join(','), action: e.action, at })
-    .execute();
+  await db.insertInto('access_log').values(accessRow(uid, e, at)).execute();
 }
 
 class MemberPds implements PdsWriter {

@@ -92,13 +92,35 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
   sqlite.pragma('busy_timeout = 5000');
   // Freed pages are overwritten so that erased members' ciphertext does not linger in the file.
   sqlite.pragma('secure_delete = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return {
     db,
     dialect: sqliteDialect,
     sqlitePath: path === ':memory:' ? undefined : path,
     pgSchema: undefined,
     close: () => db.destroy(),
+  };
+}
+
+/**
+ * Kysely prepares every query afresh; better-sqlite3 statements are reusable, and preparing costs
+ * more than running a small indexed query. Keep the most recent statements by SQL text.
+ */
+function withStatementCache(sqlite: SqliteDatabase.Database, max = 500): { close(): void; prepare(sql: string): SqliteDatabase.Statement } {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      let stmt = cache.get(sql);
+      if (stmt) {
+        cache.delete(sql);
+      } else {
+        stmt = sqlite.prepare(sql);
+        if (cache.size >= max) cache.delete(cache.keys().next().value as string);
+      }
+      cache.set(sql, stmt);
+      return stmt;
+    },
   };
 }
 
