@@ -13,8 +13,12 @@ export const SECRET_PARAMS = [
 
 const SECRET_SET = new Set<string>(SECRET_PARAMS);
 
-/** Replaces the values of secret-bearing query parameters in a URL (path + query). */
-export function redactUrl(url: string): string {
+/** One-time link paths carry their token in the path: /ftc/begin/{nid}/{token}/{version}. */
+const TOKEN_IN_PATH = /^(\/ftc\/begin\/[^/?]*\/)[^/?]+/;
+
+/** Replaces secret path segments and the values of secret-bearing query parameters in a URL. */
+export function redactUrl(raw: string): string {
+  const url = raw.replace(TOKEN_IN_PATH, '$1[redacted]');
   const q = url.indexOf('?');
   if (q < 0) return url;
   const parts = url

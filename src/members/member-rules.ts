@@ -15,6 +15,18 @@ export const MIN_PRIVATE_KEY = 8;
 
 /** Every problem with the input, as the messages the API returns (empty when valid). */
 export function memberInputProblems(input: NewMemberInput): string[] {
+  const problems = registrationProblems(input);
+  if (input.privateKey.length < MIN_PRIVATE_KEY) {
+    problems.push(`Private Key must be at least ${MIN_PRIVATE_KEY} characters.`);
+  } else if (input.privateKey === input.password) problems.push('Private Key must not be the same as the password.');
+  return problems;
+}
+
+/**
+ * The rules for what a subscriber's registration call carries (contract §4.1): the Private Key
+ * is chosen later, on the link page.
+ */
+export function registrationProblems(input: { mydexid: string; email: string; password: string }): string[] {
   const problems: string[] = [];
   const mydexid = input.mydexid.trim();
   if (!mydexid) problems.push('Mydexid is required.');
@@ -24,10 +36,8 @@ export function memberInputProblems(input: NewMemberInput): string[] {
   const email = input.email.trim();
   if (!email) problems.push('Email is required.');
   else if (!EMAIL.test(email) || email.length > 254) problems.push('Email is not valid.');
-  if (input.password.length < MIN_PASSWORD) problems.push(`Password must be at least ${MIN_PASSWORD} characters.`);
+  if (input.password === '') problems.push('Password is required.');
+  else if (input.password.length < MIN_PASSWORD) problems.push(`Password must be at least ${MIN_PASSWORD} characters.`);
   else if (input.password === mydexid) problems.push('Password must not be the same as the Mydexid.');
-  if (input.privateKey.length < MIN_PRIVATE_KEY) {
-    problems.push(`Private Key must be at least ${MIN_PRIVATE_KEY} characters.`);
-  } else if (input.privateKey === input.password) problems.push('Private Key must not be the same as the password.');
   return problems;
 }

@@ -127,13 +127,16 @@ export class MemberService {
     }
   }
 
-  async getMember(ref: { uid?: number; mydexid?: string }): Promise<Member | undefined> {
+  async getMember(ref: { uid?: number; mydexid?: string; email?: string }): Promise<Member | undefined> {
+    const { db } = this.deps;
     const row =
       ref.uid !== undefined
-        ? await memberStore.byUid(this.deps.db, ref.uid)
+        ? await memberStore.byUid(db, ref.uid)
         : ref.mydexid !== undefined
-          ? await memberStore.byMydexid(this.deps.db, ref.mydexid.trim())
-          : undefined;
+          ? await memberStore.byMydexid(db, ref.mydexid.trim())
+          : ref.email !== undefined
+            ? await memberStore.byEmail(db, ref.email.trim().toLowerCase())
+            : undefined;
     return row ? toMember(row) : undefined;
   }
 
