@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from './app-context.ts';
 import { registerConnectionRoutes } from './connections/connection-routes.ts';
+import { registerConsentRoutes } from './consent/consent-routes.ts';
 import { createHttpServer } from './http/server.ts';
+import { registerDevRoutes } from './messaging/dev-routes.ts';
 import { registerOAuthRoutes } from './oauth/oauth-routes.ts';
 import { registerDatasetRoutes } from './pds/dataset-routes.ts';
 import { sql } from './storage/dialect.ts';
@@ -20,7 +22,9 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   });
   registerOAuthRoutes(app, ctx);
   registerConnectionRoutes(app, ctx);
+  registerConsentRoutes(app, ctx);
   registerDatasetRoutes(app, ctx);
+  registerDevRoutes(app, ctx);
   await app.ready();
   return app;
 }

@@ -47,6 +47,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const ctx = await createAppContext(config, {
     logger: options.logger ?? pino({ level: 'silent' }),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.startWorkers !== undefined ? { startWorkers: options.startWorkers } : {}),
     databaseOptions: { ...(pgSchema ? { pgSchema } : {}), ...options.databaseOptions },
   });
   const app = await buildApp(ctx);

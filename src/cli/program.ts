@@ -4,6 +4,7 @@ import { ConfigError } from '../config/config.ts';
 import { AppError } from '../errors.ts';
 import { registerClientCommands } from './commands/admin-client.ts';
 import { registerConnectionCommands } from './commands/admin-connection.ts';
+import { registerDeliveryCommands } from './commands/admin-deliveries.ts';
 import { registerKeyCommands } from './commands/admin-keys.ts';
 import { registerMemberCommands } from './commands/admin-member.ts';
 import { registerOrgCommands } from './commands/admin-org.ts';
@@ -30,7 +31,7 @@ export function buildProgram(rt: CliRuntime): Command {
 
   registerStartCommand(program, rt);
   const admin = examples(
-    program.command('admin').description('operator tasks: organisations, connections, OAuth clients, members, keys'),
+    program.command('admin').description('operator tasks: organisations, connections, OAuth clients, members, keys, deliveries'),
     'openpdx admin connection list',
   );
   registerOrgCommands(admin, rt);
@@ -38,6 +39,7 @@ export function buildProgram(rt: CliRuntime): Command {
   registerClientCommands(admin, rt);
   registerMemberCommands(admin, rt);
   registerKeyCommands(admin, rt);
+  registerDeliveryCommands(admin, rt);
   registerDbCommands(program, rt);
   registerConfigCommands(program, rt);
   return program;

@@ -35,7 +35,8 @@ export function cliConfig(rt: CliRuntime): Config {
 export async function withContext<T>(rt: CliRuntime, fn: (ctx: AppContext) => Promise<T>): Promise<T> {
   const config = cliConfig(rt);
   const logger = createLogger(config.logLevel, pino.destination({ dest: 2, sync: true }));
-  const ctx = await createAppContext(config, { logger, ...rt.contextOverrides });
+  // Admin commands never deliver: the running server's worker does.
+  const ctx = await createAppContext(config, { logger, startWorkers: false, ...rt.contextOverrides });
   try {
     return await fn(ctx);
   } finally {

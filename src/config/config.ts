@@ -30,6 +30,27 @@ export const settings = {
     .describe('pino log level.'),
   OPENPDX_TOKEN_TTL: z.coerce.number().int().min(60).max(86400).default(3600).describe('Access token lifetime in seconds.'),
   OPENPDX_SAT_TTL: z.coerce.number().int().min(10).max(3600).default(300).describe('Short access token lifetime in seconds.'),
+  OPENPDX_LINK_TTL: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(2592000)
+    .default(86400)
+    .describe('Lifetime in seconds of the one-time registration, connection and update links (contract §4.2).'),
+  OPENPDX_SESSION_IDLE_TIMEOUT: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(86400)
+    .default(1800)
+    .describe('Member web app: a session ends after this many seconds without a request.'),
+  OPENPDX_SESSION_MAX_AGE: z.coerce
+    .number()
+    .int()
+    .min(300)
+    .max(604800)
+    .default(43200)
+    .describe('Member web app: a session ends this many seconds after login, however active.'),
   OPENPDX_TOKEN_RATE_LIMIT: z.coerce
     .number()
     .int()
@@ -47,6 +68,25 @@ export const settings = {
     .enum(['auto', 'off'])
     .default('auto')
     .describe('In sandbox, `auto` seeds the demo organisation, connection, client and members once.'),
+  OPENPDX_SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL')
+    .optional()
+    .describe(
+      'Live: SMTP server for platform email, `smtp(s)://user:pass@host:port`. Unset in live: email is marked failed (a warning is logged at start). Sandbox never sends; messages show at /dev/outbox.',
+    ),
+  OPENPDX_MAIL_FROM: z
+    .string()
+    .min(3)
+    .optional()
+    .describe('Live: From address of platform email. Default `no-reply@<host of OPENPDX_PUBLIC_URL>`.'),
+  OPENPDX_SMS_URL: z
+    .url()
+    .optional()
+    .describe(
+      'Live: HTTP SMS provider that receives POST JSON `{"to","body"}`. Unset in live: SMS is marked failed (a warning is logged at start).',
+    ),
+  OPENPDX_SMS_TOKEN: z.string().optional().describe('Live: bearer token sent to OPENPDX_SMS_URL.'),
 } as const;
 
 const schema = z.object(settings);
@@ -63,9 +103,15 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   tokenTtl: number;
   satTtl: number;
+  /** one-time link lifetime in seconds */
+  linkTtl: number;
   tokenRateLimit: number;
+  /** member web app session timeouts in seconds (ASVS 7.3.1/7.3.2) */
+  memberSession: { idleSeconds: number; absoluteSeconds: number };
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
   seed: 'auto' | 'off';
+  /** platform email and SMS (live only; the sandbox keeps messages at /dev/outbox) */
+  messaging: { smtpUrl: string | undefined; mailFrom: string; smsUrl: string | undefined; smsToken: string | undefined };
 }
 
 export class ConfigError extends Error {
@@ -114,9 +160,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.OPENPDX_LOG_LEVEL,
     tokenTtl: e.OPENPDX_TOKEN_TTL,
     satTtl: e.OPENPDX_SAT_TTL,
+    linkTtl: e.OPENPDX_LINK_TTL,
     tokenRateLimit: e.OPENPDX_TOKEN_RATE_LIMIT,
+    memberSession: { idleSeconds: e.OPENPDX_SESSION_IDLE_TIMEOUT, absoluteSeconds: e.OPENPDX_SESSION_MAX_AGE },
     argon2: { memoryCost: e.OPENPDX_ARGON2_MEMORY_KIB, timeCost: e.OPENPDX_ARGON2_TIME, parallelism: 1 },
     seed: e.OPENPDX_SEED,
+    messaging: {
+      smtpUrl: e.OPENPDX_SMTP_URL,
+      mailFrom: e.OPENPDX_MAIL_FROM ?? `no-reply@${new URL(publicUrl).hostname}`,
+      smsUrl: e.OPENPDX_SMS_URL,
+      smsToken: e.OPENPDX_SMS_TOKEN,
+    },
   };
 }
 

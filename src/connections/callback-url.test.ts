@@ -20,4 +20,18 @@ describe('validateCallbackUrl', () => {
       expect(() => validateCallbackUrl(bad, 'sandbox')).toThrow(ValidationError);
     }
   });
+
+  it('refuses loopback, private and link-local address hosts in live, and allows them in sandbox', () => {
+    for (const bad of ['https://127.0.0.1/cb', 'https://10.1.2.3/cb', 'https://[::1]/cb', 'https://169.254.169.254/x', 'https://localhost/cb']) {
+      let reason = '';
+      try {
+        validateCallbackUrl(bad, 'live');
+      } catch (err) {
+        reason = (err as ValidationError).reason ?? '';
+      }
+      expect(reason, bad).toMatch(/loopback, private or link-local/);
+      expect(validateCallbackUrl(bad.replace('https', 'http'), 'sandbox')).toBeTruthy();
+    }
+    expect(validateCallbackUrl('https://93.184.215.14/cb', 'live')).toBe('https://93.184.215.14/cb');
+  });
 });

@@ -1,11 +1,22 @@
-// STUB — the interface the member web app uses; replaced by the consent implementation.
-import type { ConnectionService } from '../connections/connection-service.ts';
+/**
+ * The member side of the consent journey (contract §5): the member opens a one-time link made by
+ * LinkIssuer (§4), reviews the DSSA and approves with their Private Key, or rejects. Approval
+ * spends the link inside the grant's transaction, so the grant, its callback and the spent link
+ * commit together or not at all.
+ */
 import type { Dssa } from '../connections/dssa.ts';
-import type { MemberService } from '../members/member-service.ts';
-import type { OutboxService } from '../outbox/outbox-service.ts';
-import type { ServiceDeps } from '../service-deps.ts';
+import { sha256Hex } from '../crypto/hash.ts';
+import { verifyPassword } from '../crypto/kdf.ts';
+import { ConflictError, ValidationError } from '../errors.ts';
+import { MIN_PRIVATE_KEY } from '../members/member-rules.ts';
+import type { Trx } from '../outbox/outbox-service.ts';
+import { LinkUnavailableError, LoginRequiredError, WrongMemberError } from './consent-errors.ts';
+import { LinkIssuer, subscriberName, type LinkIssuerDeps, type LinkKind } from './link-issuer.ts';
+import { linkStore, type LinkOutcome, type LinkRow } from './link-store.ts';
+import { withStatus } from './return-to.ts';
 
-export type LinkKind = 'register' | 'ftc' | 'update';
+export { LinkUnavailableError, LoginRequiredError, MemberNotConnectedError, WrongMemberError } from './consent-errors.ts';
+export type { LinkKind, SubscriberRequest } from './link-issuer.ts';
 
 /** What the member's pages show for a one-time link. */
 export interface LinkView {
@@ -17,36 +28,137 @@ export interface LinkView {
   previousDssa: Dssa | undefined;
   /** the MydexID the subscriber named, if any (registration: the new member's) */
   mydexid: string | null;
+  /** registration only: the address the subscriber sent (a named member's is never shown) */
   email: string | null;
   expiresAt: number;
 }
 
-export interface ConsentDeps extends ServiceDeps {
-  connections: ConnectionService;
-  members: MemberService;
-  outbox: OutboxService;
-}
+export type ConsentDeps = LinkIssuerDeps;
+
+const MAX_TOKEN_LENGTH = 128;
 
 export class ConsentService {
-  constructor(readonly deps: ConsentDeps) {}
-  /** The link's details; throws LinkUnavailableError (expired, spent or unknown). */
-  async viewLink(_token: string): Promise<LinkView> {
-    throw new Error('not implemented');
+  /** the three subscriber calls (contract §4.1–4.3) */
+  readonly links: LinkIssuer;
+
+  constructor(readonly deps: ConsentDeps) {
+    this.links = new LinkIssuer(deps);
   }
+
+  /** The link's details; throws LinkUnavailableError (expired, spent or unknown). */
+  async viewLink(token: string): Promise<LinkView> {
+    const link = await this.usableLink(token);
+    const { connections } = this.deps;
+    const [dssa, connection] = await Promise.all([
+      connections.dssa(link.nid, link.dssa_version),
+      connections.getConnection(link.nid),
+    ]);
+    if (!dssa || !connection) throw new LinkUnavailableError();
+    return {
+      kind: link.kind as LinkKind,
+      nid: link.nid,
+      subscriberName: await subscriberName(connections, connection),
+      dssa,
+      previousDssa: await this.previousDssa(link),
+      mydexid: link.mydexid,
+      email: link.kind === 'register' ? link.email : null,
+      expiresAt: link.expires_at,
+    };
+  }
+
   /**
    * Approve with the Private Key. For `register` the member is created first from the details
    * the subscriber sent (`privateKey` is the new one); for `ftc`/`update` `uid` is the logged-in
    * member. Returns the return_to URL with ?status=connected.
    */
-  async approve(_token: string, _input: { uid?: number; privateKey: string }): Promise<{ redirect: string; uid: number }> {
-    throw new Error('not implemented');
+  async approve(token: string, input: { uid?: number; privateKey: string }): Promise<{ redirect: string; uid: number }> {
+    const link = await this.usableLink(token);
+    const uid =
+      link.kind === 'register' ? await this.registerMember(link, input.privateKey) : await this.loggedInMember(link, input.uid);
+    // The link is spent inside the grant's transaction: a double submit cannot consent twice, and
+    // a wrong Private Key (thrown before the transaction) leaves the link usable.
+    await this.deps.members.consent({
+      uid,
+      nid: link.nid,
+      privateKey: input.privateKey,
+      version: link.dssa_version,
+      within: (trx) => this.spend(trx, link, 'connected'),
+    });
+    return { redirect: withStatus(link.return_to, 'connected'), uid };
   }
+
   /** Returns the return_to URL with ?status=rejected. */
-  async reject(_token: string): Promise<{ redirect: string }> {
-    throw new Error('not implemented');
+  async reject(token: string): Promise<{ redirect: string }> {
+    const link = await this.usableLink(token);
+    await this.spend(this.deps.db, link, 'rejected');
+    return { redirect: withStatus(link.return_to, 'rejected') };
   }
+
   /** return_to with ?status=expired, for a spent or expired link whose return_to is known. */
-  async expiredRedirect(_token: string): Promise<string | undefined> {
-    return undefined;
+  async expiredRedirect(token: string): Promise<string | undefined> {
+    const link = await this.lookup(token);
+    if (!link || usable(link, this.deps.clock.now())) return undefined;
+    return withStatus(link.return_to, 'expired');
   }
+
+  private async lookup(token: string): Promise<LinkRow | undefined> {
+    if (typeof token !== 'string' || token === '' || token.length > MAX_TOKEN_LENGTH) return undefined;
+    return linkStore.byHash(this.deps.db, sha256Hex(token));
+  }
+
+  private async usableLink(token: string): Promise<LinkRow> {
+    const link = await this.lookup(token);
+    if (!link || !usable(link, this.deps.clock.now())) throw new LinkUnavailableError();
+    return link;
+  }
+
+  private async spend(db: Trx | ConsentDeps['db'], link: LinkRow, outcome: LinkOutcome): Promise<void> {
+    if (!(await linkStore.spend(db, link.token_hash, outcome, this.deps.clock.now()))) throw new LinkUnavailableError();
+  }
+
+  private async previousDssa(link: LinkRow): Promise<Dssa | undefined> {
+    if (link.kind === 'register' || link.mydexid === null) return undefined;
+    const member = await this.deps.members.getMember({ mydexid: link.mydexid });
+    if (!member) return undefined;
+    const grant = (await this.deps.members.activeGrants(member.uid)).find((g) => g.nid === link.nid);
+    return grant && this.deps.connections.dssa(link.nid, grant.dssaVersion);
+  }
+
+  private async loggedInMember(link: LinkRow, uid: number | undefined): Promise<number> {
+    if (uid === undefined) throw new LoginRequiredError();
+    if (link.mydexid !== null) {
+      const member = await this.deps.members.getMember({ uid });
+      if (!member || member.mydexid !== link.mydexid) throw new WrongMemberError();
+    }
+    return uid;
+  }
+
+  /** Creates the member a registration link describes, with the Private Key they just chose. */
+  private async registerMember(link: LinkRow, privateKey: string): Promise<number> {
+    const { mydexid, email, password_hash: passwordHash } = link;
+    if (mydexid === null || email === null || passwordHash === null) throw new LinkUnavailableError();
+    // member-rules.ts checks these for the other registration paths; here only the hash is known.
+    if (privateKey.length < MIN_PRIVATE_KEY) {
+      throw new ValidationError(`Private Key must be at least ${MIN_PRIVATE_KEY} characters.`);
+    }
+    if (await verifyPassword(passwordHash, privateKey)) {
+      throw new ValidationError('Private Key must not be the same as the password.');
+    }
+    try {
+      return (await this.deps.members.createMemberWithHash({ mydexid, email, passwordHash, privateKey })).uid;
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+      // A double submit, or an earlier attempt that made the member but not the grant: the member
+      // this link created is the one with its MydexID and email, made after the link.
+      const again = await linkStore.byHash(this.deps.db, link.token_hash);
+      if (!again || !usable(again, this.deps.clock.now())) throw new LinkUnavailableError();
+      const existing = await this.deps.members.getMember({ mydexid });
+      if (existing && existing.email === email && existing.createdAt >= link.created_at) return existing.uid;
+      throw err;
+    }
+  }
+}
+
+function usable(link: LinkRow, now: number): boolean {
+  return link.used_at === null && link.expires_at > now;
 }

@@ -1,0 +1,175 @@
+/**
+ * The subscriber side of the consent journey (contract §4.1–4.3): after the dedicated-connection
+ * credentials check out, a one-time link is made, bound to the connection and one DSSA version
+ * (MX-09), stored only as a SHA-256 hash, and valid once for `config.linkTtl` seconds. With
+ * `notify` the platform also sends it to the member, queued in the link's transaction.
+ */
+import type { ConnectionService, DedicatedConnection } from '../connections/connection-service.ts';
+import type { Dssa } from '../connections/dssa.ts';
+import { sha256Hex } from '../crypto/hash.ts';
+import { hashPassword } from '../crypto/kdf.ts';
+import { randomSecret } from '../crypto/random.ts';
+import { AppError, ConflictError, ValidationError } from '../errors.ts';
+import type { ClientPrincipal } from '../http/auth.ts';
+import type { Body } from '../http/body.ts';
+import type { MemberService } from '../members/member-service.ts';
+import type { OutboxService } from '../outbox/outbox-service.ts';
+import type { ServiceDeps } from '../service-deps.ts';
+import { MemberNotConnectedError } from './consent-errors.ts';
+import { parseConnection, parseRegistration, parseUpdate, type Notify } from './link-request.ts';
+import { linkNotice } from './link-notice.ts';
+import { linkStore } from './link-store.ts';
+import type { ReturnToPolicy } from './return-to.ts';
+
+export type LinkKind = 'register' | 'ftc' | 'update';
+
+export interface LinkIssuerDeps extends ServiceDeps {
+  connections: ConnectionService;
+  members: MemberService;
+  outbox: OutboxService;
+}
+
+/** One of the three dedicated-connection calls, as the route read it. */
+export interface SubscriberRequest {
+  principal: ClientPrincipal;
+  /** the `Short-Access-Token` header */
+  sat: unknown;
+  /** the `Authentication` header */
+  authentication: unknown;
+  body: Body;
+}
+
+interface NewLink {
+  kind: LinkKind;
+  version: number;
+  mydexid: string | null;
+  email: string | null;
+  passwordHash: string | null;
+  returnTo: string;
+}
+
+interface Recipient {
+  channel: 'email' | 'sms';
+  address: string;
+}
+
+/** Ours, so prefixed (conventions: secrets); 256 random bits follow. */
+export const LINK_PREFIX = 'pdx_ln_';
+
+export class LinkIssuer {
+  constructor(private readonly deps: LinkIssuerDeps) {}
+
+  /** §4.1 `POST /api/pds`: a registration link; the password is kept only as Argon2id. */
+  async requestRegistration(req: SubscriberRequest): Promise<string> {
+    const connection = await this.verify(req);
+    const input = parseRegistration(req.body, this.policy(connection));
+    await this.refuseTaken(input.mydexid, input.email);
+    const dssa = await this.agreement(connection.nid);
+    const recipient = this.recipient(input.notify, input.email);
+    const passwordHash = await hashPassword(input.password, this.deps.config.argon2);
+    const { mydexid, email, returnTo } = input;
+    return this.issue(connection, { kind: 'register', version: dssa.version, mydexid, email, passwordHash, returnTo }, recipient);
+  }
+
+  /** §4.2 `POST /api/connection`: a first time connection link to the latest DSSA. */
+  async requestConnection(req: SubscriberRequest): Promise<string> {
+    const connection = await this.verify(req);
+    const input = parseConnection(req.body, this.policy(connection));
+    const dssa = await this.agreement(connection.nid);
+    const named = input.mydexid === undefined ? undefined : await this.deps.members.getMember({ mydexid: input.mydexid });
+    const recipient = this.recipient(input.notify, named?.email);
+    const link = { kind: 'ftc', version: dssa.version, mydexid: input.mydexid ?? null, returnTo: input.returnTo } as const;
+    return this.issue(connection, { ...link, email: null, passwordHash: null }, recipient);
+  }
+
+  /** §4.3 `POST /api/connection/update`: re-consent of a connected member to `version`. */
+  async requestConnectionUpdate(req: SubscriberRequest): Promise<string> {
+    const connection = await this.verify(req);
+    const input = parseUpdate(req.body, this.policy(connection));
+    if (!(await this.deps.connections.dssa(connection.nid, input.version))) {
+      throw new ValidationError(`Version ${input.version} does not exist for this connection.`);
+    }
+    const member = await this.deps.members.getMember({ mydexid: input.mydexid });
+    const grants = member ? await this.deps.members.activeGrants(member.uid) : [];
+    if (!member || !grants.some((g) => g.nid === connection.nid)) throw new MemberNotConnectedError();
+    const recipient = this.recipient(input.notify, member.email);
+    const link = { kind: 'update', version: input.version, mydexid: member.mydexid, returnTo: input.returnTo } as const;
+    return this.issue(connection, { ...link, email: null, passwordHash: null }, recipient);
+  }
+
+  /** Contract §4: bearer, SAT, Authentication and connection_token_hash; the SAT is spent either way. */
+  private verify(req: SubscriberRequest): Promise<DedicatedConnection> {
+    return this.deps.connections.verifyConnectionRequest({
+      principal: req.principal,
+      nid: req.body.connection_nid,
+      sat: req.sat,
+      authentication: req.authentication,
+      connectionTokenHash: req.body.connection_token_hash,
+    });
+  }
+
+  private policy(connection: DedicatedConnection): ReturnToPolicy {
+    return { env: this.deps.config.env, callbackUrl: connection.callbackUrl };
+  }
+
+  private async agreement(nid: number): Promise<Dssa> {
+    const dssa = await this.deps.connections.latestDssa(nid);
+    if (!dssa) throw new AppError('no_agreement', 409, 'This connection has no data sharing agreement.');
+    return dssa;
+  }
+
+  /** §4.1: 409 when a member, or an unexpired registration link, already has the MydexID or email. */
+  private async refuseTaken(mydexid: string, email: string): Promise<void> {
+    const { db, clock, members } = this.deps;
+    const [member, emailOwner, pending] = await Promise.all([
+      members.getMember({ mydexid }),
+      members.getMember({ email }),
+      linkStore.pendingRegistrationClaims(db, mydexid, email, clock.now()),
+    ]);
+    const problems: string[] = [];
+    if (member || pending.mydexid) problems.push('Mydexid already in use.');
+    if (emailOwner || pending.email) problems.push('Email already in use.');
+    if (problems.length) throw new ConflictError(problems[0]!, problems.length > 1 ? problems.join(' ') : undefined);
+  }
+
+  private recipient(notify: Notify | undefined, email: string | undefined): Recipient | undefined {
+    if (!notify) return undefined;
+    if (notify.channel === 'sms') return { channel: 'sms', address: notify.phone };
+    if (!email) throw new ValidationError('Notify by email needs the mydexid of a registered member.');
+    return { channel: 'email', address: email };
+  }
+
+  private async issue(connection: DedicatedConnection, link: NewLink, recipient: Recipient | undefined): Promise<string> {
+    const { db, clock, config, outbox } = this.deps;
+    const token = randomSecret(LINK_PREFIX);
+    const url = `${config.publicUrl}/ftc/begin/${connection.nid}/${token}/${link.version}`;
+    const notice =
+      recipient && linkNotice(link.kind, await subscriberName(this.deps.connections, connection), url, config.linkTtl);
+    const now = clock.now();
+    await db.transaction().execute(async (trx) => {
+      await linkStore.insert(trx, {
+        token_hash: sha256Hex(token),
+        kind: link.kind,
+        nid: connection.nid,
+        dssa_version: link.version,
+        mydexid: link.mydexid,
+        email: link.email,
+        password_hash: link.passwordHash,
+        return_to: link.returnTo,
+        created_at: now,
+        expires_at: now + config.linkTtl,
+        used_at: null,
+        outcome: null,
+      });
+      if (recipient && notice) {
+        await outbox.enqueueMessage(trx, { channel: recipient.channel, recipient: recipient.address, ...notice });
+      }
+    });
+    return url;
+  }
+}
+
+/** The organisation's name, as the member's pages and messages show it. */
+export async function subscriberName(connections: ConnectionService, connection: DedicatedConnection): Promise<string> {
+  return (await connections.getOrganisation(connection.orgId))?.name ?? connection.name;
+}

@@ -1,0 +1,44 @@
+/** Kysely queries for one-time links (contract §4: registration, FTC and update links). */
+import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
+import type { Database, OneTimeLinkTable } from '../storage/schema.ts';
+
+export type LinkRow = Selectable<OneTimeLinkTable>;
+export type LinkOutcome = 'connected' | 'rejected';
+type Db = Kysely<Database> | Transaction<Database>;
+
+export const linkStore = {
+  insert: async (db: Db, row: Insertable<OneTimeLinkTable>): Promise<void> => {
+    await db.insertInto('one_time_links').values(row).execute();
+  },
+
+  byHash: (db: Db, tokenHash: string) =>
+    db.selectFrom('one_time_links').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst(),
+
+  /**
+   * Marks an unspent, unexpired link used; false when another request got there first. The
+   * pending password hash goes with it: once the link is spent nothing needs it.
+   */
+  spend: async (db: Db, tokenHash: string, outcome: LinkOutcome, now: number): Promise<boolean> => {
+    const result = await db
+      .updateTable('one_time_links')
+      .set({ used_at: now, outcome, password_hash: null })
+      .where('token_hash', '=', tokenHash)
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', now)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  },
+
+  /** Which of a MydexID and an email an unexpired, unspent registration link already claims. */
+  pendingRegistrationClaims: async (db: Db, mydexid: string, email: string, now: number) => {
+    const rows = await db
+      .selectFrom('one_time_links')
+      .select(['mydexid', 'email'])
+      .where('kind', '=', 'register')
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', now)
+      .where((eb) => eb.or([eb('mydexid', '=', mydexid), eb('email', '=', email)]))
+      .execute();
+    return { mydexid: rows.some((r) => r.mydexid === mydexid), email: rows.some((r) => r.email === email) };
+  },
+};

@@ -1,0 +1,121 @@
+/**
+ * Kysely queries for the outbox. Every function takes the database or the caller's transaction:
+ * enqueueing runs inside the transaction of the change it reports (one SQLite connection: a query
+ * on the outer handle there would wait for the transaction forever).
+ */
+import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
+import type { Database, OutboxTable } from '../storage/schema.ts';
+
+export type Db = Kysely<Database> | Transaction<Database>;
+export type OutboxRow = Selectable<OutboxTable>;
+export type DeliveryStatus = 'pending' | 'delivered' | 'dead';
+
+export interface Attempted {
+  attempts: number;
+  lastStatus: number | null;
+  lastError: string | null;
+}
+
+export const outboxStore = {
+  insert: async (db: Db, row: Insertable<OutboxTable>) =>
+    (await db.insertInto('outbox').values(row).returning('id').executeTakeFirstOrThrow()).id,
+
+  byId: (db: Db, id: number) => db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirst(),
+
+  dueIds: async (db: Db, now: number, limit: number) =>
+    (
+      await db
+        .selectFrom('outbox')
+        .select('id')
+        .where('status', '=', 'pending')
+        .where('next_attempt_at', '<=', now)
+        .where('lease_until', '<', now)
+        .orderBy('next_attempt_at')
+        .orderBy('id')
+        .limit(limit)
+        .execute()
+    ).map((r) => r.id),
+
+  /**
+   * Takes a lease on one due row in a single guarded statement: of several workers (processes)
+   * racing for the row, exactly one gets it back; the others get undefined.
+   */
+  claim: (db: Db, id: number, now: number, leaseSeconds: number) =>
+    db
+      .updateTable('outbox')
+      .set({ lease_until: now + leaseSeconds })
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .where('next_attempt_at', '<=', now)
+      .where('lease_until', '<', now)
+      .returningAll()
+      .executeTakeFirst(),
+
+  /** Delivered: the payload (which may hold a member key) is erased. */
+  delivered: async (db: Db, id: number, now: number, a: Attempted) => {
+    await db
+      .updateTable('outbox')
+      .set({ status: 'delivered', delivered_at: now, payload_enc: null, lease_until: 0, ...attemptColumns(a) })
+      .where('id', '=', id)
+      .execute();
+  },
+
+  failed: async (db: Db, id: number, nextAttemptAt: number, a: Attempted) => {
+    await db
+      .updateTable('outbox')
+      .set({ next_attempt_at: nextAttemptAt, lease_until: 0, ...attemptColumns(a) })
+      .where('id', '=', id)
+      .execute();
+  },
+
+  /** Given up: the payload is erased, the row stays as the record of what was not delivered. */
+  dead: async (db: Db, id: number, a: Attempted) => {
+    await db
+      .updateTable('outbox')
+      .set({ status: 'dead', payload_enc: null, lease_until: 0, ...attemptColumns(a) })
+      .where('id', '=', id)
+      .execute();
+  },
+
+  /** Hands a row back untouched (shutdown interrupted its attempt). */
+  release: async (db: Db, id: number) => {
+    await db.updateTable('outbox').set({ lease_until: 0 }).where('id', '=', id).execute();
+  },
+
+  list: (db: Db, filter: { status?: DeliveryStatus; limit: number }) => {
+    let q = db.selectFrom('outbox').selectAll();
+    if (filter.status) q = q.where('status', '=', filter.status);
+    return q.orderBy('id', 'desc').limit(filter.limit).execute();
+  },
+
+  /** Due now again; returns false when the row is gone or has no payload left. */
+  retry: async (db: Db, id: number, now: number, expiresAt: number) => {
+    const r = await db
+      .updateTable('outbox')
+      .set({ status: 'pending', next_attempt_at: now, expires_at: expiresAt })
+      .where('id', '=', id)
+      .where('payload_enc', 'is not', null)
+      .executeTakeFirst();
+    return r.numUpdatedRows === 1n;
+  },
+
+  connection: (db: Db, nid: number) =>
+    db.selectFrom('connections').select(['nid', 'callback_url', 'notifications']).where('nid', '=', nid).executeTakeFirst(),
+
+  /** Connections with notifications on and an active grant for the member, with their DSSA permissions. */
+  notifiable: (db: Db, uid: number) =>
+    db
+      .selectFrom('grants as g')
+      .innerJoin('connections as c', 'c.nid', 'g.nid')
+      .innerJoin('dssas as d', (j) => j.onRef('d.nid', '=', 'g.nid').onRef('d.version', '=', 'g.dssa_version'))
+      .select(['c.nid', 'c.callback_url', 'd.permissions'])
+      .where('g.uid', '=', uid)
+      .where('g.revoked_at', 'is', null)
+      .where('c.notifications', '=', 1)
+      .orderBy('c.nid')
+      .execute(),
+};
+
+function attemptColumns(a: Attempted) {
+  return { attempts: a.attempts, last_status: a.lastStatus, last_error: a.lastError };
+}
