@@ -1,0 +1,77 @@
+/** The printed (and saved) Markdown report: results table, targets, durability, machine, command. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import type { Measurement } from './scenarios.ts';
+
+export interface Target {
+  name: string;
+  pass: boolean;
+  detail: string;
+}
+
+export interface Report {
+  ceiling: Measurement;
+  peer: Measurement;
+  peerFormat: string;
+  openpdxFormat: string;
+  openpdx: Measurement[];
+  engine: string;
+  targets: Target[];
+  durability: string;
+  settings: string;
+  command: string;
+  loadBefore: number[];
+}
+
+const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(n >= 100 ? 0 : 1) : '—');
+const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '—');
+
+export function machine(): string {
+  const list = cpus();
+  return `${list[0]?.model.trim() ?? 'unknown CPU'}, ${list.length} cores, Node ${process.version}, ${process.platform}/${process.arch}`;
+}
+
+function row(m: Measurement, ceilingRps: number, peerRps: number | undefined): string {
+  const label = `${m.spec.label} (c=${m.spec.connections})`;
+  const vsPeer = peerRps === undefined ? '—' : `${f2(m.rps / peerRps)}×`;
+  return `| ${label} | ${f1(m.rps)} | ${f2(m.p50)} | ${f2(m.p99)} | ${f2(m.rps / ceilingRps)}× | ${vsPeer} |`;
+}
+
+export function renderReport(r: Report): string {
+  const c = r.ceiling.rps;
+  const lines = [
+    '| scenario | req/s | p50 ms | p99 ms | × ceiling | × peer |',
+    '|---|---:|---:|---:|---:|---:|',
+    row(r.ceiling, c, undefined),
+    row(r.peer, c, r.peer.rps),
+    ...r.openpdx.map((m) => row(m, c, m.spec.key === 'token' ? r.peer.rps : undefined)),
+    '',
+    `- peer: node-oidc-provider 9, client_credentials, access token format: ${r.peerFormat}`,
+    `- OpenPDX: ${r.engine}, access token format: ${r.openpdxFormat}`,
+    ...r.openpdx
+      .filter((m) => m.spec.rowsPerRequest !== undefined)
+      .map((m) => `- ${m.spec.label}: ${f1(m.rps * m.spec.rowsPerRequest!)} rows/s (${m.responses} requests in ${f2(m.seconds)} s)`),
+    '',
+    '**Targets**',
+    '',
+    ...r.targets.map((t) => `- ${t.pass ? 'PASS' : 'FAIL'} ${t.name}: ${t.detail}`),
+    '',
+    `${r.durability}`,
+    '',
+    `- machine: ${machine()}; load average before the run ${r.loadBefore.map((n) => n.toFixed(2)).join(' ')}`,
+    `- settings: ${r.settings}`,
+    `- command: \`${r.command}\``,
+    `- date: ${new Date().toISOString()}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+export function saveReport(text: string): string {
+  const dir = new URL('./results/', import.meta.url);
+  mkdirSync(dir, { recursive: true });
+  const file = new URL('latest.md', dir);
+  writeFileSync(file, `# OpenPDX benchmark (latest run)\n\n${text}`);
+  return file.pathname;
+}
+
+export const currentLoad = (): number[] => loadavg();

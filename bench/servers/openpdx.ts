@@ -1,0 +1,128 @@
+/**
+ * OpenPDX under test: the real CLI (`node --import tsx src/cli/main.ts start`) in a child process,
+ * seeded as a sandbox into a fresh data folder, on SQLite by default or on a throwaway PostgreSQL
+ * schema when OPENPDX_BENCH_DATABASE_URL is set.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import Sqlite from 'better-sqlite3';
+import pg from 'pg';
+import type { SandboxCredentials } from '../../src/admin/seed.ts';
+import { spawnNode, stop, tailOf, waitForOutput } from '../children.ts';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const GUARD = pathToFileURL(fileURLToPath(new URL('./guard.ts', import.meta.url))).href;
+
+export interface OpenPdxOptions {
+  dataDir: string;
+  /** postgres:// URL to run on instead of SQLite */
+  postgresUrl: string | undefined;
+  /** folder for a V8 CPU profile of the server (node --cpu-prof) */
+  cpuProfDir: string | undefined;
+}
+
+export interface OpenPdx {
+  baseUrl: string;
+  credentials: SandboxCredentials;
+  engine: string;
+  /** SIGTERM and wait; throws if the server did not exit cleanly. */
+  stop(): Promise<void>;
+  /** Rows of `dataset` in the database; call after stop(). */
+  countRows(dataset: string): Promise<number>;
+  /** Drops the PostgreSQL bench schema, if any; idempotent, never throws. */
+  dispose(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** A fresh schema per run, so the seed runs and the row count starts from zero. */
+async function createPgSchema(url: string): Promise<{ url: string; schema: string }> {
+  const schema = `openpdx_bench_${randomBytes(4).toString('hex')}`;
+  await withPg(url, (client) => client.query(`create schema ${schema}`));
+  const scoped = new URL(url);
+  scoped.searchParams.set('options', `-c search_path=${schema}`);
+  return { url: scoped.toString(), schema };
+}
+
+async function withPg<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+function countSqlite(file: string, dataset: string): number {
+  const db = new Sqlite(file, { readonly: true, fileMustExist: true });
+  try {
+    const row = db.prepare('select count(*) as n from transaction_rows where dataset = ?').get(dataset) as { n: number };
+    return row.n;
+  } finally {
+    db.close();
+  }
+}
+
+export async function startOpenPdx(o: OpenPdxOptions): Promise<OpenPdx> {
+  const port = await freePort();
+  const sqliteFile = join(o.dataDir, 'bench.sqlite');
+  const pgTarget = o.postgresUrl ? await createPgSchema(o.postgresUrl) : undefined;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    OPENPDX_DATABASE_URL: pgTarget ? pgTarget.url : sqliteFile,
+    OPENPDX_DATA_DIR: o.dataDir,
+    OPENPDX_PORT: String(port),
+    OPENPDX_HOST: '127.0.0.1',
+    OPENPDX_LOG_LEVEL: 'warn',
+    OPENPDX_ENV: 'sandbox',
+    OPENPDX_SEED: 'auto',
+  };
+  const prof = o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [];
+  const child: ChildProcess = spawnNode([...prof, '--import', 'tsx', '--import', GUARD, 'src/cli/main.ts', 'start'], REPO_ROOT, env);
+  let dropped = false;
+  const dropSchema = async () => {
+    if (!pgTarget || dropped) return;
+    dropped = true;
+    await withPg(o.postgresUrl!, (c) => c.query(`drop schema ${pgTarget.schema} cascade`)).catch(() => undefined);
+  };
+  let credentials: SandboxCredentials;
+  try {
+    // Seeding hashes passwords and keys with Argon2id: allow for a slow, shared machine.
+    await waitForOutput(child, 'listening on', 'OpenPDX', 90_000);
+    credentials = JSON.parse(readFileSync(join(o.dataDir, 'sandbox-credentials.json'), 'utf8')) as SandboxCredentials;
+  } catch (err) {
+    await stop(child, 2000);
+    await dropSchema();
+    throw err;
+  }
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    credentials,
+    engine: pgTarget ? `PostgreSQL (schema ${pgTarget.schema})` : 'SQLite',
+    async stop() {
+      const code = await stop(child);
+      if (code !== 0) throw new Error(`OpenPDX exited with code ${code} after SIGTERM\n${tailOf(child)}`);
+    },
+    async countRows(dataset) {
+      if (!pgTarget) return countSqlite(sqliteFile, dataset);
+      const sql = `select count(*) as n from ${pgTarget.schema}.transaction_rows where dataset = $1`;
+      return withPg(o.postgresUrl!, async (c) => Number((await c.query<{ n: string }>(sql, [dataset])).rows[0]?.n));
+    },
+    dispose: dropSchema,
+  };
+}
