@@ -11,6 +11,7 @@ import type { Config } from './config/config.ts';
 import { ConnectionService } from './connections/connection-service.ts';
 import { ConsentService } from './consent/consent-service.ts';
 import { MasterKeyRing } from './crypto/master-key.ts';
+import { FeatureBlocks } from './features/feature-blocks.ts';
 import { createLogger } from './logger.ts';
 import { AccountService } from './members/account-service.ts';
 import { MemberService } from './members/member-service.ts';
@@ -22,6 +23,8 @@ import { MemberDataService } from './pds/member-data-service.ts';
 import { openDatabase, type DatabaseHandle, type OpenOptions } from './storage/dialect.ts';
 import { migrateToLatest } from './storage/migrator.ts';
 import type { Database } from './storage/schema.ts';
+import { loadTemplateRegistry } from './templates/template-registry.ts';
+import { TemplateService } from './templates/template-service.ts';
 
 export interface AppContext {
   config: Config;
@@ -39,6 +42,8 @@ export interface AppContext {
   consent: ConsentService;
   accounts: AccountService;
   memberData: MemberDataService;
+  features: FeatureBlocks;
+  templates: TemplateService;
   close(): Promise<void>;
 }
 
@@ -69,6 +74,8 @@ export async function createAppContext(config: Config, overrides: ContextOverrid
   const consent = new ConsentService({ ...deps, connections, members, outbox });
   const accounts = new AccountService({ ...deps, members, connections, outbox });
   const memberData = new MemberDataService({ ...deps, members, accounts, pds: datasets.pds });
+  const features = new FeatureBlocks({ ...deps, datasets, members, connections, outbox, links: consent });
+  const templates = new TemplateService(loadTemplateRegistry(catalogue), { datasets, catalogue });
   await oauth.start();
   if (overrides.startWorkers ?? true) await outbox.start();
   return {
@@ -87,6 +94,8 @@ export async function createAppContext(config: Config, overrides: ContextOverrid
     consent,
     accounts,
     memberData,
+    features,
+    templates,
     async close() {
       await outbox.stop();
       await oauth.stop();

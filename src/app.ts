@@ -2,11 +2,15 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from './app-context.ts';
 import { registerConnectionRoutes } from './connections/connection-routes.ts';
 import { registerConsentRoutes } from './consent/consent-routes.ts';
+import { registerFeatureBlockRoutes } from './features/feature-routes.ts';
+import { registerHelperRoutes } from './helpers/helper-routes.ts';
 import { createHttpServer } from './http/server.ts';
 import { registerDevRoutes } from './messaging/dev-routes.ts';
 import { registerOAuthRoutes } from './oauth/oauth-routes.ts';
 import { registerDatasetRoutes } from './pds/dataset-routes.ts';
 import { sql } from './storage/dialect.ts';
+import { registerTemplateRoutes } from './templates/template-routes.ts';
+import { registerWebRoutes } from './web/web-routes.ts';
 
 /** Builds the HTTP application on a context: every surface on one Fastify instance. */
 export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
@@ -24,7 +28,11 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   registerConnectionRoutes(app, ctx);
   registerConsentRoutes(app, ctx);
   registerDatasetRoutes(app, ctx);
+  registerFeatureBlockRoutes(app, ctx);
+  registerTemplateRoutes(app, ctx);
+  registerHelperRoutes(app, ctx);
   registerDevRoutes(app, ctx);
+  registerWebRoutes(app, ctx);
   await app.ready();
   return app;
 }

@@ -45,6 +45,11 @@ export class ConsentService {
     this.links = new LinkIssuer(deps);
   }
 
+  /** An FTC link for a referral to another subscriber's agreement (FtcLinkIssuer, src/features). */
+  createLink(input: { kind: 'ftc'; nid: number; version: number; mydexid: string; returnTo: string }): Promise<string> {
+    return this.links.issueFtcLink(input);
+  }
+
   /** The link's details; throws LinkUnavailableError (expired, spent or unknown). */
   async viewLink(token: string): Promise<LinkView> {
     const link = await this.usableLink(token);

@@ -9,7 +9,7 @@ import type { Dssa } from '../connections/dssa.ts';
 import { sha256Hex } from '../crypto/hash.ts';
 import { hashPassword } from '../crypto/kdf.ts';
 import { randomSecret } from '../crypto/random.ts';
-import { AppError, ConflictError, ValidationError } from '../errors.ts';
+import { AppError, ConflictError, ValidationError, NotFoundError } from '../errors.ts';
 import type { ClientPrincipal } from '../http/auth.ts';
 import type { Body } from '../http/body.ts';
 import type { MemberService } from '../members/member-service.ts';
@@ -137,6 +137,17 @@ export class LinkIssuer {
     if (notify.channel === 'sms') return { channel: 'sms', address: notify.phone };
     if (!email) throw new ValidationError('Notify by email needs the mydexid of a registered member.');
     return { channel: 'email', address: email };
+  }
+
+  /**
+   * A first-time-connection link made on another subscriber's behalf (`POST /referrals/add`):
+   * no dedicated-connection credentials, no notification; `returnTo` was checked by the caller.
+   */
+  async issueFtcLink(input: { nid: number; version: number; mydexid: string; returnTo: string }): Promise<string> {
+    const connection = await this.deps.connections.getConnection(input.nid);
+    if (!connection) throw new NotFoundError('Unknown connection');
+    const link = { kind: 'ftc' as const, version: input.version, mydexid: input.mydexid, returnTo: input.returnTo };
+    return this.issue(connection, { ...link, email: null, passwordHash: null }, undefined);
   }
 
   private async issue(connection: DedicatedConnection, link: NewLink, recipient: Recipient | undefined): Promise<string> {

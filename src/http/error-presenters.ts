@@ -40,6 +40,9 @@ export function present(format: WireFormat, err: AppError, requestId: string): P
       return { status: err.status, headers, body, contentType: 'application/json; charset=utf-8' };
     }
     case 'feature-block':
+      // Contract §3 and the OpenAPI's AuthErrorResponse: a feature block's 401 and 403 carry the
+      // `{"error":{"message","reason"}}` body; everything else is its ErrorResponse.
+      if (err.status === 401 || err.status === 403) return present('pdx', err, requestId);
       return {
         status: err.status,
         headers,

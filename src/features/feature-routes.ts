@@ -1,0 +1,54 @@
+/**
+ * Feature-block routes at the root (contract §7; Mydex feature-block OpenAPI). Thin: read the
+ * member call and body, call the block, send JSON. Each route needs `mydex:pdx` and its own
+ * route scope (contract §3).
+ */
+import type { FastifyInstance, FastifyRequest, HTTPMethods } from 'fastify';
+import type { AppContext } from '../app-context.ts';
+import { requireBearer, routeScopeOf } from '../http/auth.ts';
+import { parsePdxBody } from '../http/body.ts';
+import type { DataCall, Query } from '../pds/dataset-service.ts';
+import type { FeatureBlocks } from './feature-blocks.ts';
+import { memberCall } from './member-call.ts';
+
+type Handler = (blocks: FeatureBlocks, call: DataCall, req: FastifyRequest) => Promise<unknown>;
+
+const body = (req: FastifyRequest) => parsePdxBody(req.body);
+const query = (req: FastifyRequest) => req.query as Query;
+
+/** [method, path, handler]: one row per operation of the OpenAPI, plus /referrals/add. */
+export const FEATURE_ROUTES: readonly (readonly [HTTPMethods, string, Handler])[] = [
+  ['POST', '/calendar/add-event', (f, c, r) => f.calendar.addEvent(c, body(r))],
+  ['POST', '/calendar/add-appointment', (f, c, r) => f.calendar.addAppointment(c, body(r))],
+  ['GET', '/calendar/get-events', (f, c) => f.calendar.events(c)],
+  ['GET', '/calendar/get-appointments', (f, c, r) => f.calendar.appointments(c, query(r))],
+  ['PUT', '/calendar/update-event', (f, c, r) => f.calendar.updateEvent(c, body(r))],
+  ['DELETE', '/calendar/delete-event', (f, c, r) => f.calendar.deleteEvent(c, body(r), query(r))],
+  ['POST', '/referrals/self-refer', (f, c, r) => f.referrals.selfRefer(c, body(r))],
+  ['POST', '/referrals/add', (f, c, r) => f.referralAdd.add(c, body(r))],
+  ['GET', '/referrals/read-all', (f, c) => f.referrals.readAll(c)],
+  ['GET', '/referrals/read-single', (f, c, r) => f.referrals.readSingle(c, query(r))],
+  ['PUT', '/referrals/update-status', (f, c, r) => f.referrals.updateStatus(c, body(r))],
+  ['POST', '/secure-messages/send', (f, c, r) => f.messages.send(c, body(r))],
+  ['POST', '/secure-messages/receive', (f, c, r) => f.messages.receive(c, body(r))],
+  ['GET', '/secure-messages/conversation', (f, c, r) => f.messages.conversation(c, query(r))],
+  ['GET', '/timeline', (f, c) => f.timeline.list(c)],
+  ['GET', '/timeline/single-item', (f, c, r) => f.timeline.single(c, query(r))],
+];
+
+export function registerFeatureBlockRoutes(app: FastifyInstance, ctx: Pick<AppContext, 'oauth' | 'features'>): void {
+  void app.register(async (blocks) => {
+    for (const [method, url, handle] of FEATURE_ROUTES) {
+      blocks.route({
+        method,
+        url,
+        preHandler: requireBearer(ctx.oauth, { routeScope: () => routeScopeOf(method, url) }),
+        handler: async (req, reply) => {
+          const result = await handle(ctx.features, memberCall(req), req);
+          // Personal data: never cached (BT-08).
+          return reply.header('cache-control', 'no-store').type('application/json; charset=utf-8').send(JSON.stringify(result));
+        },
+      });
+    }
+  });
+}

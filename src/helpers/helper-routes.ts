@@ -1,0 +1,28 @@
+/** `/developer-helpers/...` (contract §7): the master schema for developers; needs `mydex:pdx` only. */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { AppContext } from '../app-context.ts';
+import { requireBearer } from '../http/auth.ts';
+import { allDatasets, datasetsByType, fieldTypes, lookupOptions } from './schema-helpers.ts';
+
+interface Named {
+  name: string;
+}
+
+export function registerHelperRoutes(app: FastifyInstance, ctx: Pick<AppContext, 'oauth' | 'catalogue'>): void {
+  const preHandler = requireBearer(ctx.oauth);
+  const { catalogue } = ctx;
+  app.get('/developer-helpers/datasets', { preHandler }, async (_req, reply) => json(reply, allDatasets(catalogue)));
+  app.get<{ Params: Named }>('/developer-helpers/datasetsbytype/:name', { preHandler }, async (req, reply) =>
+    json(reply, datasetsByType(catalogue, req.params.name)),
+  );
+  app.get<{ Params: Named }>('/developer-helpers/types/:name', { preHandler }, async (req, reply) =>
+    json(reply, fieldTypes(catalogue, req.params.name)),
+  );
+  app.get<{ Params: Named }>('/developer-helpers/options/:name', { preHandler }, async (req, reply) =>
+    json(reply, lookupOptions(catalogue, req.params.name)),
+  );
+}
+
+function json(reply: FastifyReply, value: unknown): FastifyReply {
+  return reply.type('application/json; charset=utf-8').send(JSON.stringify(value));
+}

@@ -1,0 +1,17 @@
+/**
+ * Success notices shown after a post/redirect/get. The query carries only a code from this
+ * table, so nothing a third party puts in a URL can be displayed.
+ */
+const NOTICES: Record<string, string> = {
+  'signed-out': 'You have signed out.',
+  'session-ended': 'Your session ended. Sign in again to continue.',
+  registered: 'Your Personal Data Store is ready.',
+  password: 'Your password has been changed. Other browsers you were signed in on have been signed out.',
+  'private-key': 'Your Private Key has been changed. Use the new one from now on.',
+  revoked: 'The connection has been removed. The organisation can no longer read or write your data.',
+  saved: 'Your changes have been saved.',
+};
+
+export function noticeFor(code: unknown): string | undefined {
+  return typeof code === 'string' && Object.hasOwn(NOTICES, code) ? NOTICES[code] : undefined;
+}

@@ -1,0 +1,93 @@
+/** What a connection may read and write, per dataset and field (contract §5.1), and what changed. */
+import type { AccessFlag, FieldAccess } from '../../connections/dssa.ts';
+import type { Catalogue } from '../../pds/schema/catalogue.ts';
+import type { FieldDiff } from '../dssa-diff.ts';
+import { html, type SafeHtml } from '../html.ts';
+
+export function datasetTitle(catalogue: Catalogue, dataset: string): string {
+  return catalogue.dataset(dataset)?.title ?? dataset;
+}
+
+export function fieldLabel(catalogue: Catalogue, dataset: string, field: string): string {
+  return catalogue.dataset(dataset)?.fields.get(field)?.label ?? field;
+}
+
+const flag = (f: AccessFlag | undefined): string =>
+  !f || f.a !== 1 ? 'No' : f.s === 'R' ? 'Yes, on request' : 'Yes, automatically';
+
+/** "read automatically and write on request", for sentences. */
+export function accessPhrase(acc: FieldAccess | undefined): string {
+  if (!acc) return 'no access';
+  const parts: string[] = [];
+  if (acc.r.a === 1) parts.push(`read ${acc.r.s === 'R' ? 'on request' : 'automatically'}`);
+  if (acc.w.a === 1) parts.push(`write ${acc.w.s === 'R' ? 'on request' : 'automatically'}`);
+  return parts.join(' and ') || 'no access';
+}
+
+const TAGS: Record<FieldDiff['change'], SafeHtml | null> = {
+  added: html`<strong class="tag tag--added">New</strong>`,
+  removed: html`<strong class="tag tag--removed">Removed</strong>`,
+  changed: html`<strong class="tag tag--changed">Changed</strong>`,
+  same: null,
+};
+
+/** One table per dataset. With `showChanges`, each row says whether it is new, removed or changed. */
+export function permissionTables(catalogue: Catalogue, diff: Map<string, FieldDiff[]>, showChanges: boolean): SafeHtml {
+  return html`${[...diff].map(([dataset, rows]) => {
+    const shown = showChanges ? rows : rows.filter((r) => r.change !== 'removed');
+    if (shown.length === 0) return null;
+    return html`<div class="table-wrap">
+      <table class="permissions">
+        <caption>
+          ${datasetTitle(catalogue, dataset)}
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Field</th>
+            <th scope="col">Can read</th>
+            <th scope="col">Can change</th>
+            ${showChanges && html`<th scope="col">Since last time</th>`}
+          </tr>
+        </thead>
+        <tbody>
+          ${shown.map((r) => {
+            const acc = r.after ?? r.before;
+            const rowAttr =
+              showChanges && r.change === 'added'
+                ? html` class="row--added"`
+                : showChanges && r.change === 'removed'
+                  ? html` class="row--removed"`
+                  : '';
+            return html`<tr${rowAttr}>
+    <th scope="row">${fieldLabel(catalogue, dataset, r.field)}</th>
+    <td>${r.change === 'removed' ? 'No' : flag(acc?.r)}</td>
+    <td>${r.change === 'removed' ? 'No' : flag(acc?.w)}</td>
+    ${
+      showChanges &&
+      html`<td>
+        ${TAGS[r.change] ?? 'No change'}${
+          (r.change === 'changed' || r.change === 'removed') && html` <span class="muted">was: ${accessPhrase(r.before)}</span>`
+        }
+      </td>`
+    }
+  </tr>`;
+          })}
+        </tbody>
+      </table>
+    </div>`;
+  })}`;
+}
+
+/** A plain list of the changes, read before the tables (WCAG 1.4.1: not by colour alone). */
+export function changeList(catalogue: Catalogue, diff: Map<string, FieldDiff[]>): SafeHtml {
+  const changes = [...diff.values()].flat().filter((r) => r.change !== 'same');
+  if (changes.length === 0) return html`<p>The fields and permissions are the same as before.</p>`;
+  return html`<ul>
+    ${changes.map((r) => {
+      const what = `${datasetTitle(catalogue, r.dataset)}: ${fieldLabel(catalogue, r.dataset, r.field)}`;
+      if (r.change === 'added') return html`<li><strong>New:</strong> ${what} (${accessPhrase(r.after)})</li>`;
+      if (r.change === 'removed') return html`<li><strong>Removed:</strong> ${what} (was ${accessPhrase(r.before)})</li>`;
+      return html`<li><strong>Changed:</strong> ${what}: now ${accessPhrase(r.after)} (was ${accessPhrase(r.before)})</li>`;
+    })}
+  </ul>`;
+}

@@ -1,0 +1,132 @@
+/**
+ * Per-request plumbing shared by the member pages: who is signed in (the session cookie only,
+ * never an Authorization header: AZ-06/BCP-03), form parsing, CSRF tokens and checks, and
+ * sending pages and 303 redirects.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../app-context.ts';
+import type { Member } from '../members/member-service.ts';
+import type { AuthThrottle } from './auth-throttle.ts';
+import { csrfToken, newCsrfSecret, verifyCsrfToken } from './csrf.ts';
+import type { SafeHtml } from './html.ts';
+import type { MemberSession, MemberSessions } from './member-sessions.ts';
+import type { Chrome } from './views/layout.ts';
+
+export const SESSION_COOKIE = '__Host-openpdx_session';
+export const CSRF_COOKIE = '__Host-openpdx_csrf';
+/** `__Host-` cookies must be Secure, Path=/ and have no Domain; browsers accept Secure on http://localhost. */
+export const COOKIE_OPTIONS = { path: '/', secure: true, httpOnly: true, sameSite: 'lax' } as const;
+const MAX_FORM_LENGTH = 256 * 1024;
+
+export interface SignedIn {
+  member: Member;
+  session: MemberSession;
+}
+
+export class Web {
+  private readonly signedInCache = new WeakMap<FastifyRequest, SignedIn | null>();
+
+  constructor(
+    readonly ctx: AppContext,
+    readonly sessions: MemberSessions,
+    readonly throttle: AuthThrottle,
+    private readonly cssHref: string,
+  ) {}
+
+  async signedIn(req: FastifyRequest): Promise<SignedIn | undefined> {
+    const cached = this.signedInCache.get(req);
+    if (cached !== undefined) return cached ?? undefined;
+    const session = await this.sessions.resolve(req.cookies[SESSION_COOKIE]);
+    const member = session && (await this.ctx.members.getMember({ uid: session.uid }));
+    const result = session && member ? { session, member } : undefined;
+    this.signedInCache.set(req, result ?? null);
+    return result;
+  }
+
+  /** Starts a fresh session (a new id at every login: SE-02), ending the one the browser had. */
+  async startSession(req: FastifyRequest, reply: FastifyReply, member: Member): Promise<void> {
+    await this.sessions.destroy(req.cookies[SESSION_COOKIE]);
+    const { id, session } = await this.sessions.create(member.uid);
+    reply.setCookie(SESSION_COOKIE, id, COOKIE_OPTIONS);
+    this.signedInCache.set(req, { session, member });
+  }
+
+  async endSession(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    await this.sessions.destroy(req.cookies[SESSION_COOKIE]);
+    reply.clearCookie(SESSION_COOKIE, COOKIE_OPTIONS);
+    this.signedInCache.set(req, null);
+  }
+
+  async chrome(req: FastifyRequest): Promise<Chrome> {
+    const me = await this.signedIn(req);
+    return {
+      sandbox: this.ctx.config.env === 'sandbox',
+      cssHref: this.cssHref,
+      ...(me && { member: { mydexid: me.member.mydexid, logoutToken: csrfToken(me.session.csrfSecret, '/logout') } }),
+    };
+  }
+
+  /**
+   * The token for a form posting to `action`: keyed by the session when signed in, else by the
+   * pre-login cookie, which is set here when missing.
+   */
+  async token(req: FastifyRequest, reply: FastifyReply, action: string): Promise<string> {
+    const me = await this.signedIn(req);
+    if (me) return csrfToken(me.session.csrfSecret, action);
+    let secret = req.cookies[CSRF_COOKIE];
+    if (!secret || !/^[A-Za-z0-9_-]{43}$/.test(secret)) {
+      secret = newCsrfSecret();
+      reply.setCookie(CSRF_COOKIE, secret, COOKIE_OPTIONS);
+      req.cookies[CSRF_COOKIE] = secret;
+    }
+    return csrfToken(secret, action);
+  }
+
+  /**
+   * SE-05: a POST is accepted only with the token for its own path. `sessionOnly` forms (every
+   * /me action, logout, consent by a signed-in member) refuse the pre-login cookie's token.
+   */
+  async checkCsrf(req: FastifyRequest, form: URLSearchParams, sessionOnly: boolean): Promise<boolean> {
+    // Fetch metadata: a browser tells us when a POST comes from another site; refuse it outright.
+    const site = req.headers['sec-fetch-site'];
+    if (site === 'cross-site' || site === 'same-site') return false;
+    const action = req.url.split('?')[0] ?? '';
+    const token = form.get('csrf');
+    const me = await this.signedIn(req);
+    if (me && verifyCsrfToken(me.session.csrfSecret, action, token)) return true;
+    return !sessionOnly && verifyCsrfToken(req.cookies[CSRF_COOKIE], action, token);
+  }
+
+  readForm(req: FastifyRequest): URLSearchParams {
+    const type = String(req.headers['content-type'] ?? '')
+      .split(';')[0]!
+      .trim()
+      .toLowerCase();
+    if (type !== 'application/x-www-form-urlencoded' || typeof req.body !== 'string' || req.body.length > MAX_FORM_LENGTH) {
+      return new URLSearchParams();
+    }
+    return new URLSearchParams(req.body);
+  }
+
+  send(reply: FastifyReply, body: SafeHtml, status = 200): FastifyReply {
+    return reply.code(status).type('text/html; charset=utf-8').send(body.value);
+  }
+
+  /** Post/redirect/get: 303 so the browser follows with a GET and a refresh never re-posts. */
+  redirect(reply: FastifyReply, location: string): FastifyReply {
+    return reply.code(303).header('location', location).send();
+  }
+
+  /** 303 to the login page, coming back here after; a stale session cookie is dropped and explained. */
+  toLogin(req: FastifyRequest, reply: FastifyReply): FastifyReply {
+    const path = req.url.split('?')[0] ?? '/me';
+    const stale = req.cookies[SESSION_COOKIE] !== undefined;
+    if (stale) reply.clearCookie(SESSION_COOKIE, COOKIE_OPTIONS);
+    const next = `next=${encodeURIComponent(path).replace(/%2F/g, '/')}`;
+    return this.redirect(reply, `/login?${next}${stale ? '&done=session-ended' : ''}`);
+  }
+}
+
+export function formValue(form: URLSearchParams, name: string): string {
+  return form.get(name) ?? '';
+}

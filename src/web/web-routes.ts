@@ -1,0 +1,69 @@
+/**
+ * The member web app (contract §1, §5): server-rendered pages, no JavaScript, one stylesheet.
+ * Security headers go on every web path, error pages included (BCP-05, ASVS 3.4).
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import fastifyCookie from '@fastify/cookie';
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../app-context.ts';
+import { registerAccountRoutes } from './account-routes.ts';
+import { registerAuthRoutes } from './auth-routes.ts';
+import { AuthThrottle } from './auth-throttle.ts';
+import { registerDashboardRoutes } from './dashboard-routes.ts';
+import { registerDataRoutes } from './data-routes.ts';
+import { registerLinkRoutes } from './link-routes.ts';
+import { MemberSessions } from './member-sessions.ts';
+import { Web } from './web-context.ts';
+
+const WEB_ROOTS = ['/ftc/begin', '/register', '/login', '/logout', '/me', '/assets'];
+const CSS = readFileSync(new URL('./assets/openpdx.css', import.meta.url));
+const CSS_VERSION = createHash('sha256').update(CSS).digest('hex').slice(0, 12);
+
+export function isWebPath(url: string): boolean {
+  const path = url.split('?')[0] ?? '';
+  return WEB_ROOTS.some((p) => path === p || path.startsWith(`${p}/`));
+}
+
+export function securityHeaders(https: boolean): Record<string, string> {
+  return {
+    'cache-control': 'no-store',
+    // Approve/reject answer 303 to return_to: a redirect, not a form target, so form-action stays 'self'.
+    'content-security-policy': "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    'referrer-policy': 'no-referrer',
+    'x-content-type-options': 'nosniff',
+    'x-frame-options': 'DENY',
+    'cross-origin-opener-policy': 'same-origin',
+    ...(https && { 'strict-transport-security': 'max-age=31536000; includeSubDomains' }),
+  };
+}
+
+export function registerWebRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const headers = securityHeaders(ctx.config.publicUrl.startsWith('https://'));
+  // At the root, so the not-found and error pages of these paths carry the headers too.
+  app.addHook('onRequest', async (req, reply) => {
+    if (isWebPath(req.url)) reply.headers(headers);
+  });
+
+  app.register(async (scope) => {
+    await scope.register(fastifyCookie);
+    scope.get('/assets/openpdx.css', async (_req, reply) =>
+      reply
+        .header('cache-control', 'public, max-age=31536000, immutable')
+        .header('etag', `"${CSS_VERSION}"`)
+        .type('text/css; charset=utf-8')
+        .send(CSS),
+    );
+    const web = new Web(
+      ctx,
+      new MemberSessions(ctx.db, ctx.clock, ctx.config.memberSession),
+      new AuthThrottle(ctx.db, ctx.clock),
+      `/assets/openpdx.css?v=${CSS_VERSION}`,
+    );
+    registerAuthRoutes(scope, web);
+    registerLinkRoutes(scope, web);
+    registerDashboardRoutes(scope, web);
+    registerDataRoutes(scope, web);
+    registerAccountRoutes(scope, web);
+  });
+}

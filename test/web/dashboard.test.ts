@@ -1,0 +1,239 @@
+/** The dashboard over HTTP: data, edits, Private Key lock-out, export, connections, activity, account. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, connectMember, createMember, createSubscriber, type Subscriber } from '../fixtures.ts';
+import { createTestApp, type TestApp } from '../harness.ts';
+import { csrfFor, FormClient, squash } from './helpers.ts';
+
+let t: TestApp;
+let sub: Subscriber;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  sub = await createSubscriber(t, ['ds_personal_details:rw']);
+});
+afterAll(() => t.close());
+
+async function signedIn(name?: string) {
+  const m = await createMember(t.ctx, name);
+  const c = new FormClient(t.app);
+  await c.login(m.mydexid, m.password);
+  return { m, c };
+}
+
+const edit = (privateKey: string, fields: Record<string, string>) => ({
+  dataset: 'ds_personal_details',
+  instance: '0',
+  private_key: privateKey,
+  ...fields,
+});
+
+describe('/me/data', () => {
+  it('shows nothing until the Private Key is entered, then every dataset', async () => {
+    const { m, c } = await signedIn('data1');
+    const page = await c.get('/me/data');
+    expect(squash(page.body)).toContain(squash('<form method="post" action="/me/data"'));
+    expect(squash(page.body)).not.toContain(squash('Personal details'));
+    const res = await c.submit('/me/data', '/me/data', { private_key: m.privateKey });
+    expect(res.statusCode).toBe(200);
+    expect(squash(res.body)).toContain(squash('<h2 id="ds-ds_personal_details">Personal details</h2>'));
+    expect(squash(res.body)).toContain(squash('<h2 id="ds-ds_events">'));
+  });
+
+  it('says the Private Key is wrong, linked to the field, and shows no data', async () => {
+    const { c } = await signedIn('data2');
+    const res = await c.submit('/me/data', '/me/data', { private_key: 'not my private key' });
+    expect(res.statusCode).toBe(403);
+    expect(squash(res.body)).toContain(
+      squash('<a href="#f-private_key">The Private Key is not correct. Check it and try again.</a>'),
+    );
+    expect(squash(res.body)).not.toContain(squash('id="ds-ds_personal_details"'));
+  });
+
+  it('locks Private Key entry after 5 wrong keys, even for the right key', async () => {
+    const { m, c } = await signedIn('data3');
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++)
+      statuses.push((await c.submit('/me/data', '/me/data', { private_key: `wrong key ${i}` })).statusCode);
+    expect(statuses).toEqual([403, 403, 403, 403, 429]);
+    const right = await c.submit('/me/data', '/me/data', { private_key: m.privateKey });
+    expect(right.statusCode).toBe(429);
+    expect(squash(right.body)).toContain(squash('entering your Private Key is paused until'));
+  });
+
+  it('saves only the fields the member changed, asking for the Private Key again', async () => {
+    const { m, c } = await signedIn('data4');
+    await t.ctx.memberData.edit(
+      m.uid,
+      m.privateKey,
+      'ds_personal_details',
+      { instance: 0 },
+      { field_personal_faname: 'Lovelace' },
+    );
+    const page = await c.submit('/me/data', '/me/data', { private_key: m.privateKey });
+    const csrf = csrfFor(page.body, '/me/data/edit');
+    const res = await c.post('/me/data/edit', {
+      csrf,
+      ...edit(m.privateKey, {
+        field_personal_fname: 'Ada',
+        'orig:field_personal_fname': '',
+        field_personal_faname: 'Lovelace',
+        'orig:field_personal_faname': 'Lovelace',
+      }),
+    });
+    expect(res.statusCode, res.body).toBe(303);
+    expect(res.headers.location).toBe('/me/data?done=saved');
+    const [content] = (await t.ctx.memberData.view(m.uid, m.privateKey)).filter((d) => d.name === 'ds_personal_details');
+    expect(content!.instances['0']).toMatchObject({ field_personal_fname: 'Ada', field_personal_faname: 'Lovelace' });
+    const [latest] = await t.ctx.accounts.accessLog(m.uid, 1);
+    expect(latest).toMatchObject({ subscriberName: 'You', action: 'write', fields: ['field_personal_fname'] });
+  });
+
+  it('shows a bad value next to its field and saves nothing', async () => {
+    const { m, c } = await signedIn('data5');
+    const page = await c.submit('/me/data', '/me/data', { private_key: m.privateKey });
+    const res = await c.post('/me/data/edit', {
+      csrf: csrfFor(page.body, '/me/data/edit'),
+      ...edit(m.privateKey, { field_personal_title: 'Emperor', 'orig:field_personal_title': '' }),
+    });
+    expect(res.statusCode).toBe(400);
+    expect(squash(res.body)).toContain(squash('<a href="#f-field_personal_title">Title must be one of'));
+    expect(await t.ctx.accounts.accessLog(m.uid, 10)).toEqual([]);
+  });
+
+  it('refuses an edit with a wrong Private Key', async () => {
+    const { m, c } = await signedIn('data6');
+    const page = await c.submit('/me/data', '/me/data', { private_key: m.privateKey });
+    const res = await c.post('/me/data/edit', {
+      csrf: csrfFor(page.body, '/me/data/edit'),
+      ...edit('wrong private key', { field_personal_fname: 'Eve', 'orig:field_personal_fname': '' }),
+    });
+    expect(res.statusCode).toBe(403);
+    expect(squash(res.body)).toContain(squash('The Private Key is not correct.'));
+    expect(await t.ctx.accounts.accessLog(m.uid, 10)).toEqual([]);
+  });
+});
+
+describe('/me/export', () => {
+  it('downloads openpdx-export.json with the member data', async () => {
+    const { m, c } = await signedIn('export1');
+    await t.ctx.memberData.edit(m.uid, m.privateKey, 'ds_personal_details', { instance: 0 }, { field_personal_fname: 'Grace' });
+    const res = await c.submit('/me/export', '/me/export', { private_key: m.privateKey });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-disposition']).toBe('attachment; filename="openpdx-export.json"');
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    const body = res.json() as { member: { mydexid: string }; datasets: Record<string, unknown> };
+    expect(body.member.mydexid).toBe('export1');
+    expect(body.datasets.ds_personal_details).toEqual({ instance_0: expect.objectContaining({ field_personal_fname: 'Grace' }) });
+  });
+});
+
+describe('/me/connections', () => {
+  it('lists what each connection may do and revokes one after confirmation', async () => {
+    const cm = await connectMember(t.ctx, sub, 'conn1');
+    const c = new FormClient(t.app);
+    await c.login(cm.mydexid, cm.password);
+    const list = await c.get('/me/connections');
+    const org = (await t.ctx.connections.getOrganisation(sub.orgId))!.name;
+    expect(squash(list.body)).toContain(squash(`<h2 id="con-${sub.nid}">${org}</h2>`));
+    expect(squash(list.body)).toContain(squash('<caption>Personal details</caption>'));
+    expect(squash(list.body)).toContain(squash('<th scope="row">First name</th>'));
+    const read = () =>
+      t.app.inject({
+        method: 'GET',
+        url: `/api/pds/pds/${cm.uid}.json?key=${cm.key}&con_id=${cm.conId}&source_type=connection&dataset=ds_personal_details`,
+        headers: bearer(sub),
+      });
+    expect((await read()).statusCode).toBe(200);
+    const confirm = await c.get(`/me/connections/${sub.nid}/revoke`);
+    expect(squash(confirm.body)).toContain(squash(`Remove the connection to ${org}?`));
+    const res = await c.post(`/me/connections/${sub.nid}/revoke`, {
+      csrf: csrfFor(confirm.body, `/me/connections/${sub.nid}/revoke`),
+    });
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('/me/connections?done=revoked');
+    expect((await read()).statusCode).toBe(403);
+    expect((await c.get('/me/connections')).body).toContain('No organisation is connected to your store.');
+  });
+});
+
+describe('/me/activity', () => {
+  it('shows the newest first, 50 to a page', async () => {
+    const { m, c } = await signedIn('activity1');
+    const base = 1_700_000_000;
+    await t.ctx.db
+      .insertInto('access_log')
+      .values(
+        Array.from({ length: 60 }, (_, i) => ({
+          uid: m.uid,
+          nid: null,
+          actor: 'member',
+          dataset: 'ds_personal_details',
+          fields: 'field_personal_fname',
+          action: 'write',
+          at: base + i * 60,
+        })),
+      )
+      .execute();
+    const first = await c.get('/me/activity');
+    expect(squash(first.body).match(/<tr>\s*<td><time/g)).toHaveLength(50);
+    expect(first.body.indexOf('2023-11-14 23:12 UTC')).toBeLessThan(first.body.indexOf('2023-11-14 23:11 UTC'));
+    expect(squash(first.body)).toContain(squash('<a href="/me/activity?page=2" rel="next">Older</a>'));
+    const second = await c.get('/me/activity?page=2');
+    expect(squash(second.body).match(/<tr>\s*<td><time/g)).toHaveLength(10);
+    expect(squash(second.body)).toContain(squash('<a href="/me/activity" rel="prev">Newer</a>'));
+    expect(squash(second.body)).toContain(squash('First name'));
+  });
+});
+
+describe('account', () => {
+  it('changes the password and signs out the other browsers', async () => {
+    const { m, c } = await signedIn('account1');
+    const other = new FormClient(t.app);
+    await other.login(m.mydexid, m.password);
+    const wrong = await c.submit('/me/password', '/me/password', {
+      current_password: 'not it at all',
+      new_password: 'a brand new password',
+      new_password_confirm: 'a brand new password',
+    });
+    expect(wrong.statusCode).toBe(403);
+    expect(squash(wrong.body)).toContain(squash('The password is not correct.'));
+    const res = await c.submit('/me/password', '/me/password', {
+      current_password: m.password,
+      new_password: 'a brand new password',
+      new_password_confirm: 'a brand new password',
+    });
+    expect(res.headers.location).toBe('/me/account?done=password');
+    expect((await c.get('/me')).statusCode).toBe(200);
+    expect((await other.get('/me')).statusCode).toBe(303);
+    expect(await t.ctx.members.authenticate(m.mydexid, 'a brand new password')).toBeDefined();
+  });
+
+  it('changes the Private Key: the old one stops working, the new one opens the data', async () => {
+    const { m, c } = await signedIn('account2');
+    const res = await c.submit('/me/private-key', '/me/private-key', {
+      current_private_key: m.privateKey,
+      private_key: 'my new private key',
+      private_key_confirm: 'my new private key',
+    });
+    expect(res.headers.location).toBe('/me/account?done=private-key');
+    expect((await c.submit('/me/data', '/me/data', { private_key: m.privateKey })).statusCode).toBe(403);
+    expect((await c.submit('/me/data', '/me/data', { private_key: 'my new private key' })).statusCode).toBe(200);
+  });
+
+  it('deletes the account only with the password and the typed MydexID, then ends the session', async () => {
+    const cm = await connectMember(t.ctx, sub, 'account3');
+    const c = new FormClient(t.app);
+    await c.login(cm.mydexid, cm.password);
+    const typo = await c.submit('/me/delete', '/me/delete', { password: cm.password, confirm_mydexid: 'account' });
+    expect(typo.statusCode).toBe(400);
+    expect(squash(typo.body)).toContain(squash('Type your MydexID exactly as shown to confirm.'));
+    const res = await c.submit('/me/delete', '/me/delete', { password: cm.password, confirm_mydexid: cm.mydexid });
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('/me/goodbye');
+    expect(c.cookies.has('__Host-openpdx_session')).toBe(false);
+    expect(await t.ctx.members.getMember({ uid: cm.uid })).toBeUndefined();
+    expect((await c.get('/me/goodbye')).body).toContain('have been notified');
+    const sessions = await t.ctx.db.selectFrom('member_sessions').selectAll().where('uid', '=', cm.uid).execute();
+    expect(sessions).toEqual([]);
+  });
+});
