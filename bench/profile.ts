@@ -34,7 +34,10 @@ function label(node: ProfileNode): string {
 
 function table(title: string, totals: Map<string, number>, total: number, count: number): string[] {
   const rows = [...totals.entries()].sort((a, b) => b[1] - a[1]).slice(0, count);
-  return [title, ...rows.map(([k, us]) => `${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}`)];
+  return [
+    title,
+    ...rows.map(([k, us]) => `${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}`),
+  ];
 }
 
 /**

@@ -50,7 +50,9 @@ export function renderReport(r: Report): string {
     `- OpenPDX: ${r.engine}, access token format: ${r.openpdxFormat}`,
     ...r.openpdx
       .filter((m) => m.spec.rowsPerRequest !== undefined)
-      .map((m) => `- ${m.spec.label}: ${f1(m.rps * m.spec.rowsPerRequest!)} rows/s (${m.responses} requests in ${f2(m.seconds)} s)`),
+      .map(
+        (m) => `- ${m.spec.label}: ${f1(m.rps * m.spec.rowsPerRequest!)} rows/s (${m.responses} requests in ${f2(m.seconds)} s)`,
+      ),
     '',
     '**Targets**',
     '',

@@ -36,7 +36,9 @@ const timing = {
   warmupSeconds: Number(process.env.BENCH_WARMUP_SECONDS ?? 1),
   seconds: Number(process.env.BENCH_SECONDS ?? 5),
 };
-const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
+const only = process.env.BENCH_ONLY?.split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 const postgresUrl = process.env.OPENPDX_BENCH_DATABASE_URL || undefined;
 const profiling = process.env.BENCH_CPU_PROF === '1';
 const SEED_ROWS = 100;
@@ -100,7 +102,13 @@ async function ceilingRun(): Promise<Measurement> {
   const child = forkScript('./servers/ceiling.ts');
   const { port } = await firstMessage<{ port: number }>(child, 'ceiling');
   try {
-    return await run({ key: 'ceiling', label: 'ceiling: node:http JSON', url: `http://127.0.0.1:${port}/`, method: 'GET', connections: CONNECTIONS.read });
+    return await run({
+      key: 'ceiling',
+      label: 'ceiling: node:http JSON',
+      url: `http://127.0.0.1:${port}/`,
+      method: 'GET',
+      connections: CONNECTIONS.read,
+    });
   } finally {
     await stop(child, 2000);
   }
@@ -110,7 +118,14 @@ async function peerRun(): Promise<{ m: Measurement; format: string }> {
   const child = forkScript('./servers/peer.ts', { NODE_ENV: 'production' });
   const p = await firstMessage<PeerInfo>(child, 'peer');
   try {
-    const spec = tokenSpec('peer-token', 'peer: oidc-provider token issuance', `http://127.0.0.1:${p.port}${p.tokenPath}`, p.clientId, p.clientSecret, p.scope);
+    const spec = tokenSpec(
+      'peer-token',
+      'peer: oidc-provider token issuance',
+      `http://127.0.0.1:${p.port}${p.tokenPath}`,
+      p.clientId,
+      p.clientSecret,
+      p.scope,
+    );
     const { format } = await issue(spec, 'peer token');
     if (!format.startsWith('jwt')) throw new LoadError(`peer issued ${format} tokens, not JWTs: the comparison would be unfair`);
     log(`peer issues ${format} access tokens`);
@@ -125,7 +140,14 @@ async function openPdxRun(dataDir: string, profDir: string | undefined) {
   try {
     const creds = server.credentials;
     const base = server.baseUrl;
-    const tokenReq = tokenSpec('token', 'OpenPDX token', `${base}/oauth2/token`, creds.client.client_id, creds.client.client_secret, creds.client.scope);
+    const tokenReq = tokenSpec(
+      'token',
+      'OpenPDX token',
+      `${base}/oauth2/token`,
+      creds.client.client_id,
+      creds.client.client_secret,
+      creds.client.scope,
+    );
     const { token, format } = await issue(tokenReq, 'OpenPDX token');
     log(`OpenPDX (${server.engine}) issues ${format} access tokens`);
     const t: PdxTarget = { base, creds, accessToken: token };
@@ -134,7 +156,17 @@ async function openPdxRun(dataDir: string, profDir: string | undefined) {
     // Fixtures: a few metadata fields, then one batch of 100 rows (counted as acknowledged rows).
     await request(
       `${base}/api/pds/pds/${uid}.json?${memberQuery(t, { dataset: 'ds_personal_details', instance: '0' })}`,
-      { method: 'POST', headers: json, body: JSON.stringify({ ds_personal_details: { field_personal_fname: 'Ada', field_personal_faname: 'Lovelace', field_personal_nickname: 'Countess' } }) },
+      {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({
+          ds_personal_details: {
+            field_personal_fname: 'Ada',
+            field_personal_faname: 'Lovelace',
+            field_personal_nickname: 'Countess',
+          },
+        }),
+      },
       'metadata fixture',
     );
     const seeded = await request(
@@ -142,7 +174,8 @@ async function openPdxRun(dataDir: string, profDir: string | undefined) {
       { method: 'POST', headers: json, body: referralBatch(SEED_ROWS) },
       'row fixture',
     );
-    if ((JSON.parse(seeded) as { insert_ids?: unknown[] }).insert_ids?.length !== SEED_ROWS) throw new LoadError(`row fixture: ${seeded.slice(0, 200)}`);
+    if ((JSON.parse(seeded) as { insert_ids?: unknown[] }).insert_ids?.length !== SEED_ROWS)
+      throw new LoadError(`row fixture: ${seeded.slice(0, 200)}`);
     let acknowledged = SEED_ROWS;
     const results: Measurement[] = [];
     for (const spec of openPdxSpecs(t)) {
@@ -175,11 +208,25 @@ async function main(): Promise<number> {
     const by = (key: string) => pdx.results.find((m) => m.spec.key === key);
     const targets: Target[] = [];
     const tok = by('token');
-    if (tok) targets.push({ name: 'token issuance ≥ 3× peer', pass: tok.rps >= 3 * peer.m.rps, detail: `${(tok.rps / peer.m.rps).toFixed(2)}× peer` });
+    if (tok)
+      targets.push({
+        name: 'token issuance ≥ 3× peer',
+        pass: tok.rps >= 3 * peer.m.rps,
+        detail: `${(tok.rps / peer.m.rps).toFixed(2)}× peer`,
+      });
     const meta = by('metadata-read');
-    if (meta) targets.push({ name: 'metadata read ≥ 0.2× ceiling', pass: meta.rps >= 0.2 * ceiling.rps, detail: `${(meta.rps / ceiling.rps).toFixed(2)}× ceiling` });
+    if (meta)
+      targets.push({
+        name: 'metadata read ≥ 0.2× ceiling',
+        pass: meta.rps >= 0.2 * ceiling.rps,
+        detail: `${(meta.rps / ceiling.rps).toFixed(2)}× ceiling`,
+      });
     const durable = pdx.acknowledged === pdx.stored;
-    targets.push({ name: 'durability exact', pass: durable, detail: `${pdx.acknowledged} rows acknowledged, ${pdx.stored} stored` });
+    targets.push({
+      name: 'durability exact',
+      pass: durable,
+      detail: `${pdx.acknowledged} rows acknowledged, ${pdx.stored} stored`,
+    });
     const durability = `durability: ${pdx.acknowledged} acknowledged, ${pdx.stored} stored`;
 
     const text = renderReport({

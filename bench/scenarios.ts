@@ -158,7 +158,13 @@ export function tokenSpec(key: string, label: string, url: string, id: string, s
 }
 
 export function referralRow(i: number): Record<string, string | number> {
-  return { contact_name: `Bench Contact ${i}`, duration: 30 + (i % 60), status: i % 2 ? 'open' : 'closed', start_time: 1_700_000_000 + i, memo: 'benchmark row' };
+  return {
+    contact_name: `Bench Contact ${i}`,
+    duration: 30 + (i % 60),
+    status: i % 2 ? 'open' : 'closed',
+    start_time: 1_700_000_000 + i,
+    memo: 'benchmark row',
+  };
 }
 
 export function referralBatch(n: number): string {

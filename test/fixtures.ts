@@ -55,7 +55,10 @@ export async function tokenFor(t: TestApp, clientId: string, secret: string, sco
   return (res.json() as { access_token: string }).access_token;
 }
 
-export async function createMember(ctx: AppContext, name = `member${++counter}`): Promise<Omit<ConnectedMember, 'conId' | 'key'>> {
+export async function createMember(
+  ctx: AppContext,
+  name = `member${++counter}`,
+): Promise<Omit<ConnectedMember, 'conId' | 'key'>> {
   const password = `pw-${name}-secret`;
   const privateKey = `pk-${name}-private`;
   const { uid } = await ctx.members.createMember({ mydexid: name, email: `${name}@example.org`, password, privateKey });

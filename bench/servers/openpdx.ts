@@ -93,7 +93,11 @@ export async function startOpenPdx(o: OpenPdxOptions): Promise<OpenPdx> {
     OPENPDX_SEED: 'auto',
   };
   const prof = o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [];
-  const child: ChildProcess = spawnNode([...prof, '--import', 'tsx', '--import', GUARD, 'src/cli/main.ts', 'start'], REPO_ROOT, env);
+  const child: ChildProcess = spawnNode(
+    [...prof, '--import', 'tsx', '--import', GUARD, 'src/cli/main.ts', 'start'],
+    REPO_ROOT,
+    env,
+  );
   let dropped = false;
   const dropSchema = async () => {
     if (!pgTarget || dropped) return;

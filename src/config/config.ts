@@ -63,7 +63,12 @@ export const settings = {
     .min(19456, 'below the OWASP floor of 19 MiB')
     .default(19456)
     .describe('Argon2id memory cost in KiB for passwords and Private Keys (floor 19456).'),
-  OPENPDX_ARGON2_TIME: z.coerce.number().int().min(2, 'below the OWASP floor of 2').default(2).describe('Argon2id passes (floor 2).'),
+  OPENPDX_ARGON2_TIME: z.coerce
+    .number()
+    .int()
+    .min(2, 'below the OWASP floor of 2')
+    .default(2)
+    .describe('Argon2id passes (floor 2).'),
   OPENPDX_SEED: z
     .enum(['auto', 'off'])
     .default('auto')
@@ -123,9 +128,7 @@ export class ConfigError extends Error {
 
 /** Reads and validates the environment once; throws ConfigError listing every problem. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const input = Object.fromEntries(
-    Object.keys(settings).map((k) => [k, env[k] === '' ? undefined : env[k]]),
-  );
+  const input = Object.fromEntries(Object.keys(settings).map((k) => [k, env[k] === '' ? undefined : env[k]]));
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));

@@ -22,7 +22,13 @@ describe('validateCallbackUrl', () => {
   });
 
   it('refuses loopback, private and link-local address hosts in live, and allows them in sandbox', () => {
-    for (const bad of ['https://127.0.0.1/cb', 'https://10.1.2.3/cb', 'https://[::1]/cb', 'https://169.254.169.254/x', 'https://localhost/cb']) {
+    for (const bad of [
+      'https://127.0.0.1/cb',
+      'https://10.1.2.3/cb',
+      'https://[::1]/cb',
+      'https://169.254.169.254/x',
+      'https://localhost/cb',
+    ]) {
       let reason = '';
       try {
         validateCallbackUrl(bad, 'live');

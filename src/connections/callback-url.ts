@@ -21,7 +21,10 @@ export function validateCallbackUrl(raw: string, env: 'sandbox' | 'live'): strin
   // names are resolved and checked again at every delivery (src/outbox/target-policy.ts).
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (env === 'live' && (host === 'localhost' || host.endsWith('.localhost') || (isIP(host) && !isPublicAddress(host)))) {
-    throw new ValidationError('Invalid callback URL', 'The callback URL must not point at a loopback, private or link-local address in live.');
+    throw new ValidationError(
+      'Invalid callback URL',
+      'The callback URL must not point at a loopback, private or link-local address in live.',
+    );
   }
   // Credentials in the URL would be sent with every callback and end up in logs.
   if (url.username || url.password) {

@@ -27,7 +27,10 @@ export function parsePdxBody(raw: unknown): Body {
     }
   }
   const form = qs.parse(text, { depth: 10, arrayLimit: 1000, parameterLimit: 20000, allowPrototypes: false });
-  if (Object.keys(form).length === 0 || (Object.keys(form).length === 1 && Object.values(form)[0] === '' && !text.includes('='))) {
+  if (
+    Object.keys(form).length === 0 ||
+    (Object.keys(form).length === 1 && Object.values(form)[0] === '' && !text.includes('='))
+  ) {
     throw new AppError('invalid_body', 400, 'Invalid request body', {
       reason: 'The body is neither JSON nor form encoded.',
     });

@@ -75,7 +75,9 @@ function sendError(
   requestId: string,
 ): import('fastify').FastifyReply {
   const p = present(wireFormatFor(url), err, requestId);
-  return reply.code(p.status).headers(p.headers).header('content-type', p.contentType).send(
-    typeof p.body === 'string' ? p.body : JSON.stringify(p.body),
-  );
+  return reply
+    .code(p.status)
+    .headers(p.headers)
+    .header('content-type', p.contentType)
+    .send(typeof p.body === 'string' ? p.body : JSON.stringify(p.body));
 }

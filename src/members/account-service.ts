@@ -66,7 +66,8 @@ export class AccountService {
     const { db, config } = this.deps;
     const row = await memberStore.byUid(db, uid);
     if (!row) throw new NotFoundError('Member not found');
-    if (await verifyPassword(row.password_hash, next)) throw new ValidationError('Private Key must not be the same as the password.');
+    if (await verifyPassword(row.password_hash, next))
+      throw new ValidationError('Private Key must not be the same as the password.');
     const oldKek = await derivePrivateKeyKek(current, JSON.parse(row.private_key_kdf) as PrivateKeyKdf);
     const kdf = newPrivateKeyKdf(config.argon2);
     const newKek = await derivePrivateKeyKek(next, kdf);
@@ -93,7 +94,11 @@ export class AccountService {
             .where('dataset', '=', k.dataset)
             .execute();
         }
-        await trx.updateTable('members').set({ private_key_kdf: JSON.stringify(kdf) }).where('uid', '=', uid).execute();
+        await trx
+          .updateTable('members')
+          .set({ private_key_kdf: JSON.stringify(kdf) })
+          .where('uid', '=', uid)
+          .execute();
       });
     } finally {
       oldKek.fill(0);

@@ -235,13 +235,16 @@ export class MemberService {
 
   async revoke(uid: number, nid: number): Promise<boolean> {
     const { db, clock } = this.deps;
-    return db.transaction().execute(async (trx) => {
-      const grant = await memberStore.activeGrant(trx, uid, nid);
-      if (!grant) return false;
-      await memberStore.revokeGrant(trx, grant.id, clock.now());
-      await this.deps.outbox.enqueueConnectionEvent(trx, { uid, nid, event: 'connection.revoked' });
-      return true;
-    }).finally(() => this.grantCache.delete(`${uid}-${nid}`));
+    return db
+      .transaction()
+      .execute(async (trx) => {
+        const grant = await memberStore.activeGrant(trx, uid, nid);
+        if (!grant) return false;
+        await memberStore.revokeGrant(trx, grant.id, clock.now());
+        await this.deps.outbox.enqueueConnectionEvent(trx, { uid, nid, event: 'connection.revoked' });
+        return true;
+      })
+      .finally(() => this.grantCache.delete(`${uid}-${nid}`));
   }
 
   private async cachedGrant(uid: number, nid: number): Promise<CachedGrant | null> {
@@ -254,7 +257,13 @@ export class MemberService {
       ? {
           grant,
           wrapped: new Map(
-            (await memberStore.grantKeys(db, grant.id, catalogue.datasets().map((d) => d.name))).map((r) => [r.dataset, r.wrapped]),
+            (
+              await memberStore.grantKeys(
+                db,
+                grant.id,
+                catalogue.datasets().map((d) => d.name),
+              )
+            ).map((r) => [r.dataset, r.wrapped]),
           ),
         }
       : null;
@@ -309,8 +318,7 @@ export class MemberService {
 }
 
 // A real Argon2id hash of a random string, so unknown MydexIDs cost the same as wrong passwords.
-const DUMMY_HASH =
-  '$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0/1KZWpnDQUZ8eSvdx7cKD3Em7kIHUdeTBQ4BKI1QGw';
+const DUMMY_HASH = '$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0/1KZWpnDQUZ8eSvdx7cKD3Em7kIHUdeTBQ4BKI1QGw';
 
 function toMember(row: MemberRow): Member {
   return { uid: row.uid, mydexid: row.mydexid, email: row.email, createdAt: row.created_at };

@@ -8,8 +8,7 @@ export type GrantRow = Selectable<GrantTable>;
 type Db = Kysely<Database> | Transaction<Database>;
 
 export const memberStore = {
-  byMydexid: (db: Db, mydexid: string) =>
-    db.selectFrom('members').selectAll().where('mydexid', '=', mydexid).executeTakeFirst(),
+  byMydexid: (db: Db, mydexid: string) => db.selectFrom('members').selectAll().where('mydexid', '=', mydexid).executeTakeFirst(),
 
   byUid: (db: Db, uid: number) => db.selectFrom('members').selectAll().where('uid', '=', uid).executeTakeFirst(),
 
@@ -18,8 +17,7 @@ export const memberStore = {
   insert: async (db: Db, row: Omit<MemberRow, 'uid'>) =>
     (await db.insertInto('members').values(row).returning('uid').executeTakeFirstOrThrow()).uid,
 
-  memberKeys: (db: Db, uid: number) =>
-    db.selectFrom('member_dataset_keys').selectAll().where('uid', '=', uid).execute(),
+  memberKeys: (db: Db, uid: number) => db.selectFrom('member_dataset_keys').selectAll().where('uid', '=', uid).execute(),
 
   insertMemberKeys: async (db: Db, rows: { uid: number; dataset: string; wrapped: string; key_version: number }[]) => {
     if (rows.length) await db.insertInto('member_dataset_keys').values(rows).execute();

@@ -40,7 +40,10 @@ export class AccessLogBuffer {
     if (this.queue.length) this.schedule();
     if (!batch.length) return;
     try {
-      await this.db.insertInto('access_log').values(batch.map((p) => p.row)).execute();
+      await this.db
+        .insertInto('access_log')
+        .values(batch.map((p) => p.row))
+        .execute();
       for (const p of batch) p.resolve();
     } catch (err) {
       for (const p of batch) p.reject(err);

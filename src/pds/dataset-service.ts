@@ -10,7 +10,15 @@ import type { ConnectionAccess, MemberService } from '../members/member-service.
 import type { OutboxService } from '../outbox/outbox-service.ts';
 import type { ServiceDeps } from '../service-deps.ts';
 import { compare, isNumericField, parseFilters, rowMatches } from './filters.ts';
-import { DEFAULT_LIMIT, MAX_BATCH, MAX_LIMIT, parseDatasets, parseIndex, parseOneDataset, requireType } from './dataset-params.ts';
+import {
+  DEFAULT_LIMIT,
+  MAX_BATCH,
+  MAX_LIMIT,
+  parseDatasets,
+  parseIndex,
+  parseOneDataset,
+  requireType,
+} from './dataset-params.ts';
 import { PdsStore, type StoredRow } from './pds-store.ts';
 import type { DatasetDef } from './schema/catalogue.ts';
 import { checkWrite, unwrapDatasetBody } from './write-values.ts';
@@ -46,7 +54,11 @@ export class DatasetService {
     );
     if (call.uid !== undefined && call.uid !== access.uid) {
       access.keys.wipe();
-      throw new AccessDeniedError(403, 'Bearer error="insufficient_scope"', 'The connection credentials are not valid for this member.');
+      throw new AccessDeniedError(
+        403,
+        'Bearer error="insufficient_scope"',
+        'The connection credentials are not valid for this member.',
+      );
     }
     return access;
   }
@@ -72,7 +84,8 @@ export class DatasetService {
     return this.withAccess(call, datasets, async (access) => {
       const perms = access.dssa.permissions;
       // Any dataset in the list that is not readable refuses the whole request (MX-10, pinned).
-      for (const ds of datasets) if (!access.keys.has(ds.name) || !readableFields(perms, ds.name).length) this.denyUngranted(access, ds, 'read');
+      for (const ds of datasets)
+        if (!access.keys.has(ds.name) || !readableFields(perms, ds.name).length) this.denyUngranted(access, ds, 'read');
       const view: MetadataView = {};
       await this.pds.read(access.uid, access.keys, async (r) => {
         for (const ds of datasets) {

@@ -44,14 +44,24 @@ export function parseFilters(raw: unknown, ds: DatasetDef, visible: (field: stri
 
 function likeToRegExp(pattern: string): RegExp {
   // SQL LIKE: % any run, _ one character; everything else literal; case-insensitive as in MySQL.
-  const body = pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.');
+  const body = pattern
+    .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    .replace(/%/g, '.*')
+    .replace(/_/g, '.');
   return new RegExp(`^${body}$`, 'is');
 }
 
 export function rowMatches(get: (field: string) => string | null, filters: readonly RowFilter[]): boolean {
   return filters.every((f) => {
     const actual = get(f.field);
-    if (f.operator === 'IN') return actual !== null && f.value.split(',').map((v) => v.trim()).includes(actual);
+    if (f.operator === 'IN')
+      return (
+        actual !== null &&
+        f.value
+          .split(',')
+          .map((v) => v.trim())
+          .includes(actual)
+      );
     if (f.operator === 'LIKE') return actual !== null && likeToRegExp(f.value).test(actual);
     if (actual === null) return f.operator === '!=';
     const c = compare(actual, f.value, f.numeric);

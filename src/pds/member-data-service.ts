@@ -21,9 +21,7 @@ export interface DatasetContent {
 }
 
 export class MemberDataService {
-  constructor(
-    private readonly deps: ServiceDeps & { members: MemberService; accounts: AccountService; pds: PdsStore },
-  ) {}
+  constructor(private readonly deps: ServiceDeps & { members: MemberService; accounts: AccountService; pds: PdsStore }) {}
 
   private async withKeys<T>(uid: number, privateKey: string, fn: (keys: DataKeyRing) => Promise<T>): Promise<T> {
     const keys = await this.deps.members.unlock(uid, privateKey);

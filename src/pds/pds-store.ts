@@ -92,9 +92,9 @@ export class PdsStore {
     fn: (w: PdsWriter) => Promise<T>,
     writerNid: number | null = null,
   ): Promise<T> {
-    return this.db.transaction().execute((trx) =>
-      fn(new MemberPds(trx, this.dialect, this.clock, uid, keys, writerNid, (c) => this.onChange(trx, c))),
-    );
+    return this.db
+      .transaction()
+      .execute((trx) => fn(new MemberPds(trx, this.dialect, this.clock, uid, keys, writerNid, (c) => this.onChange(trx, c))));
   }
 
   /** Appends to the access log outside any data transaction (reads), committed in groups. */
@@ -108,7 +108,10 @@ function accessRow(uid: number, e: AccessEntry, at: number) {
 }
 
 async function insertAccess(db: Db, uid: number, e: AccessEntry, at: number): Promise<void> {
-  await db.insertInto('access_log').values(accessRow(uid, e, at)).execute();
+  await db
+    .insertInto('access_log')
+    .values(accessRow(uid, e, at))
+    .execute();
 }
 
 class MemberPds implements PdsWriter {
@@ -200,7 +203,10 @@ class MemberPds implements PdsWriter {
         .where('dataset', '=', dataset)
         .where('instance', '=', instance),
     ).executeTakeFirst();
-    const merged = mergeValues(current ? this.decrypt(dataset, current.ciphertext, ctxMeta(this.uid, dataset, instance)) : {}, values);
+    const merged = mergeValues(
+      current ? this.decrypt(dataset, current.ciphertext, ctxMeta(this.uid, dataset, instance)) : {},
+      values,
+    );
     await this.writeRecord(dataset, instance, merged, current ? 'update' : 'create');
     return merged;
   }

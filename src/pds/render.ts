@@ -16,7 +16,7 @@ function toXmlTree(value: unknown): unknown {
   const items: unknown[] = [];
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
     if (NAME.test(k)) out[k] = toXmlTree(v);
-    else items.push({ '@_key': k, ...(asObject(toXmlTree(v))) });
+    else items.push({ '@_key': k, ...asObject(toXmlTree(v)) });
   }
   if (items.length) out.item = items;
   return out;

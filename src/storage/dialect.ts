@@ -106,7 +106,10 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
  * Kysely prepares every query afresh; better-sqlite3 statements are reusable, and preparing costs
  * more than running a small indexed query. Keep the most recent statements by SQL text.
  */
-function withStatementCache(sqlite: SqliteDatabase.Database, max = 500): { close(): void; prepare(sql: string): SqliteDatabase.Statement } {
+function withStatementCache(
+  sqlite: SqliteDatabase.Database,
+  max = 500,
+): { close(): void; prepare(sql: string): SqliteDatabase.Statement } {
   const cache = new Map<string, SqliteDatabase.Statement>();
   return {
     close: () => sqlite.close(),

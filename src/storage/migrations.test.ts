@@ -30,7 +30,10 @@ describe(`migrations on ${pgUrl ? 'PostgreSQL' : 'SQLite'}`, () => {
     const status = await migrationStatus(handle);
     expect(status.map((s) => s.name)).toEqual(migrations.map((m) => m.name));
     expect(status.every((s) => s.executedAt instanceof Date)).toBe(true);
-    const count = await handle.db.selectFrom('organisations').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const count = await handle.db
+      .selectFrom('organisations')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(count.n)).toBe(0);
   });
 

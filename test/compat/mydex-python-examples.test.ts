@@ -61,6 +61,9 @@ describe("Mydex's Python examples against OpenPDX", () => {
     const first = rows.find((r) => r.contact_name === 'John Smith')!;
     expect(first.status).toBe('complete');
     expect(first.id).toBe(first.ds_id);
-    expect(JSON.parse(first.referree_availability!)).toEqual({ AM: ['Monday', 'Friday'], PM: ['Monday', 'Tuesday', 'Wednesday'] });
+    expect(JSON.parse(first.referree_availability!)).toEqual({
+      AM: ['Monday', 'Friday'],
+      PM: ['Monday', 'Tuesday', 'Wednesday'],
+    });
   });
 });

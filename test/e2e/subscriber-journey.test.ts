@@ -33,12 +33,16 @@ class SubscriberSite {
     req.on('data', (c: Buffer) => (raw += c.toString()));
     req.on('end', () => {
       if (req.url === '/callback') {
-        const body = String(req.headers['content-type']).includes('json') ? JSON.parse(raw) : qs.parse(raw, { parseArrays: false, depth: 10 });
+        const body = String(req.headers['content-type']).includes('json')
+          ? JSON.parse(raw)
+          : qs.parse(raw, { parseArrays: false, depth: 10 });
         this.deliveries.push({ method: req.method ?? '', headers: req.headers, body });
         res.writeHead(200).end('ok');
         return;
       }
-      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Back</title><h1>Back at the subscriber</h1>');
+      res
+        .writeHead(200, { 'content-type': 'text/html' })
+        .end('<!doctype html><title>Back</title><h1>Back at the subscriber</h1>');
     });
   });
   async start(): Promise<void> {
@@ -94,7 +98,12 @@ async function dataCall(method: string, uid: string, key: string, conId: string,
     method === 'GET'
       ? `/api/pds/pds/${uid}.json?key=${key}&con_id=${conId}&source_type=connection&dataset=ds_personal_details&instance=0`
       : `/api/pds/pds/${uid}.json?key=${key}&con_id=${conId}&source_type=connection&dataset=ds_personal_details&instance=0`;
-  return app.t.app.inject({ method: method as 'GET' | 'POST', url, headers: { authorization: `Bearer ${token}` }, ...(payload ? { payload } : {}) });
+  return app.t.app.inject({
+    method: method as 'GET' | 'POST',
+    url,
+    headers: { authorization: `Bearer ${token}` },
+    ...(payload ? { payload } : {}),
+  });
 }
 
 beforeAll(async () => {
@@ -125,7 +134,11 @@ describe('a subscriber and a member, end to end', () => {
   let conId: string;
 
   it('Scenario 1: registration link → member registers and approves in Chromium → POST callback with the key', async () => {
-    const link = await scenario('registration', { MYDEXID: 'jane.citizen', EMAIL: 'jane@example.org', PASSWORD: 'jane-password-1' });
+    const link = await scenario('registration', {
+      MYDEXID: 'jane.citizen',
+      EMAIL: 'jane@example.org',
+      PASSWORD: 'jane-password-1',
+    });
     expect(link).toMatch(new RegExp(`/ftc/begin/${nid}/[^/]+/1$`));
     await page.goto(inBrowser(link));
     await page.getByRole('button', { name: 'These are my details, continue' }).click();
@@ -173,7 +186,10 @@ describe('a subscriber and a member, end to end', () => {
 
   it('Scenario 3: a new DSSA version → update link → member re-consents → PUT callback with a new key', async () => {
     const { version } = await app.t.ctx.connections.addDssaVersion(nid, {
-      permissions: parseGrantSpecs(['ds_personal_details:rw:field_personal_fname,field_personal_faname,field_personal_nickname'], app.t.ctx.catalogue),
+      permissions: parseGrantSpecs(
+        ['ds_personal_details:rw:field_personal_fname,field_personal_faname,field_personal_nickname'],
+        app.t.ctx.catalogue,
+      ),
     });
     const before = site.deliveries.length;
     const link = await scenario('update', { MYDEXID: 'jane.citizen', VERSION: String(version) });
@@ -201,11 +217,18 @@ describe('a subscriber and a member, end to end', () => {
     for (let i = 0; i < 200 && !site.deliveries.slice(before).some((d) => d.body.type === 'connection.revoked'); i++) {
       await new Promise((r) => setTimeout(r, 50));
     }
-    expect(site.deliveries.slice(before).find((d) => d.body.type === 'connection.revoked')?.body).toMatchObject({ connection_id: conId });
+    expect(site.deliveries.slice(before).find((d) => d.body.type === 'connection.revoked')?.body).toMatchObject({
+      connection_id: conId,
+    });
   });
 
   it('Scenario 2: an existing member connects through an FTC link → POST callback', async () => {
-    await app.t.ctx.members.createMember({ mydexid: 'john.citizen', email: 'john@example.org', password: 'john-password-1', privateKey: 'john private key' });
+    await app.t.ctx.members.createMember({
+      mydexid: 'john.citizen',
+      email: 'john@example.org',
+      password: 'john-password-1',
+      privateKey: 'john private key',
+    });
     const before = site.deliveries.length;
     const link = await scenario('ftc', { MYDEXID: 'john.citizen' });
     const fresh = await (await browser.newContext()).newPage();

@@ -75,7 +75,9 @@ describe("the member's own data", () => {
 
 describe('account changes', () => {
   it('changes the password only with the current one', async () => {
-    await expect(t.ctx.accounts.changePassword(m.uid, 'wrong-password', 'new-password-1')).rejects.toBeInstanceOf(WrongPasswordError);
+    await expect(t.ctx.accounts.changePassword(m.uid, 'wrong-password', 'new-password-1')).rejects.toBeInstanceOf(
+      WrongPasswordError,
+    );
     await t.ctx.accounts.changePassword(m.uid, m.password, 'new-password-1');
     expect(await t.ctx.members.authenticate('acct', m.password)).toBeUndefined();
     expect((await t.ctx.members.authenticate('acct', 'new-password-1'))?.uid).toBe(m.uid);
@@ -83,7 +85,9 @@ describe('account changes', () => {
 
   it('changes the Private Key by re-wrapping: ciphertext unchanged, old key refused, new key and grants work (CR-09)', async () => {
     const before = await t.ctx.db.selectFrom('metadata_records').select('ciphertext').where('uid', '=', m.uid).execute();
-    await expect(t.ctx.accounts.changePrivateKey(m.uid, 'wrong-key-123', 'brand-new-key')).rejects.toBeInstanceOf(WrongPrivateKeyError);
+    await expect(t.ctx.accounts.changePrivateKey(m.uid, 'wrong-key-123', 'brand-new-key')).rejects.toBeInstanceOf(
+      WrongPrivateKeyError,
+    );
     await t.ctx.accounts.changePrivateKey(m.uid, m.privateKey, 'brand-new-key');
     const after = await t.ctx.db.selectFrom('metadata_records').select('ciphertext').where('uid', '=', m.uid).execute();
     expect(after).toEqual(before);
@@ -97,11 +101,26 @@ describe('account changes', () => {
 describe('erasure (PV-03, CR-18)', () => {
   it('deletes everything of the member, and the old member key stops working', async () => {
     const gone = await connectMember(t.ctx, sub, 'leaving');
-    await t.ctx.memberData.edit(gone.uid, gone.privateKey, 'ds_personal_details', { instance: 0 }, { field_personal_fname: 'Zz' });
-    const cipher = (await t.ctx.db.selectFrom('metadata_records').select('ciphertext').where('uid', '=', gone.uid).executeTakeFirstOrThrow()).ciphertext;
+    await t.ctx.memberData.edit(
+      gone.uid,
+      gone.privateKey,
+      'ds_personal_details',
+      { instance: 0 },
+      { field_personal_fname: 'Zz' },
+    );
+    const cipher = (
+      await t.ctx.db.selectFrom('metadata_records').select('ciphertext').where('uid', '=', gone.uid).executeTakeFirstOrThrow()
+    ).ciphertext;
     await expect(t.ctx.accounts.deleteMember(gone.uid, 'wrong password')).rejects.toBeInstanceOf(WrongPasswordError);
     await t.ctx.accounts.deleteMember(gone.uid, gone.password);
-    for (const table of ['metadata_records', 'transaction_rows', 'member_dataset_keys', 'grants', 'access_log', 'members'] as const) {
+    for (const table of [
+      'metadata_records',
+      'transaction_rows',
+      'member_dataset_keys',
+      'grants',
+      'access_log',
+      'members',
+    ] as const) {
       const rows = await t.ctx.db.selectFrom(table).selectAll().where('uid', '=', gone.uid).execute();
       expect(rows, table).toEqual([]);
     }

@@ -322,7 +322,9 @@ describe('crypto-enforced grants (CR-06)', () => {
       ['ds_passport'],
     );
     expect(access.keys.has('ds_passport')).toBe(false);
-    await expect(t.ctx.datasets.pds.read(alice.uid, access.keys, (r) => r.metadata('ds_passport'))).rejects.toThrow(/no data key/);
+    await expect(t.ctx.datasets.pds.read(alice.uid, access.keys, (r) => r.metadata('ds_passport'))).rejects.toThrow(
+      /no data key/,
+    );
   });
 
   it('shreds the wrapped keys on revocation and refuses the old key (CR-10, AZ-07)', async () => {

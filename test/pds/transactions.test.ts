@@ -63,7 +63,11 @@ describe('transactional datasets (contract §6.2)', () => {
   });
 
   it('inserts a batch all or nothing and returns every id', async () => {
-    const rows = Array.from({ length: 5 }, (_, i) => ({ contact_name: `Batch ${i}`, duration: i * 10, status: i % 2 ? 'open' : 'closed' }));
+    const rows = Array.from({ length: 5 }, (_, i) => ({
+      contact_name: `Batch ${i}`,
+      duration: i * 10,
+      status: i % 2 ? 'open' : 'closed',
+    }));
     const res = await post({ ds_referrals: rows });
     expect(res.statusCode).toBe(200);
     expect(res.json().insert_ids).toHaveLength(5);

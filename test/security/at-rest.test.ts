@@ -83,7 +83,8 @@ describe('encryption at rest (CR-07)', () => {
     }
     expect(dump.length).toBeGreaterThan(1000);
     expect(dump).toContain(members[0]!.mydexid); // the scan can see plaintext where it is allowed
-    for (const s of secrets()) for (const f of forms(s)) expect(dump.includes(f), `found ${s.slice(0, 6)}… as stored text`).toBe(false);
+    for (const s of secrets())
+      for (const f of forms(s)) expect(dump.includes(f), `found ${s.slice(0, 6)}… as stored text`).toBe(false);
   });
 
   it('the SQLite file and its WAL contain none of them as bytes', async () => {
@@ -92,6 +93,7 @@ describe('encryption at rest (CR-07)', () => {
     const files = [path, `${path}-wal`, `${path}-shm`].filter((p) => existsSync(p));
     const bytes = Buffer.concat(files.map((p) => readFileSync(p)));
     expect(bytes.includes(Buffer.from(members[0]!.mydexid))).toBe(true);
-    for (const s of secrets()) for (const f of forms(s)) expect(bytes.includes(Buffer.from(f)), `found ${s.slice(0, 6)}… in file`).toBe(false);
+    for (const s of secrets())
+      for (const f of forms(s)) expect(bytes.includes(Buffer.from(f)), `found ${s.slice(0, 6)}… in file`).toBe(false);
   });
 });

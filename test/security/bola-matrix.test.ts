@@ -35,11 +35,26 @@ interface Route {
 const ROUTES: Route[] = [
   { method: 'GET', path: (u) => `/api/pds/pds/${u}.json`, dataset: 'ds_personal_details' },
   { method: 'GET', path: (u) => `/api/pds/pds/${u}.xml`, dataset: 'ds_personal_details' },
-  { method: 'POST', path: (u) => `/api/pds/pds/${u}.json`, dataset: 'ds_personal_details', body: { ds_personal_details: { field_personal_fname: 'Mallory' } } },
-  { method: 'PUT', path: (u) => `/api/pds/pds/${u}.json`, dataset: 'ds_personal_details', body: { field_personal_fname: 'Mallory' } },
+  {
+    method: 'POST',
+    path: (u) => `/api/pds/pds/${u}.json`,
+    dataset: 'ds_personal_details',
+    body: { ds_personal_details: { field_personal_fname: 'Mallory' } },
+  },
+  {
+    method: 'PUT',
+    path: (u) => `/api/pds/pds/${u}.json`,
+    dataset: 'ds_personal_details',
+    body: { field_personal_fname: 'Mallory' },
+  },
   { method: 'DELETE', path: (u) => `/api/pds/pds/${u}.json`, dataset: 'ds_personal_details' },
   { method: 'GET', path: (u) => `/api/pds/transaction/${u}.json`, dataset: 'ds_referrals' },
-  { method: 'POST', path: (u) => `/api/pds/transaction?uid=${u}`, dataset: 'ds_referrals', body: { ds_referrals: { contact_name: 'Mallory' } } },
+  {
+    method: 'POST',
+    path: (u) => `/api/pds/transaction?uid=${u}`,
+    dataset: 'ds_referrals',
+    body: { ds_referrals: { contact_name: 'Mallory' } },
+  },
   { method: 'PUT', path: (u) => `/api/pds/transaction/${u}.json`, dataset: 'ds_referrals', body: { contact_name: 'Mallory' } },
   { method: 'DELETE', path: (u) => `/api/pds/transaction/${u}.json`, dataset: 'ds_referrals' },
 ];

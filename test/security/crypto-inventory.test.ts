@@ -4,7 +4,8 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const PRIMITIVES = /\b(createCipheriv|createDecipheriv|hkdfSync|hkdf\(|argon2\.(hash|verify)|generateKeyPair|SignJWT|jwtVerify|createHmac|scrypt)\b|\bsign\('sha/;
+const PRIMITIVES =
+  /\b(createCipheriv|createDecipheriv|hkdfSync|hkdf\(|argon2\.(hash|verify)|generateKeyPair|SignJWT|jwtVerify|createHmac|scrypt)\b|\bsign\('sha/;
 
 function tsFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -49,7 +49,15 @@ describe('logging', () => {
 
   it('never writes a member key, access token, client secret, connection token, password or personal value', () => {
     const all = lines.join('\n');
-    for (const secret of [m.key, sub.accessToken, sub.clientSecret, sub.connectionToken, m.password, m.privateKey, 'Loggable-Name']) {
+    for (const secret of [
+      m.key,
+      sub.accessToken,
+      sub.clientSecret,
+      sub.connectionToken,
+      m.password,
+      m.privateKey,
+      'Loggable-Name',
+    ]) {
       expect(all.includes(secret), `log contains ${secret.slice(0, 8)}…`).toBe(false);
     }
   });
