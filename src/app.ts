@@ -14,7 +14,7 @@ import { registerWebRoutes } from './web/web-routes.ts';
 
 /** Builds the HTTP application on a context: every surface on one Fastify instance. */
 export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
-  const app = createHttpServer(ctx.logger);
+  const app = createHttpServer(ctx.logger, { trustProxy: ctx.config.trustProxy });
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
     try {

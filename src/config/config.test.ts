@@ -54,3 +54,12 @@ describe('docs/configuration.md', () => {
     expect(doc).toContain(configDocs());
   });
 });
+
+describe('OPENPDX_TRUST_PROXY (BCP-04)', () => {
+  it('trusts no proxy by default and parses hop counts and address lists', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ OPENPDX_TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ OPENPDX_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
+    expect(() => loadConfig({ OPENPDX_TRUST_PROXY: 'everyone' })).toThrow(/OPENPDX_TRUST_PROXY/);
+  });
+});

@@ -24,6 +24,13 @@ export const settings = {
       'Operator master key as "<kid>:<base64 of 32 bytes>", several separated by commas (first encrypts). Generated into the data folder in sandbox; required in live.',
     ),
   OPENPDX_DATA_DIR: z.string().min(1).default('./data').describe('Folder for the sandbox master key and credentials file.'),
+  OPENPDX_TRUST_PROXY: z
+    .string()
+    .regex(/^(|false|true|\d{1,2}|[0-9a-fA-F.:/,\s]+)$/, 'must be false, true, a hop count or a comma list of addresses/CIDRs')
+    .default('false')
+    .describe(
+      'Which proxies may set X-Forwarded-For/-Proto: `false` (default: the socket peer is the client), a hop count, or the load balancer addresses/CIDRs (comma list). `true` trusts any hop: only behind a proxy that overwrites the header.',
+    ),
   OPENPDX_LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info')
@@ -106,6 +113,8 @@ export interface Config {
   masterKey: string | undefined;
   dataDir: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Fastify trustProxy: false, true, a hop count or a list of addresses/CIDRs (BCP-04) */
+  trustProxy: boolean | number | string[];
   tokenTtl: number;
   satTtl: number;
   /** one-time link lifetime in seconds */
@@ -161,6 +170,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     masterKey: e.OPENPDX_MASTER_KEY,
     dataDir: e.OPENPDX_DATA_DIR,
     logLevel: e.OPENPDX_LOG_LEVEL,
+    trustProxy: parseTrustProxy(e.OPENPDX_TRUST_PROXY),
     tokenTtl: e.OPENPDX_TOKEN_TTL,
     satTtl: e.OPENPDX_SAT_TTL,
     linkTtl: e.OPENPDX_LINK_TTL,
@@ -175,6 +185,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       smsToken: e.OPENPDX_SMS_TOKEN,
     },
   };
+}
+
+function parseTrustProxy(v: string): boolean | number | string[] {
+  const s = v.trim();
+  if (s === '' || s === 'false') return false;
+  if (s === 'true') return true;
+  if (/^\d+$/.test(s)) return Number(s);
+  return s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 }
 
 /** Markdown reference of every setting, generated from the schema above. */

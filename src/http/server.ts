@@ -12,7 +12,7 @@ export const BODY_LIMIT = 8 * 1024 * 1024;
  * The bare Fastify instance: raw-string bodies (each route family decides how to read them),
  * error presentation per wire format, redacted request logging. Routes are added by the caller.
  */
-export function createHttpServer(logger: Logger): FastifyInstance {
+export function createHttpServer(logger: Logger, options: { trustProxy?: boolean | number | string[] } = {}): FastifyInstance {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // Fastify's own request lines would log full URLs (with ?key=…); onResponse logs a redacted one.
@@ -27,7 +27,8 @@ export function createHttpServer(logger: Logger): FastifyInstance {
       querystringParser: (str: string) =>
         qs.parse(str, { depth: 5, parameterLimit: 1000, arrayLimit: 100, allowPrototypes: false }) as Record<string, unknown>,
     },
-    trustProxy: false,
+    // BCP-04: forwarded headers count only from the configured proxies (OPENPDX_TRUST_PROXY).
+    trustProxy: options.trustProxy ?? false,
   });
 
   app.removeAllContentTypeParsers();
