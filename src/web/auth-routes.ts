@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ConflictError, ValidationError } from '../errors.ts';
 import { memberInputProblems } from '../members/member-rules.ts';
-import { LOGIN_ADDRESS_RULE, LOGIN_RULE } from './auth-throttle.ts';
+import { LOGIN_ADDRESS_RULE, LOGIN_RULE, REGISTER_ADDRESS_RULE } from './auth-throttle.ts';
 import { noticeFor } from './notices.ts';
 import { safeNext } from './safe-next.ts';
 import { loginPage, registerPage, type RegisterForm } from './views/auth-views.ts';
@@ -81,6 +81,12 @@ export function registerAuthRoutes(app: FastifyInstance, web: Web): void {
     const values = { mydexid: input.mydexid, email: input.email };
     const errors = registrationErrors(input, formValue(form, 'private_key_confirm'));
     if (Object.keys(errors).length) return showRegister(req, reply, { next, values, errors }, 400);
+    // Every valid attempt counts, successful or not: an address cannot mint accounts (or burn CPU) freely.
+    const verdict = await web.throttle.attempt([[`register-ip:${req.ip}`, REGISTER_ADDRESS_RULE]]);
+    if (!verdict.allowed) {
+      const message = lockedMessage('Creating accounts from this network', verdict.until);
+      return showRegister(req, reply, { next, values, errors: { mydexid: message } }, 429);
+    }
     let uid: number;
     try {
       ({ uid } = await ctx.members.createMember(input));

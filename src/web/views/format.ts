@@ -11,6 +11,9 @@ export function time(seconds: number): SafeHtml {
   return html`<time datetime="${new Date(seconds * 1000).toISOString()}">${utc(seconds)}</time>`;
 }
 
-export function lockedMessage(what: 'Signing in' | 'Entering your Private Key', until: number): string {
+export function lockedMessage(
+  what: 'Signing in' | 'Entering your Private Key' | 'Creating accounts from this network',
+  until: number,
+): string {
   return `Too many attempts. For your security, ${what.charAt(0).toLowerCase()}${what.slice(1)} is paused until ${utc(until)}. Try again after that.`;
 }
