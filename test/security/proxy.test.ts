@@ -9,7 +9,11 @@ afterEach(() => t?.close());
 async function satRequests(app: TestApp, nid: number, forwardedFor: (i: number) => string): Promise<number[]> {
   const statuses: number[] = [];
   for (let i = 0; i < 62; i++) {
-    const res = await app.app.inject({ method: 'GET', url: `/access-token/${nid}`, headers: { 'x-forwarded-for': forwardedFor(i) } });
+    const res = await app.app.inject({
+      method: 'GET',
+      url: `/access-token/${nid}`,
+      headers: { 'x-forwarded-for': forwardedFor(i) },
+    });
     statuses.push(res.statusCode);
   }
   return statuses;
