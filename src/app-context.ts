@@ -12,6 +12,7 @@ import { ConnectionService } from './connections/connection-service.ts';
 import { ConsentService } from './consent/consent-service.ts';
 import { MasterKeyRing } from './crypto/master-key.ts';
 import { FeatureBlocks } from './features/feature-blocks.ts';
+import { IdaasService } from './idaas/idaas-service.ts';
 import { createLogger } from './logger.ts';
 import { AccountService } from './members/account-service.ts';
 import { MemberService } from './members/member-service.ts';
@@ -44,6 +45,7 @@ export interface AppContext {
   memberData: MemberDataService;
   features: FeatureBlocks;
   templates: TemplateService;
+  idaas: IdaasService;
   close(): Promise<void>;
 }
 
@@ -76,6 +78,9 @@ export async function createAppContext(config: Config, overrides: ContextOverrid
   const memberData = new MemberDataService({ ...deps, members, accounts, pds: datasets.pds });
   const features = new FeatureBlocks({ ...deps, datasets, members, connections, outbox, links: consent });
   const templates = new TemplateService(loadTemplateRegistry(catalogue), { datasets, catalogue });
+  // IDaaS links are FTC links made by the consent module (src/idaas/idaas-service.ts, IdaasLinkIssuer).
+  const idaas = new IdaasService({ ...deps, connections, members, outbox, links: consent });
+  consent.callbackExtras = (tokenHash) => idaas.callbackExtras(tokenHash);
   await oauth.start();
   if (overrides.startWorkers ?? true) await outbox.start();
   return {
@@ -96,6 +101,7 @@ export async function createAppContext(config: Config, overrides: ContextOverrid
     memberData,
     features,
     templates,
+    idaas,
     async close() {
       await outbox.stop();
       await oauth.stop();

@@ -5,8 +5,10 @@ import { registerConsentRoutes } from './consent/consent-routes.ts';
 import { registerFeatureBlockRoutes } from './features/feature-routes.ts';
 import { registerHelperRoutes } from './helpers/helper-routes.ts';
 import { createHttpServer } from './http/server.ts';
+import { registerIdaasRoutes } from './idaas/idaas-routes.ts';
 import { registerDevRoutes } from './messaging/dev-routes.ts';
 import { registerOAuthRoutes } from './oauth/oauth-routes.ts';
+import { registerOpenApi } from './openapi/openapi-routes.ts';
 import { registerDatasetRoutes } from './pds/dataset-routes.ts';
 import { sql } from './storage/dialect.ts';
 import { registerTemplateRoutes } from './templates/template-routes.ts';
@@ -15,6 +17,7 @@ import { registerWebRoutes } from './web/web-routes.ts';
 /** Builds the HTTP application on a context: every surface on one Fastify instance. */
 export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   const app = createHttpServer(ctx.logger, { trustProxy: ctx.config.trustProxy });
+  registerOpenApi(app, ctx); // first: it records every route registered after it
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
     try {
@@ -31,6 +34,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   registerFeatureBlockRoutes(app, ctx);
   registerTemplateRoutes(app, ctx);
   registerHelperRoutes(app, ctx);
+  registerIdaasRoutes(app, ctx);
   registerDevRoutes(app, ctx);
   registerWebRoutes(app, ctx);
   await app.ready();

@@ -5,6 +5,7 @@ import { AppError } from '../errors.ts';
 import { registerClientCommands } from './commands/admin-client.ts';
 import { registerConnectionCommands } from './commands/admin-connection.ts';
 import { registerDeliveryCommands } from './commands/admin-deliveries.ts';
+import { registerIdentityCommands } from './commands/admin-identity.ts';
 import { registerKeyCommands } from './commands/admin-keys.ts';
 import { registerMemberCommands } from './commands/admin-member.ts';
 import { registerOrgCommands } from './commands/admin-org.ts';
@@ -40,6 +41,7 @@ export function buildProgram(rt: CliRuntime): Command {
   registerMemberCommands(admin, rt);
   registerKeyCommands(admin, rt);
   registerDeliveryCommands(admin, rt);
+  registerIdentityCommands(admin, rt);
   registerDbCommands(program, rt);
   registerConfigCommands(program, rt);
   return program;

@@ -37,16 +37,21 @@ export type ConsentDeps = LinkIssuerDeps;
 
 const MAX_TOKEN_LENGTH = 128;
 
+/** Extra callback fields for a link, by its token hash (IDaaS sets this: `linking_token`). */
+export type CallbackExtras = (tokenHash: string) => Promise<Record<string, string> | undefined>;
+
 export class ConsentService {
   /** the three subscriber calls (contract §4.1–4.3) */
   readonly links: LinkIssuer;
+  /** set by the composition root when another module adds fields to the consent callback */
+  callbackExtras: CallbackExtras | undefined;
 
   constructor(readonly deps: ConsentDeps) {
     this.links = new LinkIssuer(deps);
   }
 
   /** An FTC link for a referral to another subscriber's agreement (FtcLinkIssuer, src/features). */
-  createLink(input: { kind: 'ftc'; nid: number; version: number; mydexid: string; returnTo: string }): Promise<string> {
+  createLink(input: { kind: 'ftc'; nid: number; version: number; mydexid: string | null; returnTo: string }): Promise<string> {
     return this.links.issueFtcLink(input);
   }
 
@@ -82,12 +87,14 @@ export class ConsentService {
       link.kind === 'register' ? await this.registerMember(link, input.privateKey) : await this.loggedInMember(link, input.uid);
     // The link is spent inside the grant's transaction: a double submit cannot consent twice, and
     // a wrong Private Key (thrown before the transaction) leaves the link usable.
+    const extra = await this.callbackExtras?.(link.token_hash);
     await this.deps.members.consent({
       uid,
       nid: link.nid,
       privateKey: input.privateKey,
       version: link.dssa_version,
       within: (trx) => this.spend(trx, link, 'connected'),
+      ...(extra ? { callbackExtra: extra } : {}),
     });
     return { redirect: withStatus(link.return_to, 'connected'), uid };
   }

@@ -143,7 +143,7 @@ export class LinkIssuer {
    * A first-time-connection link made on another subscriber's behalf (`POST /referrals/add`):
    * no dedicated-connection credentials, no notification; `returnTo` was checked by the caller.
    */
-  async issueFtcLink(input: { nid: number; version: number; mydexid: string; returnTo: string }): Promise<string> {
+  async issueFtcLink(input: { nid: number; version: number; mydexid: string | null; returnTo: string }): Promise<string> {
     const connection = await this.deps.connections.getConnection(input.nid);
     if (!connection) throw new NotFoundError('Unknown connection');
     const link = { kind: 'ftc' as const, version: input.version, mydexid: input.mydexid, returnTo: input.returnTo };

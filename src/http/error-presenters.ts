@@ -4,9 +4,12 @@
  */
 import { AppError, OAuthError } from '../errors.ts';
 
-export type WireFormat = 'oauth' | 'pdx' | 'feature-block' | 'html';
+export type WireFormat = 'oauth' | 'pdx' | 'feature-block' | 'idaas' | 'html';
 
 const FEATURE_BLOCK_PREFIXES = ['/calendar', '/referrals', '/secure-messages', '/timeline'];
+/** The IDaaS API (Mydex's IDaaS OpenAPI); checked before the HTML prefixes, since `/members` starts with `/me`. */
+const IDAAS_PATHS = ['/ftc/setup', '/identify'];
+const IDAAS_PREFIX = '/members/';
 const HTML_PREFIXES = ['/ftc/begin', '/register', '/login', '/logout', '/me', '/dev/'];
 
 export function wireFormatFor(url: string): WireFormat {
@@ -15,6 +18,7 @@ export function wireFormatFor(url: string): WireFormat {
   if (FEATURE_BLOCK_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`) || path.startsWith(`${p}?`))) {
     return 'feature-block';
   }
+  if (IDAAS_PATHS.includes(path) || path.startsWith(IDAAS_PREFIX)) return 'idaas';
   if (HTML_PREFIXES.some((p) => path.startsWith(p))) return 'html';
   return 'pdx';
 }
@@ -40,8 +44,9 @@ export function present(format: WireFormat, err: AppError, requestId: string): P
       return { status: err.status, headers, body, contentType: 'application/json; charset=utf-8' };
     }
     case 'feature-block':
-      // Contract §3 and the OpenAPI's AuthErrorResponse: a feature block's 401 and 403 carry the
-      // `{"error":{"message","reason"}}` body; everything else is its ErrorResponse.
+    case 'idaas':
+      // Contract §3 and both OpenAPIs' AuthErrorResponse: a feature block's or IDaaS route's 401 and
+      // 403 carry the `{"error":{"message","reason"}}` body; everything else is their ErrorResponse.
       if (err.status === 401 || err.status === 403) return present('pdx', err, requestId);
       return {
         status: err.status,

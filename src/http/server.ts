@@ -28,7 +28,7 @@ export function createHttpServer(logger: Logger, options: { trustProxy?: boolean
         qs.parse(str, { depth: 5, parameterLimit: 1000, arrayLimit: 100, allowPrototypes: false }) as Record<string, unknown>,
     },
     // BCP-04: forwarded headers count only from the configured proxies (OPENPDX_TRUST_PROXY).
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: trustProxyOption(options.trustProxy),
   });
 
   app.removeAllContentTypeParsers();
@@ -67,6 +67,14 @@ export function createHttpServer(logger: Logger, options: { trustProxy?: boolean
   });
 
   return app;
+}
+
+/** A hop count becomes the equivalent function: Fastify's types take no number. */
+function trustProxyOption(
+  v: boolean | number | string[] | undefined,
+): boolean | string[] | ((addr: string, hop: number) => boolean) {
+  if (typeof v === 'number') return (_addr, hop) => hop < v;
+  return v ?? false;
 }
 
 function sendError(

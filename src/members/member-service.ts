@@ -179,6 +179,8 @@ export class MemberService {
     version?: number;
     /** runs inside the grant's transaction (e.g. spending the one-time link) */
     within?: (trx: Trx) => Promise<void>;
+    /** further callback fields (IDaaS `linking_token`) */
+    callbackExtra?: Record<string, string>;
   }): Promise<{ uid: number; conId: string; memberKey: string; dssa: Dssa; grantId: number }> {
     const member = await this.getMember(input);
     if (!member) throw new NotFoundError('Member not found');
@@ -221,6 +223,7 @@ export class MemberService {
           memberKey,
           conId,
           permissions: dssa.permissions,
+          ...(input.callbackExtra ? { extra: input.callbackExtra } : {}),
         });
         await input.within?.(trx);
         return id;

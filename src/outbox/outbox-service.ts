@@ -33,6 +33,8 @@ export interface CallbackInput {
   memberKey: string;
   conId: string;
   permissions: DssaPermissions;
+  /** further form fields the subscriber asked to get back (IDaaS `linking_token`) */
+  extra?: Record<string, string>;
 }
 
 export interface ChangeInput {

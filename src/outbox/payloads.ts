@@ -26,6 +26,8 @@ export function callbackBody(input: CallbackInput): OutboxPayload {
     key: input.memberKey,
     connection_id: input.conId,
   });
+  // e.g. the IDaaS linking_token a subscriber gave when it asked for the link
+  for (const [name, value] of Object.entries(input.extra ?? {})) form.append(name, value);
   for (const [name, value] of permissionFields(input.permissions)) form.append(name, value);
   return { contentType: FORM, body: form.toString() };
 }

@@ -211,6 +211,70 @@ export interface MessageTable {
   created_at: number;
 }
 
+/** A MyAccount or ScotAccount identity mapped to a MydexID (IDaaS account lookups). */
+export interface ExternalIdentityTable {
+  id: Generated<number>;
+  /** myaccount | scotaccount */
+  provider: string;
+  /** MyAccount SVT, or ScotAccount sub (a UUID, stored lower case) */
+  external_id: string;
+  mydexid: string;
+  created_at: number;
+}
+
+/** An IDaaS `/ftc/setup` or `/identify` link: who asked for it. `token_hash` is the one_time_links key. */
+export interface IdaasLinkTable {
+  token_hash: string;
+  /** ftc | identify */
+  kind: string;
+  org_id: number;
+  client_id: string;
+  nid: number;
+  linking_token: string | null;
+  created_at: number;
+  expires_at: number;
+}
+
+/** A notification identifier made by `POST /members/notify`. */
+export interface IdaasNotificationTable {
+  identifier: string;
+  parent_uuid: string;
+  org_id: number;
+  client_id: string;
+  nid: number;
+  uid: number;
+  /** email, or email,sms */
+  channels: string;
+  app_url: string | null;
+  project_id: string | null;
+  item_id: string | null;
+  type: string | null;
+  /** sent | used */
+  status: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** An invitation made by `POST /members/invite`. */
+export interface IdaasInviteTable {
+  /** hex SHA-256 of the invite code */
+  code_hash: string;
+  org_id: number;
+  client_id: string;
+  nid: number;
+  uid: number;
+  parent_uuid: string;
+  app_url: string;
+  project_id: string;
+  item_id: string;
+  type: string;
+  /** pending | used | expired */
+  status: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
 export interface Database {
   organisations: OrganisationTable;
   oauth_clients: OauthClientTable;
@@ -231,4 +295,8 @@ export interface Database {
   member_sessions: MemberSessionTable;
   auth_throttle: AuthThrottleTable;
   messages: MessageTable;
+  external_identities: ExternalIdentityTable;
+  idaas_links: IdaasLinkTable;
+  idaas_notifications: IdaasNotificationTable;
+  idaas_invites: IdaasInviteTable;
 }

@@ -12,6 +12,7 @@ import { registerAuthRoutes } from './auth-routes.ts';
 import { AuthThrottle } from './auth-throttle.ts';
 import { registerDashboardRoutes } from './dashboard-routes.ts';
 import { registerDataRoutes } from './data-routes.ts';
+import { registerIdentityRoutes } from './identity-routes.ts';
 import { registerLinkRoutes } from './link-routes.ts';
 import { MemberSessions } from './member-sessions.ts';
 import { Web } from './web-context.ts';
@@ -65,5 +66,6 @@ export function registerWebRoutes(app: FastifyInstance, ctx: AppContext): void {
     registerDashboardRoutes(scope, web);
     registerDataRoutes(scope, web);
     registerAccountRoutes(scope, web);
+    registerIdentityRoutes(scope, web);
   });
 }

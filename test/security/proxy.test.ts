@@ -34,3 +34,12 @@ describe('client addresses behind proxies', () => {
     expect(statuses.every((s) => s === 200)).toBe(true);
   });
 });
+
+describe('a trusted hop count', () => {
+  it('takes the client address from X-Forwarded-For one hop back', async () => {
+    t = await createTestApp({ env: { OPENPDX_TRUST_PROXY: '1' } });
+    const sub = await createSubscriber(t);
+    const statuses = await satRequests(t, sub.nid, (i) => `203.0.113.${i}`);
+    expect(statuses.every((s) => s === 200)).toBe(true);
+  });
+});

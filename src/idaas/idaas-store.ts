@@ -1,0 +1,142 @@
+/** Kysely queries of the IDaaS tables (migration 0003) and the one connection column they need. */
+import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
+import type {
+  Database,
+  ExternalIdentityTable,
+  IdaasInviteTable,
+  IdaasLinkTable,
+  IdaasNotificationTable,
+} from '../storage/schema.ts';
+
+type Db = Kysely<Database> | Transaction<Database>;
+export type ExternalIdentityRow = Selectable<ExternalIdentityTable>;
+export type NotificationRow = Selectable<IdaasNotificationTable>;
+export type InviteRow = Selectable<IdaasInviteTable>;
+
+/** What an invite status request names: every field of the reference's InviteStatusRequestBody. */
+export interface InviteContext {
+  orgId: number;
+  parentUuid: string;
+  nid: number;
+  clientId: string;
+  appUrl: string;
+  projectId: string;
+  itemId: string;
+  type: string;
+}
+
+export const idaasStore = {
+  /** The owner and connection-token verifier of a connection (read-only: the connections module owns the table). */
+  connectionCredentials: (db: Db, nid: number) =>
+    db.selectFrom('connections').select(['nid', 'org_id', 'token_hash_verifier']).where('nid', '=', nid).executeTakeFirst(),
+
+  insertLink: async (db: Db, row: Insertable<IdaasLinkTable>): Promise<void> => {
+    await db.insertInto('idaas_links').values(row).execute();
+  },
+
+  linkByHash: (db: Db, tokenHash: string) =>
+    db.selectFrom('idaas_links').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst(),
+
+  insertNotification: async (db: Db, row: Insertable<IdaasNotificationTable>): Promise<void> => {
+    await db.insertInto('idaas_notifications').values(row).execute();
+  },
+
+  notification: (db: Db, orgId: number, identifier: string) =>
+    db
+      .selectFrom('idaas_notifications')
+      .selectAll()
+      .where('identifier', '=', identifier)
+      .where('org_id', '=', orgId)
+      .executeTakeFirst(),
+
+  /** sent → used; false when it was not `sent` any more (another request got there first). */
+  markNotificationUsed: async (db: Db, identifier: string, now: number): Promise<boolean> => {
+    const r = await db
+      .updateTable('idaas_notifications')
+      .set({ status: 'used', updated_at: now })
+      .where('identifier', '=', identifier)
+      .where('status', '=', 'sent')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  },
+
+  insertInvite: async (db: Db, row: Insertable<IdaasInviteTable>): Promise<void> => {
+    await db.insertInto('idaas_invites').values(row).execute();
+  },
+
+  invite: (db: Db, codeHash: string) =>
+    db.selectFrom('idaas_invites').selectAll().where('code_hash', '=', codeHash).executeTakeFirst(),
+
+  /** pending → used while unexpired; false when another request spent it first or it expired. */
+  spendInvite: async (db: Db, codeHash: string, now: number): Promise<boolean> => {
+    const r = await db
+      .updateTable('idaas_invites')
+      .set({ status: 'used', used_at: now })
+      .where('code_hash', '=', codeHash)
+      .where('status', '=', 'pending')
+      .where('expires_at', '>', now)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  },
+
+  /** A new invite for the same context replaces any still pending: the older codes stop working. */
+  supersedePending: async (db: Db, c: InviteContext): Promise<void> => {
+    await db
+      .updateTable('idaas_invites')
+      .set({ status: 'expired' })
+      .where((eb) => eb.and(contextColumns(c)))
+      .where('status', '=', 'pending')
+      .execute();
+  },
+
+  latestInvite: (db: Db, c: InviteContext) =>
+    db
+      .selectFrom('idaas_invites')
+      .selectAll()
+      .where((eb) => eb.and(contextColumns(c)))
+      .orderBy('created_at', 'desc')
+      // Within one second the newest is the one not superseded (supersedePending expires only older ones).
+      .orderBy((eb) => eb.case().when('status', '=', 'expired').then(1).else(0).end())
+      .limit(1)
+      .executeTakeFirst(),
+
+  insertIdentity: async (db: Db, row: Insertable<ExternalIdentityTable>): Promise<ExternalIdentityRow> =>
+    db.insertInto('external_identities').values(row).returningAll().executeTakeFirstOrThrow(),
+
+  identity: (db: Db, provider: string, externalId: string) =>
+    db
+      .selectFrom('external_identities')
+      .selectAll()
+      .where('provider', '=', provider)
+      .where('external_id', '=', externalId)
+      .executeTakeFirst(),
+
+  identities: (db: Db, mydexid?: string) => {
+    let q = db.selectFrom('external_identities').selectAll();
+    if (mydexid !== undefined) q = q.where('mydexid', '=', mydexid);
+    return q.orderBy('provider').orderBy('created_at').orderBy('id').execute();
+  },
+
+  deleteIdentity: async (db: Db, where: { provider: string; externalId: string } | { id: number; mydexid: string }) => {
+    let q = db.deleteFrom('external_identities');
+    q =
+      'id' in where
+        ? q.where('id', '=', where.id).where('mydexid', '=', where.mydexid)
+        : q.where('provider', '=', where.provider).where('external_id', '=', where.externalId);
+    const r = await q.executeTakeFirst();
+    return Number(r.numDeletedRows) === 1;
+  },
+};
+
+function contextColumns(c: InviteContext) {
+  return {
+    org_id: c.orgId,
+    parent_uuid: c.parentUuid,
+    nid: c.nid,
+    client_id: c.clientId,
+    app_url: c.appUrl,
+    project_id: c.projectId,
+    item_id: c.itemId,
+    type: c.type,
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * `GET /openapi.json` and `GET /docs`. Call `registerOpenApi` right after the server is made,
+ * before any other module adds a route: it starts recording routes as they are registered, and
+ * builds the document from them once, on the first request (all routes exist by then).
+ */
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import pkg from '../../package.json' with { type: 'json' };
+import { DOCS_CSP, renderDocsPage } from './docs-page.ts';
+import { buildOpenApiDocument, type Drift, type OpenApiDocument } from './document.ts';
+import { openPdxDocumentation, type DocumentationContext } from './documentation.ts';
+import { collectRoutes, type RouteCatalogue } from './route-collector.ts';
+import { DOCS_PATH, OPENAPI_PATH } from './service-operations.ts';
+
+/** Short enough that a redeploy shows within minutes; the ETag makes revalidation cheap. */
+const CACHE = 'public, max-age=300';
+
+const DESCRIPTION =
+  'OpenPDX: a self-hostable Personal Data eXchange, wire-compatible with the Mydex PDX API. ' +
+  'The feature-block and IDaaS operations and schemas come from Mydex CIC’s OpenAPI documents (Apache License 2.0), ' +
+  'with the additions the OpenPDX contract makes.';
+
+export interface OpenApiPublication {
+  readonly routes: RouteCatalogue;
+  /** The document and its drift; built on first use, after every route is registered. */
+  build(): { document: OpenApiDocument; drift: Drift };
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The OpenAPI document of this server, and how it drifts from the registered routes. */
+    openapi: OpenApiPublication;
+  }
+}
+
+export function registerOpenApi(app: FastifyInstance, ctx: DocumentationContext): OpenApiPublication {
+  const routes = collectRoutes(app);
+  let built: { document: OpenApiDocument; drift: Drift; json: string; etag: string; html?: string } | undefined;
+  const build = () => {
+    if (!built) {
+      const result = buildOpenApiDocument(routes.routes(), openPdxDocumentation(ctx), {
+        title: 'OpenPDX',
+        version: pkg.version,
+        description: DESCRIPTION,
+        serverUrl: ctx.config.publicUrl,
+        issuer: ctx.config.issuer,
+      });
+      if (result.drift.undocumented.length || result.drift.unrouted.length)
+        app.log.warn({ drift: result.drift }, 'OpenAPI document drift');
+      const json = JSON.stringify(result.document);
+      built = { ...result, json, etag: `"${createHash('sha256').update(json).digest('base64url').slice(0, 27)}"` };
+    }
+    return built;
+  };
+
+  const fresh = (req: FastifyRequest, reply: FastifyReply, etag: string) => {
+    reply.header('cache-control', CACHE).header('etag', etag).header('x-content-type-options', 'nosniff');
+    return req.headers['if-none-match'] === etag;
+  };
+
+  app.get(OPENAPI_PATH, async (req, reply) => {
+    const b = build();
+    // A public description of a public API: any origin may read it (no credentials involved).
+    reply.header('access-control-allow-origin', '*');
+    if (fresh(req, reply, b.etag)) return reply.code(304).send();
+    return reply.type('application/json; charset=utf-8').send(b.json);
+  });
+
+  app.get(DOCS_PATH, async (req, reply) => {
+    const b = build();
+    b.html ??= renderDocsPage(b.document);
+    reply.header('content-security-policy', DOCS_CSP).header('referrer-policy', 'no-referrer');
+    if (fresh(req, reply, b.etag)) return reply.code(304).send();
+    return reply.type('text/html; charset=utf-8').send(b.html);
+  });
+
+  const publication: OpenApiPublication = { routes, build: () => build() };
+  app.decorate('openapi', publication);
+  return publication;
+}
