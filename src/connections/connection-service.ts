@@ -183,6 +183,13 @@ export class ConnectionService {
     return toConnection(await this.verifier.verify(creds));
   }
 
+  /** The caller owns the NID and `connection_token_hash` matches (calls without a SAT: IDaaS). */
+  async verifyConnectionTokenHash(
+    creds: Pick<ConnectionRequestCredentials, 'principal' | 'nid' | 'connectionTokenHash'>,
+  ): Promise<DedicatedConnection> {
+    return toConnection(await this.verifier.verifyTokenHash(creds));
+  }
+
   private unsealToken(row: ConnectionRow): string {
     return this.deps.masterKeys.open(row.token_enc, tokenContext(row.nid)).toString('utf8');
   }

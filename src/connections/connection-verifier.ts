@@ -69,11 +69,29 @@ export class ConnectionVerifier {
     const authentication = nonEmptyString(creds.authentication)?.toLowerCase() ?? '';
     if (!safeEqual(sha512Hex(sat + token), authentication)) return this.fail('authentication_mismatch', creds, nid);
 
+    this.checkTokenHash(row, creds, nid);
+    return row;
+  }
+
+  /**
+   * Ownership and `connection_token_hash` only: for calls whose contract has no short access token
+   * (the IDaaS link routes).
+   */
+  async verifyTokenHash(
+    creds: Pick<ConnectionRequestCredentials, 'principal' | 'nid' | 'connectionTokenHash'>,
+  ): Promise<ConnectionRow> {
+    const full = { ...creds, sat: undefined, authentication: undefined };
+    const nid = parseNid(creds.nid);
+    const row = nid === undefined ? undefined : await this.deps.connectionRow(nid);
+    if (!row || row.org_id !== creds.principal.orgId) return this.fail('connection_forbidden', full, nid);
+    this.checkTokenHash(row, full, nid);
+    return row;
+  }
+
+  private checkTokenHash(row: ConnectionRow, creds: ConnectionRequestCredentials, nid: number | undefined): void {
     // MX-04: the database holds sha256(hex(sha512(token))), never the wire value itself.
     const presentedHash = nonEmptyString(creds.connectionTokenHash)?.toLowerCase() ?? '';
-    if (!safeEqual(sha256Hex(presentedHash), row.token_hash_verifier)) return this.fail('token_hash_mismatch', creds, nid);
-
-    return row;
+    if (!safeEqual(sha256Hex(presentedHash), row.token_hash_verifier)) this.fail('token_hash_mismatch', creds, nid);
   }
 
   private fail(failure: Failure, creds: ConnectionRequestCredentials, nid: number | undefined): never {

@@ -7,9 +7,9 @@ import QRCode from 'qrcode';
 import type { ConnectionService, DedicatedConnection } from '../connections/connection-service.ts';
 import { subscriberName } from '../consent/link-issuer.ts';
 import { checkReturnTo, type ReturnToPolicy } from '../consent/return-to.ts';
-import { safeEqual, sha256Hex } from '../crypto/hash.ts';
+import { sha256Hex } from '../crypto/hash.ts';
 import { randomSecret } from '../crypto/random.ts';
-import { AccessDeniedError, AppError, PdxError, ValidationError } from '../errors.ts';
+import { AccessDeniedError, AppError, ValidationError } from '../errors.ts';
 import type { ClientPrincipal } from '../http/auth.ts';
 import type { Body } from '../http/body.ts';
 import type { Member, MemberService } from '../members/member-service.ts';
@@ -87,7 +87,6 @@ const MAX_INVITE_CODE = 128;
 
 const MEMBER_MISSING = 'Member does not exist.';
 const CONNECTION_FORBIDDEN = 'This connection does not belong to your organisation.';
-const TOKEN_HASH_MISMATCH = 'connection_token_hash must be the lower-case hex SHA-512 of the connection token.';
 
 export class IdaasService {
   readonly identities: ExternalIdentities;
@@ -282,25 +281,8 @@ export class IdaasService {
   }
 
   /** Contract §3/§4: the caller's organisation owns the NID, and connection_token_hash matches its token. */
-  private async verifyConnection(principal: ClientPrincipal, input: LinkSetupInput): Promise<DedicatedConnection> {
-    const row = await idaasStore.connectionCredentials(this.deps.db, input.nid);
-    // Unknown and foreign NIDs answer alike, so a NID's existence is not revealed (MX-07).
-    if (!row || row.org_id !== principal.orgId) return this.refuse(403, 'connection_forbidden', principal, input.nid);
-    // MX-04: the database holds sha256(hex(sha512(token))), never the wire value itself.
-    if (!safeEqual(sha256Hex(input.tokenHash.toLowerCase()), row.token_hash_verifier)) {
-      return this.refuse(401, 'token_hash_mismatch', principal, input.nid);
-    }
-    const connection = await this.deps.connections.getConnection(input.nid);
-    if (!connection) return this.refuse(403, 'connection_forbidden', principal, input.nid);
-    return connection;
-  }
-
-  private refuse(status: 401 | 403, failure: string, principal: ClientPrincipal, nid: number): never {
-    this.deps.logger.warn(
-      { event: 'auth.connection_credentials_failed', failure, nid, clientId: principal.clientId },
-      'IDaaS link request refused',
-    );
-    throw new PdxError(status, 'Access denied', status === 403 ? CONNECTION_FORBIDDEN : TOKEN_HASH_MISMATCH, failure);
+  private verifyConnection(principal: ClientPrincipal, input: LinkSetupInput): Promise<DedicatedConnection> {
+    return this.deps.connections.verifyConnectionTokenHash({ principal, nid: input.nid, connectionTokenHash: input.tokenHash });
   }
 
   /** Contract §3: a NID of another organisation (or none) is refused with 403. */

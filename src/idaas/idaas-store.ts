@@ -26,10 +26,6 @@ export interface InviteContext {
 }
 
 export const idaasStore = {
-  /** The owner and connection-token verifier of a connection (read-only: the connections module owns the table). */
-  connectionCredentials: (db: Db, nid: number) =>
-    db.selectFrom('connections').select(['nid', 'org_id', 'token_hash_verifier']).where('nid', '=', nid).executeTakeFirst(),
-
   insertLink: async (db: Db, row: Insertable<IdaasLinkTable>): Promise<void> => {
     await db.insertInto('idaas_links').values(row).execute();
   },
