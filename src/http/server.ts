@@ -35,6 +35,8 @@ export function createHttpServer(logger: Logger, options: { trustProxy?: boolean
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
   app.addHook('onResponse', async (req, reply) => {
+    // Build the entry only when it will be written: this runs on every request.
+    if (!req.log.isLevelEnabled('info')) return;
     req.log.info(
       { method: req.method, url: redactUrl(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
       'request',
