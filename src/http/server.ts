@@ -36,7 +36,7 @@ export function createHttpServer(logger: Logger, options: { trustProxy?: boolean
 
   app.addHook('onResponse', async (req, reply) => {
     // Build the entry only when it will be written: this runs on every request.
-    if (!req.log.isLevelEnabled('info')) return;
+    if (!logger.isLevelEnabled('info')) return;
     req.log.info(
       { method: req.method, url: redactUrl(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
       'request',
