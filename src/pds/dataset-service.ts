@@ -19,7 +19,7 @@ import {
   parseOneDataset,
   requireType,
 } from './dataset-params.ts';
-import { PdsStore, type StoredRow } from './pds-store.ts';
+import { PdsStore, type PdsWriter, type StoredRow } from './pds-store.ts';
 import type { DatasetDef } from './schema/catalogue.ts';
 import { checkWrite, unwrapDatasetBody } from './write-values.ts';
 
@@ -77,6 +77,14 @@ export class DatasetService {
     }
   }
 
+  /** One all-or-nothing write as the connection: it must hold the dataset's key. */
+  private write<T>(call: DataCall, ds: DatasetDef, fn: (w: PdsWriter, access: ConnectionAccess) => Promise<T>): Promise<T> {
+    return this.withAccess(call, [ds], async (access) => {
+      if (!access.keys.has(ds.name)) this.denyUngranted(access, ds, 'write');
+      return this.pds.transact(access.uid, access.keys, (w) => fn(w, access), access.nid);
+    });
+  }
+
   async readMetadata(call: DataCall, q: Query): Promise<MetadataView> {
     const datasets = parseDatasets(q.dataset, this.deps.catalogue);
     datasets.forEach((ds) => requireType(ds, 'metadata'));
@@ -116,18 +124,10 @@ export class DatasetService {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw new PdxError(400, 'Invalid request body', `Send {"${ds.name}": {"<field>": "<value>"}}.`);
     }
-    await this.withAccess(call, [ds], async (access) => {
-      if (!access.keys.has(ds.name)) this.denyUngranted(access, ds, 'write');
+    await this.write(call, ds, async (w, access) => {
       const values = checkWrite(ds, access.dssa.permissions, value as Record<string, unknown>, this.deps.catalogue);
-      await this.pds.transact(
-        access.uid,
-        access.keys,
-        async (w) => {
-          await w.mergeMetadata(ds.name, instance, values);
-          await w.recordAccess(this.entry(access, ds, Object.keys(values), 'write'));
-        },
-        access.nid,
-      );
+      await w.mergeMetadata(ds.name, instance, values);
+      await w.recordAccess(this.entry(access, ds, Object.keys(values), 'write'));
     });
   }
 
@@ -139,19 +139,11 @@ export class DatasetService {
     const ds = parseOneDataset(q.dataset, this.deps.catalogue);
     requireType(ds, 'metadata');
     const instance = parseIndex(q.instance, 'instance', 0)!;
-    await this.withAccess(call, [ds], async (access) => {
-      if (!access.keys.has(ds.name)) this.denyUngranted(access, ds, 'write');
-      await this.pds.transact(
-        access.uid,
-        access.keys,
-        async (w) => {
-          const current = (await w.metadata(ds.name, instance)).get(instance) ?? {};
-          this.requireWritable(access, ds, Object.keys(current));
-          await w.replaceMetadata(ds.name, instance, {});
-          await w.recordAccess(this.entry(access, ds, Object.keys(current), 'delete'));
-        },
-        access.nid,
-      );
+    await this.write(call, ds, async (w, access) => {
+      const current = (await w.metadata(ds.name, instance)).get(instance) ?? {};
+      this.requireWritable(access, ds, Object.keys(current));
+      await w.replaceMetadata(ds.name, instance, {});
+      await w.recordAccess(this.entry(access, ds, Object.keys(current), 'delete'));
     });
   }
 
@@ -213,28 +205,21 @@ export class DatasetService {
     const items = batch ? (value as unknown[]) : [value];
     if (items.length === 0) throw new PdxError(400, 'Nothing to write', 'The batch is empty.');
     if (items.length > MAX_BATCH) throw new PdxError(413, 'Batch too large', `At most ${MAX_BATCH} rows per request.`);
-    return this.withAccess(call, [ds], async (access) => {
-      if (!access.keys.has(ds.name)) this.denyUngranted(access, ds, 'write');
+    const ids = await this.write(call, ds, async (w, access) => {
+      // Every row is checked before the first is written: all or nothing.
       const rows = items.map((item, i) => {
         if (typeof item !== 'object' || item === null || Array.isArray(item)) {
           throw new PdxError(400, 'Invalid request body', `Row ${i} must be an object of fields.`);
         }
         return checkWrite(ds, access.dssa.permissions, item as Record<string, unknown>, this.deps.catalogue);
       });
-      const ids = await this.pds.transact(
-        access.uid,
-        access.keys,
-        async (w) => {
-          const out: number[] = [];
-          for (const values of rows) out.push(await w.insertRow(ds.name, instance, 'connection', values));
-          await w.recordAccess(this.entry(access, ds, [...new Set(rows.flatMap((r) => Object.keys(r)))], 'write'));
-          return out;
-        },
-        access.nid,
-      );
-      const last = ids[ids.length - 1]!;
-      return batch ? { success: 1, last_insert_id: last, insert_ids: ids } : { success: 1, last_insert_id: last };
+      const out: number[] = [];
+      for (const values of rows) out.push(await w.insertRow(ds.name, instance, 'connection', values));
+      await w.recordAccess(this.entry(access, ds, [...new Set(rows.flatMap((r) => Object.keys(r)))], 'write'));
+      return out;
     });
+    const last = ids[ids.length - 1]!;
+    return batch ? { success: 1, last_insert_id: last, insert_ids: ids } : { success: 1, last_insert_id: last };
   }
 
   private rowsDataset(q: Query, body: Record<string, unknown>): DatasetDef {
@@ -260,19 +245,11 @@ export class DatasetService {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw new PdxError(400, 'Invalid request body', 'Send the fields to change as a flat object.');
     }
-    await this.withAccess(call, [ds], async (access) => {
-      if (!access.keys.has(ds.name)) this.denyUngranted(access, ds, 'write');
+    await this.write(call, ds, async (w, access) => {
       const values = checkWrite(ds, access.dssa.permissions, value as Record<string, unknown>, this.deps.catalogue);
-      await this.pds.transact(
-        access.uid,
-        access.keys,
-        async (w) => {
-          if (!(await w.row(ds.name, id))) throw new PdxError(404, 'Not found', `No ${ds.name} row with id ${id}.`);
-          await w.updateRow(ds.name, id, values);
-          await w.recordAccess(this.entry(access, ds, Object.keys(values), 'write'));
-        },
-        access.nid,
-      );
+      if (!(await w.row(ds.name, id))) throw new PdxError(404, 'Not found', `No ${ds.name} row with id ${id}.`);
+      await w.updateRow(ds.name, id, values);
+      await w.recordAccess(this.entry(access, ds, Object.keys(values), 'write'));
     });
   }
 
@@ -282,20 +259,12 @@ export class DatasetService {
     requireType(ds, 'transactional');
     const id = parseIndex(q.id, 'id');
     if (id === undefined) throw new PdxError(400, 'Missing parameter', 'id is required.');
-    await this.withAccess(call, [ds], async (access) => {
-      if (!access.keys.has(ds.name)) this.denyUngranted(access, ds, 'write');
-      await this.pds.transact(
-        access.uid,
-        access.keys,
-        async (w) => {
-          const row = await w.row(ds.name, id);
-          if (!row) throw new PdxError(404, 'Not found', `No ${ds.name} row with id ${id}.`);
-          this.requireWritable(access, ds, Object.keys(row.values));
-          await w.deleteRow(ds.name, id);
-          await w.recordAccess(this.entry(access, ds, Object.keys(row.values), 'delete'));
-        },
-        access.nid,
-      );
+    await this.write(call, ds, async (w, access) => {
+      const row = await w.row(ds.name, id);
+      if (!row) throw new PdxError(404, 'Not found', `No ${ds.name} row with id ${id}.`);
+      this.requireWritable(access, ds, Object.keys(row.values));
+      await w.deleteRow(ds.name, id);
+      await w.recordAccess(this.entry(access, ds, Object.keys(row.values), 'delete'));
     });
   }
 
