@@ -12,7 +12,11 @@ import { ConnectionService } from './connections/connection-service.ts';
 import { ConsentService } from './consent/consent-service.ts';
 import { MasterKeyRing } from './crypto/master-key.ts';
 import { FeatureBlocks } from './features/feature-blocks.ts';
-import { IdaasService } from './idaas/idaas-service.ts';
+import { ExternalIdentities } from './idaas/external-identities.ts';
+import { IdaasInvites } from './idaas/idaas-invites.ts';
+import { IdaasLinks } from './idaas/idaas-links.ts';
+import { IdaasLookups } from './idaas/idaas-lookups.ts';
+import { IdaasNotifications } from './idaas/idaas-notifications.ts';
 import { createLogger } from './logger.ts';
 import { AccountService } from './members/account-service.ts';
 import { MemberService } from './members/member-service.ts';
@@ -45,7 +49,13 @@ export interface AppContext {
   memberData: MemberDataService;
   features: FeatureBlocks;
   templates: TemplateService;
-  idaas: IdaasService;
+  idaas: {
+    identities: ExternalIdentities;
+    links: IdaasLinks;
+    notifications: IdaasNotifications;
+    invites: IdaasInvites;
+    lookups: IdaasLookups;
+  };
   close(): Promise<void>;
 }
 
@@ -78,9 +88,17 @@ export async function createAppContext(config: Config, overrides: ContextOverrid
   const memberData = new MemberDataService({ ...deps, members, accounts, pds: datasets.pds });
   const features = new FeatureBlocks({ ...deps, datasets, members, connections, outbox, links: consent });
   const templates = new TemplateService(loadTemplateRegistry(catalogue), { datasets, catalogue });
-  // IDaaS links are FTC links made by the consent module (src/idaas/idaas-service.ts, IdaasLinkIssuer).
-  const idaas = new IdaasService({ ...deps, connections, members, outbox, links: consent });
-  consent.callbackExtras = (tokenHash) => idaas.callbackExtras(tokenHash);
+  // IDaaS links are FTC links made by the consent module (src/idaas/idaas-deps.ts, IdaasLinkIssuer).
+  const idaasDeps = { ...deps, connections, members, outbox, links: consent };
+  const identities = new ExternalIdentities({ ...deps, members });
+  const idaas = {
+    identities,
+    links: new IdaasLinks(idaasDeps),
+    notifications: new IdaasNotifications(idaasDeps),
+    invites: new IdaasInvites(idaasDeps),
+    lookups: new IdaasLookups(deps, identities),
+  };
+  consent.callbackExtras = (tokenHash) => idaas.links.callbackExtras(tokenHash);
   await oauth.start();
   if (overrides.startWorkers ?? true) await outbox.start();
   return {

@@ -1,7 +1,7 @@
 /**
  * The IDaaS API (contract §1; Mydex's IDaaS OpenAPI, test/reference/mydex-idaas.openapi.yaml):
  * paths, bodies, status codes and response types exactly as the reference gives them. Thin:
- * authorise, read the body, call IdaasService, send JSON (never cached).
+ * authorise, read the body, call an IDaaS service, send JSON (never cached).
  *
  * Decided where the reference leaves it open:
  *
@@ -30,7 +30,7 @@
  *   MydexID from the consent callback (§5.3: uid, mydexid, key, connection_id), which is POSTed
  *   on a first connection and PUT when the member was already connected; there is no status
  *   lookup. `linking_token` is stored with the link (idaas_links) for the callback to carry it
- *   back (asked of the consent module: see IdaasService.linkingToken).
+ *   back (asked of the consent module: see IdaasLinks.linkingToken).
  * - Both answer 201 `{url, qr}`, `qr` a PNG QR code of `url` as a `data:image/png;base64,` URL.
  * - Identifiers: a member's identifier (IdentifierAuthObject.parent_uuid, an invite's
  *   `identifier`) is their connection id written as a UUID (src/idaas/identifier.ts), computable
@@ -84,36 +84,36 @@ export const IDAAS_OPERATIONS = [
 ] as const;
 
 export function registerIdaasRoutes(app: FastifyInstance, ctx: Pick<AppContext, 'oauth' | 'idaas'>): void {
-  const { idaas } = ctx;
+  const { links, notifications, invites, lookups } = ctx.idaas;
   const needs = (scope: string) => ({ preHandler: requireBearer(ctx.oauth, { scopes: [scope] }) });
 
   app.post('/ftc/setup', needs(PDX_SCOPE), async (req, reply) =>
-    send(reply, 201, await idaas.ftcSetup(principalOf(req), parsePdxBody(req.body))),
+    send(reply, 201, await links.ftcSetup(principalOf(req), parsePdxBody(req.body))),
   );
   app.post('/identify', needs(PDX_SCOPE), async (req, reply) =>
-    send(reply, 201, await idaas.identify(principalOf(req), parsePdxBody(req.body))),
+    send(reply, 201, await links.identify(principalOf(req), parsePdxBody(req.body))),
   );
   app.post('/members/notify', needs(IDENTIFIERS_SCOPE), async (req, reply) =>
-    send(reply, 200, await idaas.notify(principalOf(req), parsePdxBody(req.body))),
+    send(reply, 200, await notifications.notify(principalOf(req), parsePdxBody(req.body))),
   );
   app.patch('/members/notify/status', needs(IDENTIFIERS_SCOPE), async (req, reply) =>
-    send(reply, 200, await idaas.notificationUsed(principalOf(req), parsePdxBody(req.body))),
+    send(reply, 200, await notifications.notificationUsed(principalOf(req), parsePdxBody(req.body))),
   );
   app.post('/members/invite', needs(IDENTIFIERS_SCOPE), async (req, reply) =>
-    send(reply, 200, await idaas.invite(principalOf(req), parsePdxBody(req.body))),
+    send(reply, 200, await invites.invite(principalOf(req), parsePdxBody(req.body))),
   );
   app.get<{ Params: { invite: string } }>('/members/invite/:invite', needs(IDENTIFIERS_SCOPE), async (req, reply) =>
-    send(reply, 200, await idaas.redeemInvite(principalOf(req), req.params.invite)),
+    send(reply, 200, await invites.redeemInvite(principalOf(req), req.params.invite)),
   );
   app.post('/members/invite/status', needs(IDENTIFIERS_SCOPE), async (req, reply) =>
-    send(reply, 200, await idaas.inviteStatus(principalOf(req), parsePdxBody(req.body))),
+    send(reply, 200, await invites.inviteStatus(principalOf(req), parsePdxBody(req.body))),
   );
   app.get<{ Params: { svt: string } }>('/members/myaccount/:svt', needs(MYACCOUNT_SCOPE), async (req, reply) =>
-    send(reply, 200, await idaas.lookup(principalOf(req), 'myaccount', req.params.svt)),
+    send(reply, 200, await lookups.lookup(principalOf(req), 'myaccount', req.params.svt)),
   );
   app.get<{ Params: { sub: string } }>('/members/scotaccount/:sub', needs(SCOTACCOUNT_SCOPE), async (req, reply) => {
     if (!UUID.test(req.params.sub)) throw new ValidationError('sub must be a UUID.');
-    return send(reply, 200, await idaas.lookup(principalOf(req), 'scotaccount', req.params.sub));
+    return send(reply, 200, await lookups.lookup(principalOf(req), 'scotaccount', req.params.sub));
   });
 }
 

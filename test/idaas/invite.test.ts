@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.ts';
 import { sha256Hex } from '../../src/crypto/hash.ts';
-import { INVITE_TTL_SECONDS } from '../../src/idaas/idaas-service.ts';
+import { INVITE_TTL_SECONDS } from '../../src/idaas/idaas-invites.ts';
 import { connectMember, createSubscriber, tokenFor, type ConnectedMember, type Subscriber } from '../fixtures.ts';
 import { createTestApp, type TestApp } from '../harness.ts';
 import { IDAAS_SCOPES, idaas, identifierOf, inviteBody, inviteContext } from './helpers.ts';

@@ -50,7 +50,7 @@ describe.each(['/ftc/setup', '/identify'] as const)('POST %s', (path) => {
   it('records who asked for the link and the linking_token, keyed by the link token hash', async () => {
     const res = await idaas(t, sub, 'POST', path, { body: linkBody(sub, undefined, { linking_token: 'member-77' }) });
     const hash = sha256Hex(linkTokenOf((res.data as { url: string }).url));
-    expect(await t.ctx.idaas.linkingToken(hash)).toBe('member-77');
+    expect(await t.ctx.idaas.links.linkingToken(hash)).toBe('member-77');
     const row = await t.ctx.db.selectFrom('idaas_links').selectAll().where('token_hash', '=', hash).executeTakeFirstOrThrow();
     expect(row).toMatchObject({
       kind: path === '/identify' ? 'identify' : 'ftc',

@@ -1,0 +1,169 @@
+/**
+ * `POST /members/invite`, `GET /members/invite/{invite}` and `POST /members/invite/status`: one-time
+ * invitation codes a subscriber has emailed to a member (decisions: top of idaas-routes.ts).
+ */
+import type { DedicatedConnection } from '../connections/connection-service.ts';
+import { subscriberName } from '../consent/link-issuer.ts';
+import { sha256Hex } from '../crypto/hash.ts';
+import { randomSecret } from '../crypto/random.ts';
+import { AppError, ValidationError } from '../errors.ts';
+import type { ClientPrincipal } from '../http/auth.ts';
+import type { Body } from '../http/body.ts';
+import { allowedReturnTo, memberOf, ownedConnection, sameCaller } from './idaas-access.ts';
+import type { IdaasDeps } from './idaas-deps.ts';
+import { emailFooter } from './idaas-email.ts';
+import { parseInvite, parseInviteStatus, type InviteStatusInput } from './idaas-request.ts';
+import { idaasStore, type InviteContext, type InviteRow } from './idaas-store.ts';
+
+/** GetInviteResponse. */
+export interface InviteResponse {
+  success: 1;
+  invite_url_code: string;
+  parent_uuid: string;
+  app_url: string;
+  client_id: string;
+  con_nid: string;
+  org_id: string;
+  project_id: string;
+  item_id: string;
+  type: string;
+}
+
+export type InviteStatus = 'pending' | 'used' | 'expired';
+
+/** InviteStatusResponse: `success` says whether such an invite exists. */
+export type InviteStatusResponse = { success: 1; status: InviteStatus } | { success: 0; status: 'not_found' };
+
+/** Decided: an invitation works once, for seven days. */
+export const INVITE_TTL_SECONDS = 7 * 24 * 3600;
+/** Ours, so prefixed (conventions: secrets); 256 random bits follow. */
+export const INVITE_PREFIX = 'pdx_iv_';
+const MAX_INVITE_CODE = 128;
+
+export class IdaasInvites {
+  constructor(private readonly deps: IdaasDeps) {}
+
+  /** `POST /members/invite`: stores a one-time code (as SHA-256) and emails the member a link to app_url. */
+  async invite(principal: ClientPrincipal, body: Body): Promise<InviteResponse> {
+    const input = parseInvite(body);
+    const { connection, context } = await this.inviteContext(principal, input);
+    const { member } = await memberOf(this.deps, principal, input.parentUuid, connection.nid);
+    const { db, clock, outbox, config } = this.deps;
+    const code = randomSecret(INVITE_PREFIX);
+    const link = new URL(context.appUrl);
+    link.searchParams.set('invite', code);
+    const org = await subscriberName(this.deps.connections, connection);
+    const now = clock.now();
+    await db.transaction().execute(async (trx) => {
+      await idaasStore.supersedePending(trx, context);
+      await idaasStore.insertInvite(trx, {
+        code_hash: sha256Hex(code),
+        org_id: context.orgId,
+        client_id: context.clientId,
+        nid: context.nid,
+        uid: member.uid,
+        parent_uuid: context.parentUuid,
+        app_url: context.appUrl,
+        project_id: context.projectId,
+        item_id: context.itemId,
+        type: context.type,
+        status: 'pending',
+        created_at: now,
+        expires_at: now + INVITE_TTL_SECONDS,
+        used_at: null,
+      });
+      await outbox.enqueueMessage(trx, {
+        channel: 'email',
+        recipient: member.email,
+        subject: `${org} invites you`,
+        body: [
+          input.messageEmail,
+          '',
+          `Open this link to accept: ${link.href}`,
+          '',
+          'The invitation works once and expires in 7 days. If you did not expect it, ignore this message.',
+          '',
+          '--',
+          emailFooter(config.publicUrl, org),
+        ].join('\n'),
+      });
+    });
+    return inviteResponse(code, context);
+  }
+
+  /** `GET /members/invite/{invite}`: the invitation's data; reading it spends it (pending → used). */
+  async redeemInvite(principal: ClientPrincipal, code: string): Promise<InviteResponse> {
+    const { db, clock } = this.deps;
+    const hash = code.length > 0 && code.length <= MAX_INVITE_CODE ? sha256Hex(code) : undefined;
+    const row = hash === undefined ? undefined : await idaasStore.invite(db, hash);
+    // Another organisation's invite answers exactly as an unknown one.
+    if (!row || row.org_id !== principal.orgId) throw new AppError('invite_not_found', 404, 'Invite does not exist.');
+    const now = clock.now();
+    if (statusOf(row, now) !== 'pending' || !(await idaasStore.spendInvite(db, row.code_hash, now))) {
+      const status = statusOf((await idaasStore.invite(db, row.code_hash)) ?? row, now);
+      throw new AppError('invite_gone', 410, status === 'used' ? 'Invite has already been used.' : 'Invite has expired.');
+    }
+    return inviteResponse(code, {
+      orgId: row.org_id,
+      parentUuid: row.parent_uuid,
+      nid: row.nid,
+      clientId: row.client_id,
+      appUrl: row.app_url,
+      projectId: row.project_id,
+      itemId: row.item_id,
+      type: row.type,
+    });
+  }
+
+  /** `POST /members/invite/status`: the latest invite for exactly this context, unchanged. */
+  async inviteStatus(principal: ClientPrincipal, body: Body): Promise<InviteStatusResponse> {
+    const input = parseInviteStatus(body);
+    const { context } = await this.inviteContext(principal, input);
+    const row = await idaasStore.latestInvite(this.deps.db, context);
+    return row ? { success: 1, status: statusOf(row, this.deps.clock.now()) } : { success: 0, status: 'not_found' };
+  }
+
+  /** The fields an invite is stored and found by, checked against the caller. */
+  private async inviteContext(
+    principal: ClientPrincipal,
+    input: InviteStatusInput,
+  ): Promise<{ connection: DedicatedConnection; context: InviteContext }> {
+    sameCaller(principal, input.clientId, input.orgId, '');
+    const connection = await ownedConnection(this.deps, principal, input.nid);
+    const problems: string[] = [];
+    const appUrl = allowedReturnTo(this.deps, connection, input.appUrl, problems, 'app_url');
+    if (problems.length) throw new ValidationError(problems.join(' '));
+    const context: InviteContext = {
+      orgId: principal.orgId,
+      parentUuid: input.parentUuid,
+      nid: connection.nid,
+      clientId: principal.clientId,
+      appUrl,
+      projectId: input.projectId,
+      itemId: input.itemId,
+      type: input.type,
+    };
+    return { connection, context };
+  }
+}
+
+function statusOf(row: InviteRow, now: number): InviteStatus {
+  if (row.status === 'used') return 'used';
+  if (row.status === 'expired' || row.expires_at <= now) return 'expired';
+  return 'pending';
+}
+
+function inviteResponse(code: string, c: InviteContext): InviteResponse {
+  return {
+    success: 1,
+    invite_url_code: code,
+    parent_uuid: c.parentUuid,
+    app_url: c.appUrl,
+    client_id: c.clientId,
+    con_nid: String(c.nid),
+    org_id: String(c.orgId),
+    project_id: c.projectId,
+    item_id: c.itemId,
+    type: c.type,
+  };
+}

@@ -1,0 +1,120 @@
+/**
+ * `POST /ftc/setup` and `POST /identify`: one-time first-time-connection links with a QR code, and
+ * the linking_token the consent callback carries back (decisions: top of idaas-routes.ts).
+ */
+import QRCode from 'qrcode';
+import type { DedicatedConnection } from '../connections/connection-service.ts';
+import { sha256Hex } from '../crypto/hash.ts';
+import { ValidationError } from '../errors.ts';
+import type { ClientPrincipal } from '../http/auth.ts';
+import type { Body } from '../http/body.ts';
+import { allowedReturnTo } from './idaas-access.ts';
+import type { IdaasDeps } from './idaas-deps.ts';
+import { parseFtcSetup, parseIdentify, type LinkSetupInput } from './idaas-request.ts';
+import { idaasStore } from './idaas-store.ts';
+
+/** FtcUrlResponse and IdentifyUrlResponse. */
+export interface LinkResponse {
+  url: string;
+  /** PNG QR code of `url` as a data URL */
+  qr: string;
+}
+
+export class IdaasLinks {
+  constructor(private readonly deps: IdaasDeps) {}
+
+  /** `POST /ftc/setup`. */
+  async ftcSetup(principal: ClientPrincipal, body: Body): Promise<LinkResponse> {
+    const input = parseFtcSetup(body);
+    const connection = await this.verifyConnection(principal, input);
+    const problems: string[] = [];
+    const returnTo = allowedReturnTo(this.deps, connection, input.returnTo, problems);
+    if (input.version !== undefined && input.version > 1 && input.mydexid === null) {
+      problems.push('mydexid is required when version is greater than 1.');
+    }
+    const version = await this.version(connection.nid, input.version, problems);
+    if (problems.length) throw new ValidationError(problems.join(' '));
+    return this.link(principal, connection, 'ftc', {
+      version,
+      mydexid: input.mydexid,
+      returnTo,
+      linkingToken: input.linkingToken,
+    });
+  }
+
+  /** `POST /identify`: an FTC link naming no member, to the connection's latest DSSA. */
+  async identify(principal: ClientPrincipal, body: Body): Promise<LinkResponse> {
+    const input = parseIdentify(body);
+    const connection = await this.verifyConnection(principal, input);
+    const problems: string[] = [];
+    const returnTo = allowedReturnTo(this.deps, connection, input.returnTo, problems);
+    const version = await this.version(connection.nid, undefined, problems);
+    if (problems.length) throw new ValidationError(problems.join(' '));
+    return this.link(principal, connection, 'identify', { version, mydexid: null, returnTo, linkingToken: input.linkingToken });
+  }
+
+  /** Callback fields for an IDaaS link: the subscriber's linking_token, so it can match the member. */
+  async callbackExtras(tokenHash: string): Promise<Record<string, string> | undefined> {
+    const token = await this.linkingToken(tokenHash);
+    return token ? { linking_token: token } : undefined;
+  }
+
+  /** The linking_token a subscriber gave with an IDaaS link, by the link's token hash (one_time_links key). */
+  async linkingToken(tokenHash: string): Promise<string | null | undefined> {
+    return (await idaasStore.linkByHash(this.deps.db, tokenHash))?.linking_token;
+  }
+
+  /** Contract §3/§4: the caller's organisation owns the NID, and connection_token_hash matches its token. */
+  private verifyConnection(principal: ClientPrincipal, input: LinkSetupInput): Promise<DedicatedConnection> {
+    return this.deps.connections.verifyConnectionTokenHash({ principal, nid: input.nid, connectionTokenHash: input.tokenHash });
+  }
+
+  private async version(nid: number, requested: number | undefined, problems: string[]): Promise<number> {
+    const { connections } = this.deps;
+    const dssa = requested === undefined ? await connections.latestDssa(nid) : await connections.dssa(nid, requested);
+    if (!dssa) {
+      problems.push(
+        requested === undefined
+          ? 'This connection has no data sharing agreement.'
+          : `Version ${requested} does not exist for this connection.`,
+      );
+      return 0;
+    }
+    return dssa.version;
+  }
+
+  private async link(
+    principal: ClientPrincipal,
+    connection: DedicatedConnection,
+    kind: 'ftc' | 'identify',
+    link: { version: number; mydexid: string | null; returnTo: string; linkingToken: string | null },
+  ): Promise<LinkResponse> {
+    const { db, clock, config } = this.deps;
+    const url = await this.deps.links.createLink({
+      kind: 'ftc',
+      nid: connection.nid,
+      version: link.version,
+      mydexid: link.mydexid,
+      returnTo: link.returnTo,
+    });
+    const now = clock.now();
+    await idaasStore.insertLink(db, {
+      token_hash: sha256Hex(linkToken(url)),
+      kind,
+      org_id: principal.orgId,
+      client_id: principal.clientId,
+      nid: connection.nid,
+      linking_token: link.linkingToken,
+      created_at: now,
+      expires_at: now + config.linkTtl,
+    });
+    return { url, qr: await QRCode.toDataURL(url) };
+  }
+}
+
+/** The one-time token of `<public url>/ftc/begin/{nid}/{token}/{version}` (contract §4.2). */
+function linkToken(url: string): string {
+  const token = new URL(url).pathname.split('/')[4];
+  if (!token) throw new Error('unexpected link URL');
+  return decodeURIComponent(token);
+}

@@ -1,0 +1,73 @@
+/**
+ * `POST /members/notify` and `PATCH /members/notify/status`: a subscriber emails a member it is
+ * connected to, then reports the notification used (decisions: top of idaas-routes.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import { subscriberName } from '../consent/link-issuer.ts';
+import { ValidationError } from '../errors.ts';
+import type { ClientPrincipal } from '../http/auth.ts';
+import type { Body } from '../http/body.ts';
+import { memberOf, ownedConnection, sameCaller } from './idaas-access.ts';
+import type { IdaasDeps } from './idaas-deps.ts';
+import { emailFooter } from './idaas-email.ts';
+import { parseNotificationStatus, parseNotify } from './idaas-request.ts';
+import { idaasStore } from './idaas-store.ts';
+
+/** CreateIdentifierResponse. */
+export interface IdentifierResponse {
+  success: 1;
+  identifier: string;
+}
+
+export class IdaasNotifications {
+  constructor(private readonly deps: IdaasDeps) {}
+
+  /** `POST /members/notify`: emails the member named by `identifier_auth.parent_uuid`. */
+  async notify(principal: ClientPrincipal, body: Body): Promise<IdentifierResponse> {
+    const input = parseNotify(body);
+    sameCaller(principal, input.clientId, input.orgId, 'identifier_auth.');
+    if (input.nid !== undefined) await ownedConnection(this.deps, principal, input.nid);
+    const { member, connection } = await memberOf(this.deps, principal, input.parentUuid, input.nid);
+    const { db, clock, outbox, config } = this.deps;
+    const org = await subscriberName(this.deps.connections, connection);
+    const identifier = randomUUID();
+    const now = clock.now();
+    await db.transaction().execute(async (trx) => {
+      await idaasStore.insertNotification(trx, {
+        identifier,
+        parent_uuid: input.parentUuid,
+        org_id: principal.orgId,
+        client_id: principal.clientId,
+        nid: connection.nid,
+        uid: member.uid,
+        channels: 'email',
+        app_url: input.appUrl,
+        project_id: input.projectId,
+        item_id: input.itemId,
+        type: input.type,
+        status: 'sent',
+        created_at: now,
+        updated_at: now,
+      });
+      await outbox.enqueueMessage(trx, {
+        channel: 'email',
+        recipient: member.email,
+        subject: `Message from ${org}`,
+        body: [input.messageEmail, '', '--', emailFooter(config.publicUrl, org)].join('\n'),
+      });
+    });
+    return { success: 1, identifier };
+  }
+
+  /** `PATCH /members/notify/status`: the subscriber reports the notification used (sent → used), once. */
+  async notificationUsed(principal: ClientPrincipal, body: Body): Promise<IdentifierResponse> {
+    const identifier = parseNotificationStatus(body);
+    const { db, clock } = this.deps;
+    const row = await idaasStore.notification(db, principal.orgId, identifier);
+    if (!row) throw new ValidationError('Notification does not exist.');
+    if (!(await idaasStore.markNotificationUsed(db, identifier, clock.now()))) {
+      throw new ValidationError('Notification was already used.');
+    }
+    return { success: 1, identifier };
+  }
+}
