@@ -2,17 +2,15 @@
  * The member's own account: password, Private Key, connections, access history and erasure.
  * (Reading and editing their data is src/pds/member-data-service.ts.)
  */
-import { open, seal } from '../crypto/aead.ts';
-import { derivePrivateKeyKek, hashPassword, newPrivateKeyKdf, verifyPassword, type PrivateKeyKdf } from '../crypto/kdf.ts';
+import { hashPassword, verifyPassword } from '../crypto/kdf.ts';
 import type { ConnectionService } from '../connections/connection-service.ts';
 import type { DssaPermissions } from '../connections/dssa.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import type { OutboxService } from '../outbox/outbox-service.ts';
 import type { ServiceDeps } from '../service-deps.ts';
-import { wrapContext } from './key-ring.ts';
 import { MIN_PASSWORD, MIN_PRIVATE_KEY } from './member-rules.ts';
 import { memberStore } from './member-store.ts';
-import { WrongPrivateKeyError, type MemberService } from './member-service.ts';
+import type { MemberService } from './member-service.ts';
 
 export class WrongPasswordError extends ValidationError {
   constructor() {
@@ -63,46 +61,16 @@ export class AccountService {
   async changePrivateKey(uid: number, current: string, next: string): Promise<void> {
     if (next.length < MIN_PRIVATE_KEY) throw new ValidationError(`Private Key must be at least ${MIN_PRIVATE_KEY} characters.`);
     if (next === current) throw new ValidationError('The new Private Key must differ from the current one.');
-    const { db, config } = this.deps;
+    const { db } = this.deps;
     const row = await memberStore.byUid(db, uid);
     if (!row) throw new NotFoundError('Member not found');
     if (await verifyPassword(row.password_hash, next))
       throw new ValidationError('Private Key must not be the same as the password.');
-    const oldKek = await derivePrivateKeyKek(current, JSON.parse(row.private_key_kdf) as PrivateKeyKdf);
-    const kdf = newPrivateKeyKdf(config.argon2);
-    const newKek = await derivePrivateKeyKek(next, kdf);
+    const ring = await this.deps.members.unlock(uid, current);
     try {
-      const keys = await memberStore.memberKeys(db, uid);
-      const rewrapped = keys.map((k) => {
-        const ctx = wrapContext.member(uid, k.dataset, k.key_version);
-        let dek: Buffer;
-        try {
-          dek = open(oldKek, k.wrapped, ctx);
-        } catch {
-          throw new WrongPrivateKeyError();
-        }
-        const wrapped = seal(newKek, dek, ctx);
-        dek.fill(0);
-        return { dataset: k.dataset, wrapped };
-      });
-      await db.transaction().execute(async (trx) => {
-        for (const k of rewrapped) {
-          await trx
-            .updateTable('member_dataset_keys')
-            .set({ wrapped: k.wrapped })
-            .where('uid', '=', uid)
-            .where('dataset', '=', k.dataset)
-            .execute();
-        }
-        await trx
-          .updateTable('members')
-          .set({ private_key_kdf: JSON.stringify(kdf) })
-          .where('uid', '=', uid)
-          .execute();
-      });
+      await this.deps.members.rewrapMemberKeys(uid, ring, next);
     } finally {
-      oldKek.fill(0);
-      newKek.fill(0);
+      ring.wipe();
     }
   }
 

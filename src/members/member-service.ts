@@ -11,6 +11,7 @@ import {
   derivePrivateKeyKek,
   hashPassword,
   newPrivateKeyKdf,
+  passwordNeedsRehash,
   verifyPassword,
   type PrivateKeyKdf,
 } from '../crypto/kdf.ts';
@@ -142,16 +143,24 @@ export class MemberService {
 
   /** Password check for the member web app; the same work is done for unknown MydexIDs. */
   async authenticate(mydexid: string, password: string): Promise<Member | undefined> {
-    const row = await memberStore.byMydexid(this.deps.db, mydexid.trim());
+    const { db, config } = this.deps;
+    const row = await memberStore.byMydexid(db, mydexid.trim());
     const ok = await verifyPassword(row?.password_hash ?? DUMMY_HASH, password);
-    return row && ok ? toMember(row) : undefined;
+    if (!row || !ok) return undefined;
+    // Hashes made with weaker settings than today's are upgraded at the next good login.
+    if (passwordNeedsRehash(row.password_hash, config.argon2)) {
+      const hash = await hashPassword(password, config.argon2);
+      await db.updateTable('members').set({ password_hash: hash }).where('uid', '=', row.uid).execute();
+    }
+    return toMember(row);
   }
 
   /** Every data key of the member, unwrapped with the Private Key (member's own session). */
   async unlock(uid: number, privateKey: string): Promise<DataKeyRing> {
     const member = await memberStore.byUid(this.deps.db, uid);
     if (!member) throw new NotFoundError('Member not found');
-    const kek = await derivePrivateKeyKek(privateKey, JSON.parse(member.private_key_kdf) as PrivateKeyKdf);
+    const kdf = JSON.parse(member.private_key_kdf) as PrivateKeyKdf;
+    const kek = await derivePrivateKeyKek(privateKey, kdf);
     const ring = new DataKeyRing();
     try {
       for (const row of await memberStore.memberKeys(this.deps.db, uid)) {
@@ -163,7 +172,39 @@ export class MemberService {
     } finally {
       kek.fill(0);
     }
+    // CR-12: keys wrapped under weaker Argon2id settings than today's are re-wrapped now.
+    if (kdfIsWeaker(kdf, this.deps.config.argon2)) await this.rewrapMemberKeys(uid, ring, privateKey);
     return ring;
+  }
+
+  /**
+   * Wraps every data key in `ring` under a new KEK of `privateKey` with today's Argon2id settings
+   * and a fresh salt, in one transaction. No ciphertext changes (CR-09, CR-12).
+   */
+  async rewrapMemberKeys(uid: number, ring: DataKeyRing, privateKey: string): Promise<void> {
+    const kdf = newPrivateKeyKdf(this.deps.config.argon2);
+    const kek = await derivePrivateKeyKek(privateKey, kdf);
+    try {
+      await this.deps.db.transaction().execute(async (trx) => {
+        for (const dataset of ring.datasets()) {
+          const { key, version } = ring.get(dataset)!;
+          const wrapped = seal(kek, key, wrapContext.member(uid, dataset, version));
+          await trx
+            .updateTable('member_dataset_keys')
+            .set({ wrapped })
+            .where('uid', '=', uid)
+            .where('dataset', '=', dataset)
+            .execute();
+        }
+        await trx
+          .updateTable('members')
+          .set({ private_key_kdf: JSON.stringify(kdf) })
+          .where('uid', '=', uid)
+          .execute();
+      });
+    } finally {
+      kek.fill(0);
+    }
   }
 
   /**
@@ -322,6 +363,10 @@ export class MemberService {
 
 // A real Argon2id hash of a random string, so unknown MydexIDs cost the same as wrong passwords.
 const DUMMY_HASH = '$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0/1KZWpnDQUZ8eSvdx7cKD3Em7kIHUdeTBQ4BKI1QGw';
+
+function kdfIsWeaker(kdf: PrivateKeyKdf, now: { memoryCost: number; timeCost: number }): boolean {
+  return kdf.memoryCost < now.memoryCost || kdf.timeCost < now.timeCost;
+}
 
 function toMember(row: MemberRow): Member {
   return { uid: row.uid, mydexid: row.mydexid, email: row.email, createdAt: row.created_at };
