@@ -16,7 +16,7 @@ import { registerWebRoutes } from './web/web-routes.ts';
 
 /** Builds the HTTP application on a context: every surface on one Fastify instance. */
 export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
-  const app = createHttpServer(ctx.logger, { trustProxy: ctx.config.trustProxy });
+  const app = createHttpServer(ctx.logger, { trustProxy: ctx.config.trustProxy, requireHttps: ctx.config.requireHttps });
   registerOpenApi(app, ctx); // first: it records every route registered after it
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {

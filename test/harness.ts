@@ -42,6 +42,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     OPENPDX_LOG_LEVEL: 'silent',
     OPENPDX_SEED: 'off',
     OPENPDX_PUBLIC_URL: 'http://localhost:8080',
+    // Tests speak plain HTTP (inject, loopback); test/security/https.test.ts turns this on.
+    OPENPDX_REQUIRE_HTTPS: 'false',
     ...options.env,
   });
   const ctx = await createAppContext(config, {

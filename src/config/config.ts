@@ -31,6 +31,12 @@ export const settings = {
     .describe(
       'Which proxies may set X-Forwarded-For/-Proto: `false` (default: the socket peer is the client), a hop count, or the load balancer addresses/CIDRs (comma list). `true` trusts any hop: only behind a proxy that overwrites the header.',
     ),
+  OPENPDX_REQUIRE_HTTPS: z
+    .enum(['true', 'false'])
+    .optional()
+    .describe(
+      'Refuse requests that did not arrive over HTTPS, as told by the trusted proxy (OA-23). Default `true` in live, `false` in sandbox.',
+    ),
   OPENPDX_LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info')
@@ -113,6 +119,8 @@ export interface Config {
   masterKey: string | undefined;
   dataDir: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** refuse plain-HTTP requests (OA-23) */
+  requireHttps: boolean;
   /** Fastify trustProxy: false, true, a hop count or a list of addresses/CIDRs (BCP-04) */
   trustProxy: boolean | number | string[];
   tokenTtl: number;
@@ -148,6 +156,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (!e.OPENPDX_MASTER_KEY) problems.push('OPENPDX_MASTER_KEY: required in live');
     if (!e.OPENPDX_PUBLIC_URL) problems.push('OPENPDX_PUBLIC_URL: required in live');
     else if (!e.OPENPDX_PUBLIC_URL.startsWith('https://')) problems.push('OPENPDX_PUBLIC_URL: must be https in live');
+    // OpenPDX serves plain HTTP; live must sit behind a TLS-terminating proxy it can trust (OA-23).
+    if (e.OPENPDX_REQUIRE_HTTPS !== 'false' && parseTrustProxy(e.OPENPDX_TRUST_PROXY) === false) {
+      problems.push('OPENPDX_TRUST_PROXY: live runs behind a TLS-terminating proxy; name its address(es) or hop count');
+    }
   }
   if (e.OPENPDX_MASTER_KEY) {
     for (const part of e.OPENPDX_MASTER_KEY.split(',')) {
@@ -171,6 +183,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: e.OPENPDX_DATA_DIR,
     logLevel: e.OPENPDX_LOG_LEVEL,
     trustProxy: parseTrustProxy(e.OPENPDX_TRUST_PROXY),
+    requireHttps: e.OPENPDX_REQUIRE_HTTPS ? e.OPENPDX_REQUIRE_HTTPS === 'true' : e.OPENPDX_ENV === 'live',
     tokenTtl: e.OPENPDX_TOKEN_TTL,
     satTtl: e.OPENPDX_SAT_TTL,
     linkTtl: e.OPENPDX_LINK_TTL,

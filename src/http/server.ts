@@ -12,7 +12,13 @@ export const BODY_LIMIT = 8 * 1024 * 1024;
  * The bare Fastify instance: raw-string bodies (each route family decides how to read them),
  * error presentation per wire format, redacted request logging. Routes are added by the caller.
  */
-export function createHttpServer(logger: Logger, options: { trustProxy?: boolean | number | string[] } = {}): FastifyInstance {
+export interface HttpServerOptions {
+  trustProxy?: boolean | number | string[];
+  /** live: refuse requests that did not arrive over HTTPS (OA-23), health checks excepted */
+  requireHttps?: boolean;
+}
+
+export function createHttpServer(logger: Logger, options: HttpServerOptions = {}): FastifyInstance {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // Fastify's own request lines would log full URLs (with ?key=…); onResponse logs a redacted one.
@@ -33,6 +39,16 @@ export function createHttpServer(logger: Logger, options: { trustProxy?: boolean
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+
+  if (options.requireHttps) {
+    // OA-23: no silent redirect for an API; the request is refused in its route's error format.
+    app.addHook('onRequest', async (req) => {
+      if (req.protocol === 'https' || req.url === '/healthz' || req.url === '/readyz') return;
+      throw new AppError('https_required', 400, 'HTTPS required', {
+        reason: 'This server accepts requests only over HTTPS (through its TLS-terminating proxy).',
+      });
+    });
+  }
 
   app.addHook('onResponse', async (req, reply) => {
     // Build the entry only when it will be written: this runs on every request.

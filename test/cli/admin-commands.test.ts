@@ -209,7 +209,7 @@ describe('openpdx admin member and connect', () => {
   });
 
   it('refuses to connect a member in live', async () => {
-    const live = { OPENPDX_ENV: 'live', OPENPDX_PUBLIC_URL: 'https://pdx.example.org' };
+    const live = { OPENPDX_ENV: 'live', OPENPDX_PUBLIC_URL: 'https://pdx.example.org', OPENPDX_TRUST_PROXY: '127.0.0.1' };
     const r = await cli.run(['admin', 'connect', '--mydexid', 'jo.bloggs', '--nid', '40000', '--private-key', 'battery staple'], {
       env: live,
     });

@@ -60,7 +60,7 @@ describe('openpdx start (in-process)', () => {
   it('does not seed in live or with OPENPDX_SEED=off', async () => {
     const envs: Record<string, string>[] = [
       { OPENPDX_PORT: '0', OPENPDX_SEED: 'off' },
-      { OPENPDX_PORT: '0', OPENPDX_ENV: 'live', OPENPDX_PUBLIC_URL: 'https://pdx.example.org' },
+      { OPENPDX_PORT: '0', OPENPDX_ENV: 'live', OPENPDX_PUBLIC_URL: 'https://pdx.example.org', OPENPDX_TRUST_PROXY: '127.0.0.1' },
     ];
     for (const env of envs) {
       const latch = shutdownLatch();
