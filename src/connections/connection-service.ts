@@ -3,7 +3,8 @@
  * sealed connection tokens, versioned DSSAs, short access tokens, and the verifier of the
  * three connection requests.
  */
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { sha256Hex, sha512Hex } from '../crypto/hash.ts';
 import { randomSecret } from '../crypto/random.ts';
 import { NotFoundError, PdxError, ValidationError } from '../errors.ts';
@@ -42,7 +43,8 @@ export interface DssaInput {
 /** Contract §0: NIDs are numeric; ours start here. */
 export const FIRST_NID = 40000;
 /** Attempts when a concurrent writer took the same NID or DSSA version first. */
-const ALLOCATION_ATTEMPTS = 5;
+// Concurrent creations race for max(nid)+1; each round one wins, so allow many rounds with jitter.
+const ALLOCATION_ATTEMPTS = 25;
 
 export class ConnectionService {
   private readonly store: ConnectionStore;
@@ -200,6 +202,7 @@ export class ConnectionService {
         return await fn();
       } catch (err) {
         if (attempt >= ALLOCATION_ATTEMPTS || !this.deps.dialect.isUniqueViolation(err)) throw err;
+        await sleep(randomInt(1, 10));
       }
     }
   }
