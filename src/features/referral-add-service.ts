@@ -11,7 +11,7 @@ import type { ConnectionService } from '../connections/connection-service.ts';
 import type { Dssa } from '../connections/dssa.ts';
 import { linkNotice } from '../consent/link-notice.ts';
 import { checkReturnTo } from '../consent/return-to.ts';
-import { AccessDeniedError, ValidationError } from '../errors.ts';
+import { ValidationError } from '../errors.ts';
 import type { ConnectionAccess, MemberService } from '../members/member-service.ts';
 import type { OutboxService } from '../outbox/outbox-service.ts';
 import type { DataCall, DatasetService } from '../pds/dataset-service.ts';
@@ -105,15 +105,8 @@ export class ReferralAddService {
 
   /** The caller's credentials for this member, checked before anything else is looked up. */
   private async verify(call: DataCall): Promise<ConnectionAccess> {
-    const access = await this.deps.members.connectionAccess(call.principal, call.conId, call.key, []);
+    const access = await this.deps.members.connectionAccess(call.principal, call.conId, call.key, [], call.uid);
     access.keys.wipe();
-    if (call.uid !== access.uid) {
-      throw new AccessDeniedError(
-        403,
-        'Bearer error="insufficient_scope"',
-        'The connection credentials are not valid for this member.',
-      );
-    }
     return access;
   }
 

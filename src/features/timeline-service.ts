@@ -6,7 +6,7 @@
  * Row ids are unique across datasets, so an item's `id` is its record's id.
  */
 import { readableFields } from '../connections/dssa.ts';
-import { AccessDeniedError, NotFoundError, PdxError, ValidationError } from '../errors.ts';
+import { NotFoundError, PdxError, ValidationError } from '../errors.ts';
 import type { MemberService } from '../members/member-service.ts';
 import type { DataCall, DatasetService, Query, RowView } from '../pds/dataset-service.ts';
 import { CALENDAR_DATASET, CALENDAR_ITEM_VIEW, CALENDAR_TIMELINE_VIEW } from './calendar-fields.ts';
@@ -129,15 +129,8 @@ export class TimelineService {
 
   /** The blocks whose dataset the connection may read; the credentials are checked here first. */
   private async readableBlocks(call: DataCall): Promise<TimelineBlock[]> {
-    const access = await this.deps.members.connectionAccess(call.principal, call.conId, call.key, []);
+    const access = await this.deps.members.connectionAccess(call.principal, call.conId, call.key, [], call.uid);
     access.keys.wipe();
-    if (call.uid !== access.uid) {
-      throw new AccessDeniedError(
-        403,
-        'Bearer error="insufficient_scope"',
-        'The connection credentials are not valid for this member.',
-      );
-    }
     const blocks = TIMELINE_BLOCKS.filter((b) => readableFields(access.dssa.permissions, b.dataset).length > 0);
     if (blocks.length === 0) {
       throw new PdxError(

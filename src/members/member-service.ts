@@ -321,14 +321,16 @@ export class MemberService {
   }
 
   /**
-   * Checks a subscriber's `con_id` and member key against the calling client's organisation and
-   * unwraps the keys of `datasets` that the grant holds. Every failure is the same 403.
+   * Checks a subscriber's `con_id` and member key against the calling client's organisation (and,
+   * when given, against the uid the request names) and unwraps the keys of `datasets` that the
+   * grant holds. Every failure is the same 403.
    */
   async connectionAccess(
     principal: ClientPrincipal,
     conIdRaw: unknown,
     memberKeyRaw: unknown,
     datasets: readonly string[],
+    forUid?: number,
   ): Promise<ConnectionAccess> {
     const conId = typeof conIdRaw === 'string' ? conIdRaw.trim() : '';
     const memberKey = typeof memberKeyRaw === 'string' ? memberKeyRaw.trim() : '';
@@ -341,7 +343,16 @@ export class MemberService {
     const grant = cached?.grant;
     const verifier = grant?.key_verifier ?? 'x'.repeat(64);
     const keyOk = safeEqual(sha256Hex(memberKey), verifier);
-    if (!cached || !grant || !connection || connection.orgId !== principal.orgId || !keyOk) throw connectionDenied();
+    if (
+      !cached ||
+      !grant ||
+      !connection ||
+      connection.orgId !== principal.orgId ||
+      !keyOk ||
+      (forUid !== undefined && forUid !== uid)
+    ) {
+      throw connectionDenied();
+    }
     const dssa = await connections.dssa(nid, grant.dssa_version);
     if (!dssa) throw connectionDenied();
     const kek = deriveMemberKeyKek(memberKey, Buffer.from(grant.kek_salt, 'base64url'), conId);

@@ -4,7 +4,7 @@
  * recorded in the member's access log.
  */
 import { readableFields, type FieldAccess } from '../connections/dssa.ts';
-import { AccessDeniedError, PdxError } from '../errors.ts';
+import { PdxError } from '../errors.ts';
 import type { ClientPrincipal } from '../http/auth.ts';
 import type { ConnectionAccess, MemberService } from '../members/member-service.ts';
 import type { OutboxService } from '../outbox/outbox-service.ts';
@@ -44,32 +44,14 @@ export class DatasetService {
     this.pds = new PdsStore(deps.db, deps.dialect, deps.clock, (trx, change) => deps.outbox.enqueueChange(trx, change));
   }
 
-  /** Checks the connection credentials and unwraps the keys for `datasets`; path uid must match. */
-  private async access(call: DataCall, datasets: readonly DatasetDef[]): Promise<ConnectionAccess> {
-    const access = await this.deps.members.connectionAccess(
-      call.principal,
-      call.conId,
-      call.key,
-      datasets.map((d) => d.name),
-    );
-    if (call.uid !== undefined && call.uid !== access.uid) {
-      access.keys.wipe();
-      throw new AccessDeniedError(
-        403,
-        'Bearer error="insufficient_scope"',
-        'The connection credentials are not valid for this member.',
-      );
-    }
-    return access;
-  }
-
   private denyUngranted(access: ConnectionAccess, ds: DatasetDef, mode: 'read' | 'write'): never {
     access.keys.wipe();
     throw new PdxError(403, 'Access denied', `This connection may not ${mode} ${ds.name}.`);
   }
 
   private async withAccess<T>(call: DataCall, datasets: DatasetDef[], fn: (a: ConnectionAccess) => Promise<T>): Promise<T> {
-    const access = await this.access(call, datasets);
+    const names = datasets.map((d) => d.name);
+    const access = await this.deps.members.connectionAccess(call.principal, call.conId, call.key, names, call.uid);
     try {
       return await fn(access);
     } finally {
