@@ -123,6 +123,7 @@ export async function createAppContext(config: Config, overrides: ContextOverrid
     async close() {
       await outbox.stop();
       await oauth.stop();
+      members.close();
       await database.close();
     },
   };

@@ -50,6 +50,15 @@ export const settings = {
     .max(2592000)
     .default(86400)
     .describe('Lifetime in seconds of the one-time registration, connection and update links (contract §4.2).'),
+  OPENPDX_KEY_CACHE_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(5000)
+    .default(900)
+    .describe(
+      'How long, in milliseconds, data keys that a verified member key unwrapped stay in this process\'s memory for the next calls (zero-filled afterwards; never stored). 0 unwraps on every call.',
+    ),
   OPENPDX_SESSION_IDLE_TIMEOUT: z.coerce
     .number()
     .int()
@@ -127,6 +136,8 @@ export interface Config {
   satTtl: number;
   /** one-time link lifetime in seconds */
   linkTtl: number;
+  /** ms a verified member key's unwrapped data keys stay in memory (0: off) */
+  keyCacheMs: number;
   tokenRateLimit: number;
   /** member web app session timeouts in seconds (ASVS 7.3.1/7.3.2) */
   memberSession: { idleSeconds: number; absoluteSeconds: number };
@@ -187,6 +198,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tokenTtl: e.OPENPDX_TOKEN_TTL,
     satTtl: e.OPENPDX_SAT_TTL,
     linkTtl: e.OPENPDX_LINK_TTL,
+    keyCacheMs: e.OPENPDX_KEY_CACHE_MS,
     tokenRateLimit: e.OPENPDX_TOKEN_RATE_LIMIT,
     memberSession: { idleSeconds: e.OPENPDX_SESSION_IDLE_TIMEOUT, absoluteSeconds: e.OPENPDX_SESSION_MAX_AGE },
     argon2: { memoryCost: e.OPENPDX_ARGON2_MEMORY_KIB, timeCost: e.OPENPDX_ARGON2_TIME, parallelism: 1 },

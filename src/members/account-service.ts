@@ -135,8 +135,10 @@ export class AccountService {
     const row = await memberStore.byUid(db, uid);
     if (!row) throw new NotFoundError('Member not found');
     if (!(await verifyPassword(row.password_hash, password))) throw new WrongPasswordError();
+    const nids: number[] = [];
     await db.transaction().execute(async (trx) => {
       for (const g of await memberStore.grantsOf(trx, uid)) {
+        nids.push(g.nid);
         await this.deps.outbox.enqueueConnectionEvent(trx, { uid, nid: g.nid, event: 'member.deleted' });
       }
       await trx.deleteFrom('metadata_records').where('uid', '=', uid).execute();
@@ -151,5 +153,6 @@ export class AccountService {
       await trx.deleteFrom('auth_throttle').where('key', 'like', `%:${row.mydexid}`).execute();
       await trx.deleteFrom('members').where('uid', '=', uid).execute();
     });
+    for (const nid of nids) this.deps.members.forgetGrant(uid, nid);
   }
 }

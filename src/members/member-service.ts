@@ -26,6 +26,7 @@ import { TtlCache } from '../ttl-cache.ts';
 import { DataKeyRing, wrapContext } from './key-ring.ts';
 import { MIN_PRIVATE_KEY, memberInputProblems, type NewMemberInput } from './member-rules.ts';
 import { memberStore, type GrantRow, type MemberRow } from './member-store.ts';
+import { OpenedKeyCache } from './opened-key-cache.ts';
 
 export interface Member {
   uid: number;
@@ -69,8 +70,17 @@ export class MemberService {
    * once in this process; other processes see it within the TTL (AZ-07: within one second).
    */
   private readonly grantCache = new TtlCache<CachedGrant | null>(GRANT_CACHE_MS);
+  /** Data keys recently unwrapped by a verified member key (OPENPDX_KEY_CACHE_MS; see the class). */
+  readonly openedKeys: OpenedKeyCache;
 
-  constructor(private readonly deps: ServiceDeps & { connections: ConnectionService; outbox: OutboxService }) {}
+  constructor(private readonly deps: ServiceDeps & { connections: ConnectionService; outbox: OutboxService }) {
+    this.openedKeys = new OpenedKeyCache(deps.config.keyCacheMs);
+  }
+
+  /** Wipes the keys held in memory (shutdown). */
+  close(): void {
+    this.openedKeys.clear();
+  }
 
   async createMember(input: NewMemberInput): Promise<{ uid: number }> {
     const problems = memberInputProblems(input);
@@ -236,9 +246,11 @@ export class MemberService {
     const kek = deriveMemberKeyKek(memberKey, salt, conId);
     try {
       const { db, clock } = this.deps;
+      let replaced: number | undefined;
       const grantId = await db.transaction().execute(async (trx) => {
         const previous = await memberStore.activeGrant(trx, member.uid, input.nid);
         if (previous) await memberStore.revokeGrant(trx, previous.id, clock.now());
+        replaced = previous?.id;
         const id = await memberStore.insertGrant(trx, {
           uid: member.uid,
           nid: input.nid,
@@ -269,7 +281,7 @@ export class MemberService {
         await input.within?.(trx);
         return id;
       });
-      this.grantCache.delete(`${member.uid}-${input.nid}`);
+      this.forgetGrant(member.uid, input.nid, replaced);
       return { uid: member.uid, conId, memberKey, dssa, grantId };
     } finally {
       kek.fill(0);
@@ -279,6 +291,7 @@ export class MemberService {
 
   async revoke(uid: number, nid: number): Promise<boolean> {
     const { db, clock } = this.deps;
+    let revoked: number | undefined;
     return db
       .transaction()
       .execute(async (trx) => {
@@ -286,9 +299,19 @@ export class MemberService {
         if (!grant) return false;
         await memberStore.revokeGrant(trx, grant.id, clock.now());
         await this.deps.outbox.enqueueConnectionEvent(trx, { uid, nid, event: 'connection.revoked' });
+        revoked = grant.id;
         return true;
       })
-      .finally(() => this.grantCache.delete(`${uid}-${nid}`));
+      .finally(() => this.forgetGrant(uid, nid, revoked));
+  }
+
+  /** This process stops using a grant at once: its cache entry and any keys it opened. */
+  forgetGrant(uid: number, nid: number, grantId?: number): void {
+    const key = `${uid}-${nid}`;
+    const cached = this.grantCache.get(key);
+    if (cached) this.openedKeys.forget(cached.grant.id);
+    if (grantId !== undefined) this.openedKeys.forget(grantId);
+    this.grantCache.delete(key);
   }
 
   private async cachedGrant(uid: number, nid: number): Promise<CachedGrant | null> {
@@ -355,18 +378,27 @@ export class MemberService {
     }
     const dssa = await connections.dssa(nid, grant.dssa_version);
     if (!dssa) throw connectionDenied();
-    const kek = deriveMemberKeyKek(memberKey, Buffer.from(grant.kek_salt, 'base64url'), conId);
+    // The member key is verified above; only then may keys it opened earlier be reused.
+    const { openedKeys } = this;
     const keys = new DataKeyRing();
+    let kek: Buffer | undefined;
     try {
       for (const ds of datasets) {
         const wrapped = cached.wrapped.get(ds);
-        if (wrapped) keys.set(ds, open(kek, wrapped, wrapContext.grant(conId, grant.id, ds)), DATA_KEY_VERSION);
+        if (!wrapped) continue;
+        let key = openedKeys.get(grant.id, ds);
+        if (!key) {
+          kek ??= deriveMemberKeyKek(memberKey, Buffer.from(grant.kek_salt, 'base64url'), conId);
+          key = open(kek, wrapped, wrapContext.grant(conId, grant.id, ds));
+          openedKeys.put(grant.id, ds, key);
+        }
+        keys.set(ds, key, DATA_KEY_VERSION);
       }
     } catch {
       keys.wipe();
       throw connectionDenied();
     } finally {
-      kek.fill(0);
+      kek?.fill(0);
     }
     return { uid, nid, conId, grantId: grant.id, dssa, keys };
   }

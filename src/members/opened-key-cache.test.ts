@@ -1,0 +1,83 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { OpenedKeyCache } from './opened-key-cache.ts';
+
+describe('OpenedKeyCache', () => {
+  let now = 1_000;
+  const clock = () => now;
+  let cache: OpenedKeyCache;
+  afterEach(() => cache.clear());
+
+  it('hands out copies: wiping what it returned or what it was given leaves its own key intact', () => {
+    cache = new OpenedKeyCache(900, clock);
+    const given = Buffer.alloc(32, 7);
+    cache.put(1, 'ds_a', given);
+    given.fill(0);
+    const first = cache.get(1, 'ds_a')!;
+    expect(first.equals(Buffer.alloc(32, 7))).toBe(true);
+    first.fill(0);
+    expect(cache.get(1, 'ds_a')!.equals(Buffer.alloc(32, 7))).toBe(true);
+    expect(cache.get(1, 'ds_b')).toBeUndefined();
+    expect(cache.get(2, 'ds_a')).toBeUndefined();
+  });
+
+  it('expires a grant at a fixed time after its first unwrap; hits and later puts do not extend it', () => {
+    cache = new OpenedKeyCache(900, clock);
+    now = 1_000;
+    cache.put(1, 'ds_a', Buffer.alloc(32, 1));
+    now = 1_800;
+    expect(cache.get(1, 'ds_a')).toBeDefined();
+    cache.put(1, 'ds_b', Buffer.alloc(32, 2));
+    now = 1_900;
+    expect(cache.get(1, 'ds_a')).toBeUndefined();
+    expect(cache.get(1, 'ds_b')).toBeUndefined();
+    expect(cache.size).toBe(0);
+  });
+
+  it('zero-fills the keys it held when a sweep finds them expired', () => {
+    cache = new OpenedKeyCache(900, clock);
+    now = 5_000;
+    cache.put(1, 'ds_a', Buffer.alloc(32, 9));
+    // Reach the cache's own buffer the way a heap dump would: through its entries.
+    const held = (cache as unknown as { entries: Map<number, { keys: Map<string, Buffer> }> }).entries.get(1)!.keys.get('ds_a')!;
+    now = 5_899;
+    cache.sweep();
+    expect(held.equals(Buffer.alloc(32, 9))).toBe(true);
+    now = 5_900;
+    cache.sweep();
+    expect(held.equals(Buffer.alloc(32, 0))).toBe(true);
+    expect(cache.size).toBe(0);
+  });
+
+  it('forget and clear wipe at once', () => {
+    cache = new OpenedKeyCache(900, clock);
+    cache.put(1, 'ds_a', Buffer.alloc(32, 3));
+    cache.put(2, 'ds_a', Buffer.alloc(32, 4));
+    const entries = (cache as unknown as { entries: Map<number, { keys: Map<string, Buffer> }> }).entries;
+    const one = entries.get(1)!.keys.get('ds_a')!;
+    const two = entries.get(2)!.keys.get('ds_a')!;
+    cache.forget(1);
+    expect(one.equals(Buffer.alloc(32, 0))).toBe(true);
+    expect(cache.get(1, 'ds_a')).toBeUndefined();
+    expect(cache.get(2, 'ds_a')).toBeDefined();
+    cache.clear();
+    expect(two.equals(Buffer.alloc(32, 0))).toBe(true);
+    expect(cache.size).toBe(0);
+  });
+
+  it('keeps nothing when turned off (ttl 0)', () => {
+    cache = new OpenedKeyCache(0, clock);
+    cache.put(1, 'ds_a', Buffer.alloc(32, 1));
+    expect(cache.get(1, 'ds_a')).toBeUndefined();
+    expect(cache.size).toBe(0);
+  });
+
+  it('drops (and wipes) the oldest grant when full', () => {
+    cache = new OpenedKeyCache(900, clock, 2);
+    cache.put(1, 'ds_a', Buffer.alloc(32, 1));
+    cache.put(2, 'ds_a', Buffer.alloc(32, 2));
+    cache.put(3, 'ds_a', Buffer.alloc(32, 3));
+    expect(cache.size).toBe(2);
+    expect(cache.get(1, 'ds_a')).toBeUndefined();
+    expect(cache.get(3, 'ds_a')).toBeDefined();
+  });
+});
