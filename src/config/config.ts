@@ -57,7 +57,7 @@ export const settings = {
     .max(5000)
     .default(900)
     .describe(
-      'How long, in milliseconds, data keys that a verified member key unwrapped stay in this process\'s memory for the next calls (zero-filled afterwards; never stored). 0 unwraps on every call.',
+      "How long, in milliseconds, data keys that a verified member key unwrapped stay in this process's memory for the next calls (zero-filled afterwards; never stored). 0 unwraps on every call.",
     ),
   OPENPDX_SESSION_IDLE_TIMEOUT: z.coerce
     .number()
