@@ -32,10 +32,22 @@ export function canWrite(p: DssaPermissions, dataset: string, field: string): bo
   return p[dataset]?.[field]?.w.a === 1;
 }
 
-export function readableFields(p: DssaPermissions, dataset: string): string[] {
-  return Object.entries(p[dataset] ?? {})
-    .filter(([, acc]) => acc.r.a === 1)
-    .map(([f]) => f);
+// Per permissions object (DSSAs are cached and never mutated): every data read asks, often twice.
+const readableCache = new WeakMap<DssaPermissions, Map<string, readonly string[]>>();
+
+export function readableFields(p: DssaPermissions, dataset: string): readonly string[] {
+  let byDataset = readableCache.get(p);
+  if (!byDataset) readableCache.set(p, (byDataset = new Map()));
+  let fields = byDataset.get(dataset);
+  if (!fields) {
+    fields = Object.freeze(
+      Object.entries(p[dataset] ?? {})
+        .filter(([, acc]) => acc.r.a === 1)
+        .map(([f]) => f),
+    );
+    byDataset.set(dataset, fields);
+  }
+  return fields;
 }
 
 /** Datasets in which at least one field is readable or writable: their data keys are granted. */

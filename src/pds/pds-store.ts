@@ -10,6 +10,7 @@ import { IntegrityFailure } from '../errors.ts';
 import type { DataKeyRing } from '../members/key-ring.ts';
 import { forUpdate, type Dialect } from '../storage/dialect.ts';
 import type { Database } from '../storage/schema.ts';
+import { prepared } from '../storage/prepared.ts';
 import type { Clock } from '../clock.ts';
 import { AccessLogBuffer } from './access-log-buffer.ts';
 
@@ -114,6 +115,24 @@ async function insertAccess(db: Db, uid: number, e: AccessEntry, at: number): Pr
     .execute();
 }
 
+// The metadata read is the API's most frequent query: compiled once (see prepared.ts).
+const metadataInstances = prepared((db, uid: number, dataset: string) =>
+  db
+    .selectFrom('metadata_records')
+    .select(['instance', 'ciphertext'])
+    .where('uid', '=', uid)
+    .where('dataset', '=', dataset)
+    .orderBy('instance'),
+);
+const metadataInstance = prepared((db, uid: number, dataset: string, instance: number) =>
+  db
+    .selectFrom('metadata_records')
+    .select(['instance', 'ciphertext'])
+    .where('uid', '=', uid)
+    .where('dataset', '=', dataset)
+    .where('instance', '=', instance),
+);
+
 class MemberPds implements PdsWriter {
   constructor(
     private readonly db: Db,
@@ -151,13 +170,11 @@ class MemberPds implements PdsWriter {
   }
 
   async metadata(dataset: string, instance?: number): Promise<Map<number, FieldValues>> {
-    let q = this.db
-      .selectFrom('metadata_records')
-      .select(['instance', 'ciphertext'])
-      .where('uid', '=', this.uid)
-      .where('dataset', '=', dataset);
-    if (instance !== undefined) q = q.where('instance', '=', instance);
-    const rows = await q.orderBy('instance').execute();
+    const d = this.dialect.name;
+    const rows =
+      instance === undefined
+        ? await metadataInstances(this.db, d, this.uid, dataset)
+        : await metadataInstance(this.db, d, this.uid, dataset, instance);
     return new Map(rows.map((r) => [r.instance, this.decrypt(dataset, r.ciphertext, ctxMeta(this.uid, dataset, r.instance))]));
   }
 
