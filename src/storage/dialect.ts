@@ -5,7 +5,16 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type ColumnDefinitionBuilder } from 'kysely';
+import {
+  CompiledQuery,
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  SqliteDriver,
+  sql,
+  type ColumnDefinitionBuilder,
+  type DatabaseConnection,
+} from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
 
@@ -61,6 +70,8 @@ export interface OpenOptions {
   /** PostgreSQL only: a schema to create and use (tests isolate themselves with it). */
   pgSchema?: string;
   poolSize?: number;
+  /** SQLite only: how long a statement waits for another connection's write lock (ms). */
+  sqliteLockWaitMs?: number;
 }
 
 export async function openDatabase(url: string, options: OpenOptions = {}): Promise<DatabaseHandle> {
@@ -80,7 +91,13 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
       client.release();
     }
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, dialect: postgresDialect, sqlitePath: undefined, pgSchema: schemaName, close: () => db.destroy() };
+    return {
+      db,
+      dialect: postgresDialect,
+      sqlitePath: undefined,
+      pgSchema: schemaName,
+      close: () => db.destroy(),
+    };
   }
   const path = sqliteFilePath(url);
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -89,10 +106,12 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
   // NORMAL is durable across process crashes in WAL mode; FULL also survives power loss.
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
+  // No blocking busy wait: a locked database is retried without stalling the event loop (below).
+  sqlite.pragma('busy_timeout = 0');
   // Freed pages are overwritten so that erased members' ciphertext does not linger in the file.
   sqlite.pragma('secure_delete = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const lockWaitMs = options.sqliteLockWaitMs ?? SQLITE_LOCK_WAIT_MS;
+  const db = new Kysely<Database>({ dialect: new RetryingSqliteDialect({ database: withStatementCache(sqlite) }, lockWaitMs) });
   return {
     db,
     dialect: sqliteDialect,
@@ -100,6 +119,75 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     pgSchema: undefined,
     close: () => db.destroy(),
   };
+}
+
+/** How long a statement waits for another process's write lock before failing (as busy_timeout did). */
+export const SQLITE_LOCK_WAIT_MS = 5000;
+
+/**
+ * better-sqlite3 is synchronous, so SQLite's own busy timeout would sleep the whole event loop
+ * while another process (a second `openpdx start` worker, an admin command) holds the write lock.
+ * Instead the busy timeout is 0 and a statement that meets a lock is retried asynchronously, first
+ * on the next turn of the loop, then every millisecond, for up to SQLITE_LOCK_WAIT_MS. Write
+ * transactions start with BEGIN IMMEDIATE, so the lock is taken (or waited for) at BEGIN and no
+ * statement inside a transaction can meet one; autocommit statements are retried whole.
+ */
+class RetryingSqliteDriver extends SqliteDriver {
+  private readonly wrappers = new WeakMap<DatabaseConnection, DatabaseConnection>();
+
+  constructor(
+    config: ConstructorParameters<typeof SqliteDriver>[0],
+    private readonly lockWaitMs: number,
+  ) {
+    super(config);
+  }
+
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    const inner = await super.acquireConnection();
+    let outer = this.wrappers.get(inner);
+    if (!outer) {
+      outer = {
+        executeQuery: <R>(query: CompiledQuery) => retryWhileBusy(() => inner.executeQuery<R>(query), this.lockWaitMs),
+        streamQuery: (query, chunkSize) => inner.streamQuery(query, chunkSize),
+      };
+      this.wrappers.set(inner, outer);
+    }
+    return outer;
+  }
+
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class RetryingSqliteDialect extends SqliteDialect {
+  constructor(
+    private readonly config: ConstructorParameters<typeof SqliteDialect>[0],
+    private readonly lockWaitMs: number,
+  ) {
+    super(config);
+  }
+  override createDriver(): SqliteDriver {
+    return new RetryingSqliteDriver(this.config, this.lockWaitMs);
+  }
+}
+
+function isBusy(err: unknown): boolean {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  // SQLITE_BUSY_SNAPSHOT is not retryable (the transaction read a stale snapshot); IMMEDIATE avoids it.
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_RECOVERY';
+}
+
+async function retryWhileBusy<T>(run: () => Promise<T>, waitMs: number): Promise<T> {
+  const deadline = Date.now() + waitMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await run();
+    } catch (err) {
+      if (!isBusy(err) || Date.now() >= deadline) throw err;
+      await new Promise<void>((resolve) => (attempt < 3 ? setImmediate(resolve) : setTimeout(resolve, 1)));
+    }
+  }
 }
 
 /**
