@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, configDocs, loadConfig } from './config.ts';
 
@@ -9,6 +10,16 @@ describe('configuration', () => {
     expect(c.databaseUrl).toBe('./data/openpdx.sqlite');
     expect(c.publicUrl).toBe('http://localhost:8080');
     expect(c.tokenTtl).toBe(3600);
+  });
+
+  it('serves from one process by default; OPENPDX_WORKERS takes a count or auto (one per core)', () => {
+    expect(loadConfig({}).workers).toBe(1);
+    expect(loadConfig({ OPENPDX_WORKERS: '3' }).workers).toBe(3);
+    expect(loadConfig({ OPENPDX_WORKERS: 'auto' }).workers).toBe(availableParallelism());
+    expect(() => loadConfig({ OPENPDX_WORKERS: 'many' })).toThrow(
+      /OPENPDX_WORKERS: must be a number of processes from 1 to 64, or auto/,
+    );
+    expect(() => loadConfig({ OPENPDX_WORKERS: '0' })).toThrow(/OPENPDX_WORKERS/);
   });
 
   it('lists every problem at once instead of stopping at the first', () => {

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 /**
@@ -91,6 +92,14 @@ export const settings = {
     .min(2, 'below the OWASP floor of 2')
     .default(2)
     .describe('Argon2id passes (floor 2).'),
+  OPENPDX_WORKERS: z
+    .union([z.literal('auto'), z.coerce.number().int().min(1).max(64)], {
+      error: 'must be a number of processes from 1 to 64, or auto',
+    })
+    .default(1)
+    .describe(
+      '`openpdx start` serves from this many processes on one port (node:cluster); `auto` = one per CPU core. Each process keeps its own caches and rate-limit windows.',
+    ),
   OPENPDX_SEED: z
     .enum(['auto', 'off'])
     .default('auto')
@@ -143,6 +152,8 @@ export interface Config {
   memberSession: { idleSeconds: number; absoluteSeconds: number };
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
   seed: 'auto' | 'off';
+  /** processes `openpdx start` serves from */
+  workers: number;
   /** platform email and SMS (live only; the sandbox keeps messages at /dev/outbox) */
   messaging: { smtpUrl: string | undefined; mailFrom: string; smsUrl: string | undefined; smsToken: string | undefined };
 }
@@ -203,6 +214,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     memberSession: { idleSeconds: e.OPENPDX_SESSION_IDLE_TIMEOUT, absoluteSeconds: e.OPENPDX_SESSION_MAX_AGE },
     argon2: { memoryCost: e.OPENPDX_ARGON2_MEMORY_KIB, timeCost: e.OPENPDX_ARGON2_TIME, parallelism: 1 },
     seed: e.OPENPDX_SEED,
+    workers: e.OPENPDX_WORKERS === 'auto' ? availableParallelism() : e.OPENPDX_WORKERS,
     messaging: {
       smtpUrl: e.OPENPDX_SMTP_URL,
       mailFrom: e.OPENPDX_MAIL_FROM ?? `no-reply@${new URL(publicUrl).hostname}`,

@@ -1,36 +1,128 @@
+import cluster, { type Worker } from 'node:cluster';
 import type { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
 import { formatSandboxCredentials, sandboxCredentialsPath, seedSandbox } from '../../admin/seed.ts';
 import { buildApp } from '../../app.ts';
 import { createAppContext, type AppContext } from '../../app-context.ts';
+import type { Config } from '../../config/config.ts';
 import { examples } from '../options.ts';
 import { cliConfig, type CliRuntime } from '../runtime.ts';
 
+/** A worker that dies this many times within CRASH_WINDOW_MS makes the primary give up. */
+const MAX_CRASHES = 5;
+const CRASH_WINDOW_MS = 60_000;
+
 export function registerStartCommand(program: Command, rt: CliRuntime): void {
   examples(
-    program.command('start').description('start the server (every surface on one port); SIGTERM or SIGINT stops it gracefully'),
+    program
+      .command('start')
+      .description(
+        'start the server (every surface on one port); SIGTERM or SIGINT stops it gracefully. ' +
+          'With OPENPDX_WORKERS=N (or auto) N processes share the port; a crashed one is replaced.',
+      )
+      .option('--workers <n>', 'processes to serve from, or `auto` for one per CPU core (overrides OPENPDX_WORKERS)'),
     'OPENPDX_PORT=8080 openpdx start',
+    'OPENPDX_WORKERS=auto openpdx start',
     'OPENPDX_ENV=live OPENPDX_PUBLIC_URL=https://pdx.example.org OPENPDX_MASTER_KEY=… openpdx start',
-  ).action(async () => {
-    const config = cliConfig(rt);
-    const ctx = await createAppContext(config, rt.contextOverrides);
-    let app: FastifyInstance | undefined;
-    try {
-      app = await buildApp(ctx);
-      if (config.env === 'sandbox' && config.seed === 'auto') await seed(ctx, rt);
-      const address = await app.listen({ port: config.port, host: config.host });
-      rt.io.out(`OpenPDX (${config.env}) listening on ${address}; public URL ${config.publicUrl}\n`);
-    } catch (err) {
-      await app?.close();
-      await ctx.close();
-      throw err;
-    }
-    const signal = await (rt.waitForShutdown ?? nextSignal)();
-    rt.io.out(`${signal}: finishing in-flight requests, then stopping.\n`);
-    // Fastify's close stops accepting connections and waits for in-flight requests.
-    await app.close();
-    await ctx.close();
+  ).action(async (opts: { workers?: string }) => {
+    const config = cliConfig(
+      opts.workers === undefined ? rt : { ...rt, io: { ...rt.io, env: { ...rt.io.env, OPENPDX_WORKERS: opts.workers } } },
+    );
+    if (config.workers > 1 && cluster.isPrimary) return runPrimary(config, rt);
+    await serve(config, rt, cluster.isWorker);
   });
+}
+
+/** One serving process: the whole server when alone, or one cluster worker. */
+async function serve(config: Config, rt: CliRuntime, asWorker: boolean): Promise<void> {
+  const ctx = await createAppContext(config, rt.contextOverrides);
+  let app: FastifyInstance | undefined;
+  try {
+    app = await buildApp(ctx);
+    // A cluster's primary has seeded before forking; its workers only serve.
+    if (!asWorker && config.env === 'sandbox' && config.seed === 'auto') await seed(ctx, rt);
+    const address = await app.listen({ port: config.port, host: config.host });
+    if (!asWorker) rt.io.out(`OpenPDX (${config.env}) listening on ${address}; public URL ${config.publicUrl}\n`);
+  } catch (err) {
+    await app?.close();
+    await ctx.close();
+    throw err;
+  }
+  const signal = await (rt.waitForShutdown ?? nextSignal)();
+  if (!asWorker) rt.io.out(`${signal}: finishing in-flight requests, then stopping.\n`);
+  // Fastify's close stops accepting connections and waits for in-flight requests.
+  await app.close();
+  await ctx.close();
+}
+
+/**
+ * The cluster's primary serves nothing: it migrates and seeds once, forks the workers (which share
+ * the listening socket), replaces a worker that dies, and on a signal stops them all gracefully.
+ */
+async function runPrimary(config: Config, rt: CliRuntime): Promise<void> {
+  const ctx = await createAppContext(config, { ...rt.contextOverrides, startWorkers: false });
+  try {
+    if (config.env === 'sandbox' && config.seed === 'auto') await seed(ctx, rt);
+  } finally {
+    await ctx.close();
+  }
+
+  let stopping = false;
+  let listening = 0;
+  let announced = false;
+  const crashes: number[] = [];
+  const workers = new Set<Worker>();
+  let fatal: ((err: Error) => void) | undefined;
+  const failed = new Promise<never>((_, reject) => (fatal = reject));
+  failed.catch(() => undefined);
+
+  const fork = () => {
+    const worker = cluster.fork();
+    workers.add(worker);
+    let up = false;
+    worker.once('listening', (address) => {
+      up = true;
+      if (++listening === config.workers && !announced) {
+        announced = true;
+        const host = address.address ?? config.host;
+        rt.io.out(
+          `OpenPDX (${config.env}) listening on http://${host}:${address.port} with ${config.workers} worker processes; ` +
+            `public URL ${config.publicUrl}\n`,
+        );
+      }
+    });
+    worker.once('exit', (code, signal) => {
+      workers.delete(worker);
+      if (stopping) return;
+      if (!up) {
+        fatal?.(new Error(`a worker process exited during start-up (code ${code}, signal ${signal}); see its error above`));
+        return;
+      }
+      const now = Date.now();
+      crashes.push(now);
+      while (crashes.length && crashes[0]! < now - CRASH_WINDOW_MS) crashes.shift();
+      if (crashes.length >= MAX_CRASHES) {
+        fatal?.(new Error(`worker processes died ${crashes.length} times within a minute; giving up`));
+        return;
+      }
+      rt.io.err(`worker ${worker.process.pid} exited (code ${code}, signal ${signal}); starting a replacement\n`);
+      listening--;
+      fork();
+    });
+  };
+  for (let i = 0; i < config.workers; i++) fork();
+
+  let failure: Error | undefined;
+  const signal = await Promise.race([(rt.waitForShutdown ?? nextSignal)(), failed]).catch((err: Error) => {
+    failure = err;
+    return 'failure';
+  });
+  stopping = true;
+  if (!failure) rt.io.out(`${signal}: finishing in-flight requests in ${workers.size} worker processes, then stopping.\n`);
+  const exits = [...workers].map((w) => new Promise<void>((r) => (w.isDead() ? r() : w.once('exit', () => r()))));
+  for (const w of workers) if (!w.isDead()) w.process.kill('SIGTERM');
+  await Promise.all(exits);
+  if (failure) throw failure;
 }
 
 async function seed(ctx: AppContext, rt: CliRuntime): Promise<void> {
@@ -44,11 +136,17 @@ async function seed(ctx: AppContext, rt: CliRuntime): Promise<void> {
   );
 }
 
+/**
+ * The first SIGTERM or SIGINT starts a graceful stop. Later ones are ignored rather than left to
+ * Node's default (exit at once): Ctrl-C reaches a cluster's workers directly and the primary then
+ * forwards SIGTERM as well, and neither may cut their in-flight requests short.
+ */
 function nextSignal(): Promise<string> {
   return new Promise((resolve) => {
+    let first: string | undefined;
     const on = (signal: NodeJS.Signals) => {
-      process.off('SIGTERM', on);
-      process.off('SIGINT', on);
+      if (first) return;
+      first = signal;
       resolve(signal);
     };
     process.on('SIGTERM', on);
