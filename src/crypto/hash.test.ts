@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { safeEqual, sha256Hex, sha512Hex } from './hash.ts';
+import { safeEqual, sha256Hex, sha256Matches, sha512Hex } from './hash.ts';
 import { MEMBER_KEY_PATTERN, newMemberKey, randomSecret } from './random.ts';
 
 describe('secret comparison (CR-15)', () => {
@@ -12,6 +12,22 @@ describe('secret comparison (CR-15)', () => {
     expect(safeEqual('a', 'a'.repeat(1000))).toBe(false);
     expect(safeEqual('', 'x')).toBe(false);
     expect(safeEqual(Buffer.from('ab'), 'ab')).toBe(true);
+  });
+});
+
+describe('a secret against its stored SHA-256 (CR-15)', () => {
+  it('matches only the secret whose digest is stored', () => {
+    const stored = sha256Hex('k3y');
+    expect(sha256Matches('k3y', stored)).toBe(true);
+    expect(sha256Matches('k3Y', stored)).toBe(false);
+    expect(sha256Matches('k3y', stored.toUpperCase())).toBe(true);
+  });
+
+  it('never matches a stored value that is not a whole 64-character hex digest', () => {
+    const stored = sha256Hex('k3y');
+    for (const bad of ['', 'revoked:1700000000', stored.slice(0, 62), `${stored}00`, `${stored.slice(0, 63)}g`]) {
+      expect(sha256Matches('k3y', bad)).toBe(false);
+    }
   });
 });
 

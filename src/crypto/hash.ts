@@ -17,3 +17,18 @@ export function safeEqual(a: string | Buffer, b: string | Buffer): boolean {
   const db = createHash('sha256').update(b).digest();
   return timingSafeEqual(da, db);
 }
+
+/**
+ * Does SHA-256 of `secret` equal `storedHex`, a digest kept instead of the secret? One hash and a
+ * constant-time comparison of the two 32-byte digests; a stored value that is not a 64-character
+ * hex digest (a revoked marker, say) never matches.
+ */
+export function sha256Matches(secret: string | Buffer, storedHex: string): boolean {
+  const digest = createHash('sha256').update(secret).digest();
+  const stored = Buffer.from(storedHex, 'hex');
+  if (stored.length !== digest.length || storedHex.length !== 2 * digest.length) {
+    timingSafeEqual(digest, digest);
+    return false;
+  }
+  return timingSafeEqual(digest, stored);
+}

@@ -4,6 +4,7 @@ import qs from 'qs';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.ts';
 import { present, wireFormatFor } from './error-presenters.ts';
+import { lazyChildLogger } from './lazy-logger.ts';
 import { redactUrl } from './redact.ts';
 
 export const BODY_LIMIT = 8 * 1024 * 1024;
@@ -25,6 +26,7 @@ export function createHttpServer(logger: Logger, options: HttpServerOptions = {}
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
     genReqId: () => randomUUID(),
+    childLoggerFactory: lazyChildLogger,
     // Mydex paths such as /api/pds/pds/4020.json are matched exactly; `..` segments are not normalised away.
     routerOptions: {
       ignoreTrailingSlash: false,
@@ -50,14 +52,15 @@ export function createHttpServer(logger: Logger, options: HttpServerOptions = {}
     });
   }
 
-  app.addHook('onResponse', async (req, reply) => {
-    // Build the entry only when it will be written: this runs on every request.
-    if (!logger.isLevelEnabled('info')) return;
-    req.log.info(
-      { method: req.method, url: redactUrl(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
-      'request',
-    );
-  });
+  // Request lines are info: with a quieter level the hook is not installed at all (it would run on
+  // every request for nothing).
+  if (logger.isLevelEnabled('info'))
+    app.addHook('onResponse', async (req, reply) => {
+      req.log.info(
+        { method: req.method, url: redactUrl(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+        'request',
+      );
+    });
 
   app.setNotFoundHandler(async (req, reply) => {
     const err = new AppError('not_found', 404, 'Not found', { reason: `No route for ${req.method} ${req.url.split('?')[0]}` });

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { open, seal } from '../crypto/aead.ts';
-import { safeEqual, sha256Hex } from '../crypto/hash.ts';
+import { sha256Hex, sha256Matches } from '../crypto/hash.ts';
 import {
   deriveMemberKeyKek,
   derivePrivateKeyKek,
@@ -364,8 +364,7 @@ export class MemberService {
     const { connections } = this.deps;
     const [cached, connection] = await Promise.all([this.cachedGrant(uid, nid), connections.getConnection(nid)]);
     const grant = cached?.grant;
-    const verifier = grant?.key_verifier ?? 'x'.repeat(64);
-    const keyOk = safeEqual(sha256Hex(memberKey), verifier);
+    const keyOk = sha256Matches(memberKey, grant?.key_verifier ?? '');
     if (
       !cached ||
       !grant ||
