@@ -31,13 +31,26 @@ export class LazyChildLogger {
     return (this.real ?? this.parent).isLevelEnabled(level);
   }
 
-  fatal: LogFn = (...args) => this.write('fatal', args);
-  error: LogFn = (...args) => this.write('error', args);
-  warn: LogFn = (...args) => this.write('warn', args);
-  info: LogFn = (...args) => this.write('info', args);
-  debug: LogFn = (...args) => this.write('debug', args);
-  trace: LogFn = (...args) => this.write('trace', args);
-  silent: LogFn = () => {};
+  // Prototype methods, not per-instance arrow functions: one of these is made per request.
+  fatal(...args: unknown[]): void {
+    this.write('fatal', args);
+  }
+  error(...args: unknown[]): void {
+    this.write('error', args);
+  }
+  warn(...args: unknown[]): void {
+    this.write('warn', args);
+  }
+  info(...args: unknown[]): void {
+    this.write('info', args);
+  }
+  debug(...args: unknown[]): void {
+    this.write('debug', args);
+  }
+  trace(...args: unknown[]): void {
+    this.write('trace', args);
+  }
+  silent(): void {}
 
   child(bindings: Bindings, options?: ChildLoggerOptions): Logger {
     return this.materialize().child(bindings, options);
