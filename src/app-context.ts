@@ -77,7 +77,16 @@ export async function createAppContext(config: Config, overrides: ContextOverrid
   if (overrides.migrate ?? true) await migrateToLatest(database);
   const db = database.db;
   const catalogue = loadCatalogue();
-  const deps = { db, dialect: database.dialect, clock, config, logger, masterKeys, catalogue };
+  const deps = {
+    db,
+    dialect: database.dialect,
+    appendRelaxed: database.appendRelaxed,
+    clock,
+    config,
+    logger,
+    masterKeys,
+    catalogue,
+  };
   const oauth = new OAuthService(deps);
   const connections = new ConnectionService(deps);
   const outbox = new OutboxService({ ...deps, connections });

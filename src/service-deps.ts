@@ -4,13 +4,15 @@ import type { Clock } from './clock.ts';
 import type { Config } from './config/config.ts';
 import type { MasterKeyRing } from './crypto/master-key.ts';
 import type { Catalogue } from './pds/schema/catalogue.ts';
-import type { Dialect } from './storage/dialect.ts';
+import type { DatabaseHandle, Dialect } from './storage/dialect.ts';
 import type { Database } from './storage/schema.ts';
 
 /** What every service may be handed by the composition root. */
 export interface ServiceDeps {
   db: Kysely<Database>;
   dialect: Dialect;
+  /** relaxed-durability inserts for the read access log (see DatabaseHandle) */
+  appendRelaxed: DatabaseHandle['appendRelaxed'];
   clock: Clock;
   config: Config;
   logger: Logger;

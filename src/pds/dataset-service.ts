@@ -41,7 +41,13 @@ export class DatasetService {
   readonly pds: PdsStore;
 
   constructor(private readonly deps: ServiceDeps & { members: MemberService; outbox: OutboxService }) {
-    this.pds = new PdsStore(deps.db, deps.dialect, deps.clock, (trx, change) => deps.outbox.enqueueChange(trx, change));
+    this.pds = new PdsStore(
+      deps.db,
+      deps.dialect,
+      deps.clock,
+      (trx, change) => deps.outbox.enqueueChange(trx, change),
+      (rows) => deps.appendRelaxed('access_log', rows),
+    );
   }
 
   private denyUngranted(access: ConnectionAccess, ds: DatasetDef, mode: 'read' | 'write'): never {

@@ -4,12 +4,12 @@
  * member's rows or decrypt a dataset whose key it was not given.
  */
 import { randomBytes } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
+import type { Insertable, Kysely, Transaction } from 'kysely';
 import { openText, seal } from '../crypto/aead.ts';
 import { IntegrityFailure } from '../errors.ts';
 import type { DataKeyRing } from '../members/key-ring.ts';
 import { forUpdate, type Dialect } from '../storage/dialect.ts';
-import type { Database } from '../storage/schema.ts';
+import type { AccessLogTable, Database } from '../storage/schema.ts';
 import { prepared } from '../storage/prepared.ts';
 import type { Clock } from '../clock.ts';
 import { AccessLogBuffer } from './access-log-buffer.ts';
@@ -75,8 +75,14 @@ export class PdsStore {
     private readonly dialect: Dialect,
     private readonly clock: Clock,
     private readonly onChange: ChangeHook = async () => {},
+    appendReadLog: (rows: Insertable<AccessLogTable>[]) => Promise<void> = (rows) =>
+      db
+        .insertInto('access_log')
+        .values(rows)
+        .execute()
+        .then(() => undefined),
   ) {
-    this.accessLog = new AccessLogBuffer(db);
+    this.accessLog = new AccessLogBuffer(appendReadLog);
   }
 
   async read<T>(uid: number, keys: DataKeyRing, fn: (r: PdsReader) => Promise<T>): Promise<T> {

@@ -14,8 +14,10 @@ import {
   sql,
   type ColumnDefinitionBuilder,
   type DatabaseConnection,
+  type Insertable,
 } from 'kysely';
 import pg from 'pg';
+import { SqliteRowAppender } from './row-appender.ts';
 import type { Database } from './schema.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -36,6 +38,14 @@ export interface DatabaseHandle {
   sqlitePath: string | undefined;
   /** PostgreSQL schema in use when one was requested (tests); undefined means the default. */
   pgSchema: string | undefined;
+  /**
+   * Inserts rows in one statement with relaxed durability: committed before it resolves and safe
+   * from a crash of this process, but the last commits may be lost if the machine itself loses
+   * power (SQLite: synchronous=NORMAL on a second connection, in its own thread; PostgreSQL:
+   * synchronous_commit off for that transaction). For the read access log only; data and the log
+   * entries of data writes keep full durability in their own transactions.
+   */
+  appendRelaxed<T extends keyof Database & string>(table: T, rows: Insertable<Database[T]>[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -96,6 +106,11 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
       dialect: postgresDialect,
       sqlitePath: undefined,
       pgSchema: schemaName,
+      appendRelaxed: (table, rows) =>
+        db.transaction().execute(async (trx) => {
+          await sql`set local synchronous_commit = off`.execute(trx);
+          await trx.insertInto(table).values(rows).execute();
+        }),
       close: () => db.destroy(),
     };
   }
@@ -112,12 +127,21 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
   sqlite.pragma('secure_delete = ON');
   const lockWaitMs = options.sqliteLockWaitMs ?? SQLITE_LOCK_WAIT_MS;
   const db = new Kysely<Database>({ dialect: new RetryingSqliteDialect({ database: withStatementCache(sqlite) }, lockWaitMs) });
+  // An in-memory database exists on this connection only: no second thread can reach it.
+  const appender = path === ':memory:' ? undefined : new SqliteRowAppender({ path, lockWaitMs, synchronous: 'NORMAL' });
   return {
     db,
     dialect: sqliteDialect,
     sqlitePath: path === ':memory:' ? undefined : path,
     pgSchema: undefined,
-    close: () => db.destroy(),
+    appendRelaxed: async (table, rows) => {
+      if (appender) await appender.append(table, rows as Record<string, unknown>[]);
+      else await db.insertInto(table).values(rows).execute();
+    },
+    async close() {
+      await appender?.close();
+      await db.destroy();
+    },
   };
 }
 

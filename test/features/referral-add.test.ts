@@ -48,7 +48,12 @@ async function appWithRecordedLinks(): Promise<FastifyInstance> {
     },
   };
   const { ctx } = t;
-  const features = new FeatureBlocks({ ...ctx, dialect: ctx.database.dialect, links: issuer });
+  const features = new FeatureBlocks({
+    ...ctx,
+    dialect: ctx.database.dialect,
+    appendRelaxed: ctx.database.appendRelaxed,
+    links: issuer,
+  });
   const app = createHttpServer(ctx.logger);
   registerFeatureBlockRoutes(app, { oauth: ctx.oauth, features });
   await app.ready();

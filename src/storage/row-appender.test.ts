@@ -1,0 +1,80 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type DatabaseHandle } from './dialect.ts';
+import { migrateToLatest } from './migrator.ts';
+import { SqliteRowAppender } from './row-appender.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'openpdx-append-'));
+const file = join(dir, 'append.sqlite');
+let h: DatabaseHandle;
+let uid: number;
+
+const entry = (n: number, who: number | null = uid) => ({
+  uid: who,
+  nid: 40000,
+  actor: 'connection',
+  dataset: 'ds_personal_details',
+  fields: `field_${n}`,
+  action: 'read',
+  at: 1_700_000_000 + n,
+});
+
+beforeAll(async () => {
+  h = await openDatabase(file);
+  await migrateToLatest(h);
+  const m = await h.db
+    .insertInto('members')
+    .values({ mydexid: 'app', email: 'app@example.org', password_hash: 'x', private_key_kdf: '{}', created_at: 1 })
+    .returning('uid')
+    .executeTakeFirstOrThrow();
+  uid = m.uid;
+});
+afterAll(async () => {
+  await h.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function fields(): Promise<string[]> {
+  return (await h.db.selectFrom('access_log').select('fields').orderBy('id').execute()).map((r) => r.fields);
+}
+
+describe('SqliteRowAppender (the read log’s second thread)', () => {
+  it('commits each batch before it resolves, visible to the main connection at once', async () => {
+    const a = new SqliteRowAppender({ path: file, lockWaitMs: 5000, synchronous: 'NORMAL' });
+    await a.append('access_log', [entry(1), entry(2)]);
+    expect(await fields()).toEqual(['field_1', 'field_2']);
+    await Promise.all([a.append('access_log', [entry(3)]), a.append('access_log', [entry(4), entry(5)])]);
+    expect(await fields()).toEqual(['field_1', 'field_2', 'field_3', 'field_4', 'field_5']);
+    await a.close();
+  });
+
+  it('fails a batch whole (one statement) with SQLite’s own error code', async () => {
+    const a = new SqliteRowAppender({ path: file, lockWaitMs: 5000, synchronous: 'FULL' });
+    const before = await fields();
+    // The second row has no uid: NOT NULL refuses it, and the first row with it.
+    await expect(a.append('access_log', [entry(6), entry(7, null)])).rejects.toMatchObject({
+      code: 'SQLITE_CONSTRAINT_NOTNULL',
+    });
+    expect(await fields()).toEqual(before);
+    await expect(a.append('access log; drop table members', [entry(8)])).rejects.toThrow(/refusing to append/);
+    await a.append('access_log', [entry(9)]);
+    expect((await fields()).at(-1)).toBe('field_9');
+    await a.close();
+  });
+
+  it('fails what a dead thread held, then starts a new one', async () => {
+    const a = new SqliteRowAppender({ path: file, lockWaitMs: 5000, synchronous: 'NORMAL' });
+    await a.append('access_log', [entry(10)]);
+    const thread = (a as unknown as { worker: Worker }).worker;
+    const held = a.append('access_log', [entry(11)]);
+    await thread.terminate();
+    await held.catch(() => undefined);
+    await a.append('access_log', [entry(12)]);
+    expect((await fields()).at(-1)).toBe('field_12');
+    await a.close();
+    await expect(a.append('access_log', [entry(13)])).rejects.toMatchObject({ code: 'CLOSED' });
+  });
+});
