@@ -16,6 +16,8 @@ export interface Report {
   openpdxFormat: string;
   openpdx: Measurement[];
   engine: string;
+  /** the same comparisons with every server on N processes */
+  multi?: { processes: number; ceiling: Measurement; peer: Measurement; openpdx: Measurement[] } | undefined;
   targets: Target[];
   durability: string;
   settings: string;
@@ -37,6 +39,20 @@ function row(m: Measurement, ceilingRps: number, peerRps: number | undefined): s
   return `| ${label} | ${f1(m.rps)} | ${f2(m.p50)} | ${f2(m.p99)} | ${f2(m.rps / ceilingRps)}× | ${vsPeer} |`;
 }
 
+function multiTable(m: NonNullable<Report['multi']>): string[] {
+  const c = m.ceiling.rps;
+  return [
+    `Every server on ${m.processes} processes (node:cluster; OpenPDX \`--workers ${m.processes}\`), ratios within this table:`,
+    '',
+    '| scenario | req/s | p50 ms | p99 ms | × ceiling | × peer |',
+    '|---|---:|---:|---:|---:|---:|',
+    row(m.ceiling, c, undefined),
+    row(m.peer, c, m.peer.rps),
+    ...m.openpdx.map((x) => row(x, c, x.spec.key === 'token' ? m.peer.rps : undefined)),
+    '',
+  ];
+}
+
 export function renderReport(r: Report): string {
   const c = r.ceiling.rps;
   const lines = [
@@ -46,6 +62,7 @@ export function renderReport(r: Report): string {
     row(r.peer, c, r.peer.rps),
     ...r.openpdx.map((m) => row(m, c, m.spec.key === 'token' ? r.peer.rps : undefined)),
     '',
+    ...(r.multi ? multiTable(r.multi) : []),
     `- peer: node-oidc-provider 9, client_credentials, access token format: ${r.peerFormat}`,
     `- OpenPDX: ${r.engine}, access token format: ${r.openpdxFormat}`,
     ...r.openpdx

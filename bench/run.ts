@@ -5,13 +5,15 @@
  * Environment: OPENPDX_BENCH_DATABASE_URL=postgres://… runs OpenPDX on PostgreSQL (a throwaway
  * schema); BENCH_SECONDS (default 5) and BENCH_WARMUP_SECONDS (default 1); BENCH_ONLY=token,tx-read,…
  * restricts the OpenPDX scenarios; BENCH_CPU_PROF=1 profiles the OpenPDX child and prints its top
- * self-time functions (the profile is kept in the printed folder).
+ * self-time functions (the profile is kept in the printed folder); BENCH_PROCESSES (default: the
+ * machine's cores, 1 turns it off) adds a second table in which the ceiling, the peer and OpenPDX
+ * (`--workers N`) each serve from that many processes.
  *
  * Exit code: 0 when every request succeeded and every acknowledged row was stored (a missed speed
  * target is reported, not fatal); 1 on any error; 2 on a durability mismatch.
  */
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firstMessage, forkScript, killAll, stop } from './children.ts';
 import { topSelfTime } from './profile.ts';
@@ -42,6 +44,9 @@ const only = process.env.BENCH_ONLY?.split(',')
 const postgresUrl = process.env.OPENPDX_BENCH_DATABASE_URL || undefined;
 const profiling = process.env.BENCH_CPU_PROF === '1';
 const SEED_ROWS = 100;
+const processes = Number(process.env.BENCH_PROCESSES ?? availableParallelism());
+/** The scenarios of the multi-process table (the writes and the durability count are single-process). */
+const MULTI_KEYS = ['token', 'metadata-read'];
 
 /** The scratch folder (sandbox secrets, master key, database); removed on every way out but SIGKILL. */
 let scratch: string | undefined;
@@ -98,13 +103,15 @@ async function check(spec: LoadSpec): Promise<void> {
   if (spec.verifyBody && !spec.verifyBody(body)) throw new LoadError(`${spec.label}: unexpected body ${body.slice(0, 300)}`);
 }
 
-async function ceilingRun(): Promise<Measurement> {
-  const child = forkScript('./servers/ceiling.ts');
+const perProcesses = (n: number) => (n > 1 ? `, ${n} processes` : '');
+
+async function ceilingRun(n = 1): Promise<Measurement> {
+  const child = forkScript('./servers/ceiling.ts', { BENCH_PROCESSES: String(n) });
   const { port } = await firstMessage<{ port: number }>(child, 'ceiling');
   try {
     return await run({
       key: 'ceiling',
-      label: 'ceiling: node:http JSON',
+      label: `ceiling: node:http JSON${perProcesses(n)}`,
       url: `http://127.0.0.1:${port}/`,
       method: 'GET',
       connections: CONNECTIONS.read,
@@ -114,13 +121,13 @@ async function ceilingRun(): Promise<Measurement> {
   }
 }
 
-async function peerRun(): Promise<{ m: Measurement; format: string }> {
-  const child = forkScript('./servers/peer.ts', { NODE_ENV: 'production' });
+async function peerRun(n = 1): Promise<{ m: Measurement; format: string }> {
+  const child = forkScript('./servers/peer.ts', { NODE_ENV: 'production', BENCH_PROCESSES: String(n) });
   const p = await firstMessage<PeerInfo>(child, 'peer');
   try {
     const spec = tokenSpec(
       'peer-token',
-      'peer: oidc-provider token issuance',
+      `peer: oidc-provider token issuance${perProcesses(n)}`,
       `http://127.0.0.1:${p.port}${p.tokenPath}`,
       p.clientId,
       p.clientSecret,
@@ -133,6 +140,57 @@ async function peerRun(): Promise<{ m: Measurement; format: string }> {
   } finally {
     await stop(child, 2000);
   }
+}
+
+/** The token and read scenarios again, with OpenPDX serving from `n` processes (`--workers n`). */
+async function openPdxMultiRun(dataDir: string, n: number): Promise<Measurement[]> {
+  const server = await startOpenPdx({ dataDir, postgresUrl, cpuProfDir: undefined, workers: n });
+  try {
+    const creds = server.credentials;
+    const tokenReq = tokenSpec(
+      'token',
+      'OpenPDX token',
+      `${server.baseUrl}/oauth2/token`,
+      creds.client.client_id,
+      creds.client.client_secret,
+      creds.client.scope,
+    );
+    const { token } = await issue(tokenReq, 'OpenPDX token');
+    const t: PdxTarget = { base: server.baseUrl, creds, accessToken: token };
+    if (postgresUrl) await writeMetadataFixture(t);
+    const results: Measurement[] = [];
+    for (const spec of openPdxSpecs(t)) {
+      if (!MULTI_KEYS.includes(spec.key) || (only && !only.includes(spec.key))) continue;
+      const labelled = { ...spec, label: `${spec.label}${perProcesses(n)}` };
+      await check(labelled);
+      results.push(await run(labelled));
+    }
+    await server.stop();
+    return results;
+  } finally {
+    await server.stop().catch(() => undefined);
+    await server.dispose();
+  }
+}
+
+/** The metadata the read scenario expects. */
+async function writeMetadataFixture(t: PdxTarget): Promise<void> {
+  const uid = t.creds.members[0]!.uid;
+  await request(
+    `${t.base}/api/pds/pds/${uid}.json?${memberQuery(t, { dataset: 'ds_personal_details', instance: '0' })}`,
+    {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.accessToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        ds_personal_details: {
+          field_personal_fname: 'Ada',
+          field_personal_faname: 'Lovelace',
+          field_personal_nickname: 'Countess',
+        },
+      }),
+    },
+    'metadata fixture',
+  );
 }
 
 async function openPdxRun(dataDir: string, profDir: string | undefined) {
@@ -154,21 +212,7 @@ async function openPdxRun(dataDir: string, profDir: string | undefined) {
     const uid = creds.members[0]!.uid;
     const json = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     // Fixtures: a few metadata fields, then one batch of 100 rows (counted as acknowledged rows).
-    await request(
-      `${base}/api/pds/pds/${uid}.json?${memberQuery(t, { dataset: 'ds_personal_details', instance: '0' })}`,
-      {
-        method: 'POST',
-        headers: json,
-        body: JSON.stringify({
-          ds_personal_details: {
-            field_personal_fname: 'Ada',
-            field_personal_faname: 'Lovelace',
-            field_personal_nickname: 'Countess',
-          },
-        }),
-      },
-      'metadata fixture',
-    );
+    await writeMetadataFixture(t);
     const seeded = await request(
       `${base}/api/pds/transaction?${memberQuery(t, { uid: String(uid), dataset: REFERRALS })}`,
       { method: 'POST', headers: json, body: referralBatch(SEED_ROWS) },
@@ -204,6 +248,15 @@ async function main(): Promise<number> {
     const ceiling = await ceilingRun();
     const peer = await peerRun();
     const pdx = await openPdxRun(join(tmp, 'data'), profDir);
+    const wantsMulti = processes > 1 && (!only || only.some((k) => MULTI_KEYS.includes(k)));
+    const multi = wantsMulti
+      ? {
+          processes,
+          ceiling: await ceilingRun(processes),
+          peer: (await peerRun(processes)).m,
+          openpdx: await openPdxMultiRun(join(tmp, 'data'), processes),
+        }
+      : undefined;
 
     const by = (key: string) => pdx.results.find((m) => m.spec.key === key);
     const targets: Target[] = [];
@@ -221,6 +274,22 @@ async function main(): Promise<number> {
         pass: meta.rps >= 0.2 * ceiling.rps,
         detail: `${(meta.rps / ceiling.rps).toFixed(2)}× ceiling`,
       });
+    if (multi) {
+      const tokN = multi.openpdx.find((m) => m.spec.key === 'token');
+      if (tokN)
+        targets.push({
+          name: `token issuance ≥ 3× peer, ${processes} processes each`,
+          pass: tokN.rps >= 3 * multi.peer.rps,
+          detail: `${(tokN.rps / multi.peer.rps).toFixed(2)}× peer`,
+        });
+      const metaN = multi.openpdx.find((m) => m.spec.key === 'metadata-read');
+      if (metaN)
+        targets.push({
+          name: `metadata read ≥ 0.2× ceiling, ${processes} processes each`,
+          pass: metaN.rps >= 0.2 * multi.ceiling.rps,
+          detail: `${(metaN.rps / multi.ceiling.rps).toFixed(2)}× ceiling`,
+        });
+    }
     const durable = pdx.acknowledged === pdx.stored;
     targets.push({
       name: 'durability exact',
@@ -236,13 +305,17 @@ async function main(): Promise<number> {
       openpdxFormat: pdx.format,
       openpdx: pdx.results,
       engine: pdx.engine,
+      multi,
       targets,
       durability,
       settings:
         `pipelining 1; ${CONNECTIONS.read} connections for the ceiling, token and read scenarios, ${CONNECTIONS.write} for writes; ` +
         `${timing.warmupSeconds} s warm-up + ${timing.seconds} s measured; writes run fixed-count chunks of ≈1 s (sized from the observed rate) ` +
-        `until ${timing.seconds} s are measured, so no write is in flight when the load stops; servers run one at a time, load generator in the parent process`,
-      command: `${postgresUrl ? 'OPENPDX_BENCH_DATABASE_URL=… ' : ''}${only ? `BENCH_ONLY=${only.join(',')} ` : ''}npm run bench`,
+        `until ${timing.seconds} s are measured, so no write is in flight when the load stops; servers run one at a time, load generator in the parent process` +
+        (multi
+          ? `; second table: each server as ${processes} node:cluster processes on one port (OpenPDX: \`openpdx start --workers ${processes}\`)`
+          : ''),
+      command: `${postgresUrl ? 'OPENPDX_BENCH_DATABASE_URL=… ' : ''}${only ? `BENCH_ONLY=${only.join(',')} ` : ''}${process.env.BENCH_PROCESSES ? `BENCH_PROCESSES=${processes} ` : ''}npm run bench`,
       loadBefore,
     });
     console.log(`\n${text}`);

@@ -23,6 +23,8 @@ export interface OpenPdxOptions {
   postgresUrl: string | undefined;
   /** folder for a V8 CPU profile of the server (node --cpu-prof) */
   cpuProfDir: string | undefined;
+  /** OPENPDX_WORKERS: serving processes (default 1) */
+  workers?: number;
 }
 
 export interface OpenPdx {
@@ -91,6 +93,7 @@ export async function startOpenPdx(o: OpenPdxOptions): Promise<OpenPdx> {
     OPENPDX_LOG_LEVEL: 'warn',
     OPENPDX_ENV: 'sandbox',
     OPENPDX_SEED: 'auto',
+    OPENPDX_WORKERS: String(o.workers ?? 1),
   };
   const prof = o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [];
   const child: ChildProcess = spawnNode(

@@ -1,10 +1,10 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import qs from 'qs';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.ts';
 import { present, wireFormatFor } from './error-presenters.ts';
 import { lazyChildLogger } from './lazy-logger.ts';
+import { parseQuery } from './query.ts';
 import { redactUrl } from './redact.ts';
 
 export const BODY_LIMIT = 8 * 1024 * 1024;
@@ -32,8 +32,7 @@ export function createHttpServer(logger: Logger, options: HttpServerOptions = {}
       ignoreTrailingSlash: false,
       maxParamLength: 500,
       // PHP-style bracket parameters (filters[field][operator]) as Mydex's API reads them.
-      querystringParser: (str: string) =>
-        qs.parse(str, { depth: 5, parameterLimit: 1000, arrayLimit: 100, allowPrototypes: false }) as Record<string, unknown>,
+      querystringParser: parseQuery,
     },
     // BCP-04: forwarded headers count only from the configured proxies (OPENPDX_TRUST_PROXY).
     trustProxy: trustProxyOption(options.trustProxy),

@@ -86,13 +86,14 @@ export class DatasetService {
       await this.pds.read(access.uid, access.keys, async (r) => {
         for (const ds of datasets) {
           const fields = readableFields(perms, ds.name);
+          const fieldAccess = perms[ds.name] ?? {};
           const records = await r.metadata(ds.name, instance);
           if (records.size === 0) records.set(instance ?? 0, {});
           const dsView: MetadataView[string] = {};
           for (const [n, values] of records) {
-            dsView[`instance_${n}`] = Object.fromEntries(
-              fields.map((f) => [f, { value: values[f] ?? null, access: perms[ds.name]?.[f] ?? NO_ACCESS }]),
-            );
+            const fieldsView: MetadataView[string][string] = {};
+            for (const f of fields) fieldsView[f] = { value: values[f] ?? null, access: fieldAccess[f] ?? NO_ACCESS };
+            dsView[`instance_${n}`] = fieldsView;
           }
           view[ds.name] = dsView;
         }

@@ -78,3 +78,21 @@ describe('SqliteRowAppender (the read log’s second thread)', () => {
     await expect(a.append('access_log', [entry(13)])).rejects.toMatchObject({ code: 'CLOSED' });
   });
 });
+
+describe('closing the appender as the last thing a process does', () => {
+  it('lets the process exit 0 only after the thread has closed', async () => {
+    const { execFileSync } = await import('node:child_process');
+    // A child whose only remaining work is closing an idle appender: without the thread held
+    // referenced while it closes, Node ends the child early with exit code 13 (unsettled await).
+    const script = `
+      import { SqliteRowAppender } from ${JSON.stringify(new URL('./row-appender.ts', import.meta.url).href)};
+      const a = new SqliteRowAppender({ path: ${JSON.stringify(file)}, lockWaitMs: 5000, synchronous: 'NORMAL' });
+      await a.append('access_log', [${JSON.stringify(entry(20))}]);
+      await new Promise((r) => setTimeout(r, 20));
+      await a.close();
+      console.log('closed');
+    `;
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script]).toString();
+    expect(out.trim()).toBe('closed');
+  });
+});

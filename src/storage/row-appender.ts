@@ -75,6 +75,8 @@ export class SqliteRowAppender implements RowAppender {
       if (!worker) return;
       await Promise.allSettled([...this.pending.values()].map((p) => settled(p)));
       const exited = new Promise<void>((r) => worker.once('exit', () => r()));
+      // Held until it has exited: otherwise a process with nothing else left would end mid-close.
+      worker.ref();
       worker.postMessage({ close: true });
       await exited;
       this.worker = undefined;
