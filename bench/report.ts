@@ -39,16 +39,21 @@ function row(m: Measurement, ceilingRps: number, peerRps: number | undefined): s
   return `| ${label} | ${f1(m.rps)} | ${f2(m.p50)} | ${f2(m.p99)} | ${f2(m.rps / ceilingRps)}× | ${vsPeer} |`;
 }
 
-function multiTable(m: NonNullable<Report['multi']>): string[] {
-  const c = m.ceiling.rps;
+/**
+ * Ratios in the second table are taken against the better ceiling and the better peer of the two
+ * tables, so that spreading a server over processes can only make OpenPDX's ratios harder to meet.
+ */
+function multiTable(r: Report, m: NonNullable<Report['multi']>): string[] {
+  const c = Math.max(r.ceiling.rps, m.ceiling.rps);
+  const p = Math.max(r.peer.rps, m.peer.rps);
   return [
-    `Every server on ${m.processes} processes (node:cluster; OpenPDX \`--workers ${m.processes}\`), ratios within this table:`,
+    `Every server on ${m.processes} processes (node:cluster; OpenPDX \`--workers ${m.processes}\`); ratios against the better ceiling (${f1(c)} req/s) and the better peer (${f1(p)} req/s) of both tables:`,
     '',
     '| scenario | req/s | p50 ms | p99 ms | × ceiling | × peer |',
     '|---|---:|---:|---:|---:|---:|',
     row(m.ceiling, c, undefined),
-    row(m.peer, c, m.peer.rps),
-    ...m.openpdx.map((x) => row(x, c, x.spec.key === 'token' ? m.peer.rps : undefined)),
+    row(m.peer, c, p),
+    ...m.openpdx.map((x) => row(x, c, x.spec.key === 'token' ? p : undefined)),
     '',
   ];
 }
@@ -62,7 +67,7 @@ export function renderReport(r: Report): string {
     row(r.peer, c, r.peer.rps),
     ...r.openpdx.map((m) => row(m, c, m.spec.key === 'token' ? r.peer.rps : undefined)),
     '',
-    ...(r.multi ? multiTable(r.multi) : []),
+    ...(r.multi ? multiTable(r, r.multi) : []),
     `- peer: node-oidc-provider 9, client_credentials, access token format: ${r.peerFormat}`,
     `- OpenPDX: ${r.engine}, access token format: ${r.openpdxFormat}`,
     ...r.openpdx

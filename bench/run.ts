@@ -275,19 +275,22 @@ async function main(): Promise<number> {
         detail: `${(meta.rps / ceiling.rps).toFixed(2)}× ceiling`,
       });
     if (multi) {
+      // Against the better peer and ceiling of either table (see report.ts).
+      const bestPeer = Math.max(peer.m.rps, multi.peer.rps);
+      const bestCeiling = Math.max(ceiling.rps, multi.ceiling.rps);
       const tokN = multi.openpdx.find((m) => m.spec.key === 'token');
       if (tokN)
         targets.push({
           name: `token issuance ≥ 3× peer, ${processes} processes each`,
-          pass: tokN.rps >= 3 * multi.peer.rps,
-          detail: `${(tokN.rps / multi.peer.rps).toFixed(2)}× peer`,
+          pass: tokN.rps >= 3 * bestPeer,
+          detail: `${(tokN.rps / bestPeer).toFixed(2)}× the better peer`,
         });
       const metaN = multi.openpdx.find((m) => m.spec.key === 'metadata-read');
       if (metaN)
         targets.push({
           name: `metadata read ≥ 0.2× ceiling, ${processes} processes each`,
-          pass: metaN.rps >= 0.2 * multi.ceiling.rps,
-          detail: `${(metaN.rps / multi.ceiling.rps).toFixed(2)}× ceiling`,
+          pass: metaN.rps >= 0.2 * bestCeiling,
+          detail: `${(metaN.rps / bestCeiling).toFixed(2)}× the better ceiling`,
         });
     }
     const durable = pdx.acknowledged === pdx.stored;
