@@ -3,7 +3,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ValidationError } from '../errors.ts';
 import { WrongPasswordError } from '../members/account-service.ts';
 import { LOGIN_RULE } from './auth-throttle.ts';
-import { withPrivateKey } from './private-key-guard.ts';
 import { refuseForm, sessionEnded } from './refusals.ts';
 import { deletePage, goodbyePage, passwordPage, privateKeyPage } from './views/account-views.ts';
 import type { FieldErrors } from './views/forms.ts';
@@ -99,7 +98,7 @@ export function registerAccountRoutes(app: FastifyInstance, web: Web): void {
       errors.private_key_confirm = 'The two new Private Keys are not the same.';
     if (Object.keys(errors).length) return show(req, reply, me, '/me/private-key', privateKeyPage, errors, 400);
     try {
-      const r = await withPrivateKey(web.throttle, me.member.uid, current, (pk) =>
+      const r = await web.withPrivateKey(req, reply, me.member.uid, current, (pk) =>
         ctx.accounts.changePrivateKey(me.member.uid, pk, next),
       );
       if (!r.ok) return show(req, reply, me, '/me/private-key', privateKeyPage, { current_private_key: r.error }, r.status);

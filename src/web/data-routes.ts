@@ -8,7 +8,6 @@ import type { FieldValues } from '../pds/pds-store.ts';
 import type { DatasetDef } from '../pds/schema/catalogue.ts';
 import { validateValue } from '../pds/schema/values.ts';
 import { noticeFor } from './notices.ts';
-import { withPrivateKey } from './private-key-guard.ts';
 import { refuseForm, sessionEnded } from './refusals.ts';
 import { messagePage } from './views/auth-views.ts';
 import { dataPage, editableFields, editAgainPage, unlockPage, type EditTarget } from './views/data-views.ts';
@@ -43,7 +42,7 @@ export function registerDataRoutes(app: FastifyInstance, web: Web): void {
     const form = web.readForm(req);
     if (!(await web.checkCsrf(req, form, true))) return refuseForm(web, req, reply, '/me/data');
     const uid = me.member.uid;
-    const r = await withPrivateKey(web.throttle, uid, formValue(form, 'private_key'), (pk) => ctx.memberData.view(uid, pk));
+    const r = await web.withPrivateKey(req, reply, uid, formValue(form, 'private_key'), (pk) => ctx.memberData.view(uid, pk));
     if (!r.ok) return showUnlock(req, reply, '/me/data', r.status, r.error);
     const csrf = await web.token(req, reply, '/me/data/edit');
     return web.send(reply, dataPage(await web.chrome(req), { catalogue: ctx.catalogue, datasets: r.value, csrf }));
@@ -89,7 +88,7 @@ export function registerDataRoutes(app: FastifyInstance, web: Web): void {
       ...(target.instance !== undefined && { instance: target.instance }),
       ...(target.rowId !== undefined && { rowId: target.rowId }),
     };
-    const r = await withPrivateKey(web.throttle, uid, formValue(form, 'private_key'), (pk) =>
+    const r = await web.withPrivateKey(req, reply, uid, formValue(form, 'private_key'), (pk) =>
       ctx.memberData.edit(uid, pk, ds.name, where, changed),
     );
     if (!r.ok) return again(r.status, { private_key: r.error });
@@ -102,7 +101,7 @@ export function registerDataRoutes(app: FastifyInstance, web: Web): void {
     const form = web.readForm(req);
     if (!(await web.checkCsrf(req, form, true))) return refuseForm(web, req, reply, '/me/export');
     const uid = me.member.uid;
-    const r = await withPrivateKey(web.throttle, uid, formValue(form, 'private_key'), (pk) => ctx.memberData.export(uid, pk));
+    const r = await web.withPrivateKey(req, reply, uid, formValue(form, 'private_key'), (pk) => ctx.memberData.export(uid, pk));
     if (!r.ok) return showUnlock(req, reply, '/me/export', r.status, r.error);
     // GDPR Art. 20: a machine-readable file, downloaded rather than shown.
     return reply

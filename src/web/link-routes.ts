@@ -10,7 +10,6 @@ import { ConflictError, ValidationError } from '../errors.ts';
 import { MIN_PRIVATE_KEY } from '../members/member-rules.ts';
 import { safeEqual } from '../crypto/hash.ts';
 import { csrfToken } from './csrf.ts';
-import { withPrivateKey } from './private-key-guard.ts';
 import { refuseForm } from './refusals.ts';
 import { messagePage } from './views/auth-views.ts';
 import type { FieldErrors } from './views/forms.ts';
@@ -148,7 +147,7 @@ export function registerLinkRoutes(app: FastifyInstance, web: Web): void {
       } else {
         if (!me) return web.redirect(reply, base);
         const uid = me.member.uid;
-        const r = await withPrivateKey(web.throttle, uid, privateKey, (pk) =>
+        const r = await web.withPrivateKey(req, reply, uid, privateKey, (pk) =>
           ctx.consent.approve(req.params.token, { uid, privateKey: pk }),
         );
         if (!r.ok) return showAgreement(req, reply, view, { private_key: r.error }, r.status);

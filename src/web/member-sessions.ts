@@ -77,6 +77,34 @@ export class MemberSessions {
     return { idHash: row.id_hash, uid: row.uid, csrfSecret: row.csrf_secret, createdAt: row.created_at, expiresAt };
   }
 
+  /**
+   * The same session under a new id (SE-02: when the Private Key has been entered). The old id stops
+   * working at once; the session keeps its start (absolute timeout), idle expiry and CSRF secret,
+   * so the member's other open forms still post.
+   */
+  async rotate(id: string | undefined): Promise<{ id: string; session: MemberSession } | undefined> {
+    if (!id || !SESSION_ID.test(id)) return undefined;
+    const oldHash = sha256Hex(id);
+    const next = randomSecret();
+    const nextHash = sha256Hex(next);
+    const row = await this.db.transaction().execute(async (trx) => {
+      const found = await trx.selectFrom('member_sessions').selectAll().where('id_hash', '=', oldHash).executeTakeFirst();
+      if (found) await trx.updateTable('member_sessions').set({ id_hash: nextHash }).where('id_hash', '=', oldHash).execute();
+      return found;
+    });
+    if (!row) return undefined;
+    return {
+      id: next,
+      session: {
+        idHash: nextHash,
+        uid: row.uid,
+        csrfSecret: row.csrf_secret,
+        createdAt: row.created_at,
+        expiresAt: row.expires_at,
+      },
+    };
+  }
+
   async destroy(id: string | undefined): Promise<void> {
     if (!id || !SESSION_ID.test(id)) return;
     await this.db.deleteFrom('member_sessions').where('id_hash', '=', sha256Hex(id)).execute();

@@ -10,6 +10,7 @@ import type { AuthThrottle } from './auth-throttle.ts';
 import { csrfToken, newCsrfSecret, verifyCsrfToken } from './csrf.ts';
 import type { SafeHtml } from './html.ts';
 import type { MemberSession, MemberSessions } from './member-sessions.ts';
+import { withPrivateKey, type Guarded } from './private-key-guard.ts';
 import type { Chrome } from './views/layout.ts';
 
 export const SESSION_COOKIE = '__Host-openpdx_session';
@@ -49,6 +50,32 @@ export class Web {
     const { id, session } = await this.sessions.create(member.uid);
     reply.setCookie(SESSION_COOKIE, id, COOKIE_OPTIONS);
     this.signedInCache.set(req, { session, member });
+  }
+
+  /**
+   * Runs `fn` with the Private Key through the lock-out guard and, when the key was right, gives
+   * the browser a new session id (SE-02, ASVS 7.2.4): a session id seen before the unlock is
+   * worth nothing after it.
+   */
+  async withPrivateKey<T>(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    uid: number,
+    privateKey: string,
+    fn: (privateKey: string) => Promise<T>,
+  ): Promise<Guarded<T>> {
+    const r = await withPrivateKey(this.throttle, uid, privateKey, fn);
+    if (r.ok) await this.rotateSession(req, reply);
+    return r;
+  }
+
+  private async rotateSession(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const rotated = await this.sessions.rotate(req.cookies[SESSION_COOKIE]);
+    if (!rotated) return;
+    reply.setCookie(SESSION_COOKIE, rotated.id, COOKIE_OPTIONS);
+    req.cookies[SESSION_COOKIE] = rotated.id;
+    const cached = this.signedInCache.get(req);
+    if (cached) this.signedInCache.set(req, { ...cached, session: rotated.session });
   }
 
   async endSession(req: FastifyRequest, reply: FastifyReply): Promise<void> {

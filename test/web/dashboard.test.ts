@@ -39,6 +39,30 @@ describe('/me/data', () => {
     expect(squash(res.body)).toContain(squash('<h2 id="ds-ds_events">'));
   });
 
+  it('gives the browser a new session id once the Private Key is right, and only then (SE-02)', async () => {
+    const { m, c } = await signedIn('data-rotate');
+    const SESSION = '__Host-openpdx_session';
+    const before = c.cookies.get(SESSION)!;
+    // A wrong key changes nothing.
+    expect((await c.submit('/me/data', '/me/data', { private_key: 'not my private key' })).statusCode).toBe(403);
+    expect(c.cookies.get(SESSION)).toBe(before);
+    // A form fetched before the unlock still posts afterwards: the CSRF secret stays with the session.
+    const logoutToken = csrfFor((await c.get('/me')).body, '/logout');
+    const res = await c.submit('/me/data', '/me/data', { private_key: m.privateKey });
+    expect(res.statusCode).toBe(200);
+    const after = c.cookies.get(SESSION)!;
+    expect(after).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(after).not.toBe(before);
+    // The id from before the unlock signs nobody in any more.
+    const stale = await t.app.inject({ method: 'GET', url: '/me', headers: { cookie: `${SESSION}=${before}` } });
+    expect(stale.statusCode).toBe(303);
+    expect(stale.headers.location).toMatch(/^\/login/);
+    expect((await c.get('/me')).statusCode).toBe(200);
+    const out = await c.post('/logout', { csrf: logoutToken });
+    expect(out.statusCode).toBe(303);
+    expect(c.cookies.has(SESSION)).toBe(false);
+  });
+
   it('says the Private Key is wrong, linked to the field, and shows no data', async () => {
     const { c } = await signedIn('data2');
     const res = await c.submit('/me/data', '/me/data', { private_key: 'not my private key' });
