@@ -31,12 +31,13 @@ export class TtlCache<V> {
     this.map.delete(key);
   }
 
-  /** Fetches through the cache; undefined results are not cached. */
-  async through(key: string, load: () => Promise<V | undefined>): Promise<V | undefined> {
+  /** Fetches through the cache; undefined results are not cached. A hit costs no extra await. */
+  through(key: string, load: () => Promise<V | undefined>): Promise<V | undefined> {
     const hit = this.get(key);
-    if (hit !== undefined) return hit;
-    const value = await load();
-    if (value !== undefined) this.set(key, value);
-    return value;
+    if (hit !== undefined) return Promise.resolve(hit);
+    return load().then((value) => {
+      if (value !== undefined) this.set(key, value);
+      return value;
+    });
   }
 }

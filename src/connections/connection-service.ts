@@ -139,7 +139,7 @@ export class ConnectionService {
   }
 
   /** Connection rows are read on every data call; they change only through this service. */
-  async getConnection(nid: number): Promise<DedicatedConnection | undefined> {
+  getConnection(nid: number): Promise<DedicatedConnection | undefined> {
     return this.connectionCache.through(String(nid), async () => {
       const row = await this.store.connection(nid);
       return row && toConnection(row);
@@ -156,7 +156,7 @@ export class ConnectionService {
   }
 
   /** A DSSA version never changes once made (a change is a new version), so it is cached. */
-  async dssa(nid: number, version: number): Promise<Dssa | undefined> {
+  dssa(nid: number, version: number): Promise<Dssa | undefined> {
     return this.dssaCache.through(`${nid}/${version}`, async () => {
       const row = await this.store.dssa(nid, version);
       return row && toDssa(row);

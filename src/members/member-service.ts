@@ -314,10 +314,13 @@ export class MemberService {
     this.grantCache.delete(key);
   }
 
-  private async cachedGrant(uid: number, nid: number): Promise<CachedGrant | null> {
+  private cachedGrant(uid: number, nid: number): Promise<CachedGrant | null> {
     const key = `${uid}-${nid}`;
     const hit = this.grantCache.get(key);
-    if (hit !== undefined) return hit;
+    return hit !== undefined ? Promise.resolve(hit) : this.loadGrant(key, uid, nid);
+  }
+
+  private async loadGrant(key: string, uid: number, nid: number): Promise<CachedGrant | null> {
     const { db, catalogue } = this.deps;
     const grant = await memberStore.activeGrant(db, uid, nid);
     const value = grant
