@@ -24,7 +24,15 @@ export function safeEqual(a: string | Buffer, b: string | Buffer): boolean {
  * hex digest (a revoked marker, say) never matches.
  */
 export function sha256Matches(secret: string | Buffer, storedHex: string): boolean {
-  const digest = createHash('sha256').update(secret).digest();
+  return digestMatchesHex(createHash('sha256').update(secret).digest(), storedHex);
+}
+
+/**
+ * The comparison behind sha256Matches, for a caller that already holds the presented digest
+ * (and compares it with more than one stored value). Both sides are digests of equal length by
+ * construction, so timingSafeEqual applies directly; hashing them again (safeEqual) would be waste.
+ */
+export function digestMatchesHex(digest: Buffer, storedHex: string): boolean {
   const stored = Buffer.from(storedHex, 'hex');
   if (stored.length !== digest.length || storedHex.length !== 2 * digest.length) {
     timingSafeEqual(digest, digest);

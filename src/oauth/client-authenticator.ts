@@ -2,10 +2,10 @@
  * Authenticates a client by secret (contract §2): SHA-256 of the presented secret compared in
  * constant time with the stored hash, or with the previous hash during a rotation's grace period.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
-import { sha256Hex } from '../crypto/hash.ts';
+import { digestMatchesHex, sha256Hex } from '../crypto/hash.ts';
 import { randomSecret } from '../crypto/random.ts';
 import type { ClientCredentials } from './client-auth.ts';
 import type { ClientCache } from './client-cache.ts';
@@ -69,16 +69,7 @@ function secretMatches(client: OAuthClientRecord | undefined, presented: Buffer,
   const previousLive =
     client?.previousSecretHash != null && client.previousSecretExpiresAt != null && client.previousSecretExpiresAt > now;
   // Both comparisons always run so that timing says nothing about which secret (if any) exists.
-  const current = digestEquals(presented, client?.secretHash ?? UNKNOWN_CLIENT_HASH);
-  const previous = digestEquals(presented, (previousLive && client?.previousSecretHash) || UNKNOWN_CLIENT_HASH);
+  const current = digestMatchesHex(presented, client?.secretHash ?? UNKNOWN_CLIENT_HASH);
+  const previous = digestMatchesHex(presented, (previousLive && client?.previousSecretHash) || UNKNOWN_CLIENT_HASH);
   return client !== undefined && (current || (previousLive && previous));
-}
-
-/**
- * Both sides are SHA-256 digests, equal in length by construction, so timingSafeEqual applies
- * directly (src/crypto/hash.ts safeEqual would hash them again: four extra hashes per request).
- */
-function digestEquals(presented: Buffer, storedHex: string): boolean {
-  const stored = Buffer.from(storedHex, 'hex');
-  return stored.length === presented.length && timingSafeEqual(stored, presented);
 }
