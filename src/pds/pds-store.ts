@@ -74,13 +74,9 @@ export class PdsStore {
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
     private readonly clock: Clock,
-    private readonly onChange: ChangeHook = async () => {},
-    appendReadLog: (rows: Insertable<AccessLogTable>[]) => Promise<void> = (rows) =>
-      db
-        .insertInto('access_log')
-        .values(rows)
-        .execute()
-        .then(() => undefined),
+    private readonly onChange: ChangeHook,
+    /** DatabaseHandle.appendRelaxed for the access log (see AccessLogBuffer) */
+    appendReadLog: (rows: Insertable<AccessLogTable>[]) => Promise<void>,
   ) {
     this.accessLog = new AccessLogBuffer(appendReadLog);
   }
@@ -110,18 +106,8 @@ export class PdsStore {
   }
 }
 
-// A read logs the same (frozen, cached) readable-field list every time: join it once.
-const joinedFields = new WeakMap<readonly string[], string>();
-
-function fieldList(fields: readonly string[]): string {
-  if (!Object.isFrozen(fields)) return fields.join(',');
-  let joined = joinedFields.get(fields);
-  if (joined === undefined) joinedFields.set(fields, (joined = fields.join(',')));
-  return joined;
-}
-
 function accessRow(uid: number, e: AccessEntry, at: number) {
-  return { uid, nid: e.nid, actor: e.actor, dataset: e.dataset, fields: fieldList(e.fields), action: e.action, at };
+  return { uid, nid: e.nid, actor: e.actor, dataset: e.dataset, fields: e.fields.join(','), action: e.action, at };
 }
 
 async function insertAccess(db: Db, uid: number, e: AccessEntry, at: number): Promise<void> {
