@@ -135,10 +135,10 @@ export class AccountService {
     const row = await memberStore.byUid(db, uid);
     if (!row) throw new NotFoundError('Member not found');
     if (!(await verifyPassword(row.password_hash, password))) throw new WrongPasswordError();
-    const nids: number[] = [];
+    const grants: { nid: number; id: number }[] = [];
     await db.transaction().execute(async (trx) => {
       for (const g of await memberStore.grantsOf(trx, uid)) {
-        nids.push(g.nid);
+        grants.push(g);
         await this.deps.outbox.enqueueConnectionEvent(trx, { uid, nid: g.nid, event: 'member.deleted' });
       }
       await trx.deleteFrom('metadata_records').where('uid', '=', uid).execute();
@@ -153,6 +153,6 @@ export class AccountService {
       await trx.deleteFrom('auth_throttle').where('key', 'like', `%:${row.mydexid}`).execute();
       await trx.deleteFrom('members').where('uid', '=', uid).execute();
     });
-    for (const nid of nids) this.deps.members.forgetGrant(uid, nid);
+    for (const g of grants) this.deps.members.forgetGrant(uid, g.nid, g.id);
   }
 }

@@ -306,21 +306,15 @@ export class MemberService {
   }
 
   /** This process stops using a grant at once: its cache entry and any keys it opened. */
-  forgetGrant(uid: number, nid: number, grantId?: number): void {
-    const key = `${uid}-${nid}`;
-    const cached = this.grantCache.get(key);
-    if (cached) this.openedKeys.forget(cached.grant.id);
+  forgetGrant(uid: number, nid: number, grantId: number | undefined): void {
     if (grantId !== undefined) this.openedKeys.forget(grantId);
-    this.grantCache.delete(key);
+    this.grantCache.delete(`${uid}-${nid}`);
   }
 
-  private cachedGrant(uid: number, nid: number): Promise<CachedGrant | null> {
+  private async cachedGrant(uid: number, nid: number): Promise<CachedGrant | null> {
     const key = `${uid}-${nid}`;
     const hit = this.grantCache.get(key);
-    return hit !== undefined ? Promise.resolve(hit) : this.loadGrant(key, uid, nid);
-  }
-
-  private async loadGrant(key: string, uid: number, nid: number): Promise<CachedGrant | null> {
+    if (hit !== undefined) return hit;
     const { db, catalogue } = this.deps;
     const grant = await memberStore.activeGrant(db, uid, nid);
     const value = grant
