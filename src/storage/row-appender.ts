@@ -49,6 +49,8 @@ export class AppendError extends Error {
 export class SqliteRowAppender implements RowAppender {
   private worker: Worker | undefined;
   private readonly pending = new Map<number, Pending>();
+  /** appends not yet settled, for close() to wait on */
+  private readonly inflight = new Set<Promise<void>>();
   private nextId = 1;
   private closing: Promise<void> | undefined;
 
@@ -60,20 +62,24 @@ export class SqliteRowAppender implements RowAppender {
     const columns = Object.keys(rows[0]!);
     const values = rows.map((r) => columns.map((c) => r[c] ?? null));
     const id = this.nextId++;
-    return new Promise<void>((resolve, reject) => {
+    const done = new Promise<void>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       const worker = this.thread();
       // Referenced only while it holds work, so an idle thread never keeps the process alive.
       worker.ref();
       worker.postMessage({ id, table, columns, rows: values });
     });
+    this.inflight.add(done);
+    const settled = () => this.inflight.delete(done);
+    done.then(settled, settled);
+    return done;
   }
 
   close(): Promise<void> {
     this.closing ??= (async () => {
       const worker = this.worker;
       if (!worker) return;
-      await Promise.allSettled([...this.pending.values()].map((p) => settled(p)));
+      await Promise.allSettled(this.inflight);
       const exited = new Promise<void>((r) => worker.once('exit', () => r()));
       // Held until it has exited: otherwise a process with nothing else left would end mid-close.
       worker.ref();
@@ -113,19 +119,4 @@ export class SqliteRowAppender implements RowAppender {
     this.worker = worker;
     return worker;
   }
-}
-
-/** Resolves once a pending append settles, either way (its own caller sees the outcome). */
-function settled(p: Pending): Promise<void> {
-  return new Promise<void>((done) => {
-    const { resolve, reject } = p;
-    p.resolve = () => {
-      resolve();
-      done();
-    };
-    p.reject = (err) => {
-      reject(err);
-      done();
-    };
-  });
 }
