@@ -32,7 +32,7 @@ import {
   type PdxTarget,
 } from './scenarios.ts';
 import type { PeerInfo } from './servers/peer.ts';
-import { startOpenPdx } from './servers/openpdx.ts';
+import { startOpenPdx, type OpenPdx } from './servers/openpdx.ts';
 
 const timing = {
   warmupSeconds: Number(process.env.BENCH_WARMUP_SECONDS ?? 1),
@@ -142,21 +142,19 @@ async function peerRun(n = 1): Promise<{ m: Measurement; format: string }> {
   }
 }
 
+/** A token for the sandbox client, as the scenarios' target. */
+async function firstToken(server: OpenPdx): Promise<{ t: PdxTarget; format: string }> {
+  const { client_id, client_secret, scope } = server.credentials.client;
+  const spec = tokenSpec('token', 'OpenPDX token', `${server.baseUrl}/oauth2/token`, client_id, client_secret, scope);
+  const { token, format } = await issue(spec, 'OpenPDX token');
+  return { t: { base: server.baseUrl, creds: server.credentials, accessToken: token }, format };
+}
+
 /** The token and read scenarios again, with OpenPDX serving from `n` processes (`--workers n`). */
 async function openPdxMultiRun(dataDir: string, n: number): Promise<Measurement[]> {
   const server = await startOpenPdx({ dataDir, postgresUrl, cpuProfDir: undefined, workers: n });
   try {
-    const creds = server.credentials;
-    const tokenReq = tokenSpec(
-      'token',
-      'OpenPDX token',
-      `${server.baseUrl}/oauth2/token`,
-      creds.client.client_id,
-      creds.client.client_secret,
-      creds.client.scope,
-    );
-    const { token } = await issue(tokenReq, 'OpenPDX token');
-    const t: PdxTarget = { base: server.baseUrl, creds, accessToken: token };
+    const { t } = await firstToken(server);
     if (postgresUrl) await writeMetadataFixture(t);
     const results: Measurement[] = [];
     for (const spec of openPdxSpecs(t)) {
@@ -196,19 +194,9 @@ async function writeMetadataFixture(t: PdxTarget): Promise<void> {
 async function openPdxRun(dataDir: string, profDir: string | undefined) {
   const server = await startOpenPdx({ dataDir, postgresUrl, cpuProfDir: profDir });
   try {
-    const creds = server.credentials;
-    const base = server.baseUrl;
-    const tokenReq = tokenSpec(
-      'token',
-      'OpenPDX token',
-      `${base}/oauth2/token`,
-      creds.client.client_id,
-      creds.client.client_secret,
-      creds.client.scope,
-    );
-    const { token, format } = await issue(tokenReq, 'OpenPDX token');
+    const { t, format } = await firstToken(server);
     log(`OpenPDX (${server.engine}) issues ${format} access tokens`);
-    const t: PdxTarget = { base, creds, accessToken: token };
+    const { base, creds, accessToken: token } = t;
     const uid = creds.members[0]!.uid;
     const json = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     // Fixtures: a few metadata fields, then one batch of 100 rows (counted as acknowledged rows).
