@@ -29,6 +29,8 @@ export interface OpenPdxOptions {
 
 export interface OpenPdx {
   baseUrl: string;
+  /** the `openpdx start` process (with --workers, the primary) */
+  pid: number;
   credentials: SandboxCredentials;
   engine: string;
   /** SIGTERM and wait; throws if the server did not exit cleanly. */
@@ -119,6 +121,7 @@ export async function startOpenPdx(o: OpenPdxOptions): Promise<OpenPdx> {
   }
   return {
     baseUrl: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
     credentials,
     engine: pgTarget ? `PostgreSQL (schema ${pgTarget.schema})` : 'SQLite',
     async stop() {

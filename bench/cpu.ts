@@ -1,0 +1,101 @@
+/**
+ * `npm run bench:cpu -- [read|token] [rounds] [workers]`: one OpenPDX scenario against the real
+ * `openpdx start` (SQLite sandbox in a scratch folder), reporting requests/s and the server's CPU
+ * time per request (user + system of the process and its workers, from /proc). CPU per request
+ * moves less with a shared machine's noise than requests/s does, which makes it the better number
+ * for comparing two builds: run this in each checkout, alternately.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { killAll } from './children.ts';
+import autocannon from 'autocannon';
+import { CONNECTIONS, memberQuery, tokenSpec, type LoadSpec, type PdxTarget } from './scenarios.ts';
+import { startOpenPdx, type OpenPdx } from './servers/openpdx.ts';
+
+const [what = 'read', roundsArg = '3', workersArg = '1'] = process.argv.slice(2);
+if (!['read', 'token'].includes(what) || !/^\d+$/.test(roundsArg) || !/^\d+$/.test(workersArg)) {
+  console.error('usage: npm run bench:cpu -- [read|token] [rounds] [workers]');
+  process.exit(2);
+}
+process.on('exit', killAll);
+
+/** Clock ticks (1/100 s) of CPU used so far by `pid` and its child processes. */
+function cpuTicks(pid: number): number {
+  let children: number[] = [];
+  try {
+    children = execFileSync('pgrep', ['-P', String(pid)])
+      .toString()
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    // no children
+  }
+  return [pid, ...children].reduce((sum, p) => {
+    try {
+      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return sum + Number(fields[11]) + Number(fields[12]);
+    } catch {
+      return sum;
+    }
+  }, 0);
+}
+
+async function target(server: OpenPdx): Promise<{ t: PdxTarget; token: LoadSpec }> {
+  const { client_id, client_secret, scope } = server.credentials.client;
+  const token = tokenSpec('token', 'token', `${server.baseUrl}/oauth2/token`, client_id, client_secret, scope);
+  const res = await fetch(token.url, { method: 'POST', headers: token.headers, body: token.body });
+  const accessToken = ((await res.json()) as { access_token: string }).access_token;
+  return { t: { base: server.baseUrl, creds: server.credentials, accessToken }, token };
+}
+
+/** Loads `spec` for `seconds`; resolves with the number of answers, failing on any non-2xx or error. */
+function load(spec: LoadSpec, seconds: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let answers = 0;
+    const opts = { url: spec.url, method: spec.method, connections: spec.connections, duration: seconds };
+    const instance = autocannon({ ...opts, headers: spec.headers, body: spec.body }, (err, result) => {
+      if (err) return reject(err);
+      if (result.non2xx || result.errors || result.timeouts) return reject(new Error(`${spec.label}: failed requests`));
+      resolve(answers);
+    });
+    instance.on('response', () => answers++);
+  });
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'openpdx-cpu-'));
+const server = await startOpenPdx({ dataDir: dir, postgresUrl: undefined, cpuProfDir: undefined, workers: Number(workersArg) });
+try {
+  const { t, token } = await target(server);
+  const uid = t.creds.members[0]!.uid;
+  const url = `${t.base}/api/pds/pds/${uid}.json?${memberQuery(t, { dataset: 'ds_personal_details', instance: '0' })}`;
+  const bearer = { authorization: `Bearer ${t.accessToken}` };
+  await fetch(url, {
+    method: 'POST',
+    headers: { ...bearer, 'content-type': 'application/json' },
+    body: JSON.stringify({ ds_personal_details: { field_personal_fname: 'Ada' } }),
+  });
+  const spec: LoadSpec =
+    what === 'token'
+      ? token
+      : { key: 'metadata-read', label: 'metadata read', url, method: 'GET', headers: bearer, connections: CONNECTIONS.read };
+  for (let round = 1; round <= Number(roundsArg); round++) {
+    await load(spec, 2);
+    const before = cpuTicks(server.pid);
+    const started = performance.now();
+    const responses = await load(spec, 5);
+    const seconds = (performance.now() - started) / 1000;
+    const ticks = cpuTicks(server.pid) - before;
+    console.log(
+      `${what} round ${round}: ${Math.round(responses / seconds)} req/s, server ${(ticks / 100 / seconds).toFixed(2)} cores, ` +
+        `${((ticks * 10_000) / responses).toFixed(0)} µs CPU per request`,
+    );
+  }
+  await server.stop();
+} finally {
+  await server.stop().catch(() => undefined);
+  rmSync(dir, { recursive: true, force: true });
+}
