@@ -81,6 +81,7 @@ export async function createAppContext(config: Config, overrides: ContextOverrid
     db,
     dialect: database.dialect,
     appendRelaxed: database.appendRelaxed,
+    selectNow: database.selectNow,
     clock,
     config,
     logger,

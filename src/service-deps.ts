@@ -13,6 +13,8 @@ export interface ServiceDeps {
   dialect: Dialect;
   /** relaxed-durability inserts for the read access log (see DatabaseHandle) */
   appendRelaxed: DatabaseHandle['appendRelaxed'];
+  /** reads outside transactions, off Kysely's executor (see DatabaseHandle) */
+  selectNow: DatabaseHandle['selectNow'];
   clock: Clock;
   config: Config;
   logger: Logger;

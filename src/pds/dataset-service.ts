@@ -47,6 +47,7 @@ export class DatasetService {
       deps.clock,
       (trx, change) => deps.outbox.enqueueChange(trx, change),
       (rows) => deps.appendRelaxed('access_log', rows),
+      deps.selectNow,
     );
   }
 

@@ -8,9 +8,9 @@ import type { Insertable, Kysely, Transaction } from 'kysely';
 import { openText, seal } from '../crypto/aead.ts';
 import { IntegrityFailure } from '../errors.ts';
 import type { DataKeyRing } from '../members/key-ring.ts';
-import { forUpdate, type Dialect } from '../storage/dialect.ts';
+import { forUpdate, type DatabaseHandle, type Dialect } from '../storage/dialect.ts';
 import type { AccessLogTable, Database } from '../storage/schema.ts';
-import { prepared } from '../storage/prepared.ts';
+import { prepared, type QueryTarget } from '../storage/prepared.ts';
 import type { Clock } from '../clock.ts';
 import { AccessLogBuffer } from './access-log-buffer.ts';
 
@@ -77,12 +77,15 @@ export class PdsStore {
     private readonly onChange: ChangeHook,
     /** DatabaseHandle.appendRelaxed for the access log (see AccessLogBuffer) */
     appendReadLog: (rows: Insertable<AccessLogTable>[]) => Promise<void>,
+    /** DatabaseHandle.selectNow, for the hot reads outside transactions */
+    private readonly selectNow: DatabaseHandle['selectNow'],
   ) {
     this.accessLog = new AccessLogBuffer(appendReadLog);
   }
 
   async read<T>(uid: number, keys: DataKeyRing, fn: (r: PdsReader) => Promise<T>): Promise<T> {
-    return fn(new MemberPds(this.db, this.dialect, this.clock, uid, keys, null, async () => {}));
+    const target = { db: this.db, dialect: this.dialect.name, selectNow: this.selectNow };
+    return fn(new MemberPds(target, this.dialect, this.clock, uid, keys, null, async () => {}));
   }
 
   /**
@@ -97,7 +100,13 @@ export class PdsStore {
   ): Promise<T> {
     return this.db
       .transaction()
-      .execute((trx) => fn(new MemberPds(trx, this.dialect, this.clock, uid, keys, writerNid, (c) => this.onChange(trx, c))));
+      .execute((trx) =>
+        fn(
+          new MemberPds({ db: trx, dialect: this.dialect.name }, this.dialect, this.clock, uid, keys, writerNid, (c) =>
+            this.onChange(trx, c),
+          ),
+        ),
+      );
   }
 
   /** Appends to the access log outside any data transaction (reads), committed in groups. */
@@ -136,15 +145,20 @@ const metadataInstance = prepared((db, uid: number, dataset: string, instance: n
 );
 
 class MemberPds implements PdsWriter {
+  private readonly db: Db;
+
   constructor(
-    private readonly db: Db,
+    /** the database or the write transaction, and how prepared reads reach it */
+    private readonly target: QueryTarget,
     private readonly dialect: Dialect,
     private readonly clock: Clock,
     private readonly uid: number,
     private readonly keys: DataKeyRing,
     private readonly writerNid: number | null,
     private readonly changed: (c: DataChange) => Promise<void>,
-  ) {}
+  ) {
+    this.db = target.db;
+  }
 
   private emit(dataset: string, action: DataChange['action'], updatedId: number): Promise<void> {
     return this.changed({ uid: this.uid, dataset, action, updatedId: String(updatedId), writerNid: this.writerNid });
@@ -172,11 +186,10 @@ class MemberPds implements PdsWriter {
   }
 
   async metadata(dataset: string, instance?: number): Promise<Map<number, FieldValues>> {
-    const d = this.dialect.name;
     const rows =
       instance === undefined
-        ? await metadataInstances(this.db, d, this.uid, dataset)
-        : await metadataInstance(this.db, d, this.uid, dataset, instance);
+        ? await metadataInstances(this.target, this.uid, dataset)
+        : await metadataInstance(this.target, this.uid, dataset, instance);
     return new Map(rows.map((r) => [r.instance, this.decrypt(dataset, r.ciphertext, ctxMeta(this.uid, dataset, r.instance))]));
   }
 

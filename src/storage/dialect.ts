@@ -46,6 +46,14 @@ export interface DatabaseHandle {
    * entries of data writes keep full durability in their own transactions.
    */
   appendRelaxed<T extends keyof Database & string>(table: T, rows: Insertable<Database[T]>[]): Promise<void>;
+  /**
+   * Runs one compiled read-only query outside any transaction. On a SQLite file it runs on a second,
+   * read-only connection with cached statements, synchronously (better-sqlite3 is synchronous in
+   * any case): it never queues behind Kysely's one connection and the transactions that hold it,
+   * and WAL mode gives it the latest committed state. Elsewhere it is `db.executeQuery`.
+   * Never for reads that must see a transaction's own uncommitted writes: use the transaction.
+   */
+  selectNow<R>(query: CompiledQuery<R>): Promise<R[]>;
   close(): Promise<void>;
 }
 
@@ -111,6 +119,7 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
           await sql`set local synchronous_commit = off`.execute(trx);
           await trx.insertInto(table).values(rows).execute();
         }),
+      selectNow: async (query) => (await db.executeQuery(query)).rows,
       close: () => db.destroy(),
     };
   }
@@ -129,6 +138,7 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
   const db = new Kysely<Database>({ dialect: new RetryingSqliteDialect({ database: withStatementCache(sqlite) }, lockWaitMs) });
   // An in-memory database exists on this connection only: no second thread can reach it.
   const appender = path === ':memory:' ? undefined : new SqliteRowAppender({ path, lockWaitMs, synchronous: 'NORMAL' });
+  const reader = path === ':memory:' ? undefined : new SqliteReader(path, lockWaitMs);
   return {
     db,
     dialect: sqliteDialect,
@@ -138,7 +148,9 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
       if (appender) await appender.append(table, rows as Record<string, unknown>[]);
       else await db.insertInto(table).values(rows).execute();
     },
+    selectNow: async (query) => (reader ? reader.select(query) : (await db.executeQuery(query)).rows),
     async close() {
+      reader?.close();
       await appender?.close();
       await db.destroy();
     },
@@ -211,6 +223,49 @@ async function retryWhileBusy<T>(run: () => Promise<T>, waitMs: number): Promise
       if (!isBusy(err) || Date.now() >= deadline) throw err;
       await new Promise<void>((resolve) => (attempt < 3 ? setImmediate(resolve) : setTimeout(resolve, 1)));
     }
+  }
+}
+
+/**
+ * The read-only connection behind `selectNow` on SQLite, opened on first use (the main connection
+ * has created the file and its WAL by then). Going through Kysely costs a read about as much again
+ * as SQLite's own work: its connection mutex, query executor and result promises. A statement that
+ * meets SQLITE_BUSY (in WAL mode a reader only can while another connection rebuilds the WAL index)
+ * is retried like any other, within the same lock wait.
+ */
+export class SqliteReader {
+  private connection: SqliteDatabase.Database | undefined;
+  private statements: ReturnType<typeof withStatementCache> | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly path: string,
+    private readonly lockWaitMs: number,
+  ) {}
+
+  select<R>(query: CompiledQuery<R>): Promise<R[]> {
+    const run = () => Promise.resolve(this.statement(query.sql).all(query.parameters as unknown[]) as R[]);
+    try {
+      return run();
+    } catch (err) {
+      if (!isBusy(err)) return Promise.reject(err);
+      return retryWhileBusy(run, this.lockWaitMs);
+    }
+  }
+
+  private statement(sql: string): SqliteDatabase.Statement {
+    if (this.closed) throw new Error('the database is closed');
+    if (!this.statements) {
+      this.connection = new SqliteDatabase(this.path, { readonly: true, fileMustExist: true });
+      this.connection.pragma('busy_timeout = 0');
+      this.statements = withStatementCache(this.connection);
+    }
+    return this.statements.prepare(sql);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.statements?.close();
   }
 }
 

@@ -25,19 +25,27 @@ afterAll(async () => {
 });
 
 describe(`prepared queries on ${pgUrl ? 'PostgreSQL' : 'SQLite'}`, () => {
+  const root = {
+    get db() {
+      return h.db;
+    },
+    get dialect() {
+      return h.dialect.name;
+    },
+  };
   const byMemberAndDataset = prepared((db, uid: number, dataset: string) =>
     db.selectFrom('access_log').select(['fields']).where('uid', '=', uid).where('dataset', '=', dataset),
   );
 
   it('compiles once and binds each call’s own values', async () => {
-    expect(await byMemberAndDataset(h.db, h.dialect.name, 1, 'ds_a')).toEqual([{ fields: 'x' }]);
-    expect(await byMemberAndDataset(h.db, h.dialect.name, 1, 'ds_b')).toEqual([{ fields: 'y' }]);
-    expect(await byMemberAndDataset(h.db, h.dialect.name, 2, 'ds_a')).toEqual([{ fields: 'z' }]);
-    expect(await byMemberAndDataset(h.db, h.dialect.name, 3, 'ds_a')).toEqual([]);
+    expect(await byMemberAndDataset(root, 1, 'ds_a')).toEqual([{ fields: 'x' }]);
+    expect(await byMemberAndDataset(root, 1, 'ds_b')).toEqual([{ fields: 'y' }]);
+    expect(await byMemberAndDataset(root, 2, 'ds_a')).toEqual([{ fields: 'z' }]);
+    expect(await byMemberAndDataset(root, 3, 'ds_a')).toEqual([]);
   });
 
   it('works inside a transaction', async () => {
-    const rows = await h.db.transaction().execute((trx) => byMemberAndDataset(trx, h.dialect.name, 1, 'ds_b'));
+    const rows = await h.db.transaction().execute((trx) => byMemberAndDataset({ db: trx, dialect: h.dialect.name }, 1, 'ds_b'));
     expect(rows).toEqual([{ fields: 'y' }]);
   });
 
@@ -45,10 +53,10 @@ describe(`prepared queries on ${pgUrl ? 'PostgreSQL' : 'SQLite'}`, () => {
     const inlined = prepared((db, uid: number) =>
       db.selectFrom('access_log').select('fields').where('action', '=', 'read').where('uid', '=', uid),
     );
-    await expect(inlined(h.db, h.dialect.name, 1)).rejects.toThrow(/not exactly its arguments/);
+    await expect(inlined(root, 1)).rejects.toThrow(/not exactly its arguments/);
     const reordered = prepared((db, uid: number, dataset: string) =>
       db.selectFrom('access_log').select('fields').where('dataset', '=', dataset).where('uid', '=', uid),
     );
-    await expect(reordered(h.db, h.dialect.name, 1, 'ds_a')).rejects.toThrow(/not exactly its arguments/);
+    await expect(reordered(root, 1, 'ds_a')).rejects.toThrow(/not exactly its arguments/);
   });
 });

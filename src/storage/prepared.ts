@@ -10,16 +10,27 @@
  */
 import type { Compilable, CompiledQuery, Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.ts';
-import type { DialectName } from './dialect.ts';
+import type { DatabaseHandle, DialectName } from './dialect.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 type Param = string | number;
 
+/** Where a prepared query runs. */
+export interface QueryTarget {
+  db: Db;
+  dialect: DialectName;
+  /**
+   * DatabaseHandle.selectNow, for reads outside any transaction: they then skip Kysely's
+   * executor. Leave it out inside a transaction, whose own writes only `db` sees.
+   */
+  selectNow?: DatabaseHandle['selectNow'];
+}
+
 export function prepared<P extends Param[], R>(
   build: (db: Db, ...params: P) => Compilable<R>,
-): (db: Db, dialect: DialectName, ...params: P) => Promise<R[]> {
+): (target: QueryTarget, ...params: P) => Promise<R[]> {
   const compiled = new Map<DialectName, CompiledQuery<R>>();
-  return async (db, dialect, ...params) => {
+  return async ({ db, dialect, selectNow }, ...params) => {
     let query = compiled.get(dialect);
     if (!query) {
       query = build(db, ...params).compile();
@@ -29,7 +40,8 @@ export function prepared<P extends Param[], R>(
       }
       compiled.set(dialect, query);
     }
-    const result = await db.executeQuery<R>({ ...query, parameters: params });
-    return result.rows;
+    const bound = { ...query, parameters: params };
+    if (selectNow && !db.isTransaction) return selectNow(bound);
+    return (await db.executeQuery<R>(bound)).rows;
   };
 }

@@ -52,6 +52,7 @@ async function appWithRecordedLinks(): Promise<FastifyInstance> {
     ...ctx,
     dialect: ctx.database.dialect,
     appendRelaxed: ctx.database.appendRelaxed,
+    selectNow: ctx.database.selectNow,
     links: issuer,
   });
   const app = createHttpServer(ctx.logger);
