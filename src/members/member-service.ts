@@ -361,7 +361,11 @@ export class MemberService {
     const { connections } = this.deps;
     const [cached, connection] = await Promise.all([this.cachedGrant(uid, nid), connections.getConnection(nid)]);
     const grant = cached?.grant;
-    const keyOk = sha256Matches(memberKey, grant?.key_verifier ?? '');
+    const { openedKeys } = this;
+    // A key this grant's cached keys were opened with was verified then: no need to hash it again.
+    const keyOk =
+      (grant !== undefined && openedKeys.holdsMemberKey(grant.id, memberKey)) ||
+      sha256Matches(memberKey, grant?.key_verifier ?? '');
     if (
       !cached ||
       !grant ||
@@ -375,7 +379,6 @@ export class MemberService {
     const dssa = await connections.dssa(nid, grant.dssa_version);
     if (!dssa) throw connectionDenied();
     // The member key is verified above; only then may keys it opened earlier be reused.
-    const { openedKeys } = this;
     const keys = new DataKeyRing();
     let kek: Buffer | undefined;
     try {
@@ -390,6 +393,7 @@ export class MemberService {
         }
         keys.set(ds, key, DATA_KEY_VERSION);
       }
+      openedKeys.rememberMemberKey(grant.id, memberKey);
     } catch {
       keys.wipe();
       throw connectionDenied();

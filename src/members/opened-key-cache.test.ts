@@ -64,6 +64,48 @@ describe('OpenedKeyCache', () => {
     expect(cache.size).toBe(0);
   });
 
+  it('holds a verified member key with its grant and matches only that exact key', () => {
+    cache = new OpenedKeyCache(900, clock);
+    now = 1_000;
+    const memberKey = 'A'.repeat(31) + 'b';
+    // Nothing to hold it with before keys were opened under the grant.
+    cache.rememberMemberKey(1, memberKey);
+    expect(cache.holdsMemberKey(1, memberKey)).toBe(false);
+    cache.put(1, 'ds_a', Buffer.alloc(32, 1));
+    cache.rememberMemberKey(1, memberKey);
+    expect(cache.holdsMemberKey(1, memberKey)).toBe(true);
+    expect(cache.holdsMemberKey(1, 'A'.repeat(31) + 'c')).toBe(false);
+    expect(cache.holdsMemberKey(1, memberKey.slice(1))).toBe(false);
+    expect(cache.holdsMemberKey(2, memberKey)).toBe(false);
+    // The first verified key stays: a later call cannot swap another in.
+    cache.rememberMemberKey(1, 'B'.repeat(32));
+    expect(cache.holdsMemberKey(1, 'B'.repeat(32))).toBe(false);
+    now = 1_900;
+    expect(cache.holdsMemberKey(1, memberKey)).toBe(false);
+  });
+
+  it('wipes a held member key with its entry (expiry, forget, clear)', () => {
+    cache = new OpenedKeyCache(900, clock);
+    now = 1_000;
+    const entries = (cache as unknown as { entries: Map<number, { memberKey?: Buffer }> }).entries;
+    for (const grantId of [1, 2, 3]) {
+      cache.put(grantId, 'ds_a', Buffer.alloc(32, grantId));
+      cache.rememberMemberKey(grantId, `${grantId}`.repeat(32));
+    }
+    const held = [1, 2, 3].map((g) => entries.get(g)!.memberKey!);
+    cache.forget(1);
+    expect(held[0]!.equals(Buffer.alloc(32, 0))).toBe(true);
+    cache.clear();
+    expect(held[1]!.equals(Buffer.alloc(32, 0))).toBe(true);
+    expect(held[2]!.equals(Buffer.alloc(32, 0))).toBe(true);
+    cache.put(4, 'ds_a', Buffer.alloc(32, 4));
+    cache.rememberMemberKey(4, '4'.repeat(32));
+    const fourth = entries.get(4)!.memberKey!;
+    now = 1_900;
+    cache.sweep();
+    expect(fourth.equals(Buffer.alloc(32, 0))).toBe(true);
+  });
+
   it('keeps nothing when turned off (ttl 0)', () => {
     cache = new OpenedKeyCache(0, clock);
     cache.put(1, 'ds_a', Buffer.alloc(32, 1));

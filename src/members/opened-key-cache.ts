@@ -12,10 +12,18 @@
  * - A grant revoked or replaced in this process is forgotten at once; other processes stop reaching
  *   the entry when their grant cache expires (under a second), and the entry dies within its TTL.
  * - `ttlMs` 0 turns the cache off: every call unwraps afresh.
+ * - The member key that opened an entry's keys may be held with them (`rememberMemberKey`), so that
+ *   the next call with the same key is verified by a constant-time comparison instead of a fresh
+ *   SHA-256 (which costs a read about a tenth of its CPU, most of it OpenSSL's per-call set-up). It
+ *   opens nothing the entry does not already hold, and is wiped with the entry.
  */
+import { timingSafeEqual } from 'node:crypto';
+
 interface Entry {
   keys: Map<string, Buffer>;
   until: number;
+  /** the verified member key that opened `keys` */
+  memberKey?: Buffer;
 }
 
 export class OpenedKeyCache {
@@ -51,6 +59,23 @@ export class OpenedKeyCache {
     }
     entry.keys.get(dataset)?.fill(0);
     entry.keys.set(dataset, Buffer.from(key));
+  }
+
+  /**
+   * Holds `memberKey` with the grant's fresh entry, if it has one: call only once the key has been
+   * verified against the grant's verifier.
+   */
+  rememberMemberKey(grantId: number, memberKey: string): void {
+    const entry = this.fresh(grantId);
+    if (entry && !entry.memberKey) entry.memberKey = Buffer.from(memberKey, 'utf8');
+  }
+
+  /** True when `memberKey` is the member key held for the grant (compared in constant time). */
+  holdsMemberKey(grantId: number, memberKey: string): boolean {
+    const held = this.fresh(grantId)?.memberKey;
+    if (!held) return false;
+    const presented = Buffer.from(memberKey, 'utf8');
+    return presented.length === held.length && timingSafeEqual(presented, held);
   }
 
   /** Wipes and drops a grant's keys (revocation, re-consent). */
@@ -108,4 +133,6 @@ export class OpenedKeyCache {
 function wipe(entry: Entry): void {
   for (const key of entry.keys.values()) key.fill(0);
   entry.keys.clear();
+  entry.memberKey?.fill(0);
+  entry.memberKey = undefined;
 }

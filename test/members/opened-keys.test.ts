@@ -59,6 +59,28 @@ describe('opened data keys, cached (default 900 ms)', () => {
     expect(denied.body).not.toContain('Grace');
   });
 
+  it('holds the verified member key with the grant’s keys, and a wrong key is still checked and refused', async () => {
+    const m = await connectMember(t.ctx, sub, 'memo');
+    await write(m, 'Ida');
+    const grantId = await grantIdOf(t, m);
+    const { openedKeys } = t.ctx.members;
+    expect(openedKeys.holdsMemberKey(grantId, m.key)).toBe(true);
+    const wrongKey = m.key.slice(0, -1) + (m.key.endsWith('A') ? 'B' : 'A');
+    expect(openedKeys.holdsMemberKey(grantId, wrongKey)).toBe(false);
+    const denied = await t.app.inject({ method: 'GET', url: readUrl(m, wrongKey), headers: bearer(sub) });
+    expect(denied.statusCode).toBe(403);
+    // The refused key did not replace the held one.
+    expect(openedKeys.holdsMemberKey(grantId, m.key)).toBe(true);
+    const ok = await t.app.inject({ method: 'GET', url: readUrl(m), headers: bearer(sub) });
+    expect(ok.json()[DS].instance_0.field_personal_fname.value).toBe('Ida');
+    // Once the grant is forgotten the key is checked against the verifier again, and still works.
+    openedKeys.forget(grantId);
+    expect(openedKeys.holdsMemberKey(grantId, m.key)).toBe(false);
+    const again = await t.app.inject({ method: 'GET', url: readUrl(m), headers: bearer(sub) });
+    expect(again.statusCode).toBe(200);
+    expect(openedKeys.holdsMemberKey(grantId, m.key)).toBe(true);
+  });
+
   it('forgets a grant at once when the member revokes it', async () => {
     const m = await connectMember(t.ctx, sub, 'revoker');
     await write(m, 'Ada');
@@ -66,6 +88,7 @@ describe('opened data keys, cached (default 900 ms)', () => {
     expect(t.ctx.members.openedKeys.get(grantId, DS)).toBeDefined();
     expect(await t.ctx.members.revoke(m.uid, sub.nid)).toBe(true);
     expect(t.ctx.members.openedKeys.get(grantId, DS)).toBeUndefined();
+    expect(t.ctx.members.openedKeys.holdsMemberKey(grantId, m.key)).toBe(false);
     const res = await t.app.inject({ method: 'GET', url: readUrl(m), headers: bearer(sub) });
     expect(res.statusCode).toBe(403);
   });
