@@ -246,7 +246,10 @@ function toDssa(row: DssaRow): Dssa {
     uuid: row.uuid,
     purpose: row.purpose,
     gdprStatement: row.gdpr_statement,
-    permissions: JSON.parse(row.permissions) as DssaPermissions,
+    // Frozen through and through: caches key on these objects (readableFields, the metadata JSON).
+    permissions: JSON.parse(row.permissions, (_key, value: unknown) =>
+      typeof value === 'object' && value !== null ? Object.freeze(value) : value,
+    ) as DssaPermissions,
     createdAt: row.created_at,
   };
 }

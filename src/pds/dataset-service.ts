@@ -20,6 +20,7 @@ import {
   requireType,
 } from './dataset-params.ts';
 import { PdsStore, type PdsWriter, type StoredRow } from './pds-store.ts';
+import type { MetadataView } from './render.ts';
 import type { DatasetDef } from './schema/catalogue.ts';
 import { checkWrite, unwrapDatasetBody } from './write-values.ts';
 
@@ -32,10 +33,9 @@ export interface DataCall {
 }
 
 export type Query = Record<string, unknown>;
-type MetadataView = Record<string, Record<string, Record<string, { value: string | null; access: FieldAccess }>>>;
 export type RowView = Record<string, string | null>;
 
-const NO_ACCESS: FieldAccess = { r: { a: 0, s: 'A' }, w: { a: 0, s: 'A' } };
+const NO_ACCESS: FieldAccess = Object.freeze({ r: Object.freeze({ a: 0, s: 'A' }), w: Object.freeze({ a: 0, s: 'A' }) });
 
 export class DatasetService {
   readonly pds: PdsStore;
