@@ -57,7 +57,8 @@ describe('metadataJson', () => {
   });
 
   it('writes empty datasets, instances and views as JSON.stringify does', () => {
-    for (const view of [{}, { ds_a: {} }, { ds_a: { instance_0: {} } }, { ds_a: { instance_0: {} }, ds_b: {} }]) {
+    const views: MetadataView[] = [{}, { ds_a: {} }, { ds_a: { instance_0: {} } }, { ds_a: { instance_0: {} }, ds_b: {} }];
+    for (const view of views) {
       expect(metadataJson(view)).toBe(JSON.stringify(view));
     }
   });
