@@ -82,6 +82,7 @@ export async function createAppContext(config: Config, overrides: ContextOverrid
     dialect: database.dialect,
     appendRelaxed: database.appendRelaxed,
     selectNow: database.selectNow,
+    runSideJobs: database.runSideJobs,
     clock,
     config,
     logger,

@@ -15,6 +15,8 @@ export interface ServiceDeps {
   appendRelaxed: DatabaseHandle['appendRelaxed'];
   /** reads outside transactions, off Kysely's executor (see DatabaseHandle) */
   selectNow: DatabaseHandle['selectNow'];
+  /** reads and read-log appends together on SQLite's side thread, where there is one */
+  runSideJobs: DatabaseHandle['runSideJobs'];
   clock: Clock;
   config: Config;
   logger: Logger;

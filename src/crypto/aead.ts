@@ -5,20 +5,10 @@
  *
  * Layout (then base64url): header(4) ‖ nonce(12) ‖ tag(16) ‖ ciphertext
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, randomBytes } from 'node:crypto';
+import { ALG_AES_256_GCM, FORMAT, HEADER_LEN, IntegrityError, NONCE_LEN, TAG_LEN, openSealed } from './aead-open.mjs';
 
-const FORMAT = 1;
-const ALG_AES_256_GCM = 1;
-const HEADER_LEN = 4;
-const NONCE_LEN = 12;
-const TAG_LEN = 16;
-
-export class IntegrityError extends Error {
-  constructor(message = 'ciphertext failed authentication') {
-    super(message);
-    this.name = 'IntegrityError';
-  }
-}
+export { IntegrityError };
 
 function header(keyVersion: number): Buffer {
   const h = Buffer.alloc(HEADER_LEN);
@@ -39,22 +29,7 @@ export function sealBytes(key: Buffer, plaintext: Buffer, context: string, keyVe
 }
 
 export function openBytes(key: Buffer, sealed: Buffer, context: string): Buffer {
-  if (sealed.length < HEADER_LEN + NONCE_LEN + TAG_LEN) throw new IntegrityError('ciphertext too short');
-  const h = sealed.subarray(0, HEADER_LEN);
-  if (h.readUInt8(0) !== FORMAT || h.readUInt8(1) !== ALG_AES_256_GCM) {
-    throw new IntegrityError('unknown ciphertext format or algorithm');
-  }
-  const nonce = sealed.subarray(HEADER_LEN, HEADER_LEN + NONCE_LEN);
-  const tag = sealed.subarray(HEADER_LEN + NONCE_LEN, HEADER_LEN + NONCE_LEN + TAG_LEN);
-  const ct = sealed.subarray(HEADER_LEN + NONCE_LEN + TAG_LEN);
-  try {
-    const decipher = createDecipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_LEN });
-    decipher.setAAD(Buffer.concat([h, Buffer.from(context, 'utf8')]));
-    decipher.setAuthTag(tag);
-    return Buffer.concat([decipher.update(ct), decipher.final()]);
-  } catch {
-    throw new IntegrityError();
-  }
+  return openSealed(key, sealed, context);
 }
 
 export function keyVersionOf(sealed: Buffer): number {

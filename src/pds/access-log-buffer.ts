@@ -7,28 +7,61 @@
  * Waiting for a disk sync on every read was most of a read's latency; what a power loss could
  * cost is the last few read entries, never data or the log entries of writes, which commit fully
  * durably in their own transactions.
+ *
+ * On a SQLite file the same batch can carry the reads themselves (DatabaseHandle.runSideJobs):
+ * a metadata read's SELECT and decryption then run on the second thread too, and its log entries
+ * are appended only if all of its reads succeeded, as when the read ran here and logged after.
  */
 import type { Insertable } from 'kysely';
+import type { SealedRead, SideJob, SideJobResult } from '../storage/row-appender.ts';
 import type { AccessLogTable } from '../storage/schema.ts';
 
 const MAX_BATCH = 500;
 
+type Row = Insertable<AccessLogTable>;
+
 interface Pending {
-  row: Insertable<AccessLogTable>;
-  resolve: () => void;
+  reads: readonly SealedRead[];
+  rows: Row[];
+  resolve: (rows: Record<string, unknown>[][]) => void;
   reject: (err: unknown) => void;
+}
+
+export interface AccessLogSink {
+  /** appendRelaxed for the access log */
+  append(rows: Row[]): Promise<void>;
+  /** runSideJobs for the access log, where the database has it */
+  runJobs?: (jobs: readonly (SideJob & { rows: readonly Row[] })[]) => Promise<SideJobResult[]>;
 }
 
 export class AccessLogBuffer {
   private queue: Pending[] = [];
   private scheduled = false;
 
-  constructor(private readonly insert: (rows: Insertable<AccessLogTable>[]) => Promise<void>) {}
+  constructor(private readonly sink: AccessLogSink) {}
+
+  /** True when reads can travel with their log entries (readThenLog). */
+  get carriesReads(): boolean {
+    return this.sink.runJobs !== undefined;
+  }
 
   /** Resolves once the entry is committed. */
-  append(row: Insertable<AccessLogTable>): Promise<void> {
+  async append(row: Row): Promise<void> {
+    await this.enqueue([], [row]);
+  }
+
+  /**
+   * Runs `reads` on the side thread, then logs `rows` if they all succeeded; resolves with each
+   * read's rows once the entries are committed. Only where `carriesReads`.
+   */
+  readThenLog(reads: readonly SealedRead[], rows: Row[]): Promise<Record<string, unknown>[][]> {
+    if (!this.sink.runJobs) return Promise.reject(new Error('this database cannot carry reads with the access log'));
+    return this.enqueue(reads, rows);
+  }
+
+  private enqueue(reads: readonly SealedRead[], rows: Row[]): Promise<Record<string, unknown>[][]> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ row, resolve, reject });
+      this.queue.push({ reads, rows, resolve, reject });
       this.schedule();
     });
   }
@@ -45,8 +78,19 @@ export class AccessLogBuffer {
     if (this.queue.length) this.schedule();
     if (!batch.length) return;
     try {
-      await this.insert(batch.map((p) => p.row));
-      for (const p of batch) p.resolve();
+      const { runJobs } = this.sink;
+      if (runJobs) {
+        const results = await runJobs(batch);
+        batch.forEach((p, i) => {
+          const result = results[i];
+          if (!result) p.reject(new Error('the side thread returned no result for a job'));
+          else if ('error' in result) p.reject(result.error);
+          else p.resolve(result.rows);
+        });
+      } else {
+        await this.sink.append(batch.flatMap((p) => p.rows));
+        for (const p of batch) p.resolve([]);
+      }
     } catch (err) {
       for (const p of batch) p.reject(err);
     }

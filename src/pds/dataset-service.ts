@@ -46,7 +46,10 @@ export class DatasetService {
       deps.dialect,
       deps.clock,
       (trx, change) => deps.outbox.enqueueChange(trx, change),
-      (rows) => deps.appendRelaxed('access_log', rows),
+      {
+        append: (rows) => deps.appendRelaxed('access_log', rows),
+        runJobs: deps.runSideJobs && ((jobs) => deps.runSideJobs!('access_log', jobs)),
+      },
       deps.selectNow,
     );
   }
@@ -83,25 +86,26 @@ export class DatasetService {
       // Any dataset in the list that is not readable refuses the whole request (MX-10, pinned).
       for (const ds of datasets)
         if (!access.keys.has(ds.name) || !readableFields(perms, ds.name).length) this.denyUngranted(access, ds, 'read');
+      const records = await this.pds.readMetadataLogged(
+        access.uid,
+        access.keys,
+        datasets.map((ds) => ({ dataset: ds.name, instance })),
+        datasets.map((ds) => this.entry(access, ds, readableFields(perms, ds.name), 'read')),
+      );
       const view: MetadataView = {};
-      await this.pds.read(access.uid, access.keys, async (r) => {
-        for (const ds of datasets) {
-          const fields = readableFields(perms, ds.name);
-          const fieldAccess = perms[ds.name] ?? {};
-          const records = await r.metadata(ds.name, instance);
-          if (records.size === 0) records.set(instance ?? 0, {});
-          const dsView: MetadataView[string] = {};
-          for (const [n, values] of records) {
-            const fieldsView: MetadataView[string][string] = {};
-            for (const f of fields) fieldsView[f] = { value: values[f] ?? null, access: fieldAccess[f] ?? NO_ACCESS };
-            dsView[`instance_${n}`] = fieldsView;
-          }
-          view[ds.name] = dsView;
+      datasets.forEach((ds, i) => {
+        const fields = readableFields(perms, ds.name);
+        const fieldAccess = perms[ds.name] ?? {};
+        const stored = records[i]!;
+        if (stored.size === 0) stored.set(instance ?? 0, {});
+        const dsView: MetadataView[string] = {};
+        for (const [n, values] of stored) {
+          const fieldsView: MetadataView[string][string] = {};
+          for (const f of fields) fieldsView[f] = { value: values[f] ?? null, access: fieldAccess[f] ?? NO_ACCESS };
+          dsView[`instance_${n}`] = fieldsView;
         }
+        view[ds.name] = dsView;
       });
-      for (const ds of datasets) {
-        await this.pds.recordAccess(access.uid, this.entry(access, ds, readableFields(perms, ds.name), 'read'));
-      }
       return view;
     });
   }

@@ -4,15 +4,16 @@
  * member's rows or decrypt a dataset whose key it was not given.
  */
 import { randomBytes } from 'node:crypto';
-import type { Insertable, Kysely, Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { openText, seal } from '../crypto/aead.ts';
 import { IntegrityFailure } from '../errors.ts';
 import type { DataKeyRing } from '../members/key-ring.ts';
 import { forUpdate, type DatabaseHandle, type Dialect } from '../storage/dialect.ts';
-import type { AccessLogTable, Database } from '../storage/schema.ts';
+import type { Database } from '../storage/schema.ts';
 import { prepared, type QueryTarget } from '../storage/prepared.ts';
 import type { Clock } from '../clock.ts';
-import { AccessLogBuffer } from './access-log-buffer.ts';
+import { AccessLogBuffer, type AccessLogSink } from './access-log-buffer.ts';
+import { AppendError } from '../storage/row-appender.ts';
 
 /** A committed-with-the-write change, for notifications (contract §5.4). */
 export interface DataChange {
@@ -64,7 +65,8 @@ export interface PdsWriter extends PdsReader {
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-const ctxMeta = (uid: number, ds: string, instance: number) => `pds|${uid}|${ds}|m|${instance}`;
+const ctxMetaPrefix = (uid: number, ds: string) => `pds|${uid}|${ds}|m|`;
+const ctxMeta = (uid: number, ds: string, instance: number) => `${ctxMetaPrefix(uid, ds)}${instance}`;
 const ctxRow = (uid: number, ds: string, instance: number, rid: string) => `pds|${uid}|${ds}|r|${instance}|${rid}`;
 
 export class PdsStore {
@@ -75,12 +77,66 @@ export class PdsStore {
     private readonly dialect: Dialect,
     private readonly clock: Clock,
     private readonly onChange: ChangeHook,
-    /** DatabaseHandle.appendRelaxed for the access log (see AccessLogBuffer) */
-    appendReadLog: (rows: Insertable<AccessLogTable>[]) => Promise<void>,
+    /** DatabaseHandle.appendRelaxed and runSideJobs, for the access log (see AccessLogBuffer) */
+    readLog: AccessLogSink,
     /** DatabaseHandle.selectNow, for the hot reads outside transactions */
     private readonly selectNow: DatabaseHandle['selectNow'],
   ) {
-    this.accessLog = new AccessLogBuffer(appendReadLog);
+    this.accessLog = new AccessLogBuffer(readLog);
+  }
+
+  /**
+   * Metadata records (one instance, or all of a dataset's when `instance` is undefined) for each
+   * read, decrypted, with `entries` appended to the access log once every read has succeeded. On a
+   * SQLite file the reads and the log entries go to the side thread as one job (see
+   * AccessLogBuffer); elsewhere the reads run here and the entries are logged after them.
+   */
+  async readMetadataLogged(
+    uid: number,
+    keys: DataKeyRing,
+    reads: readonly { dataset: string; instance: number | undefined }[],
+    entries: readonly AccessEntry[],
+  ): Promise<Map<number, FieldValues>[]> {
+    if (!this.accessLog.carriesReads) {
+      const records = await this.read(uid, keys, async (r) => {
+        const out: Map<number, FieldValues>[] = [];
+        for (const { dataset, instance } of reads) out.push(await r.metadata(dataset, instance));
+        return out;
+      });
+      for (const e of entries) await this.recordAccess(uid, e);
+      return records;
+    }
+    const target = { db: this.db, dialect: this.dialect.name };
+    const sealed = reads.map(({ dataset, instance }) => {
+      const key = keys.get(dataset)?.key;
+      // Reaching here without the key is a programming error: callers check grants first.
+      if (!key) throw new Error(`no data key for ${dataset} in this scope`);
+      const query =
+        instance === undefined
+          ? metadataInstances.compiled(target, uid, dataset)
+          : metadataInstance.compiled(target, uid, dataset, instance);
+      const { sql, parameters } = query;
+      return {
+        sql,
+        params: parameters,
+        key,
+        contextPrefix: ctxMetaPrefix(uid, dataset),
+        contextColumn: 'instance',
+        sealedColumn: 'ciphertext',
+      };
+    });
+    const now = this.clock.now();
+    let results: Record<string, unknown>[][];
+    try {
+      results = await this.accessLog.readThenLog(
+        sealed,
+        entries.map((e) => accessRow(uid, e, now)),
+      );
+    } catch (err) {
+      if (err instanceof AppendError && err.code === 'INTEGRITY') throw new IntegrityFailure(err);
+      throw err;
+    }
+    return results.map((rows) => new Map(rows.map((r) => [r.instance as number, parseRecord(r.ciphertext as string)])));
   }
 
   async read<T>(uid: number, keys: DataKeyRing, fn: (r: PdsReader) => Promise<T>): Promise<T> {
@@ -173,11 +229,13 @@ class MemberPds implements PdsWriter {
 
   private decrypt(dataset: string, ciphertext: string, context: string): FieldValues {
     const { key } = this.key(dataset);
+    let plaintext: string;
     try {
-      return JSON.parse(openText(key, ciphertext, context)) as FieldValues;
+      plaintext = openText(key, ciphertext, context);
     } catch (err) {
       throw new IntegrityFailure(err);
     }
+    return parseRecord(plaintext);
   }
 
   private encrypt(dataset: string, values: FieldValues, context: string): string {
@@ -316,6 +374,15 @@ class MemberPds implements PdsWriter {
 
   async recordAccess(entry: AccessEntry): Promise<void> {
     await insertAccess(this.db, this.uid, entry, this.clock.now());
+  }
+}
+
+/** A decrypted record; one that does not parse is as corrupt as one that fails to open. */
+function parseRecord(plaintext: string): FieldValues {
+  try {
+    return JSON.parse(plaintext) as FieldValues;
+  } catch (err) {
+    throw new IntegrityFailure(err);
   }
 }
 

@@ -2,13 +2,17 @@
 /**
  * Worker thread behind SqliteRowAppender (row-appender.ts): appends batches of rows to a SQLite
  * table on its own connection, so that the INSERT and its commit run on another core instead of
- * blocking the server's event loop.
+ * blocking the server's event loop. A batch's jobs may also carry sealed reads (a query whose rows
+ * each hold an AES-GCM sealed column, and the key to open it): the metadata reads of the API, the
+ * SELECT and the decryption of which would otherwise cost the event loop more than anything else
+ * in a read. Each key arrives transferred, not copied, and is zero-filled once its job is done.
  *
  * Plain JavaScript on purpose: a worker thread is a fresh module graph, and this file must load the
  * same way under `node --import tsx`, under vitest and from a build, without a TypeScript loader.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Sqlite from 'better-sqlite3';
+import { IntegrityError, openSealed } from '../crypto/aead-open.mjs';
 
 /** @type {{ path: string, lockWaitMs: number, synchronous: 'FULL' | 'NORMAL' }} */
 const { path, lockWaitMs, synchronous } = workerData;
@@ -47,22 +51,78 @@ function insertStatement(table, columns, count) {
   return stmt;
 }
 
+/**
+ * @typedef {{ sql: string, params: unknown[], key: Uint8Array, contextPrefix: string, contextColumn: string, sealedColumn: string }} SealedRead
+ * @typedef {{ reads: SealedRead[], rows: unknown[][] }} Job
+ * @typedef {{ rows: Record<string, unknown>[][] } | { error: { code: string, message: string } }} JobResult
+ */
+
+/** @type {Map<string, import('better-sqlite3').Statement>} */
+const selects = new Map();
+
+/** @param {string} sql */
+function selectStatement(sql) {
+  let stmt = selects.get(sql);
+  if (!stmt) {
+    stmt = db.prepare(sql);
+    if (!stmt.reader) throw new Error('a sealed read must be a query');
+    if (selects.size >= 200) selects.delete(/** @type {string} */ (selects.keys().next().value));
+    selects.set(sql, stmt);
+  }
+  return stmt;
+}
+
+/**
+ * Runs a read and opens each row's sealed column with the read's key, bound to the row's context
+ * (`contextPrefix` + the row's `contextColumn`). The opened value replaces the sealed one.
+ * @param {SealedRead} read
+ */
+function readSealed(read) {
+  const rows = /** @type {Record<string, unknown>[]} */ (selectStatement(read.sql).all(read.params));
+  for (const row of rows) {
+    const sealed = Buffer.from(String(row[read.sealedColumn]), 'base64url');
+    row[read.sealedColumn] = openSealed(read.key, sealed, `${read.contextPrefix}${row[read.contextColumn]}`).toString('utf8');
+  }
+  return rows;
+}
+
+/** @param {unknown} err */
+function errorOf(err) {
+  const e = /** @type {{ code?: unknown, name?: unknown, message?: unknown }} */ (err);
+  const code = err instanceof IntegrityError ? 'INTEGRITY' : String(e.code ?? '');
+  return { code, message: String(e.message ?? err) };
+}
+
 parentPort?.on(
   'message',
-  /** @param {{ id: number, table: string, columns: string[], rows: unknown[][] } | { close: true }} msg */
+  /** @param {{ id: number, table: string, columns: string[], jobs: Job[] } | { close: true }} msg */
   (msg) => {
     if ('close' in msg) {
       db.close();
       parentPort?.close();
       return;
     }
+    /** @type {JobResult[]} */
+    const results = [];
+    /** @type {unknown[][]} */
+    const rows = [];
     try {
-      // One statement: the batch commits whole or not at all.
-      insertStatement(msg.table, msg.columns, msg.rows.length).run(msg.rows.flat());
-      parentPort?.postMessage({ id: msg.id });
+      for (const job of msg.jobs) {
+        try {
+          // A job's reads all succeed, or the job fails and its rows are not appended.
+          results.push({ rows: job.reads.map(readSealed) });
+          for (const row of job.rows) rows.push(row);
+        } catch (err) {
+          results.push({ error: errorOf(err) });
+        } finally {
+          for (const read of job.reads) read.key.fill(0);
+        }
+      }
+      // One statement: the batch's rows commit whole or not at all.
+      if (rows.length) insertStatement(msg.table, msg.columns, rows.length).run(rows.flat());
+      parentPort?.postMessage({ id: msg.id, results });
     } catch (err) {
-      const e = /** @type {{ code?: unknown, message?: unknown }} */ (err);
-      parentPort?.postMessage({ id: msg.id, error: { code: String(e.code ?? ''), message: String(e.message ?? err) } });
+      parentPort?.postMessage({ id: msg.id, error: errorOf(err) });
     }
   },
 );

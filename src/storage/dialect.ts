@@ -17,7 +17,7 @@ import {
   type Insertable,
 } from 'kysely';
 import pg from 'pg';
-import { SqliteRowAppender } from './row-appender.ts';
+import { SqliteRowAppender, type SideJob, type SideJobResult } from './row-appender.ts';
 import type { Database } from './schema.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -54,6 +54,16 @@ export interface DatabaseHandle {
    * Never for reads that must see a transaction's own uncommitted writes: use the transaction.
    */
   selectNow<R>(query: CompiledQuery<R>): Promise<R[]>;
+  /**
+   * On a SQLite file only: sealed reads and relaxed appends run together in one batch on the
+   * appender's thread (row-appender.ts), off the event loop; the appended rows have the same
+   * durability as appendRelaxed's. Undefined elsewhere: read with selectNow and append with
+   * appendRelaxed instead.
+   */
+  runSideJobs?: <T extends keyof Database & string>(
+    table: T,
+    jobs: readonly (SideJob & { rows: readonly Insertable<Database[T]>[] })[],
+  ) => Promise<SideJobResult[]>;
   close(): Promise<void>;
 }
 
@@ -149,6 +159,7 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
       else await db.insertInto(table).values(rows).execute();
     },
     selectNow: async (query) => (reader ? reader.select(query) : (await db.executeQuery(query)).rows),
+    runSideJobs: appender ? (table, jobs) => appender.run(table, jobs) : undefined,
     async close() {
       reader?.close();
       await appender?.close();

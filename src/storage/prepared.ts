@@ -26,22 +26,30 @@ export interface QueryTarget {
   selectNow?: DatabaseHandle['selectNow'];
 }
 
-export function prepared<P extends Param[], R>(
-  build: (db: Db, ...params: P) => Compilable<R>,
-): (target: QueryTarget, ...params: P) => Promise<R[]> {
-  const compiled = new Map<DialectName, CompiledQuery<R>>();
-  return async ({ db, dialect, selectNow }, ...params) => {
-    let query = compiled.get(dialect);
+/** A prepared query: run it, or take its compiled form to run elsewhere (a side thread). */
+export interface Prepared<P extends Param[], R> {
+  (target: QueryTarget, ...params: P): Promise<R[]>;
+  compiled(target: Pick<QueryTarget, 'db' | 'dialect'>, ...params: P): CompiledQuery<R>;
+}
+
+export function prepared<P extends Param[], R>(build: (db: Db, ...params: P) => Compilable<R>): Prepared<P, R> {
+  const compiledFor = new Map<DialectName, CompiledQuery<R>>();
+  const compiled = ({ db, dialect }: Pick<QueryTarget, 'db' | 'dialect'>, ...params: P): CompiledQuery<R> => {
+    let query = compiledFor.get(dialect);
     if (!query) {
       query = build(db, ...params).compile();
       const bound = query.parameters;
       if (bound.length !== params.length || bound.some((v, i) => v !== params[i])) {
         throw new Error(`prepared query binds [${bound.join(', ')}], not exactly its arguments: ${query.sql}`);
       }
-      compiled.set(dialect, query);
+      compiledFor.set(dialect, query);
     }
-    const bound = { ...query, parameters: params };
-    if (selectNow && !db.isTransaction) return selectNow(bound);
-    return (await db.executeQuery<R>(bound)).rows;
+    return { ...query, parameters: params };
   };
+  const run = async (target: QueryTarget, ...params: P): Promise<R[]> => {
+    const bound = compiled(target, ...params);
+    if (target.selectNow && !target.db.isTransaction) return target.selectNow(bound);
+    return (await target.db.executeQuery<R>(bound)).rows;
+  };
+  return Object.assign(run, { compiled });
 }

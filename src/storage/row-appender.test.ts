@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seal } from '../crypto/aead.ts';
 import { openDatabase, type DatabaseHandle } from './dialect.ts';
 import { migrateToLatest } from './migrator.ts';
 import { SqliteRowAppender } from './row-appender.ts';
@@ -76,6 +78,74 @@ describe('SqliteRowAppender (the read log’s second thread)', () => {
     expect((await fields()).at(-1)).toBe('field_12');
     await a.close();
     await expect(a.append('access_log', [entry(13)])).rejects.toMatchObject({ code: 'CLOSED' });
+  });
+});
+
+describe('SqliteRowAppender.run: sealed reads with the rows they log', () => {
+  const key = randomBytes(32);
+  const sealedRead = (instance: number, readKey: Buffer = key) => ({
+    sql: 'select "instance", "ciphertext" from "metadata_records" where "uid" = ? and "dataset" = ? and "instance" = ?',
+    params: [uid, 'ds_run', instance],
+    key: readKey,
+    contextPrefix: `pds|${uid}|ds_run|m|`,
+    contextColumn: 'instance',
+    sealedColumn: 'ciphertext',
+  });
+
+  beforeAll(async () => {
+    for (const instance of [0, 1]) {
+      const ciphertext = seal(key, JSON.stringify({ f: `value ${instance}` }), `pds|${uid}|ds_run|m|${instance}`);
+      await h.db.insertInto('metadata_records').values({ uid, dataset: 'ds_run', instance, ciphertext, updated_at: 1 }).execute();
+    }
+    // Instance 2 holds instance 0's record: sealed for another place, it must not open here.
+    const moved = await h.db
+      .selectFrom('metadata_records')
+      .select('ciphertext')
+      .where('instance', '=', 0)
+      .where('dataset', '=', 'ds_run')
+      .executeTakeFirstOrThrow();
+    await h.db
+      .insertInto('metadata_records')
+      .values({ uid, dataset: 'ds_run', instance: 2, ciphertext: moved.ciphertext, updated_at: 1 })
+      .execute();
+  });
+
+  it('opens each row with the job’s key, appends the rows of the jobs whose reads all succeeded, and leaves the caller’s key alone', async () => {
+    const a = new SqliteRowAppender({ path: file, lockWaitMs: 5000, synchronous: 'NORMAL' });
+    const callerKey = Buffer.from(key);
+    const [ok, moved, wrongKey, badSql, plain] = await a.run('access_log', [
+      { reads: [sealedRead(0, callerKey), sealedRead(1, callerKey), sealedRead(9, callerKey)], rows: [entry(30)] },
+      { reads: [sealedRead(1), sealedRead(2)], rows: [entry(31)] },
+      { reads: [sealedRead(0, randomBytes(32))], rows: [entry(32)] },
+      { reads: [{ ...sealedRead(0), sql: 'select nope from metadata_records' }], rows: [entry(33)] },
+      { reads: [], rows: [entry(34)] },
+    ]);
+    expect(ok).toEqual({
+      rows: [[{ instance: 0, ciphertext: '{"f":"value 0"}' }], [{ instance: 1, ciphertext: '{"f":"value 1"}' }], []],
+    });
+    expect(callerKey.equals(key)).toBe(true);
+    expect(moved).toMatchObject({ error: { code: 'INTEGRITY' } });
+    expect(wrongKey).toMatchObject({ error: { code: 'INTEGRITY' } });
+    expect(badSql).toMatchObject({ error: { message: expect.stringMatching(/nope/) } });
+    expect(plain).toEqual({ rows: [] });
+    const logged = await fields();
+    expect(logged).toContain('field_30');
+    expect(logged).toContain('field_34');
+    for (const failed of ['field_31', 'field_32', 'field_33']) expect(logged).not.toContain(failed);
+    await a.close();
+  });
+
+  it('refuses a statement that is not a query as a sealed read, appending nothing for it', async () => {
+    const a = new SqliteRowAppender({ path: file, lockWaitMs: 5000, synchronous: 'NORMAL' });
+    const [result] = await a.run('access_log', [
+      { reads: [{ ...sealedRead(0), sql: 'delete from metadata_records', params: [] }], rows: [entry(35)] },
+    ]);
+    expect(result).toMatchObject({ error: { message: expect.stringMatching(/must be a query/) } });
+    expect(await h.db.selectFrom('metadata_records').select('instance').where('dataset', '=', 'ds_run').execute()).toHaveLength(
+      3,
+    );
+    expect(await fields()).not.toContain('field_35');
+    await a.close();
   });
 });
 

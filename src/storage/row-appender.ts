@@ -15,6 +15,30 @@ export interface RowAppender {
   close(): Promise<void>;
 }
 
+/**
+ * A query whose rows each hold a sealed (AES-GCM, src/crypto/aead.ts) column, with the key that
+ * opens it: the thread replaces the column's value with the opened UTF-8 text. Each row's context
+ * is `contextPrefix` followed by the row's `contextColumn`.
+ */
+export interface SealedRead {
+  sql: string;
+  params: readonly unknown[];
+  /** copied for the thread (which wipes its copy); this one stays the caller's to wipe */
+  key: Buffer;
+  contextPrefix: string;
+  contextColumn: string;
+  sealedColumn: string;
+}
+
+/** Reads that must all succeed, then rows appended only if they did. */
+export interface SideJob {
+  reads: readonly SealedRead[];
+  rows: readonly Record<string, unknown>[];
+}
+
+/** Per job: each read's rows, in order; or why the job failed (its rows were not appended). */
+export type SideJobResult = { rows: Record<string, unknown>[][] } | { error: AppendError };
+
 export interface SqliteRowAppenderOptions {
   path: string;
   /** how long the thread waits for another connection's write lock (ms) */
@@ -28,13 +52,19 @@ export interface SqliteRowAppenderOptions {
 }
 
 interface Pending {
-  resolve: () => void;
+  resolve: (results: SideJobResult[]) => void;
   reject: (err: Error) => void;
+}
+
+interface WireError {
+  code: string;
+  message: string;
 }
 
 interface Reply {
   id: number;
-  error?: { code: string; message: string };
+  results?: ({ rows: Record<string, unknown>[][] } | { error: WireError })[];
+  error?: WireError;
 }
 
 export class AppendError extends Error {
@@ -50,24 +80,45 @@ export class SqliteRowAppender implements RowAppender {
   private worker: Worker | undefined;
   private readonly pending = new Map<number, Pending>();
   /** appends not yet settled, for close() to wait on */
-  private readonly inflight = new Set<Promise<void>>();
+  private readonly inflight = new Set<Promise<unknown>>();
   private nextId = 1;
   private closing: Promise<void> | undefined;
 
   constructor(private readonly o: SqliteRowAppenderOptions) {}
 
-  append(table: string, rows: readonly Record<string, unknown>[]): Promise<void> {
+  async append(table: string, rows: readonly Record<string, unknown>[]): Promise<void> {
+    if (rows.length === 0 && !this.closing) return;
+    const [result] = await this.run(table, [{ reads: [], rows }]);
+    if (result && 'error' in result) throw result.error;
+  }
+
+  /**
+   * One batch on the thread: each job's reads, then every successful job's rows in one INSERT
+   * into `table` (all rows with the same keys), committed before this resolves. A failed INSERT
+   * rejects the whole batch.
+   */
+  run(table: string, jobs: readonly SideJob[]): Promise<SideJobResult[]> {
     if (this.closing) return Promise.reject(new AppendError('the row appender is closed', 'CLOSED'));
-    if (rows.length === 0) return Promise.resolve();
-    const columns = Object.keys(rows[0]!);
-    const values = rows.map((r) => columns.map((c) => r[c] ?? null));
+    const first = jobs.find((j) => j.rows.length)?.rows[0];
+    const columns = first ? Object.keys(first) : [];
+    const transfer: ArrayBuffer[] = [];
+    const wire = jobs.map((job) => ({
+      reads: job.reads.map(({ key, ...read }) => {
+        // Its own memory, transferred: the thread wipes it, and no copy lingers in a message buffer.
+        const own = new Uint8Array(new ArrayBuffer(key.length));
+        own.set(key);
+        transfer.push(own.buffer);
+        return { ...read, key: own };
+      }),
+      rows: job.rows.map((r) => columns.map((c) => r[c] ?? null)),
+    }));
     const id = this.nextId++;
-    const done = new Promise<void>((resolve, reject) => {
+    const done = new Promise<SideJobResult[]>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       const worker = this.thread();
       // Referenced only while it holds work, so an idle thread never keeps the process alive.
       worker.ref();
-      worker.postMessage({ id, table, columns, rows: values });
+      worker.postMessage({ id, table, columns, jobs: wire }, transfer);
     });
     this.inflight.add(done);
     const settled = () => this.inflight.delete(done);
@@ -102,8 +153,8 @@ export class SqliteRowAppender implements RowAppender {
       if (!p) return;
       this.pending.delete(reply.id);
       if (this.pending.size === 0) worker.unref();
-      if (reply.error) p.reject(new AppendError(reply.error.message, reply.error.code));
-      else p.resolve();
+      if (reply.error) p.reject(toError(reply.error));
+      else p.resolve((reply.results ?? []).map((r) => ('error' in r ? { error: toError(r.error) } : r)));
     });
     const fail = (err: Error) => {
       // A dead thread fails what it held; the next append starts a new one.
@@ -119,4 +170,8 @@ export class SqliteRowAppender implements RowAppender {
     this.worker = worker;
     return worker;
   }
+}
+
+function toError(e: WireError): AppendError {
+  return new AppendError(e.message, e.code);
 }

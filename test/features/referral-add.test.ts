@@ -53,6 +53,7 @@ async function appWithRecordedLinks(): Promise<FastifyInstance> {
     dialect: ctx.database.dialect,
     appendRelaxed: ctx.database.appendRelaxed,
     selectNow: ctx.database.selectNow,
+    runSideJobs: ctx.database.runSideJobs,
     links: issuer,
   });
   const app = createHttpServer(ctx.logger);
