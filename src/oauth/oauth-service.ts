@@ -109,6 +109,7 @@ export class OAuthService implements AccessTokenVerifier {
     clearInterval(this.timer);
     this.timer = undefined;
     await this.tick;
+    await this.issuer.close();
   }
 
   // ---- clients -------------------------------------------------------------------------------

@@ -43,7 +43,10 @@ beforeEach(async () => {
     cacheSize: 2,
   });
 });
-afterEach(() => handle.close());
+afterEach(async () => {
+  await issuer.close();
+  await handle.close();
+});
 
 describe('TokenVerifier', () => {
   it('returns the principal of a token it issued', async () => {

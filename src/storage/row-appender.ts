@@ -7,6 +7,7 @@
  * its rows are committed.
  */
 import { Worker } from 'node:worker_threads';
+import { stopWorker } from './worker-stop.ts';
 
 export interface RowAppender {
   /** Inserts `rows` (all with the same keys) into `table` in one statement; resolves when committed. */
@@ -131,11 +132,7 @@ export class SqliteRowAppender implements RowAppender {
       const worker = this.worker;
       if (!worker) return;
       await Promise.allSettled(this.inflight);
-      const exited = new Promise<void>((r) => worker.once('exit', () => r()));
-      // Held until it has exited: otherwise a process with nothing else left would end mid-close.
-      worker.ref();
-      worker.postMessage({ close: true });
-      await exited;
+      await stopWorker(worker);
       this.worker = undefined;
     })();
     return this.closing;

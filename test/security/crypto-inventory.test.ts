@@ -11,7 +11,8 @@ function tsFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) return tsFiles(p);
-    return p.endsWith('.ts') && !p.endsWith('.test.ts') ? [p] : [];
+    // .mjs too: the worker threads' plain-JavaScript modules open and sign.
+    return (p.endsWith('.ts') || p.endsWith('.mjs')) && !p.endsWith('.test.ts') && !p.endsWith('.d.mts') ? [p] : [];
   });
 }
 
