@@ -13,7 +13,7 @@
  * are appended only if all of its reads succeeded, as when the read ran here and logged after.
  */
 import type { Insertable } from 'kysely';
-import type { SealedRead, SideJob, SideJobResult } from '../storage/row-appender.ts';
+import type { OpenedRow, SealedRead, SideJob, SideJobResult } from '../storage/row-appender.ts';
 import type { AccessLogTable } from '../storage/schema.ts';
 
 const MAX_BATCH = 500;
@@ -23,7 +23,7 @@ type Row = Insertable<AccessLogTable>;
 interface Pending {
   reads: readonly SealedRead[];
   rows: Row[];
-  resolve: (rows: Record<string, unknown>[][]) => void;
+  resolve: (rows: OpenedRow[][]) => void;
   reject: (err: unknown) => void;
 }
 
@@ -54,12 +54,12 @@ export class AccessLogBuffer {
    * Runs `reads` on the side thread, then logs `rows` if they all succeeded; resolves with each
    * read's rows once the entries are committed. Only where `carriesReads`.
    */
-  readThenLog(reads: readonly SealedRead[], rows: Row[]): Promise<Record<string, unknown>[][]> {
+  readThenLog(reads: readonly SealedRead[], rows: Row[]): Promise<OpenedRow[][]> {
     if (!this.sink.runJobs) return Promise.reject(new Error('this database cannot carry reads with the access log'));
     return this.enqueue(reads, rows);
   }
 
-  private enqueue(reads: readonly SealedRead[], rows: Row[]): Promise<Record<string, unknown>[][]> {
+  private enqueue(reads: readonly SealedRead[], rows: Row[]): Promise<OpenedRow[][]> {
     return new Promise((resolve, reject) => {
       this.queue.push({ reads, rows, resolve, reject });
       this.schedule();

@@ -13,7 +13,7 @@ import type { Database } from '../storage/schema.ts';
 import { prepared, type QueryTarget } from '../storage/prepared.ts';
 import type { Clock } from '../clock.ts';
 import { AccessLogBuffer, type AccessLogSink } from './access-log-buffer.ts';
-import { AppendError } from '../storage/row-appender.ts';
+import { AppendError, type OpenedRow } from '../storage/row-appender.ts';
 
 /** A committed-with-the-write change, for notifications (contract §5.4). */
 export interface DataChange {
@@ -116,17 +116,11 @@ export class PdsStore {
           ? metadataInstances.compiled(target, uid, dataset)
           : metadataInstance.compiled(target, uid, dataset, instance);
       const { sql, parameters } = query;
-      return {
-        sql,
-        params: parameters,
-        key,
-        contextPrefix: ctxMetaPrefix(uid, dataset),
-        contextColumn: 'instance',
-        sealedColumn: 'ciphertext',
-      };
+      // The query selects (instance, ciphertext): the instance ends each record's context.
+      return { sql, params: parameters, key, contextPrefix: ctxMetaPrefix(uid, dataset) };
     });
     const now = this.clock.now();
-    let results: Record<string, unknown>[][];
+    let results: OpenedRow[][];
     try {
       results = await this.accessLog.readThenLog(
         sealed,
@@ -136,7 +130,7 @@ export class PdsStore {
       if (err instanceof AppendError && err.code === 'INTEGRITY') throw new IntegrityFailure(err);
       throw err;
     }
-    return results.map((rows) => new Map(rows.map((r) => [r.instance as number, parseRecord(r.ciphertext as string)])));
+    return results.map((rows) => new Map(rows.map(([instance, plaintext]) => [instance as number, parseRecord(plaintext)])));
   }
 
   async read<T>(uid: number, keys: DataKeyRing, fn: (r: PdsReader) => Promise<T>): Promise<T> {

@@ -52,9 +52,10 @@ function insertStatement(table, columns, count) {
 }
 
 /**
- * @typedef {{ sql: string, params: unknown[], key: Uint8Array, contextPrefix: string, contextColumn: string, sealedColumn: string }} SealedRead
- * @typedef {{ reads: SealedRead[], rows: unknown[][] }} Job
- * @typedef {{ rows: Record<string, unknown>[][] } | { error: { code: string, message: string } }} JobResult
+ * A sealed read as it travels: [sql, params, key offset, key length, context prefix]. The query
+ * selects two columns: the value that ends each row's context, then the sealed value.
+ * @typedef {[string, unknown[], number, number, string]} WireRead
+ * @typedef {[WireRead[], unknown[][]]} Job
  */
 
 /** @type {Map<string, import('better-sqlite3').Statement>} */
@@ -65,7 +66,8 @@ function selectStatement(sql) {
   let stmt = selects.get(sql);
   if (!stmt) {
     stmt = db.prepare(sql);
-    if (!stmt.reader) throw new Error('a sealed read must be a query');
+    if (!stmt.reader || stmt.columns().length !== 2) throw new Error('a sealed read must be a query of two columns');
+    stmt.raw(true);
     if (selects.size >= 200) selects.delete(/** @type {string} */ (selects.keys().next().value));
     selects.set(sql, stmt);
   }
@@ -73,17 +75,18 @@ function selectStatement(sql) {
 }
 
 /**
- * Runs a read and opens each row's sealed column with the read's key, bound to the row's context
- * (`contextPrefix` + the row's `contextColumn`). The opened value replaces the sealed one.
- * @param {SealedRead} read
+ * Runs a read and opens each row's sealed value with the read's key, bound to the row's context.
+ * @param {WireRead} read
+ * @param {Uint8Array} keys
+ * @returns {[unknown, string][]}
  */
-function readSealed(read) {
-  const rows = /** @type {Record<string, unknown>[]} */ (selectStatement(read.sql).all(read.params));
-  for (const row of rows) {
-    const sealed = Buffer.from(String(row[read.sealedColumn]), 'base64url');
-    row[read.sealedColumn] = openSealed(read.key, sealed, `${read.contextPrefix}${row[read.contextColumn]}`).toString('utf8');
-  }
-  return rows;
+function readSealed([sql, params, at, length, contextPrefix], keys) {
+  const key = keys.subarray(at, at + length);
+  const rows = /** @type {[unknown, unknown][]} */ (selectStatement(sql).all(params));
+  return rows.map(([context, sealed]) => [
+    context,
+    openSealed(key, Buffer.from(String(sealed), 'base64url'), `${contextPrefix}${context}`).toString('utf8'),
+  ]);
 }
 
 /** @param {unknown} err */
@@ -95,27 +98,25 @@ function errorOf(err) {
 
 parentPort?.on(
   'message',
-  /** @param {{ id: number, table: string, columns: string[], jobs: Job[] } | { close: true }} msg */
+  /** @param {{ id: number, table: string, columns: string[], keys: Uint8Array, jobs: Job[] } | { close: true }} msg */
   (msg) => {
     if ('close' in msg) {
       db.close();
       parentPort?.close();
       return;
     }
-    /** @type {JobResult[]} */
+    /** @type {([unknown, string][][] | { error: { code: string, message: string } })[]} */
     const results = [];
     /** @type {unknown[][]} */
     const rows = [];
     try {
-      for (const job of msg.jobs) {
+      for (const [reads, jobRows] of msg.jobs) {
         try {
           // A job's reads all succeed, or the job fails and its rows are not appended.
-          results.push({ rows: job.reads.map(readSealed) });
-          for (const row of job.rows) rows.push(row);
+          results.push(reads.map((read) => readSealed(read, msg.keys)));
+          for (const row of jobRows) rows.push(row);
         } catch (err) {
           results.push({ error: errorOf(err) });
-        } finally {
-          for (const read of job.reads) read.key.fill(0);
         }
       }
       // One statement: the batch's rows commit whole or not at all.
@@ -123,6 +124,8 @@ parentPort?.on(
       parentPort?.postMessage({ id: msg.id, results });
     } catch (err) {
       parentPort?.postMessage({ id: msg.id, error: errorOf(err) });
+    } finally {
+      msg.keys.fill(0);
     }
   },
 );

@@ -88,8 +88,6 @@ describe('SqliteRowAppender.run: sealed reads with the rows they log', () => {
     params: [uid, 'ds_run', instance],
     key: readKey,
     contextPrefix: `pds|${uid}|ds_run|m|`,
-    contextColumn: 'instance',
-    sealedColumn: 'ciphertext',
   });
 
   beforeAll(async () => {
@@ -120,9 +118,7 @@ describe('SqliteRowAppender.run: sealed reads with the rows they log', () => {
       { reads: [{ ...sealedRead(0), sql: 'select nope from metadata_records' }], rows: [entry(33)] },
       { reads: [], rows: [entry(34)] },
     ]);
-    expect(ok).toEqual({
-      rows: [[{ instance: 0, ciphertext: '{"f":"value 0"}' }], [{ instance: 1, ciphertext: '{"f":"value 1"}' }], []],
-    });
+    expect(ok).toEqual({ rows: [[[0, '{"f":"value 0"}']], [[1, '{"f":"value 1"}']], []] });
     expect(callerKey.equals(key)).toBe(true);
     expect(moved).toMatchObject({ error: { code: 'INTEGRITY' } });
     expect(wrongKey).toMatchObject({ error: { code: 'INTEGRITY' } });
@@ -135,16 +131,22 @@ describe('SqliteRowAppender.run: sealed reads with the rows they log', () => {
     await a.close();
   });
 
-  it('refuses a statement that is not a query as a sealed read, appending nothing for it', async () => {
+  it('refuses a statement that is not a query of two columns as a sealed read, appending nothing for it', async () => {
     const a = new SqliteRowAppender({ path: file, lockWaitMs: 5000, synchronous: 'NORMAL' });
-    const [result] = await a.run('access_log', [
+    const [notQuery, threeColumns] = await a.run('access_log', [
       { reads: [{ ...sealedRead(0), sql: 'delete from metadata_records', params: [] }], rows: [entry(35)] },
+      {
+        reads: [{ ...sealedRead(0), sql: 'select uid, instance, ciphertext from metadata_records', params: [] }],
+        rows: [entry(36)],
+      },
     ]);
-    expect(result).toMatchObject({ error: { message: expect.stringMatching(/must be a query/) } });
+    expect(notQuery).toMatchObject({ error: { message: expect.stringMatching(/query of two columns/) } });
+    expect(threeColumns).toMatchObject({ error: { message: expect.stringMatching(/query of two columns/) } });
     expect(await h.db.selectFrom('metadata_records').select('instance').where('dataset', '=', 'ds_run').execute()).toHaveLength(
       3,
     );
     expect(await fields()).not.toContain('field_35');
+    expect(await fields()).not.toContain('field_36');
     await a.close();
   });
 });

@@ -17,9 +17,10 @@ export interface RowAppender {
 }
 
 /**
- * A query whose rows each hold a sealed (AES-GCM, src/crypto/aead.ts) column, with the key that
- * opens it: the thread replaces the column's value with the opened UTF-8 text. Each row's context
- * is `contextPrefix` followed by the row's `contextColumn`.
+ * A query whose rows each hold a sealed (AES-GCM, src/crypto/aead.ts) value, with the key that
+ * opens it. The query selects exactly two columns: the value that ends the row's context (the
+ * context is `contextPrefix` followed by it), then the sealed value. Each row comes back as
+ * `[that value, the opened UTF-8 text]`.
  */
 export interface SealedRead {
   sql: string;
@@ -27,9 +28,9 @@ export interface SealedRead {
   /** copied for the thread (which wipes its copy); this one stays the caller's to wipe */
   key: Buffer;
   contextPrefix: string;
-  contextColumn: string;
-  sealedColumn: string;
 }
+
+export type OpenedRow = [unknown, string];
 
 /** Reads that must all succeed, then rows appended only if they did. */
 export interface SideJob {
@@ -38,7 +39,7 @@ export interface SideJob {
 }
 
 /** Per job: each read's rows, in order; or why the job failed (its rows were not appended). */
-export type SideJobResult = { rows: Record<string, unknown>[][] } | { error: AppendError };
+export type SideJobResult = { rows: OpenedRow[][] } | { error: AppendError };
 
 export interface SqliteRowAppenderOptions {
   path: string;
@@ -64,7 +65,8 @@ interface WireError {
 
 interface Reply {
   id: number;
-  results?: ({ rows: Record<string, unknown>[][] } | { error: WireError })[];
+  /** per job: each read's rows, or the job's error */
+  results?: (OpenedRow[][] | { error: WireError })[];
   error?: WireError;
 }
 
@@ -102,24 +104,26 @@ export class SqliteRowAppender implements RowAppender {
     if (this.closing) return Promise.reject(new AppendError('the row appender is closed', 'CLOSED'));
     const first = jobs.find((j) => j.rows.length)?.rows[0];
     const columns = first ? Object.keys(first) : [];
-    const transfer: ArrayBuffer[] = [];
-    const wire = jobs.map((job) => ({
-      reads: job.reads.map(({ key, ...read }) => {
-        // Its own memory, transferred: the thread wipes it, and no copy lingers in a message buffer.
-        const own = new Uint8Array(new ArrayBuffer(key.length));
-        own.set(key);
-        transfer.push(own.buffer);
-        return { ...read, key: own };
+    // Tuples rather than objects (structured cloning pays per property), and all of the batch's keys
+    // in one buffer of its own, transferred: the thread wipes it, and no copy lingers in a message.
+    const keyBytes = jobs.reduce((n, j) => j.reads.reduce((m, r) => m + r.key.length, n), 0);
+    const keys = new Uint8Array(new ArrayBuffer(keyBytes));
+    let offset = 0;
+    const wire = jobs.map((job) => [
+      job.reads.map(({ sql, params, key, contextPrefix }) => {
+        keys.set(key, offset);
+        offset += key.length;
+        return [sql, params, offset - key.length, key.length, contextPrefix];
       }),
-      rows: job.rows.map((r) => columns.map((c) => r[c] ?? null)),
-    }));
+      job.rows.map((r) => columns.map((c) => r[c] ?? null)),
+    ]);
     const id = this.nextId++;
     const done = new Promise<SideJobResult[]>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       const worker = this.thread();
       // Referenced only while it holds work, so an idle thread never keeps the process alive.
       worker.ref();
-      worker.postMessage({ id, table, columns, jobs: wire }, transfer);
+      worker.postMessage({ id, table, columns, keys, jobs: wire }, [keys.buffer]);
     });
     this.inflight.add(done);
     const settled = () => this.inflight.delete(done);
@@ -151,7 +155,7 @@ export class SqliteRowAppender implements RowAppender {
       this.pending.delete(reply.id);
       if (this.pending.size === 0) worker.unref();
       if (reply.error) p.reject(toError(reply.error));
-      else p.resolve((reply.results ?? []).map((r) => ('error' in r ? { error: toError(r.error) } : r)));
+      else p.resolve((reply.results ?? []).map((r) => ('error' in r ? { error: toError(r.error) } : { rows: r })));
     });
     const fail = (err: Error) => {
       // A dead thread fails what it held; the next append starts a new one.
