@@ -37,7 +37,7 @@ describe('ThreadSigner', () => {
   it('fails what a dead thread held, then starts a new one (which is sent the key again)', async () => {
     signer = new ThreadSigner();
     await signer.sign('one', one.privateKey, 'warm');
-    const thread = (signer as unknown as { worker: Worker }).worker;
+    const thread = (signer as unknown as { thread: { worker: Worker } }).thread.worker;
     const held = signer.sign('one', one.privateKey, 'held');
     await new Promise((r) => setImmediate(r));
     await thread.terminate();

@@ -70,7 +70,7 @@ describe('SqliteRowAppender (the read log’s second thread)', () => {
   it('fails what a dead thread held, then starts a new one', async () => {
     const a = new SqliteRowAppender({ path: file, lockWaitMs: 5000, synchronous: 'NORMAL' });
     await a.append('access_log', [entry(10)]);
-    const thread = (a as unknown as { worker: Worker }).worker;
+    const thread = (a as unknown as { thread: { worker: Worker } }).thread.worker;
     const held = a.append('access_log', [entry(11)]);
     await thread.terminate();
     await held.catch(() => undefined);

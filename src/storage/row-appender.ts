@@ -7,7 +7,7 @@
  * its rows are committed.
  */
 import { Worker } from 'node:worker_threads';
-import { stopWorker } from './worker-stop.ts';
+import { WorkerClient } from './worker-client.ts';
 
 export interface RowAppender {
   /** Inserts `rows` (all with the same keys) into `table` in one statement; resolves when committed. */
@@ -53,11 +53,6 @@ export interface SqliteRowAppenderOptions {
   synchronous: 'FULL' | 'NORMAL';
 }
 
-interface Pending {
-  resolve: (results: SideJobResult[]) => void;
-  reject: (err: Error) => void;
-}
-
 interface WireError {
   code: string;
   message: string;
@@ -80,17 +75,22 @@ export class AppendError extends Error {
 }
 
 export class SqliteRowAppender implements RowAppender {
-  private worker: Worker | undefined;
-  private readonly pending = new Map<number, Pending>();
-  /** appends not yet settled, for close() to wait on */
-  private readonly inflight = new Set<Promise<unknown>>();
-  private nextId = 1;
-  private closing: Promise<void> | undefined;
+  private readonly thread: WorkerClient<Reply>;
 
-  constructor(private readonly o: SqliteRowAppenderOptions) {}
+  constructor(o: SqliteRowAppenderOptions) {
+    this.thread = new WorkerClient<Reply>({
+      start: () =>
+        new Worker(new URL('./append-thread.mjs', import.meta.url), {
+          workerData: { path: o.path, lockWaitMs: o.lockWaitMs, synchronous: o.synchronous },
+          // Plain JavaScript: no loader flags (tsx's, vitest's) are needed or wanted in the thread.
+          execArgv: [],
+        }),
+      exited: (code) => new AppendError(`the row appender thread exited (code ${code})`, 'EXITED'),
+    });
+  }
 
   async append(table: string, rows: readonly Record<string, unknown>[]): Promise<void> {
-    if (rows.length === 0 && !this.closing) return;
+    if (rows.length === 0 && !this.thread.closed) return;
     const [result] = await this.run(table, [{ reads: [], rows }]);
     if (result && 'error' in result) throw result.error;
   }
@@ -100,8 +100,8 @@ export class SqliteRowAppender implements RowAppender {
    * into `table` (all rows with the same keys), committed before this resolves. A failed INSERT
    * rejects the whole batch.
    */
-  run(table: string, jobs: readonly SideJob[]): Promise<SideJobResult[]> {
-    if (this.closing) return Promise.reject(new AppendError('the row appender is closed', 'CLOSED'));
+  async run(table: string, jobs: readonly SideJob[]): Promise<SideJobResult[]> {
+    if (this.thread.closed) throw new AppendError('the row appender is closed', 'CLOSED');
     const first = jobs.find((j) => j.rows.length)?.rows[0];
     const columns = first ? Object.keys(first) : [];
     // Tuples rather than objects (structured cloning pays per property), and all of the batch's keys
@@ -117,59 +117,13 @@ export class SqliteRowAppender implements RowAppender {
       }),
       job.rows.map((r) => columns.map((c) => r[c] ?? null)),
     ]);
-    const id = this.nextId++;
-    const done = new Promise<SideJobResult[]>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      const worker = this.thread();
-      // Referenced only while it holds work, so an idle thread never keeps the process alive.
-      worker.ref();
-      worker.postMessage({ id, table, columns, keys, jobs: wire }, [keys.buffer]);
-    });
-    this.inflight.add(done);
-    const settled = () => this.inflight.delete(done);
-    done.then(settled, settled);
-    return done;
+    const reply = await this.thread.request({ table, columns, keys, jobs: wire }, [keys.buffer]);
+    if (reply.error) throw toError(reply.error);
+    return (reply.results ?? []).map((r) => ('error' in r ? { error: toError(r.error) } : { rows: r }));
   }
 
   close(): Promise<void> {
-    this.closing ??= (async () => {
-      const worker = this.worker;
-      if (!worker) return;
-      await Promise.allSettled(this.inflight);
-      await stopWorker(worker);
-      this.worker = undefined;
-    })();
-    return this.closing;
-  }
-
-  private thread(): Worker {
-    if (this.worker) return this.worker;
-    const worker = new Worker(new URL('./append-thread.mjs', import.meta.url), {
-      workerData: { path: this.o.path, lockWaitMs: this.o.lockWaitMs, synchronous: this.o.synchronous },
-      // Plain JavaScript: no loader flags (tsx's, vitest's) are needed or wanted in the thread.
-      execArgv: [],
-    });
-    worker.on('message', (reply: Reply) => {
-      const p = this.pending.get(reply.id);
-      if (!p) return;
-      this.pending.delete(reply.id);
-      if (this.pending.size === 0) worker.unref();
-      if (reply.error) p.reject(toError(reply.error));
-      else p.resolve((reply.results ?? []).map((r) => ('error' in r ? { error: toError(r.error) } : { rows: r })));
-    });
-    const fail = (err: Error) => {
-      // A dead thread fails what it held; the next append starts a new one.
-      if (this.worker === worker) this.worker = undefined;
-      for (const p of this.pending.values()) p.reject(err);
-      this.pending.clear();
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => {
-      if (this.pending.size) fail(new AppendError(`the row appender thread exited (code ${code})`, 'EXITED'));
-      else if (this.worker === worker) this.worker = undefined;
-    });
-    this.worker = worker;
-    return worker;
+    return this.thread.close();
   }
 }
 
