@@ -248,38 +248,25 @@ async function main(): Promise<number> {
 
     const by = (key: string) => pdx.results.find((m) => m.spec.key === key);
     const targets: Target[] = [];
-    const tok = by('token');
-    if (tok)
-      targets.push({
-        name: 'token issuance ≥ 3× peer',
-        pass: tok.rps >= 3 * peer.m.rps,
-        detail: `${(tok.rps / peer.m.rps).toFixed(2)}× peer`,
-      });
-    const meta = by('metadata-read');
-    if (meta)
-      targets.push({
-        name: 'metadata read ≥ 0.2× ceiling',
-        pass: meta.rps >= 0.2 * ceiling.rps,
-        detail: `${(meta.rps / ceiling.rps).toFixed(2)}× ceiling`,
-      });
+    /** `m` against `factor` × `reference` (a peer or ceiling rate), when `m` was measured. */
+    const against = (name: string, m: Measurement | undefined, factor: number, reference: number, what: string) => {
+      if (m) targets.push({ name, pass: m.rps >= factor * reference, detail: `${(m.rps / reference).toFixed(2)}× ${what}` });
+    };
+    against('token issuance ≥ 3× peer', by('token'), 3, peer.m.rps, 'peer');
+    against('metadata read ≥ 0.2× ceiling', by('metadata-read'), 0.2, ceiling.rps, 'ceiling');
     if (multi) {
       // Against the better peer and ceiling of either table (see report.ts).
+      const byN = (key: string) => multi.openpdx.find((m) => m.spec.key === key);
       const bestPeer = Math.max(peer.m.rps, multi.peer.rps);
       const bestCeiling = Math.max(ceiling.rps, multi.ceiling.rps);
-      const tokN = multi.openpdx.find((m) => m.spec.key === 'token');
-      if (tokN)
-        targets.push({
-          name: `token issuance ≥ 3× peer, ${processes} processes each`,
-          pass: tokN.rps >= 3 * bestPeer,
-          detail: `${(tokN.rps / bestPeer).toFixed(2)}× the better peer`,
-        });
-      const metaN = multi.openpdx.find((m) => m.spec.key === 'metadata-read');
-      if (metaN)
-        targets.push({
-          name: `metadata read ≥ 0.2× ceiling, ${processes} processes each`,
-          pass: metaN.rps >= 0.2 * bestCeiling,
-          detail: `${(metaN.rps / bestCeiling).toFixed(2)}× the better ceiling`,
-        });
+      against(`token issuance ≥ 3× peer, ${processes} processes each`, byN('token'), 3, bestPeer, 'the better peer');
+      against(
+        `metadata read ≥ 0.2× ceiling, ${processes} processes each`,
+        byN('metadata-read'),
+        0.2,
+        bestCeiling,
+        'the better ceiling',
+      );
     }
     const durable = pdx.acknowledged === pdx.stored;
     targets.push({
