@@ -1,7 +1,7 @@
 import { generateKeyPairSync, verify } from 'node:crypto';
 import type { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SigningThreadError, ThreadSigner } from './thread-signer.ts';
+import { ThreadSigner } from './thread-signer.ts';
 
 const one = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const two = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -34,16 +34,16 @@ describe('ThreadSigner', () => {
     expect(valid(one.publicKey, 'again', later)).toBe(true);
   });
 
-  it('fails what a dead thread held, then starts a new one (which is sent the key again)', async () => {
+  it('sends the key again to the thread that replaces a dead one', async () => {
+    // (What a dead thread held failing is WorkerClient's, tested in worker-client.test.ts with a
+    // thread that never answers: here the real thread may answer before it could be killed.)
     signer = new ThreadSigner();
     await signer.sign('one', one.privateKey, 'warm');
     const thread = (signer as unknown as { thread: { worker: Worker } }).thread.worker;
-    const held = signer.sign('one', one.privateKey, 'held');
-    await new Promise((r) => setImmediate(r));
     await thread.terminate();
-    await expect(held).rejects.toBeInstanceOf(SigningThreadError);
     const after = await signer.sign('one', one.privateKey, 'after');
     expect(valid(one.publicKey, 'after', after)).toBe(true);
+    expect((signer as unknown as { thread: { worker: Worker } }).thread.worker).not.toBe(thread);
   });
 
   it('finishes what it was asked for on close, then refuses', async () => {
