@@ -3,7 +3,8 @@
  * `openpdx start` (SQLite sandbox in a scratch folder), reporting requests/s and the server's CPU
  * time per request (user + system of the process and its workers, from /proc). CPU per request
  * moves less with a shared machine's noise than requests/s does, which makes it the better number
- * for comparing two builds: run this in each checkout, alternately.
+ * for comparing two builds: run this in each checkout, alternately. BENCH_NODE_FLAGS adds node flags
+ * to the server (`--perf-basic-prof` names JavaScript frames for `perf record -p <pid>`).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -21,27 +22,42 @@ if (!['read', 'token'].includes(what) || !/^\d+$/.test(roundsArg) || !/^\d+$/.te
 }
 process.on('exit', killAll);
 
-/** Clock ticks (1/100 s) of CPU used so far by `pid` and its child processes. */
-function cpuTicks(pid: number): number {
-  let children: number[] = [];
+function pidsOf(pid: number): number[] {
   try {
-    children = execFileSync('pgrep', ['-P', String(pid)])
+    const children = execFileSync('pgrep', ['-P', String(pid)])
       .toString()
       .trim()
       .split('\n')
-      .filter(Boolean)
-      .map(Number);
+      .filter(Boolean);
+    return [pid, ...children.map(Number)];
   } catch {
-    // no children
+    return [pid]; // no children
   }
-  return [pid, ...children].reduce((sum, p) => {
-    try {
-      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return sum + Number(fields[11]) + Number(fields[12]);
-    } catch {
-      return sum;
-    }
-  }, 0);
+}
+
+/** Clock ticks (1/100 s) of CPU (user + system) in /proc/<pid>[/task/<tid>]/stat. */
+function ticksOf(statPath: string): number {
+  try {
+    const fields = readFileSync(statPath, 'utf8').split(') ')[1]!.split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0; // gone
+  }
+}
+
+/**
+ * CPU used so far, in clock ticks: by `pid` and its child processes in all, and by each process's
+ * main thread (a thread's id is its process's id) apart from its other threads (side threads,
+ * libuv's pool, V8's helpers).
+ */
+function cpuTicks(pid: number): { all: number; main: number } {
+  let all = 0;
+  let main = 0;
+  for (const p of pidsOf(pid)) {
+    all += ticksOf(`/proc/${p}/stat`);
+    main += ticksOf(`/proc/${p}/task/${p}/stat`);
+  }
+  return { all, main };
 }
 
 async function target(server: OpenPdx): Promise<{ t: PdxTarget; token: LoadSpec }> {
@@ -67,7 +83,14 @@ function load(spec: LoadSpec, seconds: number): Promise<number> {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'openpdx-cpu-'));
-const server = await startOpenPdx({ dataDir: dir, postgresUrl: undefined, cpuProfDir: undefined, workers: Number(workersArg) });
+const server = await startOpenPdx({
+  dataDir: dir,
+  postgresUrl: undefined,
+  cpuProfDir: undefined,
+  workers: Number(workersArg),
+  // BENCH_NODE_FLAGS: more node flags for the server, e.g. --perf-basic-prof to read it with Linux perf
+  nodeFlags: process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean),
+});
 try {
   const { t, token } = await target(server);
   const uid = t.creds.members[0]!.uid;
@@ -85,13 +108,18 @@ try {
   for (let round = 1; round <= Number(roundsArg); round++) {
     await load(spec, 2);
     const before = cpuTicks(server.pid);
+    const ownBefore = process.cpuUsage();
     const started = performance.now();
     const responses = await load(spec, 5);
     const seconds = (performance.now() - started) / 1000;
-    const ticks = cpuTicks(server.pid) - before;
+    const after = cpuTicks(server.pid);
+    const own = process.cpuUsage(ownBefore);
+    const cores = (ticks: number) => (ticks / 100 / seconds).toFixed(2);
+    const all = after.all - before.all;
     console.log(
-      `${what} round ${round}: ${Math.round(responses / seconds)} req/s, server ${(ticks / 100 / seconds).toFixed(2)} cores, ` +
-        `${((ticks * 10_000) / responses).toFixed(0)} µs CPU per request`,
+      `${what} round ${round}: ${Math.round(responses / seconds)} req/s, server ${cores(all)} cores ` +
+        `(main threads ${cores(after.main - before.main)}), ${((all * 10_000) / responses).toFixed(0)} µs CPU per request; ` +
+        `load generator ${((own.user + own.system) / 1e6 / seconds).toFixed(2)} cores`,
     );
   }
   await server.stop();

@@ -23,6 +23,8 @@ export interface OpenPdxOptions {
   postgresUrl: string | undefined;
   /** folder for a V8 CPU profile of the server (node --cpu-prof) */
   cpuProfDir: string | undefined;
+  /** more node flags for the server process (e.g. --perf-basic-prof for Linux perf) */
+  nodeFlags?: string[];
   /** OPENPDX_WORKERS: serving processes (default 1) */
   workers?: number;
 }
@@ -99,7 +101,7 @@ export async function startOpenPdx(o: OpenPdxOptions): Promise<OpenPdx> {
   };
   const prof = o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [];
   const child: ChildProcess = spawnNode(
-    [...prof, '--import', 'tsx', '--import', GUARD, 'src/cli/main.ts', 'start'],
+    [...prof, ...(o.nodeFlags ?? []), '--import', 'tsx', '--import', GUARD, 'src/cli/main.ts', 'start'],
     REPO_ROOT,
     env,
   );
