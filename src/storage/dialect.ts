@@ -42,7 +42,7 @@ export interface DatabaseHandle {
    * Inserts rows in one statement with relaxed durability: committed before it resolves and safe
    * from a crash of this process, but the last commits may be lost if the machine itself loses
    * power (SQLite: synchronous=NORMAL on a second connection, in its own thread; PostgreSQL:
-   * synchronous_commit off for that transaction). For the read access log only; data and the log
+   * synchronous_commit off, on sessions of its own). For the read access log only; data and the log
    * entries of data writes keep full durability in their own transactions.
    */
   appendRelaxed<T extends keyof Database & string>(table: T, rows: Insertable<Database[T]>[]): Promise<void>;
@@ -106,11 +106,11 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
   if (isPostgresUrl(url)) {
     const schemaName = options.pgSchema;
     if (schemaName !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schemaName)) throw new Error('bad schema name');
-    const pool = new pg.Pool({
-      connectionString: url,
-      max: options.poolSize ?? 10,
-      ...(schemaName ? { options: `-c search_path=${schemaName}` } : {}),
-    });
+    const searchPath = schemaName ? ` -c search_path=${schemaName}` : '';
+    const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, options: searchPath.trim() || undefined });
+    // appendRelaxed's own sessions, synchronous_commit off for every statement: each append is then
+    // one round trip (an autocommitted INSERT) rather than four (BEGIN, SET LOCAL, INSERT, COMMIT).
+    const relaxedPool = new pg.Pool({ connectionString: url, max: 2, options: `-c synchronous_commit=off${searchPath}` });
     // Fail fast and loudly when PostgreSQL is unreachable.
     const client = await pool.connect();
     try {
@@ -119,18 +119,19 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
       client.release();
     }
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const relaxed = new Kysely<Database>({ dialect: new PostgresDialect({ pool: relaxedPool }) });
     return {
       db,
       dialect: postgresDialect,
       sqlitePath: undefined,
       pgSchema: schemaName,
-      appendRelaxed: (table, rows) =>
-        db.transaction().execute(async (trx) => {
-          await sql`set local synchronous_commit = off`.execute(trx);
-          await trx.insertInto(table).values(rows).execute();
-        }),
+      appendRelaxed: async (table, rows) => {
+        await relaxed.insertInto(table).values(rows).execute();
+      },
       selectNow: async (query) => (await db.executeQuery(query)).rows,
-      close: () => db.destroy(),
+      close: async () => {
+        await Promise.all([db.destroy(), relaxed.destroy()]);
+      },
     };
   }
   const path = sqliteFilePath(url);
