@@ -13,7 +13,8 @@ import { buildApp } from '../src/app.ts';
 import { createAppContext, type AppContext, type ContextOverrides } from '../src/app-context.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { MasterKeyRing } from '../src/crypto/master-key.ts';
-import { dropPgSchema } from '../src/storage/dialect.ts';
+import { dropPgSchema, openDatabase, type DatabaseHandle } from '../src/storage/dialect.ts';
+import { migrateToLatest } from '../src/storage/migrator.ts';
 
 export const TEST_PG_URL = process.env.OPENPDX_TEST_DATABASE_URL;
 
@@ -68,6 +69,33 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       await ctx.close();
       if (TEST_PG_URL && pgSchema) await dropPgSchema(TEST_PG_URL, pgSchema);
       if (!options.keep) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface TestDatabase {
+  handle: DatabaseHandle;
+  /** a temporary folder of the test's own (the SQLite file's, on SQLite), removed by close() */
+  dir: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A migrated database without the app, for storage tests: a SQLite file in a temporary folder, or
+ * a private schema when OPENPDX_TEST_DATABASE_URL is set. close() closes it and removes both.
+ */
+export async function openTestDatabase(): Promise<TestDatabase> {
+  const dir = mkdtempSync(join(tmpdir(), 'openpdx-db-'));
+  const pgSchema = TEST_PG_URL ? `d_${randomBytes(6).toString('hex')}` : undefined;
+  const handle = await openDatabase(TEST_PG_URL ?? join(dir, 'test.sqlite'), pgSchema ? { pgSchema } : {});
+  await migrateToLatest(handle);
+  return {
+    handle,
+    dir,
+    async close() {
+      await handle.close();
+      if (TEST_PG_URL && pgSchema) await dropPgSchema(TEST_PG_URL, pgSchema);
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -3,17 +3,11 @@
  * session) when it resolves, all of a batch or none of it, and in the handle's schema on PostgreSQL,
  * where it runs on sessions of its own.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dropPgSchema, openDatabase, type DatabaseHandle } from './dialect.ts';
-import { migrateToLatest } from './migrator.ts';
+import { openTestDatabase, TEST_PG_URL, type TestDatabase } from '../../test/harness.ts';
+import type { DatabaseHandle } from './dialect.ts';
 
-const pgUrl = process.env.OPENPDX_TEST_DATABASE_URL;
-const schema = `ar_${randomBytes(5).toString('hex')}`;
-const dir = mkdtempSync(join(tmpdir(), 'openpdx-append-relaxed-'));
+let t: TestDatabase;
 let h: DatabaseHandle;
 
 const entry = (uid: number, fields: string) => ({
@@ -32,16 +26,12 @@ async function fieldsOf(uid: number): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  h = await openDatabase(pgUrl ?? join(dir, 'append.sqlite'), pgUrl ? { pgSchema: schema } : {});
-  await migrateToLatest(h);
+  t = await openTestDatabase();
+  h = t.handle;
 });
-afterAll(async () => {
-  await h.close();
-  if (pgUrl) await dropPgSchema(pgUrl, schema);
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => t.close());
 
-describe(`appendRelaxed on ${pgUrl ? 'PostgreSQL' : 'a SQLite file'}`, () => {
+describe(`appendRelaxed on ${TEST_PG_URL ? 'PostgreSQL' : 'a SQLite file'}`, () => {
   it('has committed a batch, in order, by the time it resolves', async () => {
     await h.appendRelaxed('access_log', [entry(7001, 'a'), entry(7001, 'b'), entry(7002, 'c')]);
     expect(await fieldsOf(7001)).toEqual(['a', 'b']);

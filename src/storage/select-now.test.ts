@@ -3,37 +3,28 @@
  * the latest committed state (on SQLite through a second, read-only connection), never a
  * transaction's uncommitted writes, and a reader that meets a lock waits for it instead of failing.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SqliteReader, dropPgSchema, openDatabase, type DatabaseHandle } from './dialect.ts';
-import { migrateToLatest } from './migrator.ts';
+import { openTestDatabase, TEST_PG_URL, type TestDatabase } from '../../test/harness.ts';
+import { SqliteReader, type DatabaseHandle } from './dialect.ts';
 import { prepared, type QueryTarget } from './prepared.ts';
 
-const pgUrl = process.env.OPENPDX_TEST_DATABASE_URL;
-const schema = `sn_${randomBytes(5).toString('hex')}`;
-const dir = mkdtempSync(join(tmpdir(), 'openpdx-select-now-'));
-const file = join(dir, 'select-now.sqlite');
+let t: TestDatabase;
+let dir: string;
 let h: DatabaseHandle;
 let target: QueryTarget;
 
 const orgNamed = prepared((db, name: string) => db.selectFrom('organisations').select(['id', 'name']).where('name', '=', name));
 
 beforeAll(async () => {
-  h = await openDatabase(pgUrl ?? file, pgUrl ? { pgSchema: schema } : {});
-  await migrateToLatest(h);
+  t = await openTestDatabase();
+  ({ handle: h, dir } = t);
   target = { db: h.db, dialect: h.dialect.name, selectNow: h.selectNow };
 });
-afterAll(async () => {
-  await h.close();
-  if (pgUrl) await dropPgSchema(pgUrl, schema);
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => t.close());
 
-describe(`selectNow on ${pgUrl ? 'PostgreSQL' : 'a SQLite file'}`, () => {
+describe(`selectNow on ${TEST_PG_URL ? 'PostgreSQL' : 'a SQLite file'}`, () => {
   it('sees what was committed just before, and each call binds its own values', async () => {
     await h.db.insertInto('organisations').values({ name: 'first', created_at: 1 }).execute();
     const [row] = await orgNamed(target, 'first');
@@ -63,7 +54,7 @@ describe(`selectNow on ${pgUrl ? 'PostgreSQL' : 'a SQLite file'}`, () => {
   });
 });
 
-describe.skipIf(!!pgUrl)('the SQLite reader while another connection holds an exclusive lock', () => {
+describe.skipIf(!!TEST_PG_URL)('the SQLite reader while another connection holds an exclusive lock', () => {
   it('waits for the lock without blocking the event loop, then reads', async () => {
     // A WAL reader is never locked out in practice, so the wait is shown on a rollback-journal
     // file, where an EXCLUSIVE transaction shuts readers out until it commits.
