@@ -106,11 +106,12 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
   if (isPostgresUrl(url)) {
     const schemaName = options.pgSchema;
     if (schemaName !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schemaName)) throw new Error('bad schema name');
-    const searchPath = schemaName ? ` -c search_path=${schemaName}` : '';
-    const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, options: searchPath.trim() || undefined });
+    const searchPath = schemaName ? `-c search_path=${schemaName}` : undefined;
+    const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, options: searchPath });
     // appendRelaxed's own sessions, synchronous_commit off for every statement: each append is then
     // one round trip (an autocommitted INSERT) rather than four (BEGIN, SET LOCAL, INSERT, COMMIT).
-    const relaxedPool = new pg.Pool({ connectionString: url, max: 2, options: `-c synchronous_commit=off${searchPath}` });
+    const relaxedOptions = ['-c synchronous_commit=off', searchPath].filter(Boolean).join(' ');
+    const relaxedPool = new pg.Pool({ connectionString: url, max: 2, options: relaxedOptions });
     // Fail fast and loudly when PostgreSQL is unreachable.
     const client = await pool.connect();
     try {
