@@ -103,7 +103,8 @@ export class PdsStore {
         for (const { dataset, instance } of reads) out.push(await r.metadata(dataset, instance));
         return out;
       });
-      for (const e of entries) await this.recordAccess(uid, e);
+      // Queued together, the entries share one group commit (and one INSERT) rather than one each.
+      await Promise.all(entries.map((e) => this.recordAccess(uid, e)));
       return records;
     }
     const target = { db: this.db, dialect: this.dialect.name };
