@@ -16,6 +16,18 @@ afterEach(() => signer.close());
 describe('ThreadSigner', () => {
   it('signs many inputs under two keys in one turn, each verifiable with its own public key only', async () => {
     signer = new ThreadSigner();
+    const thread = (signer as unknown as { thread: { request: (...a: unknown[]) => unknown } }).thread;
+    const messages: { kid: string; key?: unknown; inputs: string[] }[] = [];
+    const request = thread.request.bind(thread);
+    thread.request = (build: unknown, ...rest: unknown[]) =>
+      request(
+        () => {
+          const msg = (build as () => (typeof messages)[number])();
+          messages.push(msg);
+          return msg;
+        },
+        ...rest,
+      );
     const inputs = Array.from({ length: 50 }, (_, i) => `header.payload-${i}`);
     const signed = await Promise.all(
       inputs.map(async (input, i) => {
@@ -28,6 +40,14 @@ describe('ThreadSigner', () => {
       expect(Buffer.from(signature, 'base64url')).toHaveLength(64);
       expect(valid(i % 2 ? two.publicKey : one.publicKey, input, signature)).toBe(true);
       expect(valid(i % 2 ? one.publicKey : two.publicKey, input, signature)).toBe(false);
+    }
+    // One turn's 25 inputs per key travel in messages of at most 4, in order, the key in the first only.
+    for (const kid of ['one', 'two']) {
+      const mine = messages.filter((m) => m.kid === kid);
+      expect(mine.map((m) => m.inputs.length)).toEqual([4, 4, 4, 4, 4, 4, 1]);
+      expect(mine.map((m) => m.key !== undefined)).toEqual([true, false, false, false, false, false, false]);
+      const parity = kid === 'one' ? 0 : 1;
+      expect(mine.flatMap((m) => m.inputs)).toEqual(inputs.filter((_, i) => i % 2 === parity));
     }
     // Later turns reuse the key the thread already holds.
     const later = await signer.sign('one', one.privateKey, 'again');
