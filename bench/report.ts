@@ -9,15 +9,24 @@ export interface Target {
   detail: string;
 }
 
-export interface Report {
+/** One table's results: each server on `processes` processes. */
+export interface ReportTable {
+  processes: number;
+  /** the median rounds of the ceiling and the peer */
   ceiling: Measurement;
   peer: Measurement;
+  openpdx: Measurement[];
+  /** every round of the scenarios measured in turn, by key */
+  rounds: Map<string, Measurement[]>;
+}
+
+export interface Report {
+  single: ReportTable;
   peerFormat: string;
   openpdxFormat: string;
-  openpdx: Measurement[];
   engine: string;
   /** the same comparisons with every server on N processes */
-  multi?: { processes: number; ceiling: Measurement; peer: Measurement; openpdx: Measurement[] } | undefined;
+  multi?: ReportTable | undefined;
   targets: Target[];
   durability: string;
   settings: string;
@@ -43,9 +52,9 @@ function row(m: Measurement, ceilingRps: number, peerRps: number | undefined): s
  * Ratios in the second table are taken against the better ceiling and the better peer of the two
  * tables, so that spreading a server over processes can only make OpenPDX's ratios harder to meet.
  */
-function multiTable(r: Report, m: NonNullable<Report['multi']>): string[] {
-  const c = Math.max(r.ceiling.rps, m.ceiling.rps);
-  const p = Math.max(r.peer.rps, m.peer.rps);
+function multiTable(r: Report, m: ReportTable): string[] {
+  const c = Math.max(r.single.ceiling.rps, m.ceiling.rps);
+  const p = Math.max(r.single.peer.rps, m.peer.rps);
   return [
     `Every server on ${m.processes} processes (node:cluster; OpenPDX \`--workers ${m.processes}\`); ratios against the better ceiling (${f1(c)} req/s) and the better peer (${f1(p)} req/s) of both tables:`,
     '',
@@ -58,19 +67,33 @@ function multiTable(r: Report, m: NonNullable<Report['multi']>): string[] {
   ];
 }
 
+/** Each round's req/s of the scenarios measured in turn. */
+function roundLines(t: ReportTable): string[] {
+  const [first] = t.rounds.values();
+  if (!first || first.length < 2) return [];
+  return [
+    `Rounds${t.processes > 1 ? ` (${t.processes} processes)` : ''}, req/s in measuring order:`,
+    '',
+    ...[...t.rounds.values()].map((ms) => `- ${ms[0]!.spec.label}: ${ms.map((m) => f1(m.rps)).join(', ')}`),
+    '',
+  ];
+}
+
 export function renderReport(r: Report): string {
-  const c = r.ceiling.rps;
+  const { single } = r;
+  const c = single.ceiling.rps;
   const lines = [
     '| scenario | req/s | p50 ms | p99 ms | × ceiling | × peer |',
     '|---|---:|---:|---:|---:|---:|',
-    row(r.ceiling, c, undefined),
-    row(r.peer, c, r.peer.rps),
-    ...r.openpdx.map((m) => row(m, c, m.spec.key === 'token' ? r.peer.rps : undefined)),
+    row(single.ceiling, c, undefined),
+    row(single.peer, c, single.peer.rps),
+    ...single.openpdx.map((m) => row(m, c, m.spec.key === 'token' ? single.peer.rps : undefined)),
     '',
-    ...(r.multi ? multiTable(r, r.multi) : []),
+    ...roundLines(single),
+    ...(r.multi ? [...multiTable(r, r.multi), ...roundLines(r.multi)] : []),
     `- peer: node-oidc-provider 9, client_credentials, access token format: ${r.peerFormat}`,
     `- OpenPDX: ${r.engine}, access token format: ${r.openpdxFormat}`,
-    ...r.openpdx
+    ...single.openpdx
       .filter((m) => m.spec.rowsPerRequest !== undefined)
       .map(
         (m) => `- ${m.spec.label}: ${f1(m.rps * m.spec.rowsPerRequest!)} rows/s (${m.responses} requests in ${f2(m.seconds)} s)`,
