@@ -401,8 +401,9 @@ async function main(): Promise<number> {
     }
     return 0;
   } finally {
-    // The data folder holds the sandbox secrets and master key: never left behind. A profile is kept.
-    rmSync(profDir ? join(tmp, 'data') : tmp, { recursive: true, force: true });
+    // The data folders hold the sandbox secrets and master keys: never left behind. A profile is kept.
+    for (const dir of profDir ? [join(tmp, 'data'), join(tmp, 'data-multi')] : [tmp])
+      rmSync(dir, { recursive: true, force: true });
     scratch = undefined;
   }
 }
