@@ -10,24 +10,36 @@ function valid(publicKey: typeof one.publicKey, input: string, signature: string
   return verify('sha256', Buffer.from(input), { key: publicKey, dsaEncoding: 'ieee-p1363' }, Buffer.from(signature, 'base64url'));
 }
 
+interface Message {
+  kid: string;
+  key?: unknown;
+  inputs: string[];
+}
+
+/** Every message the signer sends its thread, as it is sent. */
+function recordMessages(s: ThreadSigner): Message[] {
+  const thread = (s as unknown as { thread: { request: (...a: unknown[]) => unknown } }).thread;
+  const messages: Message[] = [];
+  const request = thread.request.bind(thread);
+  thread.request = (build: unknown, ...rest: unknown[]) =>
+    request(
+      () => {
+        const msg = (build as () => Message)();
+        messages.push(msg);
+        return msg;
+      },
+      ...rest,
+    );
+  return messages;
+}
+
 let signer: ThreadSigner;
 afterEach(() => signer.close());
 
 describe('ThreadSigner', () => {
   it('signs many inputs under two keys in one turn, each verifiable with its own public key only', async () => {
     signer = new ThreadSigner();
-    const thread = (signer as unknown as { thread: { request: (...a: unknown[]) => unknown } }).thread;
-    const messages: { kid: string; key?: unknown; inputs: string[] }[] = [];
-    const request = thread.request.bind(thread);
-    thread.request = (build: unknown, ...rest: unknown[]) =>
-      request(
-        () => {
-          const msg = (build as () => (typeof messages)[number])();
-          messages.push(msg);
-          return msg;
-        },
-        ...rest,
-      );
+    const messages = recordMessages(signer);
     const inputs = Array.from({ length: 50 }, (_, i) => `header.payload-${i}`);
     const signed = await Promise.all(
       inputs.map(async (input, i) => {
@@ -52,6 +64,21 @@ describe('ThreadSigner', () => {
     // Later turns reuse the key the thread already holds.
     const later = await signer.sign('one', one.privateKey, 'again');
     expect(valid(one.publicKey, 'again', later)).toBe(true);
+  });
+
+  it('sends a message as soon as it holds 4 signatures, the rest at the end of the turn', async () => {
+    signer = new ThreadSigner();
+    const messages = recordMessages(signer);
+    const pending = ['a', 'b', 'c'].map((input) => signer.sign('one', one.privateKey, input));
+    expect(messages).toHaveLength(0);
+    pending.push(signer.sign('one', one.privateKey, 'd'));
+    // Sent within this turn, before anything else was awaited.
+    expect(messages.map((m) => m.inputs)).toEqual([['a', 'b', 'c', 'd']]);
+    pending.push(signer.sign('one', one.privateKey, 'e'));
+    expect(messages).toHaveLength(1);
+    const signatures = await Promise.all(pending);
+    expect(messages.map((m) => m.inputs)).toEqual([['a', 'b', 'c', 'd'], ['e']]);
+    signatures.forEach((signature, i) => expect(valid(one.publicKey, 'abcde'[i]!, signature)).toBe(true));
   });
 
   it('sends the key again to the thread that replaces a dead one', async () => {
