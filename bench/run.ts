@@ -54,10 +54,12 @@ const postgresUrl = process.env.OPENPDX_BENCH_DATABASE_URL || undefined;
 const profiling = process.env.BENCH_CPU_PROF === '1';
 const SEED_ROWS = 100;
 const processes = Number(process.env.BENCH_PROCESSES ?? availableParallelism());
-/** The scenarios of the multi-process table (the writes and the durability count are single-process). */
-const MULTI_KEYS = ['token', 'metadata-read'];
-/** The OpenPDX scenarios measured in rounds, in turn with the ceiling and the peer (see rotate). */
-const ROTATED = ['token', 'metadata-read'];
+/**
+ * The OpenPDX scenarios behind the targets: measured in rounds, in turn with the ceiling and the
+ * peer (see rotate), and the only ones of the multi-process table (the writes and the durability
+ * count are single-process).
+ */
+const TARGET_KEYS = ['token', 'metadata-read'];
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 if (!Number.isInteger(rounds) || rounds < 1) {
   console.error(`BENCH_ROUNDS must be a whole number ≥ 1, not ${process.env.BENCH_ROUNDS}`);
@@ -224,11 +226,14 @@ async function rotate(specs: LoadSpec[]): Promise<Map<string, Measurement[]>> {
   return byKey;
 }
 
-/** The middle measurement by req/s (the lower middle of an even count: the cautious one). */
-function median(ms: readonly Measurement[]): Measurement {
-  const sorted = [...ms].sort((a, b) => a.rps - b.rps);
+/** The middle item by `value` (the lower middle of an even count: the cautious one). */
+function lowerMedian<T>(items: readonly T[], value: (item: T) => number): T {
+  const sorted = [...items].sort((a, b) => value(a) - value(b));
   return sorted[Math.floor((sorted.length - 1) / 2)]!;
 }
+
+/** The middle measurement by req/s. */
+const median = (ms: readonly Measurement[]): Measurement => lowerMedian(ms, (m) => m.rps);
 
 interface Table {
   processes: number;
@@ -263,9 +268,9 @@ async function table(n: number, dataDir: string, profDir: string | undefined): P
     let acknowledged = single ? await writeRowFixture(t) : 0;
     const label = (spec: LoadSpec) => ({ ...spec, label: `${spec.label}${perProcesses(n)}` });
     const pdxSpecs = openPdxSpecs(t)
-      .filter((spec) => (single || MULTI_KEYS.includes(spec.key)) && (!only || only.includes(spec.key)))
+      .filter((spec) => (single || TARGET_KEYS.includes(spec.key)) && (!only || only.includes(spec.key)))
       .map(label);
-    const rotated = pdxSpecs.filter((spec) => ROTATED.includes(spec.key));
+    const rotated = pdxSpecs.filter((spec) => TARGET_KEYS.includes(spec.key));
     for (const spec of pdxSpecs) await check(spec);
     const byKey = await rotate([ceiling.spec, peer.spec, ...rotated]);
     await Promise.all(started.splice(0).map((s) => s.stop()));
@@ -315,7 +320,7 @@ function target(
   const refs = t.rounds.get(refKey)!;
   if (!ms) return undefined;
   const ratios = ms.map((m, i) => m.rps / Math.max(refs[i]!.rps, floor));
-  const mid = [...ratios].sort((a, b) => a - b)[Math.floor((ratios.length - 1) / 2)]!;
+  const mid = lowerMedian(ratios, (r) => r);
   const each = ratios.length > 1 ? ` (rounds: ${ratios.map((r) => `${r.toFixed(2)}×`).join(', ')})` : '';
   return { name, pass: mid >= factor, detail: `${mid.toFixed(2)}× ${what}${each}` };
 }
@@ -328,7 +333,7 @@ async function main(): Promise<number> {
   log(`warm-up ${timing.warmupSeconds} s, measured ${timing.seconds} s per scenario; scratch folder ${tmp}`);
   try {
     const pdx = await table(1, join(tmp, 'data'), profDir);
-    const wantsMulti = processes > 1 && (!only || only.some((k) => MULTI_KEYS.includes(k)));
+    const wantsMulti = processes > 1 && (!only || only.some((k) => TARGET_KEYS.includes(k)));
     const multi = wantsMulti ? await table(processes, join(tmp, 'data-multi'), undefined) : undefined;
 
     const targets = [

@@ -10,8 +10,8 @@ import type { KeyObject } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { WorkerClient } from '../storage/worker-client.ts';
 
+/** A signature asked for; its kid is the key of the group it waits in. */
 interface Waiting {
-  kid: string;
   key: KeyObject;
   input: string;
   resolve: (signature: string) => void;
@@ -57,7 +57,7 @@ export class ThreadSigner {
     return new Promise((resolve, reject) => {
       let group = this.waiting.get(kid);
       if (!group) this.waiting.set(kid, (group = []));
-      group.push({ kid, key, input, resolve, reject });
+      group.push({ key, input, resolve, reject });
       if (group.length >= SIGNATURES_PER_MESSAGE) {
         this.waiting.delete(kid);
         void this.send(kid, group);
