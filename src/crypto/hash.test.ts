@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { safeEqual, sha256Hex, sha256Matches, sha512Hex } from './hash.ts';
+import { safeEqual, sha256, sha256Hex, sha256Matches, sha512Hex } from './hash.ts';
 import { MEMBER_KEY_PATTERN, newMemberKey, randomSecret } from './random.ts';
 
 describe('secret comparison (CR-15)', () => {
@@ -38,6 +38,13 @@ describe('hashes', () => {
     expect(sha512Hex('abc')).toBe(
       'ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f',
     );
+  });
+
+  it('SHA-256 gives the FIPS 180-2 answer as hex and as bytes, from a string or a buffer', () => {
+    const abc = 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad';
+    expect(sha256Hex('abc')).toBe(abc);
+    expect(sha256(Buffer.from('abc')).toString('hex')).toBe(abc);
+    expect(sha256('')).toHaveLength(32);
   });
 });
 

@@ -1,11 +1,17 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+// crypto.hash (Node ≥ 20.12) digests in one call without a Hash object: about half the cost of
+// createHash().update().digest() for a short input, and the token endpoint hashes on every request.
+import { hash, timingSafeEqual } from 'node:crypto';
+
+export function sha256(input: string | Buffer): Buffer {
+  return hash('sha256', input, 'buffer');
+}
 
 export function sha256Hex(input: string | Buffer): string {
-  return createHash('sha256').update(input).digest('hex');
+  return hash('sha256', input, 'hex');
 }
 
 export function sha512Hex(input: string | Buffer): string {
-  return createHash('sha512').update(input).digest('hex');
+  return hash('sha512', input, 'hex');
 }
 
 /**
@@ -13,9 +19,7 @@ export function sha512Hex(input: string | Buffer): string {
  * unequal lengths return false without throwing and without a length-dependent early exit.
  */
 export function safeEqual(a: string | Buffer, b: string | Buffer): boolean {
-  const da = createHash('sha256').update(a).digest();
-  const db = createHash('sha256').update(b).digest();
-  return timingSafeEqual(da, db);
+  return timingSafeEqual(sha256(a), sha256(b));
 }
 
 /**
@@ -24,7 +28,7 @@ export function safeEqual(a: string | Buffer, b: string | Buffer): boolean {
  * hex digest (a revoked marker, say) never matches.
  */
 export function sha256Matches(secret: string | Buffer, storedHex: string): boolean {
-  return digestMatchesHex(createHash('sha256').update(secret).digest(), storedHex);
+  return digestMatchesHex(sha256(secret), storedHex);
 }
 
 /**

@@ -2,10 +2,9 @@
  * Authenticates a client by secret (contract §2): SHA-256 of the presented secret compared in
  * constant time with the stored hash, or with the previous hash during a rotation's grace period.
  */
-import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
-import { digestMatchesHex, sha256Hex } from '../crypto/hash.ts';
+import { digestMatchesHex, sha256, sha256Hex } from '../crypto/hash.ts';
 import { randomSecret } from '../crypto/random.ts';
 import type { ClientCredentials } from './client-auth.ts';
 import type { ClientCache } from './client-cache.ts';
@@ -48,7 +47,7 @@ export class ClientAuthenticator {
     if (wait > 0) throw tooManyRequests(wait);
 
     const client = await this.o.clients.get(clientId);
-    const presented = createHash('sha256').update(credentials.clientSecret).digest();
+    const presented = sha256(credentials.clientSecret);
     // RFC 6749 §5.2: the Basic challenge only when the client authenticated with Basic (OA-04 pinned: none for post).
     const realm = credentials.method === 'client_secret_basic' ? this.o.realm : undefined;
     if (!secretMatches(client, presented, this.o.clock.now())) {
