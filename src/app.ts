@@ -12,11 +12,17 @@ import { registerOpenApi } from './openapi/openapi-routes.ts';
 import { registerDatasetRoutes } from './pds/dataset-routes.ts';
 import { sql } from './storage/dialect.ts';
 import { registerTemplateRoutes } from './templates/template-routes.ts';
+import { errorPage } from './web/views/error-view.ts';
 import { registerWebRoutes } from './web/web-routes.ts';
 
 /** Builds the HTTP application on a context: every surface on one Fastify instance. */
 export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
-  const app = createHttpServer(ctx.logger, { trustProxy: ctx.config.trustProxy, requireHttps: ctx.config.requireHttps });
+  const sandbox = ctx.config.env === 'sandbox';
+  const app = createHttpServer(ctx.logger, {
+    trustProxy: ctx.config.trustProxy,
+    requireHttps: ctx.config.requireHttps,
+    htmlErrorPage: (status, message, detail) => errorPage(sandbox, status, message, detail),
+  });
   registerOpenApi(app, ctx); // first: it records every route registered after it
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {

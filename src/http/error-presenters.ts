@@ -30,7 +30,15 @@ export interface Presented {
   contentType: string;
 }
 
-export function present(format: WireFormat, err: AppError, requestId: string): Presented {
+/** Renders the HTML error page: the member app's layout where the app is built (src/app.ts). */
+export type HtmlErrorRenderer = (status: number, message: string, detail: string | undefined) => string;
+
+export function present(
+  format: WireFormat,
+  err: AppError,
+  requestId: string,
+  renderHtml: HtmlErrorRenderer = htmlErrorPage,
+): Presented {
   const message = err.expose ? err.message : 'Internal error';
   const headers = { ...err.headers };
   switch (format) {
@@ -58,7 +66,7 @@ export function present(format: WireFormat, err: AppError, requestId: string): P
       return {
         status: err.status,
         headers,
-        body: htmlErrorPage(err.status, message, err.expose ? err.reason : `Reference ${requestId}`),
+        body: renderHtml(err.status, message, err.expose ? err.reason : `Reference ${requestId}`),
         contentType: 'text/html; charset=utf-8',
       };
     default: {
@@ -74,6 +82,7 @@ function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/** A bare page, for a server without the member app (the HTTP layer's own tests). */
 function htmlErrorPage(status: number, message: string, detail: string | undefined): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${status} ${escapeHtml(message)}</title></head><body><main><h1>${escapeHtml(message)}</h1>${detail ? `<p>${escapeHtml(detail)}</p>` : ''}</main></body></html>`;
 }

@@ -2,7 +2,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.ts';
-import { present, wireFormatFor } from './error-presenters.ts';
+import { present, wireFormatFor, type HtmlErrorRenderer } from './error-presenters.ts';
 import { lazyChildLogger } from './lazy-logger.ts';
 import { parseQuery } from './query.ts';
 import { redactUrl } from './redact.ts';
@@ -17,6 +17,8 @@ export interface HttpServerOptions {
   trustProxy?: boolean | number | string[];
   /** live: refuse requests that did not arrive over HTTPS (OA-23), health checks excepted */
   requireHttps?: boolean;
+  /** the error page of HTML paths (default: a bare page without the member app's stylesheet) */
+  htmlErrorPage?: HtmlErrorRenderer;
 }
 
 export function createHttpServer(logger: Logger, options: HttpServerOptions = {}): FastifyInstance {
@@ -63,7 +65,7 @@ export function createHttpServer(logger: Logger, options: HttpServerOptions = {}
 
   app.setNotFoundHandler(async (req, reply) => {
     const err = new AppError('not_found', 404, 'Not found', { reason: `No route for ${req.method} ${req.url.split('?')[0]}` });
-    return sendError(reply, req.url, err, req.id);
+    return sendError(reply, req.url, err, req.id, options.htmlErrorPage);
   });
 
   app.setErrorHandler(async (error: FastifyError | AppError | Error, req, reply) => {
@@ -83,7 +85,7 @@ export function createHttpServer(logger: Logger, options: HttpServerOptions = {}
       appError = new AppError('internal_error', 500, 'Internal error', { expose: false });
     }
     if (appError.status >= 500) req.log.error({ err: error, url: redactUrl(req.url) }, 'request failed');
-    return sendError(reply, req.url, appError, req.id);
+    return sendError(reply, req.url, appError, req.id, options.htmlErrorPage);
   });
 
   return app;
@@ -102,8 +104,9 @@ function sendError(
   url: string,
   err: AppError,
   requestId: string,
+  htmlErrorPage: HtmlErrorRenderer | undefined,
 ): import('fastify').FastifyReply {
-  const p = present(wireFormatFor(url), err, requestId);
+  const p = present(wireFormatFor(url), err, requestId, htmlErrorPage);
   return reply
     .code(p.status)
     .headers(p.headers)

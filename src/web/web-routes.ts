@@ -2,11 +2,10 @@
  * The member web app (contract §1, §5): server-rendered pages, no JavaScript, one stylesheet.
  * Security headers go on every web path, error pages included (BCP-05, ASVS 3.4).
  */
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app-context.ts';
+import { CSS, CSS_HREF, CSS_PATH, CSS_VERSION } from './assets.ts';
 import { registerAccountRoutes } from './account-routes.ts';
 import { registerAuthRoutes } from './auth-routes.ts';
 import { AuthThrottle } from './auth-throttle.ts';
@@ -18,8 +17,6 @@ import { MemberSessions } from './member-sessions.ts';
 import { Web } from './web-context.ts';
 
 const WEB_ROOTS = ['/ftc/begin', '/register', '/login', '/logout', '/me', '/assets'];
-const CSS = readFileSync(new URL('./assets/openpdx.css', import.meta.url));
-const CSS_VERSION = createHash('sha256').update(CSS).digest('hex').slice(0, 12);
 
 export function isWebPath(url: string): boolean {
   const query = url.indexOf('?');
@@ -51,7 +48,7 @@ export function registerWebRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   app.register(async (scope) => {
     await scope.register(fastifyCookie);
-    scope.get('/assets/openpdx.css', async (_req, reply) =>
+    scope.get(CSS_PATH, async (_req, reply) =>
       reply
         .header('cache-control', 'public, max-age=31536000, immutable')
         .header('etag', `"${CSS_VERSION}"`)
@@ -62,7 +59,7 @@ export function registerWebRoutes(app: FastifyInstance, ctx: AppContext): void {
       ctx,
       new MemberSessions(ctx.db, ctx.clock, ctx.config.memberSession),
       new AuthThrottle(ctx.db, ctx.clock),
-      `/assets/openpdx.css?v=${CSS_VERSION}`,
+      CSS_HREF,
     );
     registerAuthRoutes(scope, web);
     registerLinkRoutes(scope, web);

@@ -35,6 +35,26 @@ describe('member page headers', () => {
     expectPageHeaders(res.headers);
   });
 
+  it("renders an error page no route answered in the app's layout, with its stylesheet, and escapes the address", async () => {
+    const res = await t.app.inject({ method: 'GET', url: "/me/no-such-page/it's&more" });
+    expect(res.statusCode).toBe(404);
+    expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+    const body = squash(res.body);
+    const css = /<link rel="stylesheet" href="(\/assets\/openpdx\.css\?v=[0-9a-f]{12})"/.exec(body)?.[1];
+    expect(css).toBeDefined();
+    // The address the page links is the one the app serves (and caches as immutable).
+    const sheet = await t.app.inject({ method: 'GET', url: css! });
+    expect(sheet.statusCode).toBe(200);
+    expect(sheet.headers['content-type']).toBe('text/css; charset=utf-8');
+    expect(body).toContain('<title>Not found – OpenPDX</title>');
+    expect(body).toContain('<h1>Not found</h1>');
+    expect(body).toContain('class="site-header"');
+    expect(body).toContain('href="/me">Go to your Personal Data Store</a>');
+    expect(body).toContain('Error 404.');
+    // The address is data: escaped, never markup.
+    expect(body).toContain('<p>No route for GET /me/no-such-page/it&#39;s&amp;more</p>');
+  });
+
   it('sends them on signed-in pages and on the export download too', async () => {
     const c = new FormClient(t.app);
     await c.login(member.mydexid, member.password);
