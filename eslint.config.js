@@ -13,6 +13,23 @@ export default tseslint.config(
       // CR-14: nothing that must not be guessed may come from Math.random.
       'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'Use node:crypto (CR-14).' }],
       'no-console': 'off',
+      // docs/security.md: request input is never compiled into a RegExp (ReDoS), nor spliced into a
+      // SQL LIKE pattern (where % and _ are wildcards). Match with LikePattern, or compare exact keys.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "NewExpression[callee.name='RegExp'], CallExpression[callee.name='RegExp']",
+          message: 'No RegExp built at run time: use a regex literal, or LikePattern for wildcards (docs/security.md).',
+        },
+        {
+          selector: 'CallExpression[callee.property.name=/^(where|orWhere|having|on)$/] > Literal[value=/^(not )?i?like$/i]',
+          message: 'No SQL LIKE: % and _ in a value are wildcards. Compare exact values (docs/security.md).',
+        },
+        {
+          selector: "TaggedTemplateExpression[tag.name='sql'] TemplateElement[value.raw=/\\b(i?like|glob|similar to)\\b/i]",
+          message: 'No SQL LIKE, GLOB or SIMILAR TO in raw SQL: compare exact values (docs/security.md).',
+        },
+      ],
       // Dependencies point inward: crypto imports nothing from the app; routes never reach storage.
       'import-x/no-restricted-paths': [
         'error',
@@ -34,6 +51,6 @@ export default tseslint.config(
   },
   {
     files: ['bench/**/*.ts', 'test/**/*.ts', '**/*.test.ts'],
-    rules: { 'no-restricted-properties': 'off' },
+    rules: { 'no-restricted-properties': 'off', 'no-restricted-syntax': 'off' },
   },
 );

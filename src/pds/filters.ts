@@ -4,6 +4,7 @@
  * ciphertext), so filtering, sorting and paging happen here, on one member's rows.
  */
 import { PdxError } from '../errors.ts';
+import { LikePattern, MAX_LIKE_PATTERN_LENGTH, MAX_LIKE_WILDCARDS } from './like-pattern.ts';
 import type { DatasetDef } from './schema/catalogue.ts';
 
 export const OPERATORS = ['=', '!=', '<', '<=', '>', '>=', 'LIKE', 'IN'] as const;
@@ -14,6 +15,10 @@ export interface RowFilter {
   operator: Operator;
   value: string;
   numeric: boolean;
+  /** the compiled pattern of a LIKE filter */
+  like?: LikePattern;
+  /** the members of an IN filter's comma list */
+  list?: ReadonlySet<string>;
 }
 
 const NUMERIC_TYPES = new Set(['int', 'serial', 'date', 'currency']);
@@ -37,32 +42,40 @@ export function parseFilters(raw: unknown, ds: DatasetDef, visible: (field: stri
     if (typeof s.value !== 'string' && typeof s.value !== 'number') {
       throw new PdxError(400, 'Invalid filters', `filters[${field}][value] is required.`);
     }
-    out.push({ field, operator: op as Operator, value: String(s.value), numeric: NUMERIC_TYPES.has(def.type) });
+    const value = String(s.value);
+    const filter: RowFilter = { field, operator: op as Operator, value, numeric: NUMERIC_TYPES.has(def.type) };
+    if (op === 'LIKE') filter.like = compileLike(field, value);
+    if (op === 'IN') filter.list = new Set(value.split(',').map((v) => v.trim()));
+    out.push(filter);
   }
   return out;
 }
 
-function likeToRegExp(pattern: string): RegExp {
-  // SQL LIKE: % any run, _ one character; everything else literal; case-insensitive as in MySQL.
-  const body = pattern
-    .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-    .replace(/%/g, '.*')
-    .replace(/_/g, '.');
-  return new RegExp(`^${body}$`, 'is');
+/** Compiled once per request, never per row; caps keep the linear matcher's cost small. */
+function compileLike(field: string, value: string): LikePattern {
+  const problem = LikePattern.problem(value);
+  if (problem === 'too_long') {
+    throw new PdxError(
+      400,
+      'Invalid filters',
+      `filters[${field}][value]: a LIKE pattern may be at most ${MAX_LIKE_PATTERN_LENGTH} characters.`,
+    );
+  }
+  if (problem === 'too_many_wildcards') {
+    throw new PdxError(
+      400,
+      'Invalid filters',
+      `filters[${field}][value]: a LIKE pattern may hold at most ${MAX_LIKE_WILDCARDS} wildcards (% and _).`,
+    );
+  }
+  return LikePattern.compile(value);
 }
 
 export function rowMatches(get: (field: string) => string | null, filters: readonly RowFilter[]): boolean {
   return filters.every((f) => {
     const actual = get(f.field);
-    if (f.operator === 'IN')
-      return (
-        actual !== null &&
-        f.value
-          .split(',')
-          .map((v) => v.trim())
-          .includes(actual)
-      );
-    if (f.operator === 'LIKE') return actual !== null && likeToRegExp(f.value).test(actual);
+    if (f.list) return actual !== null && f.list.has(actual);
+    if (f.like) return actual !== null && f.like.matches(actual);
     if (actual === null) return f.operator === '!=';
     const c = compare(actual, f.value, f.numeric);
     switch (f.operator) {
