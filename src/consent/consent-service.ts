@@ -8,7 +8,7 @@ import type { Dssa } from '../connections/dssa.ts';
 import { sha256Hex } from '../crypto/hash.ts';
 import { verifyPassword } from '../crypto/kdf.ts';
 import { ConflictError, ValidationError } from '../errors.ts';
-import { MIN_PRIVATE_KEY } from '../members/member-rules.ts';
+import { MIN_PRIVATE_KEY, sameMydexid } from '../members/member-rules.ts';
 import type { Trx } from '../outbox/outbox-service.ts';
 import { LinkUnavailableError, LoginRequiredError, WrongMemberError } from './consent-errors.ts';
 import { LinkIssuer, subscriberName, type LinkIssuerDeps, type LinkKind } from './link-issuer.ts';
@@ -140,7 +140,7 @@ export class ConsentService {
     if (uid === undefined) throw new LoginRequiredError();
     if (link.mydexid !== null) {
       const member = await this.deps.members.getMember({ uid });
-      if (!member || member.mydexid !== link.mydexid) throw new WrongMemberError();
+      if (!member || !sameMydexid(member.mydexid, link.mydexid)) throw new WrongMemberError();
     }
     return uid;
   }

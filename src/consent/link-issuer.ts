@@ -78,7 +78,9 @@ export class LinkIssuer {
     const dssa = await this.agreement(connection.nid);
     const named = input.mydexid === undefined ? undefined : await this.deps.members.getMember({ mydexid: input.mydexid });
     const recipient = this.recipient(input.notify, named?.email);
-    const link = { kind: 'ftc', version: dssa.version, mydexid: input.mydexid ?? null, returnTo: input.returnTo } as const;
+    // The member's own spelling when they exist: the link names them however the subscriber typed it.
+    const mydexid = named?.mydexid ?? input.mydexid ?? null;
+    const link = { kind: 'ftc', version: dssa.version, mydexid, returnTo: input.returnTo } as const;
     return this.issue(connection, { ...link, email: null, passwordHash: null }, recipient);
   }
 

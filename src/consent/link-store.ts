@@ -1,5 +1,6 @@
 /** Kysely queries for one-time links (contract §4: registration, FTC and update links). */
-import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
+import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { canonicalMydexid } from '../members/member-rules.ts';
 import type { Database, OneTimeLinkTable } from '../storage/schema.ts';
 
 export type LinkRow = Selectable<OneTimeLinkTable>;
@@ -37,8 +38,11 @@ export const linkStore = {
       .where('kind', '=', 'register')
       .where('used_at', 'is', null)
       .where('expires_at', '>', now)
-      .where((eb) => eb.or([eb('mydexid', '=', mydexid), eb('email', '=', email)]))
+      .where((eb) => eb.or([eb(sql<string>`lower(mydexid)`, '=', canonicalMydexid(mydexid)), eb('email', '=', email)]))
       .execute();
-    return { mydexid: rows.some((r) => r.mydexid === mydexid), email: rows.some((r) => r.email === email) };
+    return {
+      mydexid: rows.some((r) => r.mydexid !== null && canonicalMydexid(r.mydexid) === canonicalMydexid(mydexid)),
+      email: rows.some((r) => r.email === email),
+    };
   },
 };

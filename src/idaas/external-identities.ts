@@ -5,6 +5,7 @@
  * `GET /members/scotaccount/{sub}` answer from them.
  */
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import { sameMydexid } from '../members/member-rules.ts';
 import type { MemberService } from '../members/member-service.ts';
 import type { ServiceDeps } from '../service-deps.ts';
 import { UUID } from './identifier.ts';
@@ -108,7 +109,7 @@ function checked(provider: string, raw: string): { provider: Provider; externalI
 }
 
 function sameMemberOrConflict(row: ExternalIdentityRow, mydexid: string): ExternalIdentity {
-  if (row.mydexid !== mydexid) {
+  if (!sameMydexid(row.mydexid, mydexid)) {
     throw new ConflictError('Identity already mapped', 'This identity is mapped to another MydexID; unmap it first.');
   }
   return toIdentity(row);

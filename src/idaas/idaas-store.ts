@@ -1,5 +1,6 @@
 /** Kysely queries of the IDaaS tables (migration 0003) and the one connection column they need. */
-import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
+import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { canonicalMydexid } from '../members/member-rules.ts';
 import type {
   Database,
   ExternalIdentityTable,
@@ -109,7 +110,7 @@ export const idaasStore = {
 
   identities: (db: Db, mydexid?: string) => {
     let q = db.selectFrom('external_identities').selectAll();
-    if (mydexid !== undefined) q = q.where('mydexid', '=', mydexid);
+    if (mydexid !== undefined) q = q.where(sql<string>`lower(mydexid)`, '=', canonicalMydexid(mydexid));
     return q.orderBy('provider').orderBy('created_at').orderBy('id').execute();
   },
 

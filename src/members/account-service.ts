@@ -10,6 +10,7 @@ import type { OutboxService } from '../outbox/outbox-service.ts';
 import type { ServiceDeps } from '../service-deps.ts';
 import { MIN_PASSWORD, MIN_PRIVATE_KEY } from './member-rules.ts';
 import { memberStore } from './member-store.ts';
+import { throttleKeys } from './throttle-keys.ts';
 import type { MemberService } from './member-service.ts';
 
 export class WrongPasswordError extends ValidationError {
@@ -150,7 +151,7 @@ export class AccountService {
       await trx.deleteFrom('member_sessions').where('uid', '=', uid).execute();
       await trx.deleteFrom('access_log').where('uid', '=', uid).execute();
       await trx.deleteFrom('one_time_links').where('mydexid', '=', row.mydexid).execute();
-      await trx.deleteFrom('auth_throttle').where('key', 'like', `%:${row.mydexid}`).execute();
+      await trx.deleteFrom('auth_throttle').where('key', 'in', throttleKeys.ofMember(row)).execute();
       await trx.deleteFrom('members').where('uid', '=', uid).execute();
     });
     for (const g of grants) this.deps.members.forgetGrant(uid, g.nid, g.id);

@@ -7,6 +7,18 @@ export interface NewMemberInput {
 }
 
 const MYDEXID = /^[A-Za-z0-9._-]{3,64}$/;
+
+/**
+ * MydexIDs are unique whatever their case (`Demo.Alice` is `demo.alice`): the form two spellings
+ * share. A MydexID is ASCII, so lower case is the same in JavaScript, SQLite and PostgreSQL.
+ */
+export function canonicalMydexid(mydexid: string): string {
+  return mydexid.trim().toLowerCase();
+}
+
+export function sameMydexid(a: string, b: string): boolean {
+  return canonicalMydexid(a) === canonicalMydexid(b);
+}
 // Deliberately simple (WHATWG-style) address check: one @, no spaces, a dot in the domain.
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 

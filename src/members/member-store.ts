@@ -1,5 +1,6 @@
 /** Kysely queries for members, their wrapped data keys and their grants. */
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { canonicalMydexid } from './member-rules.ts';
 import type { Database, GrantTable, MemberTable } from '../storage/schema.ts';
 import type { Selectable } from 'kysely';
 
@@ -8,7 +9,13 @@ export type GrantRow = Selectable<GrantTable>;
 type Db = Kysely<Database> | Transaction<Database>;
 
 export const memberStore = {
-  byMydexid: (db: Db, mydexid: string) => db.selectFrom('members').selectAll().where('mydexid', '=', mydexid).executeTakeFirst(),
+  /** Whatever case it is typed in (the unique index members_mydexid_any_case serves this). */
+  byMydexid: (db: Db, mydexid: string) =>
+    db
+      .selectFrom('members')
+      .selectAll()
+      .where(sql<string>`lower(mydexid)`, '=', canonicalMydexid(mydexid))
+      .executeTakeFirst(),
 
   byUid: (db: Db, uid: number) => db.selectFrom('members').selectAll().where('uid', '=', uid).executeTakeFirst(),
 

@@ -29,6 +29,11 @@ export async function migrateToLatest(handle: DatabaseHandle): Promise<string[]>
   return check(await migrator(handle).migrateToLatest());
 }
 
+/** Up or down to the named migration (tests use it to stand a database at an older schema). */
+export async function migrateTo(handle: DatabaseHandle, name: string): Promise<string[]> {
+  return check(await migrator(handle).migrateTo(name));
+}
+
 export async function migrateDownAll(handle: DatabaseHandle): Promise<string[]> {
   const { NO_MIGRATIONS } = await import('kysely');
   return check(await migrator(handle).migrateTo(NO_MIGRATIONS));

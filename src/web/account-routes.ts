@@ -2,6 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ValidationError } from '../errors.ts';
 import { WrongPasswordError } from '../members/account-service.ts';
+import { throttleKeys } from '../members/throttle-keys.ts';
 import { LOGIN_RULE } from './auth-throttle.ts';
 import { refuseForm, sessionEnded } from './refusals.ts';
 import { deletePage, goodbyePage, passwordPage, privateKeyPage } from './views/account-views.ts';
@@ -31,7 +32,7 @@ export function registerAccountRoutes(app: FastifyInstance, web: Web): void {
 
   /** The member's password, checked under the sign-in lock-out so a stolen session cannot guess it. */
   async function checkPassword(me: SignedIn, fn: () => Promise<void>): Promise<string | undefined> {
-    const key = [[`login:${me.member.mydexid}`, LOGIN_RULE]] as const;
+    const key = [[throttleKeys.login(me.member.mydexid), LOGIN_RULE]] as const;
     const verdict = await web.throttle.attempt(key);
     if (!verdict.allowed) return lockedMessage('Signing in', verdict.until);
     try {
@@ -123,7 +124,7 @@ export function registerAccountRoutes(app: FastifyInstance, web: Web): void {
     if (Object.keys(errors).length) return show(req, reply, me, '/me/delete', deletePage, errors, 400);
     const wrong = await checkPassword(me, () => ctx.accounts.deleteMember(me.member.uid, password));
     if (wrong) return show(req, reply, me, '/me/delete', deletePage, { password: wrong }, 403);
-    await web.throttle.succeeded([], [`pk:${me.member.uid}`]);
+    await web.throttle.succeeded([], [throttleKeys.privateKey(me.member.uid)]);
     await web.endSession(req, reply);
     return web.redirect(reply, '/me/goodbye');
   });

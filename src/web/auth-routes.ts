@@ -2,6 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ConflictError, ValidationError } from '../errors.ts';
 import { memberInputProblems } from '../members/member-rules.ts';
+import { throttleKeys } from '../members/throttle-keys.ts';
 import { LOGIN_ADDRESS_RULE, LOGIN_RULE, REGISTER_ADDRESS_RULE } from './auth-throttle.ts';
 import { noticeFor } from './notices.ts';
 import { safeNext } from './safe-next.ts';
@@ -35,8 +36,8 @@ export function registerAuthRoutes(app: FastifyInstance, web: Web): void {
       );
     if (!mydexid || !password) return again(400, 'Enter your MydexID and your password.');
     // The same keys and the same messages whether or not the MydexID exists: no enumeration.
-    const accountKey = `login:${mydexid.slice(0, 128)}`;
-    const addressKey = `login-ip:${req.ip}`;
+    const accountKey = throttleKeys.login(mydexid);
+    const addressKey = throttleKeys.loginAddress(req.ip);
     const keys = [
       [accountKey, LOGIN_RULE],
       [addressKey, LOGIN_ADDRESS_RULE],
@@ -82,7 +83,7 @@ export function registerAuthRoutes(app: FastifyInstance, web: Web): void {
     const errors = registrationErrors(input, formValue(form, 'private_key_confirm'));
     if (Object.keys(errors).length) return showRegister(req, reply, { next, values, errors }, 400);
     // Every valid attempt counts, successful or not: an address cannot mint accounts (or burn CPU) freely.
-    const verdict = await web.throttle.attempt([[`register-ip:${req.ip}`, REGISTER_ADDRESS_RULE]]);
+    const verdict = await web.throttle.attempt([[throttleKeys.registerAddress(req.ip), REGISTER_ADDRESS_RULE]]);
     if (!verdict.allowed) {
       const message = lockedMessage('Creating accounts from this network', verdict.until);
       return showRegister(req, reply, { next, values, errors: { mydexid: message } }, 429);

@@ -2,7 +2,7 @@
  * Back-off and lock-out for passwords and Private Keys (ASVS 6.1.1/6.3.1), shared by every
  * process through the auth_throttle table. Each attempt is charged *before* the slow check, in
  * one atomic upsert, so a burst of parallel guesses cannot all slip in under the limit; a success
- * refunds the charge. Keys: `login:<mydexid>`, `login-ip:<address>`, `pk:<uid>`.
+ * refunds the charge. The keys are named by src/members/throttle-keys.ts.
  */
 import { sql, type Kysely } from 'kysely';
 import type { Clock } from '../clock.ts';

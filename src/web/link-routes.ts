@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LinkUnavailableError, LoginRequiredError, WrongMemberError, type LinkView } from '../consent/consent-service.ts';
 import { ConflictError, ValidationError } from '../errors.ts';
-import { MIN_PRIVATE_KEY } from '../members/member-rules.ts';
+import { MIN_PRIVATE_KEY, sameMydexid } from '../members/member-rules.ts';
 import { safeEqual } from '../crypto/hash.ts';
 import { csrfToken } from './csrf.ts';
 import { refuseForm } from './refusals.ts';
@@ -110,7 +110,8 @@ export function registerLinkRoutes(app: FastifyInstance, web: Web): void {
       const csrf = await web.token(req, reply, '/login');
       return web.send(reply, signInFirstPage(await web.chrome(req), { view, base, csrf }));
     }
-    if (view.mydexid !== null && view.mydexid !== me.member.mydexid) return showWrongMember(req, reply, me.member.mydexid);
+    if (view.mydexid !== null && !sameMydexid(view.mydexid, me.member.mydexid))
+      return showWrongMember(req, reply, me.member.mydexid);
     return showAgreement(req, reply, view);
   });
 

@@ -4,6 +4,7 @@
  * the service for this one request; it is never kept in the session, a cookie or a hidden field.
  */
 import { WrongPrivateKeyError } from '../members/member-service.ts';
+import { throttleKeys } from '../members/throttle-keys.ts';
 import { PRIVATE_KEY_RULE, type AuthThrottle } from './auth-throttle.ts';
 import { lockedMessage } from './views/format.ts';
 
@@ -18,7 +19,7 @@ export async function withPrivateKey<T>(
   fn: (privateKey: string) => Promise<T>,
 ): Promise<Guarded<T>> {
   if (!privateKey) return { ok: false, status: 400, error: 'Enter your Private Key.' };
-  const key = [[`pk:${uid}`, PRIVATE_KEY_RULE]] as const;
+  const key = [[throttleKeys.privateKey(uid), PRIVATE_KEY_RULE]] as const;
   const verdict = await throttle.attempt(key);
   if (!verdict.allowed) return { ok: false, status: 429, error: lockedMessage('Entering your Private Key', verdict.until) };
   let value: T;
@@ -27,7 +28,7 @@ export async function withPrivateKey<T>(
   } catch (err) {
     if (!(err instanceof WrongPrivateKeyError)) {
       // Not a guess that failed (a bad value, say): the attempt is not held against the member.
-      await throttle.succeeded([`pk:${uid}`]);
+      await throttle.succeeded([throttleKeys.privateKey(uid)]);
       throw err;
     }
     const until = await throttle.failed(key);
@@ -37,6 +38,6 @@ export async function withPrivateKey<T>(
       error: until ? lockedMessage('Entering your Private Key', until) : WRONG_PRIVATE_KEY,
     };
   }
-  await throttle.succeeded([], [`pk:${uid}`]);
+  await throttle.succeeded([], [throttleKeys.privateKey(uid)]);
   return { ok: true, value };
 }

@@ -4,6 +4,7 @@ import type { Dialect } from '../dialect.ts';
 import * as m0001 from './0001-initial.ts';
 import * as m0002 from './0002-member-journey.ts';
 import * as m0003 from './0003-idaas.ts';
+import * as m0004 from './0004-mydexid-any-case.ts';
 
 export interface MigrationModule {
   name: string;
@@ -11,4 +12,4 @@ export interface MigrationModule {
   down(db: Kysely<unknown>, d: Dialect): Promise<void>;
 }
 
-export const migrations: readonly MigrationModule[] = [m0001, m0002, m0003];
+export const migrations: readonly MigrationModule[] = [m0001, m0002, m0003, m0004];
