@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { sha256Hex, sha512Hex, safeEqual } from '../crypto/hash.ts';
 import { PdxError } from '../errors.ts';
 import type { ClientPrincipal } from '../http/auth.ts';
+import { securityEvent } from '../security-events.ts';
 import type { ConnectionRow } from './connection-store.ts';
 import { parseNid } from './nid.ts';
 import type { ShortAccessTokens } from './short-access-token.ts';
@@ -96,10 +97,7 @@ export class ConnectionVerifier {
 
   private fail(failure: Failure, creds: ConnectionRequestCredentials, nid: number | undefined): never {
     const status = failure === 'connection_forbidden' ? 403 : 401;
-    this.deps.logger.warn(
-      { event: 'auth.connection_credentials_failed', failure, nid, clientId: creds.principal.clientId },
-      'dedicated connection request refused',
-    );
+    securityEvent(this.deps.logger, 'auth.connection_credentials_failed', { failure, nid, clientId: creds.principal.clientId });
     throw new PdxError(status, DENIED, REASONS[failure], failure);
   }
 }

@@ -11,6 +11,7 @@ import type { ClientCache } from './client-cache.ts';
 import type { OAuthClientRecord } from './client-store.ts';
 import { invalidClient, tooManyRequests } from './oauth-errors.ts';
 import { WindowLimiter } from '../http/window-limiter.ts';
+import { securityEvent } from '../security-events.ts';
 
 /** Unknown client ids are compared against this, so they cost the same work (OA-03). */
 const UNKNOWN_CLIENT_HASH = sha256Hex(randomSecret());
@@ -26,38 +27,48 @@ export interface ClientAuthenticatorOptions {
   clients: ClientCache;
   clock: Clock;
   logger: Logger;
-  /** failed authentications per client id per minute (config.tokenRateLimit) */
+  /** failed authentications per client id and address per minute (config.tokenRateLimit) */
   failureLimit: number;
   /** Basic challenge realm: the issuer */
   realm: string;
 }
 
+/**
+ * Guessing is limited per client *and* address, and per address; the right secret always
+ * authenticates. Client ids are public (every token carries one), so a limit keyed on the client
+ * alone let anyone lock a client out. Secrets are 256-bit random values, so what the limit buys is
+ * not a slower search but less noise and cost: a guesser over its limit gets 429 without a lookup
+ * being logged again (docs/security.md, "Client authentication").
+ */
 export class ClientAuthenticator {
-  private readonly perClient: WindowLimiter;
+  private readonly perClientAddress: WindowLimiter;
   private readonly perAddress: WindowLimiter;
 
   constructor(private readonly o: ClientAuthenticatorOptions) {
-    this.perClient = new WindowLimiter(o.clock, o.failureLimit);
+    this.perClientAddress = new WindowLimiter(o.clock, o.failureLimit);
     this.perAddress = new WindowLimiter(o.clock, o.failureLimit * ADDRESS_LIMIT_FACTOR);
   }
 
   async authenticate(credentials: ClientCredentials, remoteAddress: string): Promise<OAuthClientRecord> {
     const { clientId } = credentials;
-    const wait = Math.max(this.perClient.retryAfter(clientId), this.perAddress.retryAfter(remoteAddress));
-    if (wait > 0) throw tooManyRequests(wait);
-
     const client = await this.o.clients.get(clientId);
     const presented = sha256(credentials.clientSecret);
     // RFC 6749 §5.2: the Basic challenge only when the client authenticated with Basic (OA-04 pinned: none for post).
     const realm = credentials.method === 'client_secret_basic' ? this.o.realm : undefined;
     if (!secretMatches(client, presented, this.o.clock.now())) {
-      this.perClient.record(clientId);
+      const pair = `${clientId}\n${remoteAddress}`;
+      const wait = Math.max(this.perClientAddress.retryAfter(pair), this.perAddress.retryAfter(remoteAddress));
+      if (wait > 0) {
+        securityEvent(this.o.logger, 'auth.client_throttled', { clientId, remoteAddress, retryAfter: wait });
+        throw tooManyRequests(wait);
+      }
+      this.perClientAddress.record(pair);
       this.perAddress.record(remoteAddress);
-      this.o.logger.warn({ clientId, remoteAddress, method: credentials.method }, 'client authentication failed');
+      securityEvent(this.o.logger, 'auth.client_failed', { clientId, remoteAddress, method: credentials.method });
       throw invalidClient(realm);
     }
     if (client.disabled) {
-      this.o.logger.warn({ clientId, remoteAddress }, 'disabled client tried to authenticate');
+      securityEvent(this.o.logger, 'auth.client_disabled', { clientId, remoteAddress });
       throw invalidClient(realm);
     }
     return client;

@@ -153,7 +153,7 @@ describe('OA-22 brute force', () => {
   const wrong = (clientId: string, remoteAddress?: string) =>
     postForm(t.app, '/oauth2/token', GRANT, { authorization: basic(clientId, 'pdx_cs_guess') }, remoteAddress);
 
-  it('answers 429 with Retry-After after 20 failures in a minute, even for the right secret', async () => {
+  it('answers 429 with Retry-After to the 21st wrong secret from one address in a minute', async () => {
     const c = await createClient(t.ctx);
     for (let i = 0; i < 20; i++) expect((await wrong(c.clientId, '10.0.0.1')).statusCode).toBe(401);
     clock.advance(15);
@@ -162,10 +162,27 @@ describe('OA-22 brute force', () => {
     expect(limited.headers['retry-after']).toBe('45');
     expect(limited.headers['cache-control']).toBe('no-store');
     expect(limited.json()).toStrictEqual({ error: 'invalid_request', error_description: 'too many requests' });
-    // From another address too: the limit follows the client id.
-    expect((await tokenRequest(t.app, c)).statusCode).toBe(429);
     clock.advance(45);
+    expect((await wrong(c.clientId, '10.0.0.1')).statusCode).toBe(401);
+    clock.advance(60);
+  });
+
+  it('still gives the real client a token, from the guessing address and from its own (client ids are public)', async () => {
+    const c = await createClient(t.ctx);
+    for (let i = 0; i < 25; i++) await wrong(c.clientId, '10.0.0.2');
+    expect((await wrong(c.clientId, '10.0.0.2')).statusCode).toBe(429);
     expect((await tokenRequest(t.app, c)).statusCode).toBe(200);
+    const sameAddress = await postForm(
+      t.app,
+      '/oauth2/token',
+      GRANT,
+      { authorization: basic(c.clientId, c.clientSecret) },
+      '10.0.0.2',
+    );
+    expect(sameAddress.statusCode).toBe(200);
+    // A guesser elsewhere has its own count: the first address's failures do not limit it.
+    expect((await wrong(c.clientId, '10.0.0.3')).statusCode).toBe(401);
+    clock.advance(60);
   });
 
   it('leaves a different client unaffected', async () => {
@@ -177,20 +194,15 @@ describe('OA-22 brute force', () => {
     clock.advance(60);
   });
 
-  it('limits an address that sprays many client ids, and only that address', async () => {
+  it('limits an address that sprays many client ids, and only that address, never the right secret', async () => {
     const c = await createClient(t.ctx);
     for (let i = 0; i < 100; i++) expect((await wrong(`guess-${i}`, '10.0.0.9')).statusCode).toBe(401);
-    const res = await postForm(t.app, '/oauth2/token', GRANT, { authorization: basic(c.clientId, c.clientSecret) }, '10.0.0.9');
-    expect(res.statusCode).toBe(429);
-    expect(res.headers['retry-after']).toBe('60');
-    const elsewhere = await postForm(
-      t.app,
-      '/oauth2/token',
-      GRANT,
-      { authorization: basic(c.clientId, c.clientSecret) },
-      '10.0.0.10',
-    );
-    expect(elsewhere.statusCode).toBe(200);
+    const limited = await wrong(c.clientId, '10.0.0.9');
+    expect(limited.statusCode).toBe(429);
+    expect(limited.headers['retry-after']).toBe('60');
+    expect((await wrong(c.clientId, '10.0.0.10')).statusCode).toBe(401);
+    const right = await postForm(t.app, '/oauth2/token', GRANT, { authorization: basic(c.clientId, c.clientSecret) }, '10.0.0.9');
+    expect(right.statusCode).toBe(200);
     clock.advance(60);
   });
 
@@ -200,7 +212,7 @@ describe('OA-22 brute force', () => {
     await postForm(t.app, '/oauth2/token', GRANT, { authorization: basic(c.clientId, 'pdx_cs_canary') }, '10.1.2.3');
     const entries = logLines.map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(entries).toContainEqual(
-      expect.objectContaining({ clientId: c.clientId, remoteAddress: '10.1.2.3', msg: 'client authentication failed' }),
+      expect.objectContaining({ security: true, event: 'auth.client_failed', clientId: c.clientId, remoteAddress: '10.1.2.3' }),
     );
     expect(logLines.join('\n')).not.toContain('pdx_cs_canary');
   });
