@@ -127,7 +127,7 @@ export class DatasetService {
 
   /**
    * Clears an instance. Decided: allowed only when the connection may write every field that
-   * holds a value there, otherwise 403 naming the fields and nothing changes.
+   * holds a value there, otherwise 403 naming the readable ones, and nothing changes.
    */
   async clearMetadata(call: DataCall, q: Query): Promise<void> {
     const ds = parseOneDataset(q.dataset, this.deps.catalogue);
@@ -135,18 +135,27 @@ export class DatasetService {
     const instance = parseIndex(q.instance, 'instance', 0)!;
     await this.write(call, ds, async (w, access) => {
       const current = (await w.metadata(ds.name, instance)).get(instance) ?? {};
-      this.requireWritable(access, ds, Object.keys(current));
+      this.requireWritable(access, ds, Object.keys(current), 'instance');
       await w.replaceMetadata(ds.name, instance, {});
       await w.recordAccess(this.entry(access, ds, Object.keys(current), 'delete'));
     });
   }
 
-  private requireWritable(access: ConnectionAccess, ds: DatasetDef, fields: string[]): void {
+  /**
+   * The refusal names only fields the connection may read: a field outside its DSSA is neither
+   * named nor counted, only said to exist (the refusal itself shows that much).
+   */
+  private requireWritable(access: ConnectionAccess, ds: DatasetDef, fields: string[], holder: 'row' | 'instance'): void {
     const perms = access.dssa.permissions[ds.name] ?? {};
     const denied = fields.filter((f) => perms[f]?.w.a !== 1);
-    if (denied.length) {
-      throw new PdxError(403, 'Access denied', `This connection may not write: ${denied.join(', ')}. Nothing was changed.`);
-    }
+    if (!denied.length) return;
+    const named = denied.filter((f) => perms[f]?.r.a === 1);
+    const reason = !named.length
+      ? `This connection may not write every field this ${holder} holds.`
+      : named.length < denied.length
+        ? `This connection may not write: ${named.join(', ')}, and fields it may not read.`
+        : `This connection may not write: ${named.join(', ')}.`;
+    throw new PdxError(403, 'Access denied', `${reason} Nothing was changed.`);
   }
 
   async readRows(call: DataCall, q: Query): Promise<[string, RowView][]> {
@@ -256,7 +265,7 @@ export class DatasetService {
     await this.write(call, ds, async (w, access) => {
       const row = await w.row(ds.name, id);
       if (!row) throw new PdxError(404, 'Not found', `No ${ds.name} row with id ${id}.`);
-      this.requireWritable(access, ds, Object.keys(row.values));
+      this.requireWritable(access, ds, Object.keys(row.values), 'row');
       await w.deleteRow(ds.name, id);
       await w.recordAccess(this.entry(access, ds, Object.keys(row.values), 'delete'));
     });
