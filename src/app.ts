@@ -22,6 +22,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     trustProxy: ctx.config.trustProxy,
     requireHttps: ctx.config.requireHttps,
     htmlErrorPage: (status, message, detail) => errorPage(sandbox, status, message, detail),
+    isRejectedValue: (err) => ctx.database.dialect.isRejectedValue(err),
   });
   registerOpenApi(app, ctx); // first: it records every route registered after it
   app.get('/healthz', async () => ({ status: 'ok' }));

@@ -73,6 +73,18 @@ export class ConflictError extends AppError {
   }
 }
 
+/**
+ * A NUL character anywhere in a request: refused at the edge (src/http/server.ts and the body
+ * parsers), since PostgreSQL text cannot hold one and no field has a use for it.
+ */
+export class NulCharacterError extends AppError {
+  constructor() {
+    super('invalid_request', 400, 'Invalid request', {
+      reason: 'The request contains a NUL character (%00 or \\u0000), which no parameter or field accepts.',
+    });
+  }
+}
+
 /** A ciphertext failed authentication: tampering or a wrong key. Never exposes details. */
 export class IntegrityFailure extends AppError {
   constructor(cause?: unknown) {

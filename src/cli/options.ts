@@ -1,9 +1,11 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import { MAX_ID, wholeNumber } from '../ids.ts';
 
 /** Parses a whole-number option; commander reports a bad value as a usage error (exit 2). */
-export function wholeNumber(value: string): number {
-  if (!/^\s*\d{1,15}\s*$/.test(value)) throw new InvalidArgumentError('expected a whole number.');
-  return Number(value);
+export function wholeNumberOption(value: string): number {
+  const n = wholeNumber(value);
+  if (n === undefined) throw new InvalidArgumentError(`expected a whole number from 0 to ${MAX_ID}.`);
+  return n;
 }
 
 /** Variadic options may also carry several space-separated values in one argument. */

@@ -6,6 +6,7 @@ import { ValidationError } from '../errors.ts';
 import type { Body } from '../http/body.ts';
 import { registrationProblems } from '../members/member-rules.ts';
 import { checkReturnTo, type ReturnToPolicy } from './return-to.ts';
+import { MAX_ID, wholeNumber } from '../ids.ts';
 
 /** Decided (§4.1): the platform can send the link to the member itself. */
 export type Notify = { channel: 'email' } | { channel: 'sms'; phone: string };
@@ -34,8 +35,6 @@ export interface UpdateRequest {
 
 // ITU-T E.164: a plus, a country code that does not start with 0, at most 15 digits in all.
 const E164 = /^\+[1-9][0-9]{6,14}$/;
-const VERSION = /^[0-9]{1,9}$/;
-
 export function parseRegistration(body: Body, policy: ReturnToPolicy): RegistrationRequest {
   const mydexid = text(body.mydexid);
   const email = text(body.email);
@@ -75,7 +74,7 @@ function commonFields(body: Body, policy: ReturnToPolicy, problems: string[]): {
 function parseVersion(value: unknown, problems: string[]): number {
   const v = text(value);
   if (v === '') problems.push('Version is required.');
-  else if (!VERSION.test(v) || Number(v) < 1) problems.push('Version must be a positive whole number.');
+  else if (wholeNumber(v, 1) === undefined) problems.push(`Version must be a whole number from 1 to ${MAX_ID}.`);
   return Number(v);
 }
 

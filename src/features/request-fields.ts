@@ -5,6 +5,7 @@
  * dataset write would be.
  */
 import { ValidationError } from '../errors.ts';
+import { MAX_ID, wholeNumber } from '../ids.ts';
 
 export interface WriteSpec {
   /** request field → dataset field */
@@ -38,9 +39,9 @@ export function toRow(body: Record<string, unknown>, spec: WriteSpec, ignore: re
 /** A required integer parameter (`id`, `context_id`…), given as a number or a numeric string. */
 export function requiredInteger(value: unknown, name: string): number {
   if (!present(value)) throw new ValidationError(`${name} is required.`);
-  const s = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
-  if (!/^\d{1,15}$/.test(s)) throw new ValidationError(`${name} must be a non-negative integer.`);
-  return Number(s);
+  const n = wholeNumber(value);
+  if (n === undefined) throw new ValidationError(`${name} must be a whole number from 0 to ${MAX_ID}.`);
+  return n;
 }
 
 export function requiredText(value: unknown, name: string): string {

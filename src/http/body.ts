@@ -1,5 +1,5 @@
 import qs from 'qs';
-import { AppError } from '../errors.ts';
+import { AppError, NulCharacterError } from '../errors.ts';
 
 export type Body = Record<string, unknown>;
 
@@ -41,13 +41,16 @@ export function parsePdxBody(raw: unknown): Body {
 
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
 
+/** One walk over the parsed body: prototype keys (AZ-05), and NUL in any key or text (see server.ts). */
 function rejectPrototypeKeys(value: unknown, depth = 0): void {
   if (depth > 32) throw new AppError('invalid_body', 400, 'Invalid request body', { reason: 'The body is nested too deeply.' });
+  if (typeof value === 'string' && value.includes('\0')) throw new NulCharacterError();
   if (value === null || typeof value !== 'object') return;
   for (const key of Object.keys(value)) {
     if (FORBIDDEN.has(key)) {
       throw new AppError('invalid_body', 400, 'Invalid request body', { reason: `Field "${key}" is not allowed.` });
     }
+    if (key.includes('\0')) throw new NulCharacterError();
     rejectPrototypeKeys((value as Record<string, unknown>)[key], depth + 1);
   }
 }

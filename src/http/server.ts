@@ -1,7 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { AppError } from '../errors.ts';
+import { AppError, NulCharacterError } from '../errors.ts';
 import { present, wireFormatFor, type HtmlErrorRenderer } from './error-presenters.ts';
 import { lazyChildLogger } from './lazy-logger.ts';
 import { parseQuery } from './query.ts';
@@ -19,6 +19,8 @@ export interface HttpServerOptions {
   requireHttps?: boolean;
   /** the error page of HTML paths (default: a bare page without the member app's stylesheet) */
   htmlErrorPage?: HtmlErrorRenderer;
+  /** true for a database error that refused a request's value (src/storage/dialect.ts isRejectedValue) */
+  isRejectedValue?: (err: unknown) => boolean;
 }
 
 export function createHttpServer(logger: Logger, options: HttpServerOptions = {}): FastifyInstance {
@@ -41,7 +43,14 @@ export function createHttpServer(logger: Logger, options: HttpServerOptions = {}
   });
 
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) =>
+    typeof body === 'string' && body.includes('\0') ? done(new NulCharacterError(), undefined) : done(null, body),
+  );
+  // The path and query, still percent-encoded: one scan, before any route reads them. Decoded
+  // bodies are checked by their parsers (parsePdxBody, the OAuth and member forms).
+  app.addHook('onRequest', async (req) => {
+    if (req.url.includes('%00')) throw new NulCharacterError();
+  });
 
   if (options.requireHttps) {
     // OA-23: no silent redirect for an API; the request is refused in its route's error format.
@@ -81,6 +90,13 @@ export function createHttpServer(logger: Logger, options: HttpServerOptions = {}
         status === 413 ? 'Request body too large' : 'Bad request',
         { reason: status === 413 ? `The limit is ${BODY_LIMIT} bytes.` : error.message },
       );
+    } else if (options.isRejectedValue?.(error)) {
+      // The edge let through a value the database refused: still the client's error, never a 500,
+      // but logged loudly so the missing check gets added (docs/security.md, "Numbers").
+      req.log.error({ event: 'edge_validation_gap', err: error, url: redactUrl(req.url) }, 'database refused a request value');
+      appError = new AppError('invalid_request', 400, 'Invalid request', {
+        reason: 'A value in the request is outside what this server accepts.',
+      });
     } else {
       appError = new AppError('internal_error', 500, 'Internal error', { expose: false });
     }

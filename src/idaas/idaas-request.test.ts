@@ -43,7 +43,7 @@ describe('IDaaS request bodies', () => {
   it('reports every problem at once, in field order', () => {
     expect(problems(() => parseFtcSetup({ connection_nid: '0', connection_token_hash: {}, return_to: ['x'], version: -1 }))).toBe(
       'connection_nid must be a connection NID (a positive whole number). connection_token_hash must be a string. ' +
-        'return_to must be a string. version must be a whole number of at least 1.',
+        'return_to must be a string. version must be a whole number from 1 to 2147483647.',
     );
   });
 

@@ -9,16 +9,15 @@ import { parseNid } from '../connections/nid.ts';
 import { ValidationError } from '../errors.ts';
 import type { Body } from '../http/body.ts';
 import { UUID } from './identifier.ts';
+import { MAX_ID, wholeNumber } from '../ids.ts';
 
 /** Longest accepted text of an identifier-like field (ids, types, tokens). */
-const MAX_ID = 255;
+const MAX_TEXT_ID = 255;
 /** Longest URL (as return_to, contract §4). */
 const MAX_URL = 2048;
 /** Message bodies: an email of a few pages; an SMS of ten segments. */
 export const MAX_EMAIL_MESSAGE = 10_000;
 export const MAX_SMS_MESSAGE = 1_600;
-const VERSION = /^[0-9]{1,9}$/;
-
 export interface LinkSetupInput {
   nid: number;
   /** connection_token_hash as sent: hex(sha512(connection token)) */
@@ -76,7 +75,7 @@ class Reader {
   }
 
   /** A string field (numbers become strings), trimmed; undefined when absent, null or empty. */
-  text(field: string, max = MAX_ID): string | undefined {
+  text(field: string, max = MAX_TEXT_ID): string | undefined {
     const value = this.body[field];
     if (value === undefined || value === null) return undefined;
     if (typeof value === 'number' && Number.isFinite(value)) return String(value);
@@ -92,7 +91,7 @@ class Reader {
     return trimmed === '' ? undefined : trimmed;
   }
 
-  required(field: string, max = MAX_ID): string {
+  required(field: string, max = MAX_TEXT_ID): string {
     const value = this.text(field, max);
     if (value === undefined && this.isAbsent(field)) this.problems.push(`${this.name(field)} is required.`);
     return value ?? '';
@@ -125,12 +124,9 @@ class Reader {
   version(field: string): number | undefined {
     const value = this.body[field];
     if (value === undefined || value === null) return undefined;
-    const raw = typeof value === 'number' || typeof value === 'string' ? String(value).trim() : '';
-    if (!VERSION.test(raw) || Number(raw) < 1) {
-      this.problems.push(`${this.name(field)} must be a whole number of at least 1.`);
-      return undefined;
-    }
-    return Number(raw);
+    const version = wholeNumber(value, 1);
+    if (version === undefined) this.problems.push(`${this.name(field)} must be a whole number from 1 to ${MAX_ID}.`);
+    return version;
   }
 
   object(field: string): Body | undefined {

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { MAX_ID } from '../ids.ts';
 import { describe, expect, it } from 'vitest';
 import { identifierFor, parseIdentifier, UUID } from './identifier.ts';
 
@@ -16,7 +17,7 @@ describe('member identifiers (con_id as a UUIDv8)', () => {
 
   it('reads back the uid and NID it was made from, whatever the case', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 2 ** 48 - 1 }), fc.integer({ min: 1, max: 2 ** 48 - 1 }), (uid, nid) => {
+      fc.property(fc.integer({ min: 1, max: MAX_ID }), fc.integer({ min: 1, max: MAX_ID }), (uid, nid) => {
         const id = identifierFor({ uid, nid });
         expect(parseIdentifier(id)).toEqual({ uid, nid });
         expect(parseIdentifier(id.toUpperCase())).toEqual({ uid, nid });
@@ -35,6 +36,12 @@ describe('member identifiers (con_id as a UUIDv8)', () => {
     ]) {
       expect(parseIdentifier(value), value).toBeUndefined();
     }
+  });
+
+  it('names nothing for ids past what a uid or NID column holds (2^31 − 1)', () => {
+    expect(parseIdentifier(identifierFor({ uid: MAX_ID + 1, nid: 1 }))).toBeUndefined();
+    expect(parseIdentifier(identifierFor({ uid: 1, nid: 2 ** 48 - 1 }))).toBeUndefined();
+    expect(parseIdentifier('ffffffff-ffff-8000-8000-ffffffffffff')).toBeUndefined();
   });
 
   it('refuses ids that do not fit in 48 bits', () => {

@@ -10,6 +10,7 @@
  * is never authority on its own (security plan §2): a call naming it must come from the
  * organisation that owns the NID, and the member must hold an active grant on that connection.
  */
+import { wholeNumber } from '../ids.ts';
 const MAX = 2 ** 48;
 const IDENTIFIER = /^([0-9a-f]{8})-([0-9a-f]{4})-8000-8000-([0-9a-f]{12})$/i;
 /** RFC 9562 text form, any version: what the reference's `format: uuid` means. */
@@ -32,7 +33,7 @@ export function parseIdentifier(value: string): MemberConnectionRef | undefined 
   if (!m) return undefined;
   const nid = parseInt(`${m[1]}${m[2]}`, 16);
   const uid = parseInt(m[3]!, 16);
-  return nid > 0 && uid > 0 ? { uid, nid } : undefined;
+  return wholeNumber(nid, 1) !== undefined && wholeNumber(uid, 1) !== undefined ? { uid, nid } : undefined;
 }
 
 function inRange(n: number): boolean {

@@ -27,6 +27,7 @@ import { DataKeyRing, wrapContext } from './key-ring.ts';
 import { MIN_PRIVATE_KEY, memberInputProblems, type NewMemberInput } from './member-rules.ts';
 import { memberStore, type GrantRow, type MemberRow } from './member-store.ts';
 import { OpenedKeyCache } from './opened-key-cache.ts';
+import { wholeNumber } from '../ids.ts';
 
 export interface Member {
   uid: number;
@@ -355,9 +356,9 @@ export class MemberService {
     const conId = typeof conIdRaw === 'string' ? conIdRaw.trim() : '';
     const memberKey = typeof memberKeyRaw === 'string' ? memberKeyRaw.trim() : '';
     const m = /^(\d{1,15})-(\d{1,15})$/.exec(conId);
-    if (!m || !MEMBER_KEY_PATTERN.test(memberKey)) throw connectionDenied();
-    const uid = Number(m[1]);
-    const nid = Number(m[2]);
+    const uid = wholeNumber(m?.[1]);
+    const nid = wholeNumber(m?.[2]);
+    if (uid === undefined || nid === undefined || !MEMBER_KEY_PATTERN.test(memberKey)) throw connectionDenied();
     const { connections } = this.deps;
     const [cached, connection] = await Promise.all([this.cachedGrant(uid, nid), connections.getConnection(nid)]);
     const grant = cached?.grant;

@@ -65,6 +65,8 @@ function parseBasic(header: string): ClientCredentials {
   const clientId = formDecode(text.slice(0, colon));
   const clientSecret = formDecode(text.slice(colon + 1));
   if (clientId === '' || clientSecret === '') throw malformedBasic();
+  // Decoded from base64, so the edge's NUL checks never saw it (docs/security.md, "NUL characters").
+  if (clientId.includes('\0') || clientSecret.includes('\0')) throw malformedBasic();
   return { clientId, clientSecret, method: 'client_secret_basic' };
 }
 

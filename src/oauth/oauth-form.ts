@@ -15,6 +15,7 @@ export function readOAuthForm(contentType: string | undefined, body: unknown): O
   const form = new Map<string, string>();
   if (typeof body !== 'string' || body === '') return form;
   for (const [name, value] of new URLSearchParams(body)) {
+    if (name.includes('\0') || value.includes('\0')) throw invalidRequest('request parameters must not contain NUL characters');
     if (value === '') continue;
     if (form.has(name)) throw invalidRequest('request parameters must not be repeated');
     form.set(name, value);

@@ -1,5 +1,6 @@
 /** Query-parameter parsing shared by the dataset routes (contract §6). */
 import { PdxError } from '../errors.ts';
+import { MAX_ID, wholeNumber } from '../ids.ts';
 import type { Catalogue, DatasetDef } from './schema/catalogue.ts';
 
 /** `dataset=a+b` (a raw `+` arrives as a space) or `a,b`: each resolved, aliases accepted. */
@@ -21,12 +22,12 @@ export function parseOneDataset(raw: unknown, catalogue: Catalogue): DatasetDef 
   return list[0]!;
 }
 
-/** A non-negative integer parameter given as a number or a numeric string. */
+/** A non-negative integer parameter given as a number or a numeric string, at most MAX_ID. */
 export function parseIndex(raw: unknown, name: string, fallback?: number): number | undefined {
   if (raw === undefined || raw === '') return fallback;
-  const s = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : '';
-  if (!/^\d{1,15}$/.test(s)) throw new PdxError(400, 'Invalid parameter', `${name} must be a non-negative integer.`);
-  return Number(s);
+  const n = wholeNumber(raw);
+  if (n === undefined) throw new PdxError(400, 'Invalid parameter', `${name} must be a whole number from 0 to ${MAX_ID}.`);
+  return n;
 }
 
 export function requireType(ds: DatasetDef, type: 'metadata' | 'transactional'): void {

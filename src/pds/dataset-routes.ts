@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyRequest, HTTPMethods } from 'fastify';
 import type { AppContext } from '../app-context.ts';
 import { PdxError } from '../errors.ts';
+import { wholeNumber } from '../ids.ts';
 import { principalOf, requireBearer } from '../http/auth.ts';
 import { parsePdxBody } from '../http/body.ts';
 import type { DataCall, Query } from './dataset-service.ts';
@@ -21,8 +22,9 @@ function target(req: FastifyRequest<{ Params: FileParams }>): { uid: number | un
   const file = req.params.file;
   if (file === undefined) return { uid: parseIndex(q.uid, 'uid'), format: 'json' };
   const m = /^(\d{1,15})(?:\.(json|xml))?$/.exec(file);
-  if (!m) throw new PdxError(404, 'Not found', 'The path must end in /{uid}.json or /{uid}.xml.');
-  return { uid: Number(m[1]), format: (m[2] as Format | undefined) ?? 'json' };
+  const uid = m ? wholeNumber(m[1]) : undefined;
+  if (!m || uid === undefined) throw new PdxError(404, 'Not found', 'The path must end in /{uid}.json or /{uid}.xml.');
+  return { uid, format: (m[2] as Format | undefined) ?? 'json' };
 }
 
 function dataCall(req: FastifyRequest<{ Params: FileParams }>, uid: number | undefined): DataCall {

@@ -29,6 +29,11 @@ export interface Dialect {
   autoIdType: 'integer' | 'serial';
   /** True when `err` is a unique-constraint violation. */
   isUniqueViolation(err: unknown): boolean;
+  /**
+   * True when the database refused a value itself (PostgreSQL's class 22, "data exception": an
+   * integer out of range, a NUL in text…). The edge should have refused it first; this is the net.
+   */
+  isRejectedValue(err: unknown): boolean;
 }
 
 export interface DatabaseHandle {
@@ -76,14 +81,20 @@ const sqliteDialect: Dialect = {
   autoIdType: 'integer',
   isUniqueViolation: (err) =>
     typeof err === 'object' && err !== null && String((err as { code?: unknown }).code).startsWith('SQLITE_CONSTRAINT'),
+  isRejectedValue: (err) => errorCode(err) === 'SQLITE_MISMATCH' || errorCode(err) === 'SQLITE_TOOBIG',
 };
 
 const postgresDialect: Dialect = {
   name: 'postgres',
   autoId: (col) => col.primaryKey(),
   autoIdType: 'serial',
-  isUniqueViolation: (err) => typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '23505',
+  isUniqueViolation: (err) => errorCode(err) === '23505',
+  isRejectedValue: (err) => /^22[0-9A-Z]{3}$/.test(errorCode(err)),
 };
+
+function errorCode(err: unknown): string {
+  return typeof err === 'object' && err !== null ? String((err as { code?: unknown }).code) : '';
+}
 
 export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//.test(url);

@@ -5,6 +5,7 @@ import { refuseForm, sessionEnded } from './refusals.ts';
 import { messagePage } from './views/auth-views.ts';
 import { accountPage, activityPage, connectionsPage, overviewPage, revokePage } from './views/dashboard-views.ts';
 import type { Web } from './web-context.ts';
+import { wholeNumber } from '../ids.ts';
 
 const ACTIVITY_PAGE_SIZE = 50;
 /** AccountService.accessLog reads at most 1000 entries per call; pages beyond stay reachable by offset. */
@@ -47,7 +48,7 @@ export function registerDashboardRoutes(app: FastifyInstance, web: Web): void {
     const me = await web.signedIn(req);
     if (!me) return sessionEnded(web, req, reply);
     if (!(await web.checkCsrf(req, web.readForm(req), true))) return refuseForm(web, req, reply, '/me/connections');
-    const nid = /^\d{1,15}$/.test(req.params.nid) ? Number(req.params.nid) : undefined;
+    const nid = wholeNumber(req.params.nid, 1);
     if (nid === undefined || !(await ctx.members.revoke(me.member.uid, nid))) {
       return web.send(reply, await notConnected(req), 404);
     }

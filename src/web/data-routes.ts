@@ -13,6 +13,7 @@ import { messagePage } from './views/auth-views.ts';
 import { dataPage, editableFields, editAgainPage, unlockPage, type EditTarget } from './views/data-views.ts';
 import type { FieldErrors } from './views/forms.ts';
 import { formValue, type Web } from './web-context.ts';
+import { wholeNumber } from '../ids.ts';
 
 export function registerDataRoutes(app: FastifyInstance, web: Web): void {
   const { ctx } = web;
@@ -116,7 +117,7 @@ function editTarget(ds: DatasetDef, form: URLSearchParams): EditTarget | undefin
   const num = (name: string): number | null | undefined => {
     const s = form.get(name);
     if (s === null) return null;
-    return /^\d{1,9}$/.test(s) ? Number(s) : undefined;
+    return wholeNumber(s);
   };
   if (ds.type === 'metadata') {
     const instance = num('instance');

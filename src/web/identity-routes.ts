@@ -6,6 +6,7 @@ import { refuseForm, sessionEnded } from './refusals.ts';
 import { messagePage } from './views/auth-views.ts';
 import { identitiesPage, removeIdentityPage } from './views/identity-views.ts';
 import type { Web } from './web-context.ts';
+import { wholeNumber } from '../ids.ts';
 
 type Query = { Querystring: Record<string, unknown> };
 type Params = { Params: { id: string } };
@@ -15,8 +16,9 @@ export function registerIdentityRoutes(app: FastifyInstance, web: Web): void {
 
   /** The member's own mapping with this id; undefined for anyone else's or none. */
   async function ownIdentity(mydexid: string, raw: string): Promise<ExternalIdentity | undefined> {
-    if (!/^\d{1,15}$/.test(raw)) return undefined;
-    return (await ctx.idaas.identities.list({ mydexid })).find((i) => i.id === Number(raw));
+    const id = wholeNumber(raw);
+    if (id === undefined) return undefined;
+    return (await ctx.idaas.identities.list({ mydexid })).find((i) => i.id === id);
   }
 
   app.get<Query>('/me/identities', async (req, reply) => {
@@ -39,7 +41,7 @@ export function registerIdentityRoutes(app: FastifyInstance, web: Web): void {
     const me = await web.signedIn(req);
     if (!me) return sessionEnded(web, req, reply);
     if (!(await web.checkCsrf(req, web.readForm(req), true))) return refuseForm(web, req, reply, '/me/identities');
-    const id = /^\d{1,15}$/.test(req.params.id) ? Number(req.params.id) : undefined;
+    const id = wholeNumber(req.params.id);
     if (id === undefined || !(await ctx.idaas.identities.removeForMember(me.member.mydexid, id))) {
       return web.send(reply, await notLinked(req), 404);
     }

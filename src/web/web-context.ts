@@ -5,6 +5,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app-context.ts';
+import { NulCharacterError } from '../errors.ts';
 import type { Member } from '../members/member-service.ts';
 import type { AuthThrottle } from './auth-throttle.ts';
 import { csrfToken, newCsrfSecret, verifyCsrfToken } from './csrf.ts';
@@ -132,7 +133,9 @@ export class Web {
     if (type !== 'application/x-www-form-urlencoded' || typeof req.body !== 'string' || req.body.length > MAX_FORM_LENGTH) {
       return new URLSearchParams();
     }
-    return new URLSearchParams(req.body);
+    const form = new URLSearchParams(req.body);
+    for (const [name, value] of form) if (name.includes('\0') || value.includes('\0')) throw new NulCharacterError();
+    return form;
   }
 
   send(reply: FastifyReply, body: SafeHtml, status = 200): FastifyReply {

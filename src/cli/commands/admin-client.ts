@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { AdminService } from '../../admin/admin-service.ts';
 import { emit, fields, table, type OutputOptions } from '../output.ts';
-import { examples, wholeNumber, withJson, words } from '../options.ts';
+import { examples, wholeNumberOption, withJson, words } from '../options.ts';
 import { withContext, type CliRuntime } from '../runtime.ts';
 
 export function registerClientCommands(admin: Command, rt: CliRuntime): void {
@@ -9,7 +9,7 @@ export function registerClientCommands(admin: Command, rt: CliRuntime): void {
 
   examples(
     withJson(client.command('create').description('register an OAuth client for an organisation'))
-      .requiredOption('--org <id>', 'owning organisation id', wholeNumber)
+      .requiredOption('--org <id>', 'owning organisation id', wholeNumberOption)
       .requiredOption('--scope <scopes...>', 'allowed scopes, space separated (mydex:pdx plus route scopes)')
       .option('--name <name>', 'client name'),
     'openpdx admin client create --org 1 --scope "mydex:pdx get:/api/pds/mam" --json',
@@ -27,7 +27,7 @@ export function registerClientCommands(admin: Command, rt: CliRuntime): void {
   examples(
     withJson(client.command('rotate-secret').description('give a client a new secret'))
       .requiredOption('--client <id>', 'client id')
-      .option('--grace <seconds>', 'how long the old secret keeps working (default 0)', wholeNumber),
+      .option('--grace <seconds>', 'how long the old secret keeps working (default 0)', wholeNumberOption),
     'openpdx admin client rotate-secret --client 0b6c…-… --grace 3600 --json',
   ).action((opts: OutputOptions & { client: string; grace?: number }) =>
     withContext(rt, async (ctx) => {
@@ -53,7 +53,7 @@ export function registerClientCommands(admin: Command, rt: CliRuntime): void {
     withJson(client.command('list').description('list OAuth clients')).option(
       '--org <id>',
       'only this organisation',
-      wholeNumber,
+      wholeNumberOption,
     ),
     'openpdx admin client list',
   ).action((opts: OutputOptions & { org?: number }) =>

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { AdminService } from '../../admin/admin-service.ts';
 import { emit, fields, table, type OutputOptions } from '../output.ts';
-import { examples, wholeNumber, withJson } from '../options.ts';
+import { examples, wholeNumberOption, withJson } from '../options.ts';
 import { withContext, type CliRuntime } from '../runtime.ts';
 
 const GRANT_HELP = 'dataset:rw (every field) or dataset:r:field1,field2; modes r, w, rw; repeatable';
@@ -21,7 +21,7 @@ export function registerConnectionCommands(admin: Command, rt: CliRuntime): void
 
   examples(
     withJson(connection.command('create').description('create a dedicated connection (NID, connection token, DSSA version 1)'))
-      .requiredOption('--org <id>', 'owning organisation id', wholeNumber)
+      .requiredOption('--org <id>', 'owning organisation id', wholeNumberOption)
       .requiredOption('--callback <url>', 'callback URL for consents and notifications (https in live)')
       .option('--notifications', 'POST change notifications to the callback')
       .requiredOption('--grant <spec...>', GRANT_HELP)
@@ -48,7 +48,7 @@ export function registerConnectionCommands(admin: Command, rt: CliRuntime): void
     withJson(connection.command('list').description('list dedicated connections')).option(
       '--org <id>',
       'only this organisation',
-      wholeNumber,
+      wholeNumberOption,
     ),
     'openpdx admin connection list --org 1',
   ).action((opts: OutputOptions & { org?: number }) =>
@@ -62,7 +62,7 @@ export function registerConnectionCommands(admin: Command, rt: CliRuntime): void
 
   examples(
     withJson(connection.command('dssa').description('publish a new DSSA version for a connection'))
-      .requiredOption('--nid <nid>', 'connection NID', wholeNumber)
+      .requiredOption('--nid <nid>', 'connection NID', wholeNumberOption)
       .requiredOption('--grant <spec...>', GRANT_HELP)
       .option('--purpose <text>', 'purpose (default: the previous version’s)')
       .option('--gdpr <text>', 'GDPR statement (default: the previous version’s)'),

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Delivery } from '../../outbox/outbox-service.ts';
 import { emit, fields, show, table, when, type OutputOptions } from '../output.ts';
-import { examples, wholeNumber, withJson } from '../options.ts';
+import { examples, wholeNumberOption, withJson } from '../options.ts';
 import { withContext, type CliRuntime } from '../runtime.ts';
 
 const STATUSES = ['pending', 'delivered', 'dead'] as const;
@@ -29,7 +29,7 @@ export function registerDeliveryCommands(admin: Command, rt: CliRuntime): void {
   examples(
     withJson(deliveries.command('list').description('list deliveries, newest first'))
       .option('--status <status>', 'only pending, delivered or dead', status)
-      .option('--limit <n>', 'at most this many (default 50)', wholeNumber),
+      .option('--limit <n>', 'at most this many (default 50)', wholeNumberOption),
     'openpdx admin deliveries list --status dead --json',
   ).action((opts: OutputOptions & { status?: Status; limit?: number }) =>
     withContext(rt, async (ctx) => {
@@ -51,7 +51,7 @@ export function registerDeliveryCommands(admin: Command, rt: CliRuntime): void {
     withJson(deliveries.command('retry').description('make a pending delivery due now (same webhook-id)')).requiredOption(
       '--id <id>',
       'delivery id',
-      wholeNumber,
+      wholeNumberOption,
     ),
     'openpdx admin deliveries retry --id 42',
   ).action((opts: OutputOptions & { id: number }) =>

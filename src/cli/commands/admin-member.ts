@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { AdminService } from '../../admin/admin-service.ts';
 import { emit, fields, type OutputOptions } from '../output.ts';
-import { examples, wholeNumber, withJson } from '../options.ts';
+import { examples, wholeNumberOption, withJson } from '../options.ts';
 import { withContext, type CliRuntime } from '../runtime.ts';
 
 export function registerMemberCommands(admin: Command, rt: CliRuntime): void {
@@ -29,7 +29,7 @@ export function registerMemberCommands(admin: Command, rt: CliRuntime): void {
   examples(
     withJson(admin.command('connect').description("consent a member to a connection's latest DSSA (sandbox only)"))
       .requiredOption('--mydexid <mydexid>', "the member's MydexID")
-      .requiredOption('--nid <nid>', 'connection NID', wholeNumber)
+      .requiredOption('--nid <nid>', 'connection NID', wholeNumberOption)
       .requiredOption('--private-key <key>', "the member's Private Key"),
     'openpdx admin connect --mydexid jo.bloggs --nid 40000 --private-key "battery staple" --json',
   ).action((opts: OutputOptions & { mydexid: string; nid: number; privateKey: string }) =>
