@@ -1,11 +1,17 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyRequest,
+} from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { AppError, NulCharacterError } from '../errors.ts';
 import { present, wireFormatFor, type HtmlErrorRenderer } from './error-presenters.ts';
 import { lazyChildLogger } from './lazy-logger.ts';
 import { parseQuery } from './query.ts';
-import { redactUrl } from './redact.ts';
+import { UrlRedactor } from './redact.ts';
 
 export const BODY_LIMIT = 8 * 1024 * 1024;
 
@@ -42,6 +48,14 @@ export function createHttpServer(logger: Logger, options: HttpServerOptions = {}
     trustProxy: trustProxyOption(options.trustProxy),
   });
 
+  const urls = new UrlRedactor();
+  app.addHook('onRoute', (route) => urls.addRoute(route.url));
+  /** The URL as logs may show it (src/http/redact.ts): through the matched route's pattern. */
+  const loggable = (req: FastifyRequest): string => {
+    const pattern = req.routeOptions.url;
+    return urls.redact(req.url, pattern === undefined ? undefined : { pattern, params: req.params as Record<string, string> });
+  };
+
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) =>
     typeof body === 'string' && body.includes('\0') ? done(new NulCharacterError(), undefined) : done(null, body),
@@ -67,7 +81,7 @@ export function createHttpServer(logger: Logger, options: HttpServerOptions = {}
   if (logger.isLevelEnabled('info'))
     app.addHook('onResponse', async (req, reply) => {
       req.log.info(
-        { method: req.method, url: redactUrl(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+        { method: req.method, url: loggable(req), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
         'request',
       );
     });
@@ -93,14 +107,14 @@ export function createHttpServer(logger: Logger, options: HttpServerOptions = {}
     } else if (options.isRejectedValue?.(error)) {
       // The edge let through a value the database refused: still the client's error, never a 500,
       // but logged loudly so the missing check gets added (docs/security.md, "Numbers").
-      req.log.error({ event: 'edge_validation_gap', err: error, url: redactUrl(req.url) }, 'database refused a request value');
+      req.log.error({ event: 'edge_validation_gap', err: error, url: loggable(req) }, 'database refused a request value');
       appError = new AppError('invalid_request', 400, 'Invalid request', {
         reason: 'A value in the request is outside what this server accepts.',
       });
     } else {
       appError = new AppError('internal_error', 500, 'Internal error', { expose: false });
     }
-    if (appError.status >= 500) req.log.error({ err: error, url: redactUrl(req.url) }, 'request failed');
+    if (appError.status >= 500) req.log.error({ err: error, url: loggable(req) }, 'request failed');
     return sendError(reply, req.url, appError, req.id, options.htmlErrorPage);
   });
 
