@@ -154,7 +154,7 @@ describe('POST /api/connection/update', () => {
     expect(missing.json()).toEqual({ error: { message: 'Version 7 does not exist for this connection.' } });
     const junk = await linkCall(t, sub, UPDATE, { mydexid: member.mydexid, version: 'two', return_to: RETURN_TO });
     expect(junk.statusCode).toBe(400);
-    expect(junk.json()).toEqual(error('Version must be a positive whole number.'));
+    expect(junk.json()).toEqual(error('Version must be a whole number from 1 to 2147483647.'));
   });
 
   it('answers the same 404 for an unknown MydexID, an unconnected member and a member of another subscriber', async () => {

@@ -168,10 +168,10 @@ describe('POST /ftc/setup: version and mydexid', () => {
 
   it('refuses a version below 1, a version that is not a number and a version the connection does not have', async () => {
     const cases: [unknown, string][] = [
-      [0, 'version must be a whole number of at least 1.'],
-      ['two', 'version must be a whole number of at least 1.'],
-      [true, 'version must be a whole number of at least 1.'],
-      [1.5, 'version must be a whole number of at least 1.'],
+      [0, 'version must be a whole number from 1 to 2147483647.'],
+      ['two', 'version must be a whole number from 1 to 2147483647.'],
+      [true, 'version must be a whole number from 1 to 2147483647.'],
+      [1.5, 'version must be a whole number from 1 to 2147483647.'],
       [99, 'Version 99 does not exist for this connection.'],
     ];
     for (const [version, message] of cases) {

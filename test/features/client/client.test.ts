@@ -174,7 +174,7 @@ const OPERATIONS: Operation[] = [
     ok: (c) =>
       c.GET('/referrals/read-single', { params: { ...member(), query: { ...member().query, id: String(made.referral) } } }),
     bad: (c) => c.GET('/referrals/read-single', { params: { ...member(), query: { ...member().query, id: 'first' } } }),
-    badMessage: 'id must be a non-negative integer.',
+    badMessage: 'id must be a whole number from 0 to 2147483647.',
   },
   {
     method: 'PUT',
