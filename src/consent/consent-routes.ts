@@ -16,7 +16,7 @@ const CALLS: Record<string, LinkCall> = {
 export function registerConsentRoutes(app: FastifyInstance, ctx: AppContext): void {
   const auth = requireBearer(ctx.oauth);
   for (const [url, call] of Object.entries(CALLS)) {
-    app.post(url, { preHandler: auth }, async (req, reply) =>
+    app.post(url, { onRequest: auth }, async (req, reply) =>
       sendUrl(reply, await call(ctx.consent.links, subscriberRequest(req))),
     );
   }

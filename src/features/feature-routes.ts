@@ -42,7 +42,7 @@ export function registerFeatureBlockRoutes(app: FastifyInstance, ctx: Pick<AppCo
       blocks.route({
         method,
         url,
-        preHandler: requireBearer(ctx.oauth, { routeScope: () => routeScopeOf(method, url) }),
+        onRequest: requireBearer(ctx.oauth, { routeScope: () => routeScopeOf(method, url) }),
         handler: async (req, reply) => {
           const result = await handle(ctx.features, memberCall(req), req);
           // Personal data: never cached (BT-08).

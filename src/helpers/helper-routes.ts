@@ -9,16 +9,16 @@ interface Named {
 }
 
 export function registerHelperRoutes(app: FastifyInstance, ctx: Pick<AppContext, 'oauth' | 'catalogue'>): void {
-  const preHandler = requireBearer(ctx.oauth);
+  const onRequest = requireBearer(ctx.oauth);
   const { catalogue } = ctx;
-  app.get('/developer-helpers/datasets', { preHandler }, async (_req, reply) => json(reply, allDatasets(catalogue)));
-  app.get<{ Params: Named }>('/developer-helpers/datasetsbytype/:name', { preHandler }, async (req, reply) =>
+  app.get('/developer-helpers/datasets', { onRequest }, async (_req, reply) => json(reply, allDatasets(catalogue)));
+  app.get<{ Params: Named }>('/developer-helpers/datasetsbytype/:name', { onRequest }, async (req, reply) =>
     json(reply, datasetsByType(catalogue, req.params.name)),
   );
-  app.get<{ Params: Named }>('/developer-helpers/types/:name', { preHandler }, async (req, reply) =>
+  app.get<{ Params: Named }>('/developer-helpers/types/:name', { onRequest }, async (req, reply) =>
     json(reply, fieldTypes(catalogue, req.params.name)),
   );
-  app.get<{ Params: Named }>('/developer-helpers/options/:name', { preHandler }, async (req, reply) =>
+  app.get<{ Params: Named }>('/developer-helpers/options/:name', { onRequest }, async (req, reply) =>
     json(reply, lookupOptions(catalogue, req.params.name)),
   );
 }

@@ -2,7 +2,7 @@
  * Resource-server authorisation (contract §3): a bearer token with `mydex:pdx`, plus the route
  * scope (`<method>:<path>`) on template and feature-block routes.
  */
-import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { AccessDeniedError } from '../errors.ts';
 
 export interface ClientPrincipal {
@@ -43,7 +43,7 @@ export function routeScopeOf(method: string, path: string): string {
   return `${method.toLowerCase()}:${clean}`;
 }
 
-export function requireBearer(verifier: AccessTokenVerifier, options: BearerOptions = {}): preHandlerAsyncHookHandler {
+export function requireBearer(verifier: AccessTokenVerifier, options: BearerOptions = {}): onRequestAsyncHookHandler {
   const base = options.scopes ?? [PDX_SCOPE];
   return async function bearer(req: FastifyRequest, _reply: FastifyReply): Promise<void> {
     const header = req.headers.authorization;

@@ -8,12 +8,11 @@ import Fastify, {
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { AppError, NulCharacterError } from '../errors.ts';
+import { BODY_LIMITS, bodyLimitFor } from './body-limits.ts';
 import { present, wireFormatFor, type HtmlErrorRenderer } from './error-presenters.ts';
 import { lazyChildLogger } from './lazy-logger.ts';
 import { parseQuery } from './query.ts';
 import { UrlRedactor } from './redact.ts';
-
-export const BODY_LIMIT = 8 * 1024 * 1024;
 
 /**
  * The bare Fastify instance: raw-string bodies (each route family decides how to read them),
@@ -34,7 +33,7 @@ export function createHttpServer(logger: Logger, options: HttpServerOptions = {}
     loggerInstance: logger as FastifyBaseLogger,
     // Fastify's own request lines would log full URLs (with ?key=…); onResponse logs a redacted one.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: BODY_LIMIT,
+    bodyLimit: BODY_LIMITS.other,
     genReqId: () => randomUUID(),
     childLoggerFactory: lazyChildLogger,
     // Mydex paths such as /api/pds/pds/4020.json are matched exactly; `..` segments are not normalised away.
@@ -49,7 +48,10 @@ export function createHttpServer(logger: Logger, options: HttpServerOptions = {}
   });
 
   const urls = new UrlRedactor();
-  app.addHook('onRoute', (route) => urls.addRoute(route.url));
+  app.addHook('onRoute', (route) => {
+    urls.addRoute(route.url);
+    route.bodyLimit ??= bodyLimitFor(route.url);
+  });
   /** The URL as logs may show it (src/http/redact.ts): through the matched route's pattern. */
   const loggable = (req: FastifyRequest): string => {
     const pattern = req.routeOptions.url;
@@ -102,7 +104,12 @@ export function createHttpServer(logger: Logger, options: HttpServerOptions = {}
         status === 413 ? 'payload_too_large' : 'invalid_request',
         status,
         status === 413 ? 'Request body too large' : 'Bad request',
-        { reason: status === 413 ? `The limit is ${BODY_LIMIT} bytes.` : error.message },
+        {
+          reason:
+            status === 413
+              ? `The limit for this route is ${req.routeOptions.bodyLimit ?? BODY_LIMITS.other} bytes.`
+              : error.message,
+        },
       );
     } else if (options.isRejectedValue?.(error)) {
       // The edge let through a value the database refused: still the client's error, never a 500,

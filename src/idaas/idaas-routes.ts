@@ -85,7 +85,7 @@ export const IDAAS_OPERATIONS = [
 
 export function registerIdaasRoutes(app: FastifyInstance, ctx: Pick<AppContext, 'oauth' | 'idaas'>): void {
   const { links, notifications, invites, lookups } = ctx.idaas;
-  const needs = (scope: string) => ({ preHandler: requireBearer(ctx.oauth, { scopes: [scope] }) });
+  const needs = (scope: string) => ({ onRequest: requireBearer(ctx.oauth, { scopes: [scope] }) });
 
   app.post('/ftc/setup', needs(PDX_SCOPE), async (req, reply) =>
     send(reply, 201, await links.ftcSetup(principalOf(req), parsePdxBody(req.body))),

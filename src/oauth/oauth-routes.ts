@@ -14,7 +14,6 @@ export const TOKEN_PATH = '/oauth2/token';
 export const INTROSPECTION_PATH = '/oauth2/introspect';
 export const REVOCATION_PATH = '/oauth2/revoke';
 /** A token request is a few hundred bytes; anything past 16 KiB is refused with 413 (OA-19). */
-export const OAUTH_BODY_LIMIT = 16 * 1024;
 
 // RFC 6749 §5.1: responses carrying tokens (and, here, everything else) are never cached.
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' } as const;
@@ -59,7 +58,7 @@ export function registerOAuthRoutes(app: FastifyInstance, ctx: AppContext): void
     return { form, client };
   }
 
-  app.post(TOKEN_PATH, { bodyLimit: OAUTH_BODY_LIMIT, schema: { response: { 200: tokenResponse } } }, async (req, reply) => {
+  app.post(TOKEN_PATH, { schema: { response: { 200: tokenResponse } } }, async (req, reply) => {
     const { form, client } = await authenticatedForm(req);
     const token = await oauth.grantClientCredentials(client, { grantType: form.get('grant_type'), scope: form.get('scope') });
     // Contract §2 writes the token type in lower case; RFC 6749 §5.1 makes it case-insensitive.
@@ -69,16 +68,12 @@ export function registerOAuthRoutes(app: FastifyInstance, ctx: AppContext): void
   });
 
   // RFC 7662 §2.1 and RFC 7009 §2.1: `token_type_hint` is optional and ignored (IN-06): we only issue one type.
-  app.post(
-    INTROSPECTION_PATH,
-    { bodyLimit: OAUTH_BODY_LIMIT, schema: { response: { 200: introspectionResponse } } },
-    async (req, reply) => {
-      const { form, client } = await authenticatedForm(req);
-      return reply.headers(NO_STORE).send(await oauth.introspect(requiredToken(form), client.clientId));
-    },
-  );
+  app.post(INTROSPECTION_PATH, { schema: { response: { 200: introspectionResponse } } }, async (req, reply) => {
+    const { form, client } = await authenticatedForm(req);
+    return reply.headers(NO_STORE).send(await oauth.introspect(requiredToken(form), client.clientId));
+  });
 
-  app.post(REVOCATION_PATH, { bodyLimit: OAUTH_BODY_LIMIT }, async (req, reply) => {
+  app.post(REVOCATION_PATH, async (req, reply) => {
     const { form, client } = await authenticatedForm(req);
     await oauth.revoke(requiredToken(form), client.clientId);
     return reply.code(200).headers(NO_STORE).send();

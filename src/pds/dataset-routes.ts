@@ -62,7 +62,7 @@ export function registerDatasetRoutes(app: FastifyInstance, ctx: AppContext): vo
     app.route<{ Params: FileParams }>({
       method,
       url,
-      preHandler: auth,
+      onRequest: auth,
       handler: async (req, reply) => {
         const t = target(req);
         const result = await handle(dataCall(req, t.uid), req.query as Query, req);

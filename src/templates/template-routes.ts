@@ -27,10 +27,10 @@ export function registerTemplateRoutes(app: FastifyInstance, ctx: Pick<AppContex
 
   /** GET `level` and `level/index`, each in every format, answered by `describe`. */
   const index = (level: string, describe: () => unknown) => {
-    const preHandler = scoped('GET', level);
+    const onRequest = scoped('GET', level);
     for (const url of [level, `${level}/index`]) {
       for (const [suffix, format] of FORMATS) {
-        app.get(`${url}${suffix}`, { preHandler }, async (_req, reply) => send(reply, format, { value: describe() }));
+        app.get(`${url}${suffix}`, { onRequest }, async (_req, reply) => send(reply, format, { value: describe() }));
       }
     }
   };
@@ -40,7 +40,7 @@ export function registerTemplateRoutes(app: FastifyInstance, ctx: Pick<AppContex
     for (const m of t.modules) index(m.path, () => svc.moduleIndex(t, m));
     for (const e of [...t.modules.flatMap((m) => m.subsections), ...t.actions]) {
       for (const [suffix, format] of FORMATS) {
-        app.get(`${e.path}/index${suffix}`, { preHandler: scoped('GET', e.path) }, async (_req, reply) =>
+        app.get(`${e.path}/index${suffix}`, { onRequest: scoped('GET', e.path) }, async (_req, reply) =>
           send(reply, format, { value: svc.endpointIndex(e) }),
         );
       }
@@ -49,7 +49,7 @@ export function registerTemplateRoutes(app: FastifyInstance, ctx: Pick<AppContex
           app.route({
             method,
             url: `${e.path}${suffix}`,
-            preHandler: scoped(method, e.path),
+            onRequest: scoped(method, e.path),
             handler: async (req: FastifyRequest, reply) => {
               const body = method === 'GET' ? {} : parsePdxBody(req.body);
               return send(reply, format, await svc.run(e, method, memberCall(req), req.query as Query, body));

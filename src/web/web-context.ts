@@ -18,7 +18,6 @@ export const SESSION_COOKIE = '__Host-openpdx_session';
 export const CSRF_COOKIE = '__Host-openpdx_csrf';
 /** `__Host-` cookies must be Secure, Path=/ and have no Domain; browsers accept Secure on http://localhost. */
 export const COOKIE_OPTIONS = { path: '/', secure: true, httpOnly: true, sameSite: 'lax' } as const;
-const MAX_FORM_LENGTH = 256 * 1024;
 
 export interface SignedIn {
   member: Member;
@@ -130,7 +129,7 @@ export class Web {
       .split(';')[0]!
       .trim()
       .toLowerCase();
-    if (type !== 'application/x-www-form-urlencoded' || typeof req.body !== 'string' || req.body.length > MAX_FORM_LENGTH) {
+    if (type !== 'application/x-www-form-urlencoded' || typeof req.body !== 'string') {
       return new URLSearchParams();
     }
     const form = new URLSearchParams(req.body);
