@@ -149,7 +149,7 @@ function resolveMasterKey(config: Config, logger: Logger): string {
   if (config.env === 'live') throw new Error('OPENPDX_MASTER_KEY is required in live');
   const file = join(config.dataDir, 'master.key');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(config.dataDir, { recursive: true });
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const spec = MasterKeyRing.generateSpec();
   writeFileSync(file, `${spec}\n`, { mode: 0o600 });
   logger.warn({ file }, 'generated a sandbox master key');

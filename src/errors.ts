@@ -28,6 +28,23 @@ export class AppError extends Error {
   }
 }
 
+/** Most items an error message names from a list the request controls (unknown fields, scopes…). */
+export const MAX_LISTED = 10;
+/** Longest text of one named item (a field name, a scope); a longer one is cut with an ellipsis. */
+const MAX_ITEM_LENGTH = 64;
+/** Longest reason a client is ever sent: the presenters cut anything longer (a last line of defence). */
+export const MAX_REASON_LENGTH = 2000;
+
+/**
+ * Names the first MAX_LISTED items of a request-controlled list, each cut to a sensible length, and
+ * counts the rest: `a, b, c … and 4,998 more`. An error echoes what was sent, but never megabytes.
+ */
+export function listed(items: readonly string[], separator = ', ', itemLength = MAX_ITEM_LENGTH): string {
+  const shown = items.slice(0, MAX_LISTED).map((s) => (s.length > itemLength ? `${s.slice(0, itemLength - 1)}…` : s));
+  const rest = items.length - shown.length;
+  return rest > 0 ? `${shown.join(separator)} … and ${rest.toLocaleString('en-GB')} more` : shown.join(separator);
+}
+
 /** RFC 6749 §5.2 / RFC 7009 / RFC 7662 errors: `code` is the OAuth error code. */
 export class OAuthError extends AppError {
   constructor(code: string, status: number, description: string, headers: Record<string, string> = {}) {

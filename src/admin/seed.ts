@@ -86,7 +86,7 @@ function demoSecret(): string {
 }
 
 function writeCredentialsFile(path: string, credentials: SandboxCredentials): void {
-  mkdirSync(join(path, '..'), { recursive: true });
+  mkdirSync(join(path, '..'), { recursive: true, mode: 0o700 });
   writeFileSync(path, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
   // `mode` applies only when the file is created; a leftover file is tightened too.
   chmodSync(path, 0o600);

@@ -7,7 +7,19 @@ import { z } from 'zod';
  */
 export const settings = {
   OPENPDX_PORT: z.coerce.number().int().min(0).max(65535).default(8080).describe('TCP port the HTTP server listens on.'),
-  OPENPDX_HOST: z.string().min(1).default('127.0.0.1').describe('Interface to bind; use 0.0.0.0 behind a load balancer.'),
+  OPENPDX_HOST: z
+    .string()
+    .min(1)
+    .default('127.0.0.1')
+    .describe(
+      'Interface to bind; use 0.0.0.0 behind a load balancer. A sandbox binds only to loopback unless OPENPDX_SANDBOX_EXPOSE=true.',
+    ),
+  OPENPDX_SANDBOX_EXPOSE: z
+    .enum(['true', 'false'])
+    .default('false')
+    .describe(
+      'Sandbox only: allow OPENPDX_HOST to be a non-loopback interface. The sandbox shows member keys, one-time links and messages at /dev/* without authentication, so anyone who can reach it can read them.',
+    ),
   OPENPDX_PUBLIC_URL: z
     .url()
     .optional()
@@ -130,6 +142,8 @@ const schema = z.object(settings);
 export interface Config {
   port: number;
   host: string;
+  /** sandbox on a non-loopback interface, by the operator's explicit choice */
+  sandboxExposed: boolean;
   publicUrl: string;
   issuer: string;
   databaseUrl: string;
@@ -183,6 +197,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       problems.push('OPENPDX_TRUST_PROXY: live runs behind a TLS-terminating proxy; name its address(es) or hop count');
     }
   }
+  if (e.OPENPDX_ENV === 'sandbox' && !isLoopback(e.OPENPDX_HOST) && e.OPENPDX_SANDBOX_EXPOSE !== 'true') {
+    problems.push(
+      `OPENPDX_HOST: a sandbox binds only to loopback (127.0.0.1, ::1 or localhost), since /dev/outbox and /dev/callbacks show member keys without authentication; set OPENPDX_SANDBOX_EXPOSE=true to serve ${e.OPENPDX_HOST} anyway`,
+    );
+  }
   if (e.OPENPDX_MASTER_KEY) {
     for (const part of e.OPENPDX_MASTER_KEY.split(',')) {
       const [kid, b64] = part.split(':');
@@ -197,6 +216,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     port: e.OPENPDX_PORT,
     host: e.OPENPDX_HOST,
+    sandboxExposed: e.OPENPDX_ENV === 'sandbox' && !isLoopback(e.OPENPDX_HOST),
     publicUrl,
     issuer: publicUrl,
     databaseUrl: e.OPENPDX_DATABASE_URL,
@@ -222,6 +242,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       smsToken: e.OPENPDX_SMS_TOKEN,
     },
   };
+}
+
+/** An interface that only this machine can reach. */
+export function isLoopback(host: string): boolean {
+  const h = host.trim().toLowerCase();
+  return h === 'localhost' || h === '::1' || h === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
 
 function parseTrustProxy(v: string): boolean | number | string[] {

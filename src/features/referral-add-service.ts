@@ -11,7 +11,7 @@ import type { ConnectionService } from '../connections/connection-service.ts';
 import type { Dssa } from '../connections/dssa.ts';
 import { linkNotice } from '../consent/link-notice.ts';
 import { checkReturnTo } from '../consent/return-to.ts';
-import { ValidationError } from '../errors.ts';
+import { listed, ValidationError } from '../errors.ts';
 import type { ConnectionAccess, MemberService } from '../members/member-service.ts';
 import type { OutboxService } from '../outbox/outbox-service.ts';
 import type { DataCall, DatasetService } from '../pds/dataset-service.ts';
@@ -126,7 +126,7 @@ interface AddReferralInput {
 
 function parseBody(body: Record<string, unknown>): AddReferralInput {
   const unknown = Object.keys(body).filter((k) => !BODY_FIELDS.includes(k));
-  if (unknown.length) throw new ValidationError(`Unknown field${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}.`);
+  if (unknown.length) throw new ValidationError(`Unknown field${unknown.length > 1 ? 's' : ''}: ${listed(unknown)}.`);
   const uuid = body.remote_dssa_uuid;
   if (typeof uuid !== 'string' || uuid.trim() === '') throw new ValidationError('remote_dssa_uuid is required.');
   if (!UUID.test(uuid.trim())) throw new ValidationError('remote_dssa_uuid must be a UUID.');

@@ -4,7 +4,7 @@
  * checked against the dataset schema and the DSSA by the dataset service, exactly as a direct
  * dataset write would be.
  */
-import { ValidationError } from '../errors.ts';
+import { listed, ValidationError } from '../errors.ts';
 import { MAX_ID, wholeNumber } from '../ids.ts';
 
 export interface WriteSpec {
@@ -20,7 +20,7 @@ const present = (v: unknown): boolean => v !== undefined && v !== null && v !== 
 /** The dataset values a body asks for; fields the body leaves out are not written. */
 export function toRow(body: Record<string, unknown>, spec: WriteSpec, ignore: readonly string[] = []): Record<string, unknown> {
   const unknown = Object.keys(body).filter((k) => !Object.hasOwn(spec.fields, k) && !ignore.includes(k));
-  if (unknown.length) throw new ValidationError(`Unknown field${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}.`);
+  if (unknown.length) throw new ValidationError(`Unknown field${unknown.length > 1 ? 's' : ''}: ${listed(unknown)}.`);
   const missing = (spec.required ?? []).filter((f) => !present(body[f]));
   if (missing.length) throw new ValidationError(`${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} required.`);
   const row: Record<string, unknown> = {};

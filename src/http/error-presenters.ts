@@ -2,7 +2,7 @@
  * One presenter per wire format. Which one applies is decided by the route family (the URL),
  * never by the error, so a service can throw the same error class for every caller.
  */
-import { AppError, OAuthError } from '../errors.ts';
+import { AppError, MAX_REASON_LENGTH, OAuthError } from '../errors.ts';
 
 export type WireFormat = 'oauth' | 'pdx' | 'feature-block' | 'idaas' | 'html';
 
@@ -39,7 +39,7 @@ export function present(
   requestId: string,
   renderHtml: HtmlErrorRenderer = htmlErrorPage,
 ): Presented {
-  const message = err.expose ? err.message : 'Internal error';
+  const message = err.expose ? capped(err.message) : 'Internal error';
   const headers = { ...err.headers };
   switch (format) {
     case 'oauth': {
@@ -48,7 +48,7 @@ export function present(
       headers['pragma'] = 'no-cache';
       const code = err instanceof OAuthError ? err.code : err.status >= 500 ? 'server_error' : 'invalid_request';
       const body: Record<string, string> = { error: code };
-      if (err.expose) body.error_description = err.message;
+      if (err.expose) body.error_description = message;
       return { status: err.status, headers, body, contentType: 'application/json; charset=utf-8' };
     }
     case 'feature-block':
@@ -59,19 +59,23 @@ export function present(
       return {
         status: err.status,
         headers,
-        body: { success: 0, message: err.reason ? `${message}: ${err.reason}` : message },
+        body: { success: 0, message: err.reason ? `${message}: ${capped(err.reason)}` : message },
         contentType: 'application/json; charset=utf-8',
       };
     case 'html':
       return {
         status: err.status,
         headers,
-        body: renderHtml(err.status, message, err.expose ? err.reason : `Reference ${requestId}`),
+        body: renderHtml(
+          err.status,
+          message,
+          err.expose && err.reason !== undefined ? capped(err.reason) : `Reference ${requestId}`,
+        ),
         contentType: 'text/html; charset=utf-8',
       };
     default: {
       const error: Record<string, string> = { message };
-      if (err.expose && err.reason !== undefined) error.reason = err.reason;
+      if (err.expose && err.reason !== undefined) error.reason = capped(err.reason);
       if (!err.expose) error.reason = `Request ${requestId} failed; the operator's log has the details.`;
       return { status: err.status, headers, body: { error }, contentType: 'application/json; charset=utf-8' };
     }
@@ -85,4 +89,8 @@ function escapeHtml(s: string): string {
 /** A bare page, for a server without the member app (the HTTP layer's own tests). */
 function htmlErrorPage(status: number, message: string, detail: string | undefined): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${status} ${escapeHtml(message)}</title></head><body><main><h1>${escapeHtml(message)}</h1>${detail ? `<p>${escapeHtml(detail)}</p>` : ''}</main></body></html>`;
+}
+
+function capped(text: string): string {
+  return text.length > MAX_REASON_LENGTH ? `${text.slice(0, MAX_REASON_LENGTH - 1)}…` : text;
 }

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { JWK } from 'jose';
 import { sha256Hex } from '../crypto/hash.ts';
 import { randomSecret } from '../crypto/random.ts';
-import { NotFoundError, OAuthError, ValidationError } from '../errors.ts';
+import { listed, NotFoundError, OAuthError, ValidationError } from '../errors.ts';
 import type { AccessTokenVerifier, ClientPrincipal } from '../http/auth.ts';
 import { PDX_SCOPE } from '../http/auth.ts';
 import type { ServiceDeps } from '../service-deps.ts';
@@ -183,7 +183,7 @@ export class OAuthService implements AccessTokenVerifier {
     if (!scopes?.length) throw invalidScope('scope is malformed');
     // Contract §2: any scope outside the allow-list means no token, never a narrowed one (OA-12, OA-13).
     const refused = scopes.filter((s) => !client.scopes.includes(s));
-    if (refused.length) throw invalidScope(`scope not allowed for this client: ${refused.join(' ')}`);
+    if (refused.length) throw invalidScope(`scope not allowed for this client: ${listed(refused, ' ')}`);
     return this.issueToken(client.clientId, scopes);
   }
 

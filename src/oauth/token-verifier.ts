@@ -16,6 +16,12 @@ import { SIGNING_ALG, type SigningKeyRing } from './signing-keys.ts';
  * seconds (contract §2 "exactly one hour"); the test plan allows up to 60 (JW-05).
  */
 export const CLOCK_SKEW_SECONDS = 0;
+/**
+ * How far in the future a token's `iat` may be: another process of this deployment whose clock
+ * runs a little ahead may have issued it. Further ahead, the token was not made by us honestly
+ * (docs/security.md, "Access tokens").
+ */
+export const IAT_LEEWAY_SECONDS = 60;
 /** Far above any token we mint (~700 characters); longer input is refused before any work. */
 const MAX_TOKEN_LENGTH = 4096;
 
@@ -95,6 +101,7 @@ export class TokenVerifier {
     const { sub, jti, iat, exp, client_id: clientId, scope } = payload;
     if (typeof clientId !== 'string' || sub !== clientId || typeof scope !== 'string') return undefined;
     if (typeof jti !== 'string' || jti === '' || typeof iat !== 'number' || typeof exp !== 'number') return undefined;
+    if (iat > now + IAT_LEEWAY_SECONDS) return undefined;
     return { clientId, scopes: new Set(scope.split(' ').filter((s) => s !== '')), jti, iat, exp };
   }
 

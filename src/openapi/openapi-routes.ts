@@ -54,7 +54,7 @@ export function registerOpenApi(app: FastifyInstance, ctx: DocumentationContext)
   };
 
   const fresh = (req: FastifyRequest, reply: FastifyReply, etag: string) => {
-    reply.header('cache-control', CACHE).header('etag', etag).header('x-content-type-options', 'nosniff');
+    reply.header('cache-control', CACHE).header('etag', etag);
     return req.headers['if-none-match'] === etag;
   };
 

@@ -2,7 +2,7 @@
  * The member's own view of their PDS: every dataset, readable after they enter their Private
  * Key; edits (which notify connected subscribers); and a full export (GDPR Art. 20).
  */
-import { PdxError } from '../errors.ts';
+import { listed, MAX_REASON_LENGTH, PdxError } from '../errors.ts';
 import type { AccountService } from '../members/account-service.ts';
 import type { DataKeyRing } from '../members/key-ring.ts';
 import type { MemberService } from '../members/member-service.ts';
@@ -74,7 +74,7 @@ export class MemberDataService {
       if (r.ok) values[field] = r.value;
       else problems.push(`${def.label} ${r.problem}`);
     }
-    if (problems.length) throw new PdxError(400, 'Invalid value', `${problems.join('; ')}.`);
+    if (problems.length) throw new PdxError(400, 'Invalid value', `${listed(problems, '; ', MAX_REASON_LENGTH)}.`);
     await this.withKeys(uid, privateKey, (keys) =>
       this.deps.pds.transact(uid, keys, async (w) => {
         if (ds.type === 'metadata') {

@@ -5,7 +5,7 @@
  */
 import type { DssaPermissions } from '../connections/dssa.ts';
 import { canWrite } from '../connections/dssa.ts';
-import { PdxError } from '../errors.ts';
+import { listed, MAX_REASON_LENGTH, PdxError } from '../errors.ts';
 import type { FieldValues } from './pds-store.ts';
 import type { Catalogue, DatasetDef } from './schema/catalogue.ts';
 import { validateValue } from './schema/values.ts';
@@ -29,13 +29,13 @@ export function checkWrite(
   if (entries.length === 0) throw new PdxError(400, 'Nothing to write', `The body names no field of ${ds.name}.`);
   const serverSet = entries.filter(([f]) => system && REFUSED_FIELDS.has(f)).map(([f]) => f);
   if (serverSet.length) {
-    throw new PdxError(400, 'Invalid fields', `Set by the server, not writable: ${serverSet.join(', ')}.`);
+    throw new PdxError(400, 'Invalid fields', `Set by the server, not writable: ${listed(serverSet)}.`);
   }
   const unknown = entries.filter(([f]) => !ds.fields.has(f) || ds.fields.get(f)?.system).map(([f]) => f);
-  if (unknown.length) throw new PdxError(400, 'Unknown fields', `${ds.name} has no field ${unknown.join(', ')}.`);
+  if (unknown.length) throw new PdxError(400, 'Unknown fields', `${ds.name} has no field ${listed(unknown)}.`);
   const denied = entries.filter(([f]) => !canWrite(permissions, ds.name, f)).map(([f]) => f);
   if (denied.length) {
-    throw new PdxError(403, 'Access denied', `This connection may not write: ${denied.join(', ')}. Nothing was written.`);
+    throw new PdxError(403, 'Access denied', `This connection may not write: ${listed(denied)}. Nothing was written.`);
   }
   const out: FieldValues = {};
   const problems: string[] = [];
@@ -44,7 +44,7 @@ export function checkWrite(
     if (r.ok) out[f] = r.value;
     else problems.push(`${f} ${r.problem}`);
   }
-  if (problems.length) throw new PdxError(400, 'Invalid value', `${problems.join('; ')}.`);
+  if (problems.length) throw new PdxError(400, 'Invalid value', `${listed(problems, '; ', MAX_REASON_LENGTH)}.`);
   return out;
 }
 

@@ -2,7 +2,7 @@
  * The one file that knows which SQL engine is underneath. Everything else (stores, migrations)
  * speaks Kysely and asks this file for the few things that differ.
  */
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import {
@@ -96,6 +96,16 @@ function errorCode(err: unknown): string {
   return typeof err === 'object' && err !== null ? String((err as { code?: unknown }).code) : '';
 }
 
+/**
+ * The database file is created 0600 in a folder created 0700, before SQLite opens it: SQLite gives
+ * its -wal and -shm files the database file's own permissions, so none is readable by other users.
+ * An existing file or folder keeps the mode its operator gave it.
+ */
+function createPrivateFile(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  closeSync(openSync(path, 'a', 0o600));
+}
+
 export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//.test(url);
 }
@@ -147,7 +157,7 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     };
   }
   const path = sqliteFilePath(url);
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') createPrivateFile(path);
   const sqlite = new SqliteDatabase(path);
   sqlite.pragma('journal_mode = WAL');
   // NORMAL is durable across process crashes in WAL mode; FULL also survives power loss.

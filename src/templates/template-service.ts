@@ -11,7 +11,7 @@
  * | POST   | as PUT                                   | inserts a row (or a batch)     |
  * | DELETE | clears the subsection's fields           | deletes row `id`               |
  */
-import { ValidationError } from '../errors.ts';
+import { listed, ValidationError } from '../errors.ts';
 import type { DataCall, DatasetService, Query, RowView } from '../pds/dataset-service.ts';
 import type { Catalogue } from '../pds/schema/catalogue.ts';
 import type { Endpoint, Template, TemplateMethod, TemplateModule, TemplateRegistry } from './template-registry.ts';
@@ -120,7 +120,7 @@ export class TemplateService {
       for (const f of Object.keys(row)) if (!e.fields.includes(f) && !SERVER_FIELDS.has(f)) foreign.add(f);
     }
     if (foreign.size) {
-      throw new ValidationError('Unknown fields', `${e.path} has no field ${[...foreign].join(', ')}.`);
+      throw new ValidationError('Unknown fields', `${e.path} has no field ${listed([...foreign])}.`);
     }
   }
 }

@@ -30,7 +30,6 @@ export function securityHeaders(https: boolean): Record<string, string> {
     // Approve/reject answer 303 to return_to: a redirect, not a form target, so form-action stays 'self'.
     'content-security-policy': "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
     'referrer-policy': 'no-referrer',
-    'x-content-type-options': 'nosniff',
     'x-frame-options': 'DENY',
     'cross-origin-opener-policy': 'same-origin',
     ...(https && { 'strict-transport-security': 'max-age=31536000; includeSubDomains' }),

@@ -212,6 +212,8 @@ describe('RFC 9068 checks', () => {
     ['a wrong issuer', { iss: 'https://evil.example' }],
     ['an expired exp', { exp: 1_800_000_000 - 1 }],
     ['a future nbf', { nbf: 1_800_000_000 + 120 }],
+    ['an iat more than 60 s in the future', { iat: 1_800_000_000 + 61 }],
+    ['an iat an hour in the future', { iat: 1_800_000_000 + 3600, exp: 1_800_000_000 + 7200 }],
     ['sub different from client_id', { sub: 'someone-else' }],
     ['no jti', { jti: undefined }],
     ['no client_id', { client_id: undefined }],
@@ -222,6 +224,13 @@ describe('RFC 9068 checks', () => {
     for (const k of Object.keys(claims)) if (claims[k] === undefined) delete claims[k];
     const forged = await forgeToken(key, { alg: 'ES256', kid, typ: 'at+jwt' }, claims);
     expect(await t.ctx.oauth.verifyAccessToken(forged)).toBeUndefined();
+  });
+
+  it('accepts an iat up to 60 s in the future (a peer process whose clock runs ahead)', async () => {
+    const { kid, key } = await signingKey(t.ctx);
+    const claims = { ...validClaims(client.clientId, clock.now()), iat: clock.now() + 60 };
+    const forged = await forgeToken(key, { alg: 'ES256', kid, typ: 'at+jwt' }, claims);
+    expect(await t.ctx.oauth.verifyAccessToken(forged)).toBeDefined();
   });
 
   it('refuses a token for a client that does not exist', async () => {

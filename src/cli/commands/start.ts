@@ -42,7 +42,8 @@ async function serve(config: Config, rt: CliRuntime, asWorker: boolean): Promise
     // A cluster's primary has seeded before forking; its workers only serve.
     if (!asWorker && config.env === 'sandbox' && config.seed === 'auto') await seed(ctx, rt);
     const address = await app.listen({ port: config.port, host: config.host });
-    if (!asWorker) rt.io.out(`OpenPDX (${config.env}) listening on ${address}; public URL ${config.publicUrl}\n`);
+    if (!asWorker)
+      rt.io.out(`OpenPDX (${config.env}) listening on ${address}; public URL ${config.publicUrl}\n${sandboxNotice(config)}`);
   } catch (err) {
     await app?.close();
     await ctx.close();
@@ -87,7 +88,7 @@ async function runPrimary(config: Config, rt: CliRuntime): Promise<void> {
         const host = address.address ?? config.host;
         rt.io.out(
           `OpenPDX (${config.env}) listening on http://${host}:${address.port} with ${config.workers} worker processes; ` +
-            `public URL ${config.publicUrl}\n`,
+            `public URL ${config.publicUrl}\n${sandboxNotice(config)}`,
         );
       }
     });
@@ -152,4 +153,19 @@ function nextSignal(): Promise<string> {
     process.on('SIGTERM', on);
     process.on('SIGINT', on);
   });
+}
+
+/** What a sandbox exposes, said at every start (docs/security.md, "The sandbox"). */
+export function sandboxNotice(config: Config): string {
+  if (config.env !== 'sandbox') return '';
+  if (config.sandboxExposed) {
+    return (
+      `WARNING: this sandbox serves ${config.host} (OPENPDX_SANDBOX_EXPOSE=true). /dev/outbox and /dev/callbacks ` +
+      'show member keys, one-time links and messages to anyone who can reach it. Use demo data only.\n'
+    );
+  }
+  return (
+    `Sandbox: reachable from this machine only (${config.host}). /dev/outbox and /dev/callbacks show member keys ` +
+    'without authentication; OPENPDX_SANDBOX_EXPOSE=true would serve another interface.\n'
+  );
 }
