@@ -39,6 +39,9 @@ describe('openpdx start (in-process)', () => {
     expect(first.stdout).toMatch(
       /OpenPDX \(sandbox\) listening on http:\/\/127\.0\.0\.1:\d+; public URL http:\/\/localhost:8080\n/,
     );
+    expect(first.stdout).toContain(
+      'Sandbox: reachable from this machine only (127.0.0.1). /dev/outbox and /dev/callbacks show member keys without authentication',
+    );
     expect(first.stdout).toMatch(/SIGTERM: finishing in-flight requests, then stopping\.\n$/);
 
     const file = join(cli.dir, 'sandbox-credentials.json');
@@ -69,7 +72,8 @@ describe('openpdx start (in-process)', () => {
       latch.stop();
       const r = await running;
       expect(r.code).toBe(0);
-      expect(r.stdout).not.toContain('Sandbox');
+      expect(r.stdout).not.toContain('Sandbox demo data');
+      expect(r.stdout.includes('Sandbox: reachable from this machine only')).toBe(env.OPENPDX_ENV !== 'live');
     }
     expect(await cli.json(['admin', 'org', 'list'])).toEqual([]);
   });
