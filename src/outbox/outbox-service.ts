@@ -45,6 +45,8 @@ export interface ChangeInput {
   updatedId: string;
   /** the connection that made the change (not notified); null when the member did */
   writerNid: number | null;
+  /** the fields written, cleared or deleted */
+  fields: readonly string[];
 }
 
 export interface ConnectionEventInput {
@@ -138,11 +140,16 @@ export class OutboxService {
     );
   }
 
-  /** Queues change notifications to every other connection that may read the dataset. */
+  /**
+   * Queues change notifications to every other connection that may read one of the changed fields:
+   * a change to a field outside a connection's DSSA tells that connection nothing, not even that it
+   * happened.
+   */
   async enqueueChange(trx: Trx, input: ChangeInput): Promise<void> {
     for (const c of await outboxStore.notifiable(trx, input.uid)) {
       if (c.nid === input.writerNid) continue;
-      if (!readableFields(JSON.parse(c.permissions) as DssaPermissions, input.dataset).length) continue;
+      const readable = readableFields(JSON.parse(c.permissions) as DssaPermissions, input.dataset);
+      if (!input.fields.some((f) => readable.includes(f))) continue;
       await this.insert(
         trx,
         { kind: 'notification', nid: c.nid, uid: input.uid, method: 'POST', target: c.callback_url },

@@ -22,6 +22,8 @@ export interface DataChange {
   action: 'create' | 'update' | 'delete';
   updatedId: string;
   writerNid: number | null;
+  /** the fields written, cleared or deleted: only connections that may read one of them are told */
+  fields: readonly string[];
 }
 
 export type ChangeHook = (trx: Transaction<Database>, change: DataChange) => Promise<void>;
@@ -211,8 +213,8 @@ class MemberPds implements PdsWriter {
     this.db = target.db;
   }
 
-  private emit(dataset: string, action: DataChange['action'], updatedId: number): Promise<void> {
-    return this.changed({ uid: this.uid, dataset, action, updatedId: String(updatedId), writerNid: this.writerNid });
+  private emit(dataset: string, action: DataChange['action'], updatedId: number, fields: readonly string[]): Promise<void> {
+    return this.changed({ uid: this.uid, dataset, action, updatedId: String(updatedId), writerNid: this.writerNid, fields });
   }
 
   private key(dataset: string): { key: Buffer; version: number } {
@@ -292,15 +294,23 @@ class MemberPds implements PdsWriter {
       current ? this.decrypt(dataset, current.ciphertext, ctxMeta(this.uid, dataset, instance)) : {},
       values,
     );
-    await this.writeRecord(dataset, instance, merged, current ? 'update' : 'create');
+    await this.writeRecord(dataset, instance, merged, current ? 'update' : 'create', Object.keys(values));
     return merged;
   }
 
   async replaceMetadata(dataset: string, instance: number, values: FieldValues): Promise<void> {
-    await this.writeRecord(dataset, instance, values, 'update');
+    const before = (await this.metadata(dataset, instance)).get(instance) ?? {};
+    const fields = [...new Set([...Object.keys(before), ...Object.keys(values)])];
+    await this.writeRecord(dataset, instance, values, 'update', fields);
   }
 
-  private async writeRecord(dataset: string, instance: number, values: FieldValues, action: 'create' | 'update'): Promise<void> {
+  private async writeRecord(
+    dataset: string,
+    instance: number,
+    values: FieldValues,
+    action: 'create' | 'update',
+    fields: readonly string[],
+  ): Promise<void> {
     const where = this.db
       .deleteFrom('metadata_records')
       .where('uid', '=', this.uid)
@@ -308,7 +318,7 @@ class MemberPds implements PdsWriter {
       .where('instance', '=', instance);
     if (Object.keys(values).length === 0) {
       const res = await where.executeTakeFirst();
-      if (Number(res.numDeletedRows) > 0) await this.emit(dataset, 'delete', instance);
+      if (Number(res.numDeletedRows) > 0) await this.emit(dataset, 'delete', instance, fields);
       return;
     }
     const ciphertext = this.encrypt(dataset, values, ctxMeta(this.uid, dataset, instance));
@@ -318,7 +328,7 @@ class MemberPds implements PdsWriter {
       .values({ uid: this.uid, dataset, instance, ciphertext, updated_at: now })
       .onConflict((oc) => oc.columns(['uid', 'dataset', 'instance']).doUpdateSet({ ciphertext, updated_at: now }))
       .execute();
-    await this.emit(dataset, action, instance);
+    await this.emit(dataset, action, instance, fields);
   }
 
   async insertRow(dataset: string, instance: number, source: string, values: FieldValues): Promise<number> {
@@ -330,7 +340,7 @@ class MemberPds implements PdsWriter {
       .values({ uid: this.uid, dataset, instance, rid, source, ciphertext, created_at: now, updated_at: now })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await this.emit(dataset, 'create', r.id);
+    await this.emit(dataset, 'create', r.id, Object.keys(values));
     return r.id;
   }
 
@@ -353,18 +363,21 @@ class MemberPds implements PdsWriter {
       .where('id', '=', id)
       .where('uid', '=', this.uid)
       .execute();
-    await this.emit(dataset, 'update', id);
+    await this.emit(dataset, 'update', id, Object.keys(values));
     return merged;
   }
 
   async deleteRow(dataset: string, id: number): Promise<void> {
-    await this.db
+    const gone = await this.db
       .deleteFrom('transaction_rows')
       .where('uid', '=', this.uid)
       .where('dataset', '=', dataset)
       .where('id', '=', id)
-      .execute();
-    await this.emit(dataset, 'delete', id);
+      .returning(['instance', 'rid', 'ciphertext'])
+      .executeTakeFirst();
+    if (!gone) return;
+    const fields = Object.keys(this.decrypt(dataset, gone.ciphertext, ctxRow(this.uid, dataset, gone.instance, gone.rid)));
+    await this.emit(dataset, 'delete', id, fields);
   }
 
   async recordAccess(entry: AccessEntry): Promise<void> {

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { PdsWriter } from '../../src/pds/pds-store.ts';
 import type { TestApp } from '../harness.ts';
 import { connectionTo, consentedMember, manualOutboxApp, outboxRows, Receiver } from './helpers.ts';
 
@@ -86,6 +87,32 @@ describe('change notifications (contract §5.4)', () => {
       `${m.uid}-${reader.nid}`,
       `${m.uid}-${writer.nid}`,
     ]);
+  });
+
+  it('reach only connections that may read one of the changed fields', async () => {
+    const titles = await connectionTo(t, receiver.url('/titles'), ['ds_events:r:title'], true);
+    const places = await connectionTo(t, receiver.url('/places'), ['ds_events:r:location'], true);
+    const m = await consentedMember(t, [titles.nid, places.nid]);
+    await flush();
+    const keys = await t.ctx.members.unlock(m.uid, m.privateKey);
+    try {
+      const write = <T>(fn: (w: PdsWriter) => Promise<T>) => t.ctx.datasets.pds.transact(m.uid, keys, fn, null);
+      const id = await write((w) => w.insertRow('ds_events', 0, 'test', { description: 'private' }));
+      expect(await flush()).toEqual([]);
+      await write((w) => w.updateRow('ds_events', id, { title: 'Dentist' }));
+      expect((await flush()).map((r) => r.path)).toEqual(['/titles']);
+      await write((w) => w.updateRow('ds_events', id, { location: 'High Street', description: 'still private' }));
+      expect((await flush()).map((r) => r.path)).toEqual(['/places']);
+      // Deleting the row changes every field it held: both are told.
+      await write((w) => w.deleteRow('ds_events', id));
+      expect((await flush()).map((r) => r.path)).toEqual(['/places', '/titles']);
+      const other = await write((w) => w.insertRow('ds_events', 0, 'test', { description: 'only this' }));
+      await flush();
+      await write((w) => w.deleteRow('ds_events', other));
+      expect(await flush()).toEqual([]);
+    } finally {
+      keys.wipe();
+    }
   });
 
   it('are queued in the transaction of the change: a rolled-back write queues nothing', async () => {
