@@ -4,6 +4,7 @@
  */
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { AccessDeniedError } from '../errors.ts';
+import { securityEvent } from '../security-events.ts';
 
 export interface ClientPrincipal {
   clientId: string;
@@ -48,15 +49,34 @@ export function requireBearer(verifier: AccessTokenVerifier, options: BearerOpti
   return async function bearer(req: FastifyRequest, _reply: FastifyReply): Promise<void> {
     const header = req.headers.authorization;
     const match = typeof header === 'string' ? BEARER.exec(header.trim()) : null;
-    if (!match?.[1]) throw new AccessDeniedError(401, INVALID_TOKEN);
+    if (!match?.[1]) throw refused(req, 401, header === undefined ? 'missing' : 'malformed');
     const principal = await verifier.verifyAccessToken(match[1]);
-    if (!principal) throw new AccessDeniedError(401, INVALID_TOKEN);
+    if (!principal) throw refused(req, 401, 'invalid');
     const needed = [...base];
     const route = options.routeScope?.(req);
     if (route) needed.push(route);
-    if (!needed.every((s) => principal.scopes.has(s))) throw new AccessDeniedError(403, INSUFFICIENT_SCOPE);
+    const missing = needed.filter((s) => !principal.scopes.has(s));
+    if (missing.length) throw refused(req, 403, 'insufficient_scope', principal.clientId, missing.join(' '));
     req.principal = principal;
   };
+}
+
+/** The refusal, logged as a security event (src/security-events.ts) with what was wrong. */
+function refused(
+  req: FastifyRequest,
+  status: 401 | 403,
+  reason: 'missing' | 'malformed' | 'invalid' | 'insufficient_scope',
+  clientId?: string,
+  missingScope?: string,
+): AccessDeniedError {
+  securityEvent(req.log, 'auth.bearer_refused', {
+    reason,
+    clientId,
+    missingScope,
+    remoteAddress: req.ip,
+    path: req.routeOptions.url,
+  });
+  return new AccessDeniedError(status, status === 401 ? INVALID_TOKEN : INSUFFICIENT_SCOPE);
 }
 
 export function principalOf(req: FastifyRequest): ClientPrincipal {

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ConflictError, ValidationError } from '../errors.ts';
 import { memberInputProblems } from '../members/member-rules.ts';
 import { throttleKeys } from '../members/throttle-keys.ts';
+import { securityEvent } from '../security-events.ts';
 import { LOGIN_ADDRESS_RULE, LOGIN_RULE, REGISTER_ADDRESS_RULE } from './auth-throttle.ts';
 import { noticeFor } from './notices.ts';
 import { safeNext } from './safe-next.ts';
@@ -43,10 +44,15 @@ export function registerAuthRoutes(app: FastifyInstance, web: Web): void {
       [addressKey, LOGIN_ADDRESS_RULE],
     ] as const;
     const verdict = await web.throttle.attempt(keys);
-    if (!verdict.allowed) return again(429, lockedMessage('Signing in', verdict.until));
+    // No MydexID in the log (it is personal data): the address, and whether an account was locked.
+    if (!verdict.allowed) {
+      securityEvent(req.log, 'auth.login_locked', { remoteAddress: req.ip, until: verdict.until });
+      return again(429, lockedMessage('Signing in', verdict.until));
+    }
     const member = await ctx.members.authenticate(mydexid, password);
     if (!member) {
       const until = await web.throttle.failed(keys);
+      securityEvent(req.log, until ? 'auth.login_locked' : 'auth.login_failed', { remoteAddress: req.ip, until });
       return until ? again(429, lockedMessage('Signing in', until)) : again(401, 'The MydexID or password is not correct.');
     }
     await web.throttle.succeeded([addressKey], [accountKey]);

@@ -3,7 +3,9 @@
  * minutes, Private Key entry is locked for 15 minutes. The key itself is only passed through to
  * the service for this one request; it is never kept in the session, a cookie or a hidden field.
  */
+import type { FastifyBaseLogger } from 'fastify';
 import { WrongPrivateKeyError } from '../members/member-service.ts';
+import { securityEvent } from '../security-events.ts';
 import { throttleKeys } from '../members/throttle-keys.ts';
 import { PRIVATE_KEY_RULE, type AuthThrottle } from './auth-throttle.ts';
 import { lockedMessage } from './views/format.ts';
@@ -14,6 +16,7 @@ export const WRONG_PRIVATE_KEY = 'The Private Key is not correct. Check it and t
 
 export async function withPrivateKey<T>(
   throttle: AuthThrottle,
+  log: FastifyBaseLogger,
   uid: number,
   privateKey: string,
   fn: (privateKey: string) => Promise<T>,
@@ -21,7 +24,10 @@ export async function withPrivateKey<T>(
   if (!privateKey) return { ok: false, status: 400, error: 'Enter your Private Key.' };
   const key = [[throttleKeys.privateKey(uid), PRIVATE_KEY_RULE]] as const;
   const verdict = await throttle.attempt(key);
-  if (!verdict.allowed) return { ok: false, status: 429, error: lockedMessage('Entering your Private Key', verdict.until) };
+  if (!verdict.allowed) {
+    securityEvent(log, 'auth.private_key_locked', { uid, until: verdict.until });
+    return { ok: false, status: 429, error: lockedMessage('Entering your Private Key', verdict.until) };
+  }
   let value: T;
   try {
     value = await fn(privateKey);
@@ -32,6 +38,7 @@ export async function withPrivateKey<T>(
       throw err;
     }
     const until = await throttle.failed(key);
+    securityEvent(log, until ? 'auth.private_key_locked' : 'auth.private_key_failed', { uid, until });
     return {
       ok: false,
       status: until ? 429 : 403,

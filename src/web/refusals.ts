@@ -1,10 +1,16 @@
 /** The pages for requests refused before they reach a service: stale forms and ended sessions. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { securityEvent } from '../security-events.ts';
 import { messagePage } from './views/auth-views.ts';
 import type { Web } from './web-context.ts';
 
 /** SE-05: a POST without the right anti-CSRF token (or from another site) changes nothing. */
 export async function refuseForm(web: Web, req: FastifyRequest, reply: FastifyReply, back: string): Promise<FastifyReply> {
+  securityEvent(req.log, 'csrf.refused', {
+    path: req.routeOptions.url ?? back,
+    remoteAddress: req.ip,
+    crossSite: req.headers['sec-fetch-site'] === 'cross-site' || req.headers['sec-fetch-site'] === 'same-site',
+  });
   const page = messagePage(await web.chrome(req), {
     title: 'This form could not be accepted',
     paragraphs: [

@@ -64,7 +64,7 @@ export class Web {
     privateKey: string,
     fn: (privateKey: string) => Promise<T>,
   ): Promise<Guarded<T>> {
-    const r = await withPrivateKey(this.throttle, uid, privateKey, fn);
+    const r = await withPrivateKey(this.throttle, req.log, uid, privateKey, fn);
     if (r.ok) await this.rotateSession(req, reply);
     return r;
   }
