@@ -4,10 +4,9 @@
  * scope the OpenAPI document names and every dataset the fuzzer writes to, and one consented
  * member. Requests go through Fastify's inject, so 100,000 of them take minutes, not hours.
  */
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { connectMember, createSubscriber, tokenFor } from '../test/fixtures.ts';
 import { createTestApp, type TestApp } from '../test/harness.ts';
+import { captureLogs } from '../test/log-capture.ts';
 import type { FuzzContext, FuzzRequest, FuzzResponse } from './openapi-fuzz.ts';
 
 export interface FuzzApp {
@@ -23,14 +22,8 @@ export interface FuzzApp {
 const GRANTS = ['ds_personal_details:rw', 'ds_referrals:rw', 'ds_events:rw', 'ds_secure_messages:rw', 'ds_people:rw'];
 
 export async function startFuzzApp(): Promise<FuzzApp> {
-  const errors: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      errors.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  const app = await createTestApp({ startWorkers: false, logger: pino({ level: 'error' }, sink) });
+  const { logger, lines: errors } = captureLogs('error');
+  const app = await createTestApp({ startWorkers: false, logger });
   const document = (await app.app.inject({ method: 'GET', url: '/openapi.json' })).json() as unknown;
   const scopes = scopesOf(document);
   const sub = await createSubscriber(app, GRANTS, scopes);

@@ -3,14 +3,13 @@
  * a 400/404 in each route's own format: never a 500, on SQLite or PostgreSQL, and never left to the
  * database's own refusal (which the error handler would log as `edge_validation_gap`).
  */
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_BLOCK_GRANTS, ALL_BLOCK_SCOPES } from '../features/helpers.ts';
 import { createTestApp, type TestApp } from '../harness.ts';
+import { captureLogs } from '../log-capture.ts';
 import { bearer, connectMember, createSubscriber, type ConnectedMember, type Subscriber } from '../fixtures.ts';
 
-const logs: string[] = [];
+const { logger, lines: logs } = captureLogs('warn');
 let t: TestApp;
 let sub: Subscriber;
 let m: ConnectedMember;
@@ -18,13 +17,7 @@ const BIG = '99999999999';
 const JUST_OVER = '2147483648';
 
 beforeAll(async () => {
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      logs.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  t = await createTestApp({ startWorkers: false, logger: pino({ level: 'warn' }, sink) });
+  t = await createTestApp({ startWorkers: false, logger });
   sub = await createSubscriber(t, ['ds_personal_details:rw', ...ALL_BLOCK_GRANTS], ALL_BLOCK_SCOPES);
   m = await connectMember(t.ctx, sub, 'edge.values');
 });

@@ -2,21 +2,14 @@
  * LG-03 / MX-06: logs carry no secret: no member key, token, client secret, password, one-time
  * code in a path, filter value or personal value, from real requests on every surface.
  */
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/logger.ts';
 import { IDAAS_SCOPES } from '../idaas/helpers.ts';
 import { createTestApp, type TestApp } from '../harness.ts';
+import { captureLogs } from '../log-capture.ts';
 import { csrfFor } from '../web/helpers.ts';
 import { bearer, connectMember, createSubscriber, type ConnectedMember, type Subscriber } from '../fixtures.ts';
 
-const lines: string[] = [];
-const sink = new Writable({
-  write(chunk, _enc, cb) {
-    lines.push(String(chunk));
-    cb();
-  },
-});
+const { logger, lines } = captureLogs('trace');
 
 const INVITE_CODE = 'INVITE-canary-7f3a';
 const SVT = 'SVT-canary-19bd';
@@ -33,7 +26,7 @@ let sub: Subscriber;
 let m: ConnectedMember;
 
 beforeAll(async () => {
-  t = await createTestApp({ logger: createLogger('trace', sink) });
+  t = await createTestApp({ logger });
   sub = await createSubscriber(t, ['ds_personal_details:rw', 'ds_referrals:rw'], IDAAS_SCOPES);
   m = await connectMember(t.ctx, sub, 'logged');
   const base = `/api/pds/pds/${m.uid}.json?key=${m.key}&con_id=${m.conId}&dataset=ds_personal_details`;

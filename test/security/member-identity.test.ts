@@ -13,7 +13,7 @@ import { migrations } from '../../src/storage/migrations/index.ts';
 import { migrateTo, migrateToLatest, migrationStatus } from '../../src/storage/migrator.ts';
 import { createMember } from '../fixtures.ts';
 import { createTestApp, TEST_PG_URL, type TestApp } from '../harness.ts';
-import { csrfFor } from '../web/helpers.ts';
+import { csrfFor, signInFrom } from '../web/helpers.ts';
 
 let t: TestApp;
 
@@ -22,18 +22,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-/** A sign-in attempt from one address, with a fresh pre-login cookie and CSRF token. */
-async function signIn(mydexid: string, password: string, remoteAddress = '127.0.0.1') {
-  const page = await t.app.inject({ method: 'GET', url: '/login', remoteAddress });
-  const cookie = String(page.headers['set-cookie']).split(';')[0]!;
-  return t.app.inject({
-    method: 'POST',
-    url: '/login',
-    remoteAddress,
-    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-    payload: new URLSearchParams({ csrf: csrfFor(page.body, '/login'), mydexid, password }).toString(),
-  });
-}
+const signIn = (mydexid: string, password: string, remoteAddress?: string) => signInFrom(t.app, mydexid, password, remoteAddress);
 
 async function lockOut(mydexid: string, remoteAddress?: string): Promise<void> {
   const statuses: number[] = [];

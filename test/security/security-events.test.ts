@@ -2,27 +2,20 @@
  * Every refused credential, lock-out and refused form is one structured log line an operator can
  * alert on: level warn, `"security":true`, a stable `event`, and no secret or personal value.
  */
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SecurityEventName } from '../../src/security-events.ts';
 import { bearer, connectMember, createSubscriber, type ConnectedMember, type Subscriber } from '../fixtures.ts';
 import { createTestApp, type TestApp } from '../harness.ts';
+import { captureLogs } from '../log-capture.ts';
 import { FormClient } from '../web/helpers.ts';
 
-const lines: string[] = [];
+const { logger, lines } = captureLogs('warn');
 let t: TestApp;
 let sub: Subscriber;
 let m: ConnectedMember;
 
 beforeAll(async () => {
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  t = await createTestApp({ startWorkers: false, logger: pino({ level: 'warn' }, sink) });
+  t = await createTestApp({ startWorkers: false, logger });
   sub = await createSubscriber(t, ['ds_personal_details:rw']);
   m = await connectMember(t.ctx, sub, 'events.member');
 });

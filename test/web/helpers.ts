@@ -121,3 +121,21 @@ export async function requestLink(
   const url = new URL(res.json() as string);
   return url.pathname;
 }
+
+/** One sign-in attempt from `remoteAddress`, with a fresh pre-login cookie and anti-CSRF token. */
+export async function signInFrom(
+  app: FastifyInstance,
+  mydexid: string,
+  password: string,
+  remoteAddress = '127.0.0.1',
+): Promise<LightMyRequestResponse> {
+  const page = await app.inject({ method: 'GET', url: '/login', remoteAddress });
+  const cookie = String(page.headers['set-cookie']).split(';')[0]!;
+  return app.inject({
+    method: 'POST',
+    url: '/login',
+    remoteAddress,
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({ csrf: csrfFor(page.body, '/login'), mydexid, password }).toString(),
+  });
+}

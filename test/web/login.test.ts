@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMember, createSubscriber, type Subscriber } from '../fixtures.ts';
 import { createTestApp, type TestApp } from '../harness.ts';
-import { csrfFor, FormClient, squash } from './helpers.ts';
+import { csrfFor, FormClient, signInFrom, squash } from './helpers.ts';
 
 let t: TestApp;
 let sub: Subscriber;
@@ -85,17 +85,7 @@ describe('sign in and out', () => {
   it('locks an address after 20 wrong passwords across MydexIDs', async () => {
     const m = await createMember(t.ctx, 'login4');
     const from = (remoteAddress: string) => ({
-      async attempt(mydexid: string, password: string) {
-        const page = await t.app.inject({ method: 'GET', url: '/login', remoteAddress });
-        const cookie = String(page.headers['set-cookie']).split(';')[0]!;
-        return t.app.inject({
-          method: 'POST',
-          url: '/login',
-          remoteAddress,
-          headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-          payload: new URLSearchParams({ csrf: csrfFor(page.body, '/login'), mydexid, password }).toString(),
-        });
-      },
+      attempt: (mydexid: string, password: string) => signInFrom(t.app, mydexid, password, remoteAddress),
     });
     const attacker = from('203.0.113.7');
     for (let i = 0; i < 20; i++) expect([401, 429]).toContain((await attacker.attempt(`spray${i}`, 'password1')).statusCode);
