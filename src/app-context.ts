@@ -26,6 +26,7 @@ import { loadCatalogue, type Catalogue } from './pds/schema/catalogue.ts';
 import { DatasetService } from './pds/dataset-service.ts';
 import { MemberDataService } from './pds/member-data-service.ts';
 import { openDatabase, type DatabaseHandle, type OpenOptions } from './storage/dialect.ts';
+import { DatabaseAvailability } from './storage/availability.ts';
 import { migrateToLatest } from './storage/migrator.ts';
 import type { Database } from './storage/schema.ts';
 import { loadTemplateRegistry } from './templates/template-registry.ts';
@@ -36,6 +37,8 @@ export interface AppContext {
   logger: Logger;
   clock: Clock;
   database: DatabaseHandle;
+  /** whether the database is serving, as this process sees it (503s, /readyz, outage logs) */
+  availability: DatabaseAvailability;
   db: Kysely<Database>;
   masterKeys: MasterKeyRing;
   catalogue: Catalogue;
@@ -73,9 +76,30 @@ export async function createAppContext(config: Config, overrides: ContextOverrid
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const clock = overrides.clock ?? systemClock;
   const masterKeys = new MasterKeyRing(resolveMasterKey(config, logger));
-  const database = await openDatabase(config.databaseUrl, overrides.databaseOptions);
+  const database = await openDatabase(config.databaseUrl, {
+    // An idle connection dropped by a PostgreSQL restart: the next query reconnects (or meets the outage).
+    onConnectionError: (err) =>
+      logger.warn({ event: 'database.connection_lost', err: err.message }, 'a database connection was dropped'),
+    ...overrides.databaseOptions,
+  });
+  // A step that fails after the database is open (a migration, loading keys: an outage, say)
+  // closes it again, so a caller that retries does not leak connections.
+  try {
+    return await assemble(config, overrides, { logger, clock, masterKeys, database });
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+}
+
+async function assemble(
+  config: Config,
+  overrides: ContextOverrides,
+  { logger, clock, masterKeys, database }: { logger: Logger; clock: Clock; masterKeys: MasterKeyRing; database: DatabaseHandle },
+): Promise<AppContext> {
   if (overrides.migrate ?? true) await migrateToLatest(database);
   const db = database.db;
+  const availability = new DatabaseAvailability(db, database.dialect, logger, clock);
   const catalogue = loadCatalogue();
   const deps = {
     db,
@@ -83,6 +107,7 @@ export async function createAppContext(config: Config, overrides: ContextOverrid
     appendRelaxed: database.appendRelaxed,
     selectNow: database.selectNow,
     runSideJobs: database.runSideJobs,
+    availability,
     clock,
     config,
     logger,
@@ -117,6 +142,7 @@ export async function createAppContext(config: Config, overrides: ContextOverrid
     logger,
     clock,
     database,
+    availability,
     db,
     masterKeys,
     catalogue,
@@ -135,6 +161,7 @@ export async function createAppContext(config: Config, overrides: ContextOverrid
       await outbox.stop();
       await oauth.stop();
       members.close();
+      availability.close();
       await database.close();
     },
   };

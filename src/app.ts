@@ -10,7 +10,6 @@ import { registerDevRoutes } from './messaging/dev-routes.ts';
 import { registerOAuthRoutes } from './oauth/oauth-routes.ts';
 import { registerOpenApi } from './openapi/openapi-routes.ts';
 import { registerDatasetRoutes } from './pds/dataset-routes.ts';
-import { sql } from './storage/dialect.ts';
 import { registerTemplateRoutes } from './templates/template-routes.ts';
 import { errorPage } from './web/views/error-view.ts';
 import { registerWebRoutes } from './web/web-routes.ts';
@@ -23,16 +22,14 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     requireHttps: ctx.config.requireHttps,
     htmlErrorPage: (status, message, detail) => errorPage(sandbox, status, message, detail),
     isRejectedValue: (err) => ctx.database.dialect.isRejectedValue(err),
+    outage: (err) => ctx.availability.failed(err, 'request'),
   });
   registerOpenApi(app, ctx); // first: it records every route registered after it
   app.get('/healthz', async () => ({ status: 'ok' }));
+  // Ready: the database answers and can store (a one-row write, at most once a second).
   app.get('/readyz', async (_req, reply) => {
-    try {
-      await sql`select 1`.execute(ctx.db);
-      return { status: 'ready' };
-    } catch {
-      return reply.code(503).send({ status: 'unavailable' });
-    }
+    if (await ctx.availability.ready()) return { status: 'ready' };
+    return reply.code(503).header('retry-after', '5').send({ status: 'unavailable', outage: ctx.availability.outage ?? 'unreachable' });
   });
   registerOAuthRoutes(app, ctx);
   registerConnectionRoutes(app, ctx);

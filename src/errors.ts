@@ -102,6 +102,24 @@ export class NulCharacterError extends AppError {
   }
 }
 
+/**
+ * The database cannot serve the call (docs/operations.md, "Database outages"): 503 with
+ * Retry-After in the route's format. Nothing was changed: every write is one transaction.
+ */
+export class ServiceUnavailableError extends AppError {
+  constructor(kind: 'unreachable' | 'full', cause?: unknown) {
+    super('service_unavailable', 503, 'Service unavailable', {
+      reason:
+        kind === 'full'
+          ? 'The server cannot store data at the moment. Nothing was changed; try again later.'
+          : 'The database is not answering at the moment. Nothing was changed; try again in a few seconds.',
+      headers: { 'retry-after': kind === 'full' ? '30' : '5' },
+      expose: true,
+      cause,
+    });
+  }
+}
+
 /** A ciphertext failed authentication: tampering or a wrong key. Never exposes details. */
 export class IntegrityFailure extends AppError {
   constructor(cause?: unknown) {

@@ -4,6 +4,7 @@ import type { Clock } from './clock.ts';
 import type { Config } from './config/config.ts';
 import type { MasterKeyRing } from './crypto/master-key.ts';
 import type { Catalogue } from './pds/schema/catalogue.ts';
+import type { DatabaseAvailability } from './storage/availability.ts';
 import type { DatabaseHandle, Dialect } from './storage/dialect.ts';
 import type { Database } from './storage/schema.ts';
 
@@ -17,6 +18,8 @@ export interface ServiceDeps {
   selectNow: DatabaseHandle['selectNow'];
   /** reads and read-log appends together on SQLite's side thread, where there is one */
   runSideJobs: DatabaseHandle['runSideJobs'];
+  /** records database outages (503s, /readyz); background loops report theirs here instead of logging each */
+  availability: DatabaseAvailability;
   clock: Clock;
   config: Config;
   logger: Logger;

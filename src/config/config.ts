@@ -112,6 +112,15 @@ export const settings = {
     .describe(
       '`openpdx start` serves from this many processes on one port (node:cluster); `auto` = one per CPU core. Each process keeps its own caches and rate-limit windows.',
     ),
+  OPENPDX_SHUTDOWN_TIMEOUT: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(600)
+    .default(10)
+    .describe(
+      'Seconds a stopping process (SIGTERM, SIGINT) waits for in-flight requests before it closes the connections left; a cluster primary kills a worker still running 5 s later.',
+    ),
   OPENPDX_SEED: z
     .enum(['auto', 'off'])
     .default('auto')
@@ -168,6 +177,8 @@ export interface Config {
   seed: 'auto' | 'off';
   /** processes `openpdx start` serves from */
   workers: number;
+  /** how long a stop waits for in-flight requests, in ms */
+  shutdownTimeoutMs: number;
   /** platform email and SMS (live only; the sandbox keeps messages at /dev/outbox) */
   messaging: { smtpUrl: string | undefined; mailFrom: string; smsUrl: string | undefined; smsToken: string | undefined };
 }
@@ -235,6 +246,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     argon2: { memoryCost: e.OPENPDX_ARGON2_MEMORY_KIB, timeCost: e.OPENPDX_ARGON2_TIME, parallelism: 1 },
     seed: e.OPENPDX_SEED,
     workers: e.OPENPDX_WORKERS === 'auto' ? availableParallelism() : e.OPENPDX_WORKERS,
+    shutdownTimeoutMs: e.OPENPDX_SHUTDOWN_TIMEOUT * 1000,
     messaging: {
       smtpUrl: e.OPENPDX_SMTP_URL,
       mailFrom: e.OPENPDX_MAIL_FROM ?? `no-reply@${new URL(publicUrl).hostname}`,

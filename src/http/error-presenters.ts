@@ -46,7 +46,15 @@ export function present(
       // RFC 6749 §5.1: error responses must not be cached either (OA-26).
       headers['cache-control'] = 'no-store';
       headers['pragma'] = 'no-cache';
-      const code = err instanceof OAuthError ? err.code : err.status >= 500 ? 'server_error' : 'invalid_request';
+      // RFC 6749 §4.1.2.1 names temporarily_unavailable for a server that will be back shortly.
+      const code =
+        err instanceof OAuthError
+          ? err.code
+          : err.status === 503
+            ? 'temporarily_unavailable'
+            : err.status >= 500
+              ? 'server_error'
+              : 'invalid_request';
       const body: Record<string, string> = { error: code };
       if (err.expose) body.error_description = message;
       return { status: err.status, headers, body, contentType: 'application/json; charset=utf-8' };

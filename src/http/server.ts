@@ -7,7 +7,7 @@ import Fastify, {
 } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { AppError, NulCharacterError } from '../errors.ts';
+import { AppError, NulCharacterError, ServiceUnavailableError } from '../errors.ts';
 import { BODY_LIMITS, bodyLimitFor } from './body-limits.ts';
 import { present, wireFormatFor, type HtmlErrorRenderer } from './error-presenters.ts';
 import { lazyChildLogger } from './lazy-logger.ts';
@@ -26,10 +26,23 @@ export interface HttpServerOptions {
   htmlErrorPage?: HtmlErrorRenderer;
   /** true for a database error that refused a request's value (src/storage/dialect.ts isRejectedValue) */
   isRejectedValue?: (err: unknown) => boolean;
+  /** the database outage an error shows, if any (src/storage/availability.ts): answered 503 */
+  outage?: (err: unknown) => 'unreachable' | 'full' | undefined;
 }
+
+/**
+ * Slow or stalled clients (docs/operations.md, "Timeouts"): the request line and headers must
+ * arrive within HEADERS_TIMEOUT_MS and the whole request, body included, within REQUEST_TIMEOUT_MS;
+ * a connection silent for CONNECTION_IDLE_MS is closed. Fastify's own default is no limit at all.
+ */
+export const HEADERS_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 30_000;
+export const CONNECTION_IDLE_MS = 120_000;
 
 export function createHttpServer(logger: Logger, options: HttpServerOptions = {}): FastifyInstance {
   const app = Fastify({
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    connectionTimeout: CONNECTION_IDLE_MS,
     loggerInstance: logger as FastifyBaseLogger,
     // Fastify's own request lines would log full URLs (with ?key=…); onResponse logs a redacted one.
     logController: new LogController({ disableRequestLogging: true }),
@@ -57,6 +70,8 @@ export function createHttpServer(logger: Logger, options: HttpServerOptions = {}
     const pattern = req.routeOptions.url;
     return urls.redact(req.url, pattern === undefined ? undefined : { pattern, params: req.params as Record<string, string> });
   };
+
+  app.server.headersTimeout = HEADERS_TIMEOUT_MS;
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) =>
@@ -97,6 +112,7 @@ export function createHttpServer(logger: Logger, options: HttpServerOptions = {}
 
   app.setErrorHandler(async (error: FastifyError | AppError | Error, req, reply) => {
     let appError: AppError;
+    let outage: 'unreachable' | 'full' | undefined;
     if (error instanceof AppError) {
       appError = error;
     } else if ('statusCode' in error && typeof error.statusCode === 'number' && error.statusCode < 500) {
@@ -113,6 +129,8 @@ export function createHttpServer(logger: Logger, options: HttpServerOptions = {}
               : error.message,
         },
       );
+    } else if ((outage = options.outage?.(error))) {
+      appError = new ServiceUnavailableError(outage, error);
     } else if (options.isRejectedValue?.(error)) {
       // The edge let through a value the database refused: still the client's error, never a 500,
       // but logged loudly so the missing check gets added (docs/security.md, "Numbers").
@@ -123,7 +141,8 @@ export function createHttpServer(logger: Logger, options: HttpServerOptions = {}
     } else {
       appError = new AppError('internal_error', 500, 'Internal error', { expose: false });
     }
-    if (appError.status >= 500) req.log.error({ err: error, url: loggable(req) }, 'request failed');
+    // An outage is logged once, where it begins (DatabaseAvailability), not once per request.
+    if (appError.status >= 500 && !outage) req.log.error({ err: error, url: loggable(req) }, 'request failed');
     return sendError(reply, req.url, appError, req.id, options.htmlErrorPage);
   });
 

@@ -244,7 +244,7 @@ export class OAuthService implements AccessTokenVerifier {
       if (n % KEY_REFRESH_EVERY === 0) await this.ring.refresh();
       if (n % PURGE_EVERY === 0) await this.revocations.purge();
     } catch (err) {
-      this.deps.logger.warn({ err }, 'oauth background refresh failed');
+      if (!this.deps.availability.failed(err, 'oauth')) this.deps.logger.warn({ err }, 'oauth background refresh failed');
     }
   }
 }

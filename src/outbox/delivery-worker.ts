@@ -11,6 +11,7 @@ import type { Clock } from '../clock.ts';
 import type { MasterKeyRing } from '../crypto/master-key.ts';
 import { messageStore } from '../messaging/message-store.ts';
 import { NOT_CONFIGURED, type Senders } from '../messaging/senders.ts';
+import type { DatabaseAvailability } from '../storage/availability.ts';
 import type { Database } from '../storage/schema.ts';
 import { retryDelay } from './backoff.ts';
 import { deliverHttp, type AttemptOutcome } from './http-delivery.ts';
@@ -28,6 +29,8 @@ export interface DeliveryWorkerDeps {
   db: Kysely<Database>;
   clock: Clock;
   logger: Logger;
+  /** a poll that fails for want of the database pauses delivery quietly until it is back */
+  availability: Pick<DatabaseAvailability, 'failed'>;
   env: 'sandbox' | 'live';
   masterKeys: MasterKeyRing;
   senders: Senders;
@@ -81,7 +84,10 @@ export class DeliveryWorker {
   private schedule(): void {
     this.timer = setTimeout(() => {
       this.polling = this.claimAndStart()
-        .catch((err: unknown) => this.deps.logger.error({ err }, 'outbox poll failed'))
+        .catch((err: unknown) => {
+          // During a database outage the poll keeps trying at its pace, logged once by availability.
+          if (!this.deps.availability.failed(err, 'outbox')) this.deps.logger.error({ err }, 'outbox poll failed');
+        })
         .finally(() => {
           this.polling = undefined;
           if (this.running) this.schedule();
@@ -122,7 +128,8 @@ export class DeliveryWorker {
       await this.record(row, payload, outcome);
     } catch (err) {
       // The lease expires and the row is tried again.
-      this.deps.logger.error({ err, deliveryId: row.id }, 'could not record an outbox attempt');
+      if (!this.deps.availability.failed(err, 'outbox'))
+        this.deps.logger.error({ err, deliveryId: row.id }, 'could not record an outbox attempt');
     }
   }
 

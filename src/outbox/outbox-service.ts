@@ -104,6 +104,7 @@ export class OutboxService {
       db: deps.db,
       clock: deps.clock,
       logger: deps.logger,
+      availability: deps.availability,
       env: deps.config.env,
       masterKeys: deps.masterKeys,
       senders: this.senders,

@@ -34,7 +34,15 @@ export interface Dialect {
    * integer out of range, a NUL in text…). The edge should have refused it first; this is the net.
    */
   isRejectedValue(err: unknown): boolean;
+  /**
+   * Why the database could not serve a call through no fault of the call: `unreachable` (no
+   * connection, a restart, an admin shutdown, a lock held too long) or `full` (no space or
+   * resources to store). Undefined for every other error.
+   */
+  outage(err: unknown): Outage | undefined;
 }
+
+export type Outage = 'unreachable' | 'full';
 
 export interface DatabaseHandle {
   db: Kysely<Database>;
@@ -82,6 +90,13 @@ const sqliteDialect: Dialect = {
   isUniqueViolation: (err) =>
     typeof err === 'object' && err !== null && String((err as { code?: unknown }).code).startsWith('SQLITE_CONSTRAINT'),
   isRejectedValue: (err) => errorCode(err) === 'SQLITE_MISMATCH' || errorCode(err) === 'SQLITE_TOOBIG',
+  outage: (err) => {
+    const code = errorCode(err);
+    if (code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_NOMEM') return 'full';
+    if (code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_RECOVERY' || code === 'SQLITE_CANTOPEN') return 'unreachable';
+    if (code.startsWith('SQLITE_READONLY')) return 'full';
+    return undefined;
+  },
 };
 
 const postgresDialect: Dialect = {
@@ -90,7 +105,27 @@ const postgresDialect: Dialect = {
   autoIdType: 'serial',
   isUniqueViolation: (err) => errorCode(err) === '23505',
   isRejectedValue: (err) => /^22[0-9A-Z]{3}$/.test(errorCode(err)),
+  outage: (err) => {
+    const code = errorCode(err);
+    // Class 53: insufficient resources (disk full, out of memory, too many connections).
+    if (code.startsWith('53')) return 'full';
+    // Class 08: connection exceptions; 57P01-57P03: admin/crash shutdown, cannot connect now;
+    // 58030: I/O error; then the socket's own errors and pg's messages for a dropped connection.
+    if (code.startsWith('08') || /^57P0[123]$/.test(code) || code === '58030') return 'unreachable';
+    if (SOCKET_ERRORS.has(code)) return 'unreachable';
+    const message = err instanceof Error ? err.message : '';
+    return PG_CONNECTION_LOST.some((m) => message.includes(m)) ? 'unreachable' : undefined;
+  },
 };
+
+const SOCKET_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+/** node-postgres reports a lost or unobtainable connection in these words, without a code. */
+const PG_CONNECTION_LOST = [
+  'Connection terminated',
+  'timeout exceeded when trying to connect',
+  'Client has encountered a connection error',
+  'Connection ended unexpectedly',
+];
 
 function errorCode(err: unknown): string {
   return typeof err === 'object' && err !== null ? String((err as { code?: unknown }).code) : '';
@@ -104,6 +139,11 @@ function errorCode(err: unknown): string {
 function createPrivateFile(path: string): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   closeSync(openSync(path, 'a', 0o600));
+}
+
+/** The outage an error opening or using the database at `url` shows, if any. */
+export function databaseOutage(url: string, err: unknown): Outage | undefined {
+  return (isPostgresUrl(url) ? postgresDialect : sqliteDialect).outage(err);
 }
 
 export function isPostgresUrl(url: string): boolean {
@@ -121,24 +161,48 @@ export interface OpenOptions {
   poolSize?: number;
   /** SQLite only: how long a statement waits for another connection's write lock (ms). */
   sqliteLockWaitMs?: number;
+  /**
+   * PostgreSQL only: told when an idle pooled connection fails (PostgreSQL restarted or went
+   * away). Without a listener node-postgres would throw the error and end the process; with one
+   * the dead connection is dropped and the next query opens a new one.
+   */
+  onConnectionError?: (err: Error) => void;
 }
+
+/** How long a query waits for a PostgreSQL connection before failing (an outage is then a 503, not a hang). */
+export const PG_CONNECT_TIMEOUT_MS = 5000;
 
 export async function openDatabase(url: string, options: OpenOptions = {}): Promise<DatabaseHandle> {
   if (isPostgresUrl(url)) {
     const schemaName = options.pgSchema;
     if (schemaName !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schemaName)) throw new Error('bad schema name');
     const searchPath = schemaName ? `-c search_path=${schemaName}` : undefined;
-    const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, options: searchPath });
+    const common = { connectionString: url, connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS, keepAlive: true };
+    const pool = new pg.Pool({ ...common, max: options.poolSize ?? 10, options: searchPath });
     // appendRelaxed's own sessions, synchronous_commit off for every statement: each append is then
     // one round trip (an autocommitted INSERT) rather than four (BEGIN, SET LOCAL, INSERT, COMMIT).
     const relaxedOptions = ['-c synchronous_commit=off', searchPath].filter(Boolean).join(' ');
-    const relaxedPool = new pg.Pool({ connectionString: url, max: 2, options: relaxedOptions });
-    // Fail fast and loudly when PostgreSQL is unreachable.
-    const client = await pool.connect();
+    const relaxedPool = new pg.Pool({ ...common, max: 2, options: relaxedOptions });
+    // node-postgres emits 'error' on a connection PostgreSQL drops (a restart, an admin shutdown).
+    // An idle one is the pool's to report, through its own 'error' event; a checked-out one would
+    // throw and end the process, though its query already fails with the same error (a 503) and the
+    // pool discards it on release. So every connection gets a listener from birth.
+    const onError = options.onConnectionError ?? (() => {});
+    for (const p of [pool, relaxedPool]) {
+      p.on('error', onError);
+      p.on('connect', (client) => client.on('error', () => {}));
+    }
+    // Fail fast and loudly when PostgreSQL is unreachable (openpdx start waits and retries).
     try {
-      if (schemaName) await client.query(`create schema if not exists ${schemaName}`);
-    } finally {
-      client.release();
+      const client = await pool.connect();
+      try {
+        if (schemaName) await client.query(`create schema if not exists ${schemaName}`);
+      } finally {
+        client.release();
+      }
+    } catch (err) {
+      await Promise.all([pool.end(), relaxedPool.end()]);
+      throw err;
     }
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     const relaxed = new Kysely<Database>({ dialect: new PostgresDialect({ pool: relaxedPool }) });
@@ -227,6 +291,19 @@ class RetryingSqliteDriver extends SqliteDriver {
 
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+
+  /**
+   * After SQLITE_FULL, SQLITE_IOERR or SQLITE_NOMEM, SQLite has already rolled the transaction
+   * back itself; ROLLBACK then fails, and that error would replace the real one (a full disk
+   * reported as "cannot rollback - no transaction is active"). Nothing is left to undo: ignore it.
+   */
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    try {
+      await connection.executeQuery(CompiledQuery.raw('rollback'));
+    } catch (err) {
+      if (!(err instanceof Error && err.message.includes('no transaction is active'))) throw err;
+    }
   }
 }
 

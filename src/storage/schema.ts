@@ -275,6 +275,12 @@ export interface IdaasInviteTable {
   used_at: number | null;
 }
 
+/** One row /readyz rewrites to prove the database can store (migration 0005). */
+export interface HealthProbeTable {
+  id: number;
+  checked_at: number;
+}
+
 export interface Database {
   organisations: OrganisationTable;
   oauth_clients: OauthClientTable;
@@ -299,4 +305,5 @@ export interface Database {
   idaas_links: IdaasLinkTable;
   idaas_notifications: IdaasNotificationTable;
   idaas_invites: IdaasInviteTable;
+  health_probe: HealthProbeTable;
 }

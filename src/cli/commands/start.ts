@@ -3,14 +3,17 @@ import type { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
 import { formatSandboxCredentials, sandboxCredentialsPath, seedSandbox } from '../../admin/seed.ts';
 import { buildApp } from '../../app.ts';
-import { createAppContext, type AppContext } from '../../app-context.ts';
+import { createAppContext, type AppContext, type ContextOverrides } from '../../app-context.ts';
 import type { Config } from '../../config/config.ts';
+import { databaseOutage } from '../../storage/dialect.ts';
 import { examples } from '../options.ts';
 import { cliConfig, type CliRuntime } from '../runtime.ts';
 
 /** A worker that dies this many times within CRASH_WINDOW_MS makes the primary give up. */
 const MAX_CRASHES = 5;
 const CRASH_WINDOW_MS = 60_000;
+/** A worker still running this long after the shutdown deadline is killed. */
+const WORKER_KILL_GRACE_MS = 5_000;
 
 export function registerStartCommand(program: Command, rt: CliRuntime): void {
   examples(
@@ -35,7 +38,8 @@ export function registerStartCommand(program: Command, rt: CliRuntime): void {
 
 /** One serving process: the whole server when alone, or one cluster worker. */
 async function serve(config: Config, rt: CliRuntime, asWorker: boolean): Promise<void> {
-  const ctx = await createAppContext(config, rt.contextOverrides);
+  const ctx = await openWhenReachable(config, rt, rt.contextOverrides ?? {});
+  if (!ctx) return;
   let app: FastifyInstance | undefined;
   try {
     app = await buildApp(ctx);
@@ -51,9 +55,68 @@ async function serve(config: Config, rt: CliRuntime, asWorker: boolean): Promise
   }
   const signal = await (rt.waitForShutdown ?? nextSignal)();
   if (!asWorker) rt.io.out(`${signal}: finishing in-flight requests, then stopping.\n`);
-  // Fastify's close stops accepting connections and waits for in-flight requests.
-  await app.close();
+  await closeWithin(app, config.shutdownTimeoutMs, (left) =>
+    rt.io.err(`shutdown: ${left} connection(s) still open after ${config.shutdownTimeoutMs / 1000} s; closing them\n`),
+  );
   await ctx.close();
+}
+
+/**
+ * Fastify's close stops accepting connections, closes idle keep-alive ones and waits for
+ * in-flight requests; a client that stalls mid-request would make it wait forever. After
+ * `deadlineMs` every connection left is closed (docs/operations.md, "Stopping").
+ */
+async function closeWithin(app: FastifyInstance, deadlineMs: number, report: (left: number) => void): Promise<void> {
+  const timer = setTimeout(() => {
+    app.server.getConnections((_err, left) => report(left));
+    app.server.closeAllConnections();
+  }, deadlineMs);
+  try {
+    await app.close();
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Longest wait between two attempts to reach the database at start-up. */
+const MAX_STARTUP_RETRY_SECONDS = 30;
+
+/**
+ * The app context, once the database can be reached: a process that starts while PostgreSQL is
+ * down or restarting (a worker replaced during an outage, say) waits and tries again with
+ * exponential backoff instead of exiting. Any other start-up error is fatal at once. Undefined
+ * when a stop signal arrives while waiting.
+ */
+async function openWhenReachable(config: Config, rt: CliRuntime, overrides: ContextOverrides): Promise<AppContext | undefined> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const ctx = await createAppContext(config, overrides);
+      if (attempt > 0) rt.io.err(`the database is reachable again after ${attempt} attempt(s); starting\n`);
+      return ctx;
+    } catch (err) {
+      if (!databaseOutage(config.databaseUrl, err)) throw err;
+      const wait = Math.min(MAX_STARTUP_RETRY_SECONDS, 2 ** attempt);
+      const why = err instanceof Error ? err.message : String(err);
+      rt.io.err(`the database cannot be reached (${why}); trying again in ${wait} s\n`);
+      if (await stoppedWithin(wait * 1000)) return undefined;
+    }
+  }
+}
+
+/** Resolves true if SIGTERM or SIGINT arrives within `ms`, false once `ms` have passed. */
+function stoppedWithin(ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (stopped: boolean) => {
+      clearTimeout(timer);
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      resolve(stopped);
+    };
+    const onSignal = () => done(true);
+    const timer = setTimeout(() => done(false), ms);
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
 }
 
 /**
@@ -61,7 +124,8 @@ async function serve(config: Config, rt: CliRuntime, asWorker: boolean): Promise
  * the listening socket), replaces a worker that dies, and on a signal stops them all gracefully.
  */
 async function runPrimary(config: Config, rt: CliRuntime): Promise<void> {
-  const ctx = await createAppContext(config, { ...rt.contextOverrides, startWorkers: false });
+  const ctx = await openWhenReachable(config, rt, { ...rt.contextOverrides, startWorkers: false });
+  if (!ctx) return;
   try {
     if (config.env === 'sandbox' && config.seed === 'auto') await seed(ctx, rt);
   } finally {
@@ -77,6 +141,11 @@ async function runPrimary(config: Config, rt: CliRuntime): Promise<void> {
   const failed = new Promise<never>((_, reject) => (fatal = reject));
   failed.catch(() => undefined);
 
+  // Each worker accepts from the shared socket itself. With the default round-robin the primary
+  // accepts and hands each connection over, and one in the hand-over to a worker that dies is
+  // neither answered nor closed (nodejs/node#3551, #21746). Now a dying worker's own connections
+  // are reset, and the rest wait in the kernel's queue for the other workers.
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
   const fork = () => {
     const worker = cluster.fork();
     workers.add(worker);
@@ -95,8 +164,10 @@ async function runPrimary(config: Config, rt: CliRuntime): Promise<void> {
     worker.once('exit', (code, signal) => {
       workers.delete(worker);
       if (stopping) return;
-      if (!up) {
-        fatal?.(new Error(`a worker process exited during start-up (code ${code}, signal ${signal}); see its error above`));
+      // A worker that exits on its own before listening (a port in use, a bad setting) would only
+      // fail again: give up. One killed by a signal while starting is replaced like any other.
+      if (!up && signal === null) {
+        fatal?.(new Error(`a worker process exited during start-up (code ${code}); see its error above`));
         return;
       }
       const now = Date.now();
@@ -122,7 +193,13 @@ async function runPrimary(config: Config, rt: CliRuntime): Promise<void> {
   if (!failure) rt.io.out(`${signal}: finishing in-flight requests in ${workers.size} worker processes, then stopping.\n`);
   const exits = [...workers].map((w) => new Promise<void>((r) => (w.isDead() ? r() : w.once('exit', () => r()))));
   for (const w of workers) if (!w.isDead()) w.process.kill('SIGTERM');
+  // Each worker closes its own connections at the shutdown deadline; one that still has not
+  // exited a little after it is killed.
+  const kill = setTimeout(() => {
+    for (const w of workers) if (!w.isDead()) w.process.kill('SIGKILL');
+  }, config.shutdownTimeoutMs + WORKER_KILL_GRACE_MS);
   await Promise.all(exits);
+  clearTimeout(kill);
   if (failure) throw failure;
 }
 
