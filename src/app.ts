@@ -29,7 +29,10 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   // Ready: the database answers and can store (a one-row write, at most once a second).
   app.get('/readyz', async (_req, reply) => {
     if (await ctx.availability.ready()) return { status: 'ready' };
-    return reply.code(503).header('retry-after', '5').send({ status: 'unavailable', outage: ctx.availability.outage ?? 'unreachable' });
+    return reply
+      .code(503)
+      .header('retry-after', '5')
+      .send({ status: 'unavailable', outage: ctx.availability.outage ?? 'unreachable' });
   });
   registerOAuthRoutes(app, ctx);
   registerConnectionRoutes(app, ctx);

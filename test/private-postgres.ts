@@ -83,7 +83,12 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
       return `postgres://postgres@127.0.0.1:${port}/${name}`;
     },
     destroy() {
-      spawnSync(asRoot ? 'runuser' : join(bin, 'pg_ctl'), asRoot ? ['-u', 'postgres', '--', join(bin, 'pg_ctl'), '-D', data, '-m', 'immediate', 'stop'] : ['-D', data, '-m', 'immediate', 'stop']);
+      spawnSync(
+        asRoot ? 'runuser' : join(bin, 'pg_ctl'),
+        asRoot
+          ? ['-u', 'postgres', '--', join(bin, 'pg_ctl'), '-D', data, '-m', 'immediate', 'stop']
+          : ['-D', data, '-m', 'immediate', 'stop'],
+      );
       rmSync(root, { recursive: true, force: true });
     },
   };
