@@ -12,13 +12,23 @@ export interface ReceivedCallback {
 }
 
 export const INBOX_SIZE = 100;
+/**
+ * The most raw body text the inbox keeps, all items together: each body is already capped by the
+ * route's limit (BODY_LIMITS.devCallback); this keeps /dev/callbacks quick to render and the
+ * process small whatever is posted to it.
+ */
+export const INBOX_BYTES = 4 * 1024 * 1024;
 
 export class DevCallbackInbox {
   private readonly items: ReceivedCallback[] = [];
+  private bytes = 0;
 
   add(item: ReceivedCallback): void {
     this.items.push(item);
-    if (this.items.length > INBOX_SIZE) this.items.shift();
+    this.bytes += item.raw.length;
+    while (this.items.length > INBOX_SIZE || (this.bytes > INBOX_BYTES && this.items.length > 1)) {
+      this.bytes -= this.items.shift()!.raw.length;
+    }
   }
 
   /** Newest first. */

@@ -1,3 +1,5 @@
+import { BODY_LIMITS } from '../../src/http/body-limits.ts';
+import { INBOX_BYTES } from '../../src/messaging/dev-callback-inbox.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectionTo, consentedMember, manualOutboxApp, outboxRows, T0 } from '../outbox/helpers.ts';
 import { createTestApp, type TestApp } from '../harness.ts';
@@ -100,6 +102,19 @@ describe('/dev/callback, the demo connection receiver', () => {
     expect(items).toHaveLength(100);
     expect(items[0]!.body.n).toBe('104');
     expect(items[99]!.body.n).toBe('5');
+  });
+
+  it('refuses a body past its limit, and keeps at most 4 MiB of bodies in all', async () => {
+    const app = (t = await createTestApp());
+    const post = (payload: string) =>
+      app.app.inject({ method: 'POST', url: '/dev/callback', headers: { 'content-type': 'text/plain' }, payload });
+    expect((await post('x'.repeat(BODY_LIMITS.devCallback + 1))).statusCode).toBe(413);
+    for (let i = 0; i < 40; i++) expect((await post(`${i}:`.padEnd(250 * 1024, 'x'))).statusCode).toBe(200);
+    const items = (await app.app.inject({ method: 'GET', url: '/dev/callbacks' })).json() as { raw: string }[];
+    const kept = items.reduce((n, item) => n + item.raw.length, 0);
+    expect(kept).toBeLessThanOrEqual(INBOX_BYTES);
+    expect(items.length).toBe(Math.floor(INBOX_BYTES / (250 * 1024)));
+    expect(items[0]!.raw.startsWith('39:')).toBe(true);
   });
 
   it('receives the real consent callback of a connection whose callback URL is the sandbox itself', async () => {
