@@ -12,6 +12,8 @@ import { MasterKeyRing } from '../../src/crypto/master-key.ts';
 
 export interface ServerProcess {
   child: ChildProcessWithoutNullStreams;
+  dir: string;
+  masterKey: string;
   base: string;
   creds: SandboxCredentials;
   output(): { out: string; err: string };
@@ -37,12 +39,21 @@ export async function until<T>(
   }
 }
 
-export async function startServerProcess(options: {
+export interface ServerOptions {
   workers: number;
   databaseUrl?: string;
   env?: Record<string, string>;
-}): Promise<ServerProcess> {
-  const dir = mkdtempSync(join(tmpdir(), 'openpdx-proc-'));
+  /** the data folder (and SQLite file) of an earlier run, to start again on the same data */
+  dir?: string;
+  /** the master key of that earlier run */
+  masterKey?: string;
+  /** keep the data folder when the process is closed (for a restart) */
+  keep?: boolean;
+}
+
+export async function startServerProcess(options: ServerOptions): Promise<ServerProcess> {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'openpdx-proc-'));
+  const masterKey = options.masterKey ?? MasterKeyRing.generateSpec('proc');
   let out = '';
   let err = '';
   const child = spawn('node', ['bin/openpdx.js', 'start'], {
@@ -50,7 +61,7 @@ export async function startServerProcess(options: {
       PATH: process.env.PATH ?? '',
       OPENPDX_DATABASE_URL: options.databaseUrl ?? join(dir, 'openpdx.sqlite'),
       OPENPDX_DATA_DIR: dir,
-      OPENPDX_MASTER_KEY: MasterKeyRing.generateSpec('proc'),
+      OPENPDX_MASTER_KEY: masterKey,
       OPENPDX_LOG_LEVEL: 'warn',
       OPENPDX_SEED: 'auto',
       OPENPDX_PORT: '0',
@@ -72,6 +83,8 @@ export async function startServerProcess(options: {
   const creds = JSON.parse(readFileSync(join(dir, 'sandbox-credentials.json'), 'utf8')) as SandboxCredentials;
   return {
     child,
+    dir,
+    masterKey,
     base,
     creds,
     output: () => ({ out, err }),
@@ -102,7 +115,7 @@ export async function startServerProcess(options: {
     exited: () => exit,
     close() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
+      if (!options.keep) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
