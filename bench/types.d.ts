@@ -18,6 +18,8 @@ declare module 'autocannon' {
       /** seconds */
       timeout?: number;
       verifyBody?: (body: string) => boolean;
+      /** requests each connection sends in turn (bench:memory's mixed load) */
+      requests?: { method: string; path: string; headers?: Record<string, string>; body?: string }[];
     }
     interface Result {
       errors: number;
@@ -27,6 +29,7 @@ declare module 'autocannon' {
       resets: number;
       duration: number;
       statusCodeStats: Record<string, { count: number }>;
+      requests: { average: number; total: number };
     }
     interface Instance extends EventEmitter {
       stop(): void;

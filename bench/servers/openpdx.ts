@@ -98,6 +98,8 @@ export async function startOpenPdx(o: OpenPdxOptions): Promise<OpenPdx> {
     OPENPDX_ENV: 'sandbox',
     OPENPDX_SEED: 'auto',
     OPENPDX_WORKERS: String(o.workers ?? 1),
+    // What bin/openpdx.js gives the serving process (the bench starts src/cli/main.ts directly).
+    MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
   };
   const prof = o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [];
   const child: ChildProcess = spawnNode(

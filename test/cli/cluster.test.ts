@@ -72,6 +72,8 @@ const env = (extra: Record<string, string>) => ({
   OPENPDX_SEED: 'auto',
   OPENPDX_PORT: '0',
   OPENPDX_WORKERS: '2',
+  // Set, so bin/openpdx.js serves in this very process: its workers are this child's children.
+  MALLOC_ARENA_MAX: '2',
   ...extra,
 });
 

@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -126,5 +126,22 @@ describe('bin/openpdx.js (a real process)', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(out).toContain('SIGTERM: finishing in-flight requests');
+  });
+
+  it('serves from a process with two malloc arenas, passing signals and the exit code through', async () => {
+    const launcher = spawn('node', ['bin/openpdx.js', 'start'], { env: { ...env(), OPENPDX_PORT: '0' } });
+    let out = '';
+    launcher.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setInterval(() => out.includes('listening on') && (clearInterval(timer), resolve()), 50);
+      launcher.on('exit', (code) => reject(new Error(`exited early with ${code}: ${out}`)));
+    });
+    const [server] = execFileSync('pgrep', ['-P', String(launcher.pid)]).toString().trim().split('\n').map(Number);
+    expect(readFileSync(`/proc/${server}/environ`, 'utf8').split('\0')).toContain('MALLOC_ARENA_MAX=2');
+    const exited = new Promise<number | null>((resolve) => launcher.on('exit', resolve));
+    launcher.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(out).toContain('SIGTERM: finishing in-flight requests');
+    expect(() => process.kill(server!, 0)).toThrow();
   });
 });

@@ -66,6 +66,8 @@ export async function startServerProcess(options: ServerOptions): Promise<Server
       OPENPDX_SEED: 'auto',
       OPENPDX_PORT: '0',
       OPENPDX_WORKERS: String(options.workers),
+      // Set, so bin/openpdx.js serves in this very process (its pid and workers are the test's).
+      MALLOC_ARENA_MAX: '2',
       ...options.env,
     },
   });
