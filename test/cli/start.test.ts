@@ -136,7 +136,11 @@ describe('bin/openpdx.js (a real process)', () => {
       const timer = setInterval(() => out.includes('listening on') && (clearInterval(timer), resolve()), 50);
       launcher.on('exit', (code) => reject(new Error(`exited early with ${code}: ${out}`)));
     });
-    const [server] = execFileSync('pgrep', ['-P', String(launcher.pid)]).toString().trim().split('\n').map(Number);
+    const [server] = execFileSync('pgrep', ['-P', String(launcher.pid)])
+      .toString()
+      .trim()
+      .split('\n')
+      .map(Number);
     expect(readFileSync(`/proc/${server}/environ`, 'utf8').split('\0')).toContain('MALLOC_ARENA_MAX=2');
     const exited = new Promise<number | null>((resolve) => launcher.on('exit', resolve));
     launcher.kill('SIGTERM');
