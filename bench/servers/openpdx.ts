@@ -1,5 +1,5 @@
 /**
- * OpenPDX under test: the real CLI (`node --import tsx src/cli/main.ts start`) in a child process,
+ * OpenPDX under test: the real CLI (`node bin/openpdx.js start`, compiled JavaScript) in a child process,
  * seeded as a sandbox into a fresh data folder, on SQLite by default or on a throwaway PostgreSQL
  * schema when OPENPDX_BENCH_DATABASE_URL is set.
  */
@@ -12,10 +12,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import Sqlite from 'better-sqlite3';
 import pg from 'pg';
 import type { SandboxCredentials } from '../../src/admin/seed.ts';
+import { SERVER_ENV, serverNodeFlags } from '../../bin/server-settings.mjs';
 import { spawnNode, stop, tailOf, waitForOutput } from '../children.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const GUARD = pathToFileURL(fileURLToPath(new URL('./guard.ts', import.meta.url))).href;
+const GUARD = pathToFileURL(fileURLToPath(new URL('./guard.mjs', import.meta.url))).href;
 
 export interface OpenPdxOptions {
   dataDir: string;
@@ -98,12 +99,22 @@ export async function startOpenPdx(o: OpenPdxOptions): Promise<OpenPdx> {
     OPENPDX_ENV: 'sandbox',
     OPENPDX_SEED: 'auto',
     OPENPDX_WORKERS: String(o.workers ?? 1),
-    // What bin/openpdx.js gives the serving process (the bench starts src/cli/main.ts directly).
-    MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
+    // What bin/openpdx.js gives the serving process; set here, it serves without a launcher.
+    MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? SERVER_ENV.MALLOC_ARENA_MAX,
   };
   const prof = o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [];
   const child: ChildProcess = spawnNode(
-    [...prof, ...(o.nodeFlags ?? []), '--import', 'tsx', '--import', GUARD, 'src/cli/main.ts', 'start'],
+    // What `npm start` runs: the compiled server (bin/build.mjs), in this very process since
+    // MALLOC_ARENA_MAX is set below.
+    [
+      ...prof,
+      ...serverNodeFlags(o.nodeFlags ?? [], process.env.NODE_OPTIONS ?? ''),
+      ...(o.nodeFlags ?? []),
+      '--import',
+      GUARD,
+      'bin/openpdx.js',
+      'start',
+    ],
     REPO_ROOT,
     env,
   );

@@ -84,6 +84,8 @@ export class SqliteRowAppender implements RowAppender {
           workerData: { path: o.path, lockWaitMs: o.lockWaitMs, synchronous: o.synchronous },
           // Plain JavaScript: no loader flags (tsx's, vitest's) are needed or wanted in the thread.
           execArgv: [],
+          // Batches of a few dozen rows: a small young generation (docs/operations.md, "Memory").
+          resourceLimits: { maxYoungGenerationSizeMb: 4 },
         }),
       exited: (code) => new AppendError(`the row appender thread exited (code ${code})`, 'EXITED'),
     });

@@ -128,7 +128,7 @@ describe('bin/openpdx.js (a real process)', () => {
     expect(out).toContain('SIGTERM: finishing in-flight requests');
   });
 
-  it('serves from a process with two malloc arenas, passing signals and the exit code through', async () => {
+  it('serves compiled JavaScript from a process with two malloc arenas and 8 MB semi-spaces, passing signals and the exit code through', async () => {
     const launcher = spawn('node', ['bin/openpdx.js', 'start'], { env: { ...env(), OPENPDX_PORT: '0' } });
     let out = '';
     launcher.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -142,6 +142,9 @@ describe('bin/openpdx.js (a real process)', () => {
       .split('\n')
       .map(Number);
     expect(readFileSync(`/proc/${server}/environ`, 'utf8').split('\0')).toContain('MALLOC_ARENA_MAX=2');
+    const argv = readFileSync(`/proc/${server}/cmdline`, 'utf8').split('\0');
+    expect(argv).toContain('--max-semi-space-size=8');
+    expect(argv.find((a) => a.endsWith('.mjs'))).toMatch(/\/dist\/[0-9a-f]{16}\/openpdx\.mjs$/);
     const exited = new Promise<number | null>((resolve) => launcher.on('exit', resolve));
     launcher.kill('SIGTERM');
     expect(await exited).toBe(0);
