@@ -121,6 +121,15 @@ export const settings = {
     .describe(
       'Seconds a stopping process (SIGTERM, SIGINT) waits for in-flight requests before it closes the connections left; a cluster primary kills a worker still running 5 s later.',
     ),
+  OPENPDX_MAX_ROWS_SCANNED: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(10_000_000)
+    .default(20_000)
+    .describe(
+      'The most transactional rows one read may decrypt to find its answer. Pages in id or time order, reads by id and equality (=, IN) filters reach only rows they may return; range and LIKE filters and sorts on a data field decrypt every row they consider. A read that would decrypt more answers 400 "Read too broad" and says how to narrow it.',
+    ),
   OPENPDX_SEED: z
     .enum(['auto', 'off'])
     .default('auto')
@@ -179,6 +188,8 @@ export interface Config {
   workers: number;
   /** how long a stop waits for in-flight requests, in ms */
   shutdownTimeoutMs: number;
+  /** OPENPDX_MAX_ROWS_SCANNED */
+  maxRowsScanned: number;
   /** platform email and SMS (live only; the sandbox keeps messages at /dev/outbox) */
   messaging: { smtpUrl: string | undefined; mailFrom: string; smsUrl: string | undefined; smsToken: string | undefined };
 }
@@ -247,6 +258,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     seed: e.OPENPDX_SEED,
     workers: e.OPENPDX_WORKERS === 'auto' ? availableParallelism() : e.OPENPDX_WORKERS,
     shutdownTimeoutMs: e.OPENPDX_SHUTDOWN_TIMEOUT * 1000,
+    maxRowsScanned: e.OPENPDX_MAX_ROWS_SCANNED,
     messaging: {
       smtpUrl: e.OPENPDX_SMTP_URL,
       mailFrom: e.OPENPDX_MAIL_FROM ?? `no-reply@${new URL(publicUrl).hostname}`,

@@ -9,7 +9,7 @@ import type { ClientPrincipal } from '../http/auth.ts';
 import type { ConnectionAccess, MemberService } from '../members/member-service.ts';
 import type { OutboxService } from '../outbox/outbox-service.ts';
 import type { ServiceDeps } from '../service-deps.ts';
-import { compare, isNumericField, parseFilters, rowMatches } from './filters.ts';
+import { compare, isNumericField, parseFilters, rowMatches, type RowFilter } from './filters.ts';
 import {
   DEFAULT_LIMIT,
   MAX_BATCH,
@@ -19,7 +19,8 @@ import {
   parseOneDataset,
   requireType,
 } from './dataset-params.ts';
-import { PdsStore, type PdsWriter, type StoredRow } from './pds-store.ts';
+import { PdsStore, type Equality, type PdsWriter, type RowRead, type StoredRow } from './pds-store.ts';
+import { MAX_INDEXED_VALUES, ScanLimitExceeded, type OrderColumn } from './row-finder.ts';
 import type { MetadataView } from './render.ts';
 import type { DatasetDef } from './schema/catalogue.ts';
 import { checkWrite, unwrapDatasetBody } from './write-values.ts';
@@ -171,15 +172,30 @@ export class DatasetService {
       const visible = new Set<string>([...fields, ...systemFields(ds)]);
       const filters = parseFilters(q.filters, ds, (f) => visible.has(f));
       const sort = this.parseSort(q.sort, ds, visible);
-      const rows = await this.pds.read(access.uid, access.keys, async (r) =>
-        id !== undefined ? [await r.row(ds.name, id)].filter((x): x is StoredRow => !!x) : r.rows(ds.name, instance),
-      );
-      let views = rows.map((row) => rowView(row, fields)).filter((v) => rowMatches((f) => v[f] ?? null, filters));
-      if (sort) {
-        const numeric = isNumericField(ds, sort.field);
-        views.sort((a, b) => sort.dir * compareNullable(a[sort.field] ?? null, b[sort.field] ?? null, numeric));
+      const view = (row: StoredRow) => rowView(row, fields);
+      const matches = filters.length ? (v: RowView) => rowMatches((f) => v[f] ?? null, filters) : undefined;
+      let views: RowView[];
+      if (id !== undefined) {
+        const row = await this.pds.read(access.uid, access.keys, (r) => r.row(ds.name, id));
+        views = (row ? [view(row)] : []).filter((v) => !matches || matches(v)).slice(offset, offset + limit);
+      } else {
+        const read: RowRead<RowView> = {
+          instance,
+          view,
+          matches,
+          equalities: indexedEqualities(filters),
+          order: rowOrder(ds, sort, fields),
+          limit,
+          offset,
+          maxScanned: this.deps.config.maxRowsScanned,
+        };
+        try {
+          views = await this.pds.read(access.uid, access.keys, (r) => r.findRows(ds.name, read));
+        } catch (err) {
+          if (err instanceof ScanLimitExceeded) throw readTooBroad(ds, err);
+          throw err;
+        }
       }
-      views = views.slice(offset, offset + limit);
       await this.pds.recordAccess(access.uid, this.entry(access, ds, fields, 'read'));
       return views.map((v) => [v.id!, v] as [string, RowView]);
     });
@@ -278,6 +294,66 @@ export class DatasetService {
 
 function systemFields(ds: DatasetDef): string[] {
   return [...ds.fields.values()].filter((f) => f.system).map((f) => f.name);
+}
+
+/** The keys a row's view sets from the row itself rather than from its encrypted values. */
+const ROW_VIEW_KEYS = new Set(['id', 'ds_id', 'instance', 'source', 'created_timestamp', 'updated_timestamp']);
+
+/** System fields the database can order rows by, with the column that holds them. */
+const ORDER_COLUMNS: Record<string, OrderColumn> = {
+  id: 'id',
+  instance: 'instance',
+  created_timestamp: 'created_at',
+  updated_timestamp: 'updated_at',
+};
+
+/**
+ * The filters the blind index can narrow: `=` and IN on a field whose value is encrypted. (The
+ * index holds normalised values, so it can only narrow; the filter itself still decides.)
+ */
+function indexedEqualities(filters: readonly RowFilter[]): Equality[] {
+  const out: Equality[] = [];
+  for (const f of filters) {
+    if (ROW_VIEW_KEYS.has(f.field)) continue;
+    if (f.list && f.list.size <= MAX_INDEXED_VALUES) out.push({ field: f.field, values: [...f.list] });
+    else if (f.operator === '=' && !f.like && !f.list) out.push({ field: f.field, values: [f.value] });
+  }
+  return out;
+}
+
+/**
+ * The read's order: a column when the sort is by a numeric system field (numbers compare as the
+ * database orders them, and ties keep id order as the stable sort did), otherwise a comparison
+ * of the decrypted views. No sort is id order.
+ */
+function rowOrder(
+  ds: DatasetDef,
+  sort: { field: string; dir: 1 | -1 } | undefined,
+  fields: readonly string[],
+): RowRead<RowView>['order'] {
+  if (!sort) return { column: 'id', dir: 'asc' };
+  const column = ORDER_COLUMNS[sort.field];
+  const numeric = isNumericField(ds, sort.field);
+  if (column && numeric && !fields.includes(sort.field)) return { column, dir: sort.dir === 1 ? 'asc' : 'desc' };
+  return { compare: (a, b) => sort.dir * compareNullable(a[sort.field] ?? null, b[sort.field] ?? null, numeric) };
+}
+
+function readTooBroad(ds: DatasetDef, err: ScanLimitExceeded): PdxError {
+  if (err.indexPending) {
+    return new PdxError(
+      400,
+      'Read too broad',
+      `The equality index of ${ds.name} for this member is still being built from rows written before an upgrade, ` +
+        `and without it this read would decrypt more than ${err.limit} rows. Each read like this one builds more of it: try again.`,
+    );
+  }
+  return new PdxError(
+    400,
+    'Read too broad',
+    `Answering this would decrypt more than ${err.limit} rows of ${ds.name}. Add an equality (=) or IN filter, ` +
+      'narrow it to one instance, or sort by id, instance, created_timestamp or updated_timestamp; ' +
+      'range and LIKE filters and sorts on other fields decrypt every row they consider.',
+  );
 }
 
 function rowView(row: StoredRow, fields: readonly string[]): RowView {

@@ -14,6 +14,8 @@ import { prepared, type QueryTarget } from '../storage/prepared.ts';
 import type { Clock } from '../clock.ts';
 import { AccessLogBuffer, type AccessLogSink } from './access-log-buffer.ts';
 import { AppendError, type OpenedRow } from '../storage/row-appender.ts';
+import { blindDigest, blindIndexKey, normalise, rowDigests } from './blind-index.ts';
+import { RowFinder, ScanLimitExceeded, type RowQuery, type StoredRowRecord } from './row-finder.ts';
 
 /** A committed-with-the-write change, for notifications (contract §5.4). */
 export interface DataChange {
@@ -47,11 +49,26 @@ export interface AccessEntry {
   action: 'read' | 'write' | 'delete';
 }
 
+/** An equality a matching row's field must satisfy: its value is one of `values`. */
+export interface Equality {
+  field: string;
+  values: readonly string[];
+}
+
+/** A read of rows (see RowFinder): the equalities let the blind index narrow the candidates. */
+export type RowRead<V> = Omit<RowQuery<V>, 'digests' | 'view'> & {
+  view: (row: StoredRow) => V;
+  equalities?: readonly Equality[];
+};
+
 export interface PdsReader {
   /** Every stored instance of a metadata dataset (or just `instance`), decrypted. */
   metadata(dataset: string, instance?: number): Promise<Map<number, FieldValues>>;
+  /** Every row of a dataset (or of one instance), decrypted: the member's own whole view. */
   rows(dataset: string, instance?: number): Promise<StoredRow[]>;
   row(dataset: string, id: number): Promise<StoredRow | undefined>;
+  /** One page of rows; the cost follows the page and the filter, not the dataset (RowFinder). */
+  findRows<V>(dataset: string, read: RowRead<V>): Promise<V[]>;
 }
 
 export interface PdsWriter extends PdsReader {
@@ -67,9 +84,14 @@ export interface PdsWriter extends PdsReader {
 
 type Db = Kysely<Database> | Transaction<Database>;
 
+/** Rows indexed per transaction by the blind-index backfill (see indexReady). */
+const BACKFILL_BATCH = 500;
+
 const ctxMetaPrefix = (uid: number, ds: string) => `pds|${uid}|${ds}|m|`;
 const ctxMeta = (uid: number, ds: string, instance: number) => `${ctxMetaPrefix(uid, ds)}${instance}`;
 const ctxRow = (uid: number, ds: string, instance: number, rid: string) => `pds|${uid}|${ds}|r|${instance}|${rid}`;
+/** The additional data that binds a row's ciphertext to its member, dataset, instance and rid. */
+export const rowContext = ctxRow;
 
 export class PdsStore {
   private readonly accessLog: AccessLogBuffer;
@@ -266,18 +288,109 @@ class MemberPds implements PdsWriter {
     return r ? this.toStoredRow(dataset, r) : undefined;
   }
 
-  private toStoredRow(
-    dataset: string,
-    r: { id: number; instance: number; rid: string; source: string; ciphertext: string; created_at: number; updated_at: number },
-  ): StoredRow {
+  private toStoredRow(dataset: string, r: StoredRowRecord, values?: FieldValues): StoredRow {
     return {
       id: r.id,
       instance: r.instance,
       source: r.source,
       createdAt: r.created_at,
       updatedAt: r.updated_at,
-      values: this.decrypt(dataset, r.ciphertext, ctxRow(this.uid, dataset, r.instance, r.rid)),
+      values: values ?? this.openRow(dataset, r),
     };
+  }
+
+  private openRow(dataset: string, r: { instance: number; rid: string; ciphertext: string }): FieldValues {
+    return this.decrypt(dataset, r.ciphertext, ctxRow(this.uid, dataset, r.instance, r.rid));
+  }
+
+  async findRows<V>(dataset: string, read: RowRead<V>): Promise<V[]> {
+    const { equalities, view, ...query } = read;
+    let digests: string[][] | undefined;
+    const indexPending = !!equalities?.length && !(await this.indexReady(dataset, read.maxScanned));
+    if (equalities?.length && !indexPending) {
+      digests = this.withIndexKey(dataset, (key) =>
+        equalities.map((e) => [...new Set(e.values.map((v) => blindDigest(key, e.field, normalise(v))))]),
+      );
+    }
+    const finder = new RowFinder(this.db, this.uid, dataset, (r) => this.openRow(dataset, r));
+    try {
+      return await finder.find({ ...query, digests, view: (r, values) => view(this.toStoredRow(dataset, r, values)) });
+    } catch (err) {
+      if (err instanceof ScanLimitExceeded && indexPending) throw new ScanLimitExceeded(err.limit, true);
+      throw err;
+    }
+  }
+
+  /** The index key of `dataset`, for `fn` only: it is zeroed afterwards. */
+  private withIndexKey<T>(dataset: string, fn: (key: Buffer) => T): T {
+    const key = blindIndexKey(this.key(dataset).key, this.uid, dataset);
+    try {
+      return fn(key);
+    } finally {
+      key.fill(0);
+    }
+  }
+
+  /** Replaces a row's blind-index digests with those of `values`. */
+  private async indexRow(dataset: string, id: number, values: FieldValues, replace: boolean, db: Db = this.db): Promise<void> {
+    if (replace) await db.deleteFrom('row_index').where('row_id', '=', id).execute();
+    const digests = this.withIndexKey(dataset, (key) => rowDigests(key, values));
+    if (!digests.length) return;
+    await db
+      .insertInto('row_index')
+      .values(digests.map((digest) => ({ row_id: id, uid: this.uid, dataset, digest })))
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+
+  /**
+   * Whether the blind index covers every row of `dataset`. Rows written before the index existed
+   * (listed in row_index_backfill by migration 0006) are indexed here, by a caller that holds the
+   * key, in transactions of BACKFILL_BATCH rows that each record how far they got, so an
+   * interrupted backfill resumes where it stopped. At most `budget` rows are indexed per call.
+   */
+  private async indexReady(dataset: string, budget: number): Promise<boolean> {
+    const pending = (db: Db) =>
+      db
+        .selectFrom('row_index_backfill')
+        .select(['next_id', 'last_id'])
+        .where('uid', '=', this.uid)
+        .where('dataset', '=', dataset);
+    if (!(await pending(this.db).executeTakeFirst())) return true;
+    for (let indexed = 0; indexed < budget; indexed += BACKFILL_BATCH) {
+      const step = async (db: Db): Promise<boolean> => {
+        const at = await forUpdate(this.dialect, pending(db)).executeTakeFirst();
+        if (!at) return true;
+        const rows = await forUpdate(
+          this.dialect,
+          db
+            .selectFrom('transaction_rows')
+            .select(['id', 'instance', 'rid', 'ciphertext'])
+            .where('uid', '=', this.uid)
+            .where('dataset', '=', dataset)
+            .where('id', '>=', at.next_id)
+            .where('id', '<=', at.last_id)
+            .orderBy('id')
+            .limit(BACKFILL_BATCH),
+        ).execute();
+        for (const r of rows) await this.indexRow(dataset, r.id, this.openRow(dataset, r), true, db);
+        const done = rows.length < BACKFILL_BATCH || rows[rows.length - 1]!.id >= at.last_id;
+        if (done) {
+          await db.deleteFrom('row_index_backfill').where('uid', '=', this.uid).where('dataset', '=', dataset).execute();
+        } else {
+          await db
+            .updateTable('row_index_backfill')
+            .set({ next_id: rows[rows.length - 1]!.id + 1 })
+            .where('uid', '=', this.uid)
+            .where('dataset', '=', dataset)
+            .execute();
+        }
+        return done;
+      };
+      const done = this.db.isTransaction ? await step(this.db) : await this.db.transaction().execute(step);
+      if (done) return true;
+    }
+    return false;
   }
 
   async mergeMetadata(dataset: string, instance: number, values: FieldValues): Promise<FieldValues> {
@@ -340,6 +453,7 @@ class MemberPds implements PdsWriter {
       .values({ uid: this.uid, dataset, instance, rid, source, ciphertext, created_at: now, updated_at: now })
       .returning('id')
       .executeTakeFirstOrThrow();
+    await this.indexRow(dataset, r.id, values, false);
     await this.emit(dataset, 'create', r.id, Object.keys(values));
     return r.id;
   }
@@ -363,6 +477,7 @@ class MemberPds implements PdsWriter {
       .where('id', '=', id)
       .where('uid', '=', this.uid)
       .execute();
+    await this.indexRow(dataset, id, merged, true);
     await this.emit(dataset, 'update', id, Object.keys(values));
     return merged;
   }

@@ -120,6 +120,22 @@ export interface MetadataRecordTable {
   updated_at: number;
 }
 
+/** The keyed blind index of transactional rows (src/pds/blind-index.ts). */
+export interface RowIndexTable {
+  row_id: number;
+  uid: number;
+  dataset: string;
+  digest: string;
+}
+
+/** Rows written before the blind index existed, indexed a batch at a time by key holders. */
+export interface RowIndexBackfillTable {
+  uid: number;
+  dataset: string;
+  next_id: number;
+  last_id: number;
+}
+
 export interface TransactionRowTable {
   id: Generated<number>;
   uid: number;
@@ -295,6 +311,8 @@ export interface Database {
   grant_dataset_keys: GrantDatasetKeyTable;
   metadata_records: MetadataRecordTable;
   transaction_rows: TransactionRowTable;
+  row_index: RowIndexTable;
+  row_index_backfill: RowIndexBackfillTable;
   access_log: AccessLogTable;
   outbox: OutboxTable;
   one_time_links: OneTimeLinkTable;

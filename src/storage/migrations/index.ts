@@ -6,6 +6,7 @@ import * as m0002 from './0002-member-journey.ts';
 import * as m0003 from './0003-idaas.ts';
 import * as m0004 from './0004-mydexid-any-case.ts';
 import * as m0005 from './0005-health-probe.ts';
+import * as m0006 from './0006-row-index.ts';
 
 export interface MigrationModule {
   name: string;
@@ -13,4 +14,4 @@ export interface MigrationModule {
   down(db: Kysely<unknown>, d: Dialect): Promise<void>;
 }
 
-export const migrations: readonly MigrationModule[] = [m0001, m0002, m0003, m0004, m0005];
+export const migrations: readonly MigrationModule[] = [m0001, m0002, m0003, m0004, m0005, m0006];

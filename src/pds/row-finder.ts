@@ -1,0 +1,180 @@
+/**
+ * How a read of transactional rows reaches the database (docs/operations.md, "Reading rows at
+ * scale"). The rows are ciphertext, so the database can order and page them only by their plain
+ * columns (id, instance, created_at, updated_at), and find them by value only through the blind
+ * index. Each read takes the cheapest of three shapes:
+ *
+ * 1. **A page.** No filter, and an order the database knows: one query with LIMIT and OFFSET;
+ *    only the page is decrypted.
+ * 2. **A stream in a known order.** Filters, and an order the database knows: rows (or, with an
+ *    equality filter, only the rows the blind index names) come in batches, keyset-paged in that
+ *    order; each is decrypted and filtered, and the read stops when the page is full.
+ * 3. **A bounded sort.** An order only the decrypted values give (a data field): the candidates
+ *    stream through the filter, and only the best `offset + limit` are kept.
+ *
+ * Shapes 2 and 3 decrypt at most `maxScanned` rows, then refuse with ScanLimitExceeded: a filter
+ * that no index serves costs what the dataset holds, and this caps it.
+ */
+import type { Kysely, SelectQueryBuilder, Transaction } from 'kysely';
+import type { Database, TransactionRowTable } from '../storage/schema.ts';
+import type { Selectable } from 'kysely';
+
+/** Rows fetched per batch in shapes 2 and 3. */
+const BATCH = 256;
+/** An IN filter with more values than this is not looked up in the index (it filters after). */
+export const MAX_INDEXED_VALUES = 100;
+
+export type StoredRowRecord = Selectable<TransactionRowTable>;
+
+/** Columns the database can order by, as the filters compare them (as numbers). */
+export type OrderColumn = 'id' | 'instance' | 'created_at' | 'updated_at';
+
+export interface RowQuery<V> {
+  instance?: number;
+  /** the caller's view of a decrypted row: what `matches` and `compare` see and the read returns */
+  view: (row: StoredRowRecord, values: Record<string, string | null>) => V;
+  /** the whole filter, applied to every decrypted candidate; absent = every row */
+  matches?: (v: V) => boolean;
+  /**
+   * Blind-index digests a matching row must carry, one list per equality filter (a row must hold
+   * one digest of each list). The index only narrows the candidates; `matches` still decides.
+   */
+  digests?: readonly (readonly string[])[];
+  /** the order: a column, or a comparison of views (ties are broken by row id, ascending) */
+  order: { column: OrderColumn; dir: 'asc' | 'desc' } | { compare: (a: V, b: V) => number };
+  limit: number;
+  offset: number;
+  /** the most rows shapes 2 and 3 may decrypt */
+  maxScanned: number;
+}
+
+export class ScanLimitExceeded extends Error {
+  constructor(
+    readonly limit: number,
+    /** the blind index could have served the read, but is still being built (migration 0006) */
+    readonly indexPending = false,
+  ) {
+    super(`the read would decrypt more than ${limit} rows`);
+  }
+}
+
+type Db = Kysely<Database> | Transaction<Database>;
+type RowSelect = SelectQueryBuilder<Database, 'transaction_rows', StoredRowRecord>;
+
+export class RowFinder {
+  constructor(
+    private readonly db: Db,
+    private readonly uid: number,
+    private readonly dataset: string,
+    /** decrypts a stored row's values */
+    private readonly open: (row: StoredRowRecord) => Record<string, string | null>,
+  ) {}
+
+  async find<V>(q: RowQuery<V>): Promise<V[]> {
+    if (q.limit === 0) return [];
+    if ('column' in q.order) {
+      const order = q.order;
+      if (!q.matches && !q.digests?.length) return this.page(q, order);
+      return this.stream(q, order);
+    }
+    return this.boundedSort(q, q.order.compare);
+  }
+
+  private base(q: Pick<RowQuery<unknown>, 'instance' | 'digests'>): RowSelect {
+    let s = this.db.selectFrom('transaction_rows').selectAll().where('uid', '=', this.uid).where('dataset', '=', this.dataset);
+    if (q.instance !== undefined) s = s.where('instance', '=', q.instance);
+    for (const digests of q.digests ?? []) {
+      s = s.where('id', 'in', (eb) =>
+        eb
+          .selectFrom('row_index')
+          .select('row_index.row_id')
+          .where('row_index.uid', '=', this.uid)
+          .where('row_index.dataset', '=', this.dataset)
+          .where('row_index.digest', 'in', [...digests]),
+      );
+    }
+    return s;
+  }
+
+  private ordered(s: RowSelect, order: { column: OrderColumn; dir: 'asc' | 'desc' }): RowSelect {
+    s = s.orderBy(order.column, order.dir);
+    return order.column === 'id' ? s : s.orderBy('id', 'asc');
+  }
+
+  /** Shape 1: the page, and nothing else, from the database. */
+  private async page<V>(q: RowQuery<V>, order: { column: OrderColumn; dir: 'asc' | 'desc' }): Promise<V[]> {
+    const rows = await this.ordered(this.base(q), order).limit(q.limit).offset(q.offset).execute();
+    return rows.map((r) => q.view(r, this.open(r)));
+  }
+
+  /**
+   * Batches of rows in `order`, each after the last row of the one before (keyset paging: each
+   * batch is an index range, however deep the read has gone).
+   */
+  private async *batches(
+    q: Pick<RowQuery<unknown>, 'instance' | 'digests'>,
+    order: { column: OrderColumn; dir: 'asc' | 'desc' },
+  ) {
+    let last: StoredRowRecord | undefined;
+    for (;;) {
+      let s = this.base(q);
+      if (last) {
+        const after = last;
+        const cmp = order.dir === 'asc' ? '>' : '<';
+        s =
+          order.column === 'id'
+            ? s.where('id', cmp, after.id)
+            : s.where((eb) =>
+                eb.or([
+                  eb(order.column, cmp, after[order.column]),
+                  eb.and([eb(order.column, '=', after[order.column]), eb('id', '>', after.id)]),
+                ]),
+              );
+      }
+      const rows = await this.ordered(s, order).limit(BATCH).execute();
+      if (!rows.length) return;
+      yield rows;
+      if (rows.length < BATCH) return;
+      last = rows[rows.length - 1];
+    }
+  }
+
+  /** Shape 2: stream in the database's order until `offset` matches are skipped and `limit` kept. */
+  private async stream<V>(q: RowQuery<V>, order: { column: OrderColumn; dir: 'asc' | 'desc' }): Promise<V[]> {
+    const out: V[] = [];
+    let skip = q.offset;
+    let opened = 0;
+    for await (const rows of this.batches(q, order)) {
+      for (const r of rows) {
+        if (++opened > q.maxScanned) throw new ScanLimitExceeded(q.maxScanned);
+        const v = q.view(r, this.open(r));
+        if (q.matches && !q.matches(v)) continue;
+        if (skip > 0) skip--;
+        else if (out.push(v) === q.limit) return out;
+      }
+    }
+    return out;
+  }
+
+  /** Shape 3: every candidate through the filter, keeping only the best `offset + limit`. */
+  private async boundedSort<V>(q: RowQuery<V>, compare: (a: V, b: V) => number): Promise<V[]> {
+    const keep = q.offset + q.limit;
+    const byOrder = (a: { id: number; v: V }, b: { id: number; v: V }) => compare(a.v, b.v) || a.id - b.id;
+    let best: { id: number; v: V }[] = [];
+    let opened = 0;
+    for await (const rows of this.batches(q, { column: 'id', dir: 'asc' })) {
+      for (const r of rows) {
+        if (++opened > q.maxScanned) throw new ScanLimitExceeded(q.maxScanned);
+        const v = q.view(r, this.open(r));
+        if (q.matches && !q.matches(v)) continue;
+        best.push({ id: r.id, v });
+        // Sorting whenever the list doubles keeps memory at 2 × keep and the work at n log keep.
+        if (best.length >= 2 * keep) best = best.sort(byOrder).slice(0, keep);
+      }
+    }
+    return best
+      .sort(byOrder)
+      .slice(q.offset, keep)
+      .map((e) => e.v);
+  }
+}
