@@ -26,10 +26,10 @@ export interface ReportTable {
 }
 
 export interface Report {
-  single: ReportTable;
+  /** the one-process table of each database OpenPDX ran on, side by side */
+  engines: (ReportTable & { name: string; engine: string })[];
   peerFormat: string;
   openpdxFormat: string;
-  engine: string;
   /** the same comparisons with every server on N processes */
   multi?: ReportTable | undefined;
   targets: Target[];
@@ -58,10 +58,10 @@ function row(m: Measurement, ceilingRps: number, peerRps: number | undefined): s
  * tables, so that spreading a server over processes can only make OpenPDX's ratios harder to meet.
  */
 function multiTable(r: Report, m: ReportTable): string[] {
-  const c = Math.max(r.single.ceiling.rps, m.ceiling.rps);
-  const p = Math.max(r.single.peer.rps, m.peer.rps);
+  const c = Math.max(r.engines[0]!.ceiling.rps, m.ceiling.rps);
+  const p = Math.max(r.engines[0]!.peer.rps, m.peer.rps);
   return [
-    `Every server on ${m.processes} processes (node:cluster; OpenPDX \`--workers ${m.processes}\`); ratios against the better ceiling (${f1(c)} req/s) and the better peer (${f1(p)} req/s) of both tables:`,
+    `Every server on ${m.processes} processes (node:cluster; OpenPDX on ${r.engines[0]!.name}, \`--workers ${m.processes}\`); ratios against the better ceiling (${f1(c)} req/s) and the better peer (${f1(p)} req/s) of both tables:`,
     '',
     '| scenario | req/s | p50 ms | p99 ms | × ceiling | × peer |',
     '|---|---:|---:|---:|---:|---:|',
@@ -84,27 +84,48 @@ function roundLines(t: ReportTable): string[] {
   ];
 }
 
-export function renderReport(r: Report): string {
-  const { single } = r;
-  const c = single.ceiling.rps;
-  const lines = [
-    '| scenario | req/s | p50 ms | p99 ms | × ceiling | × peer |',
-    '|---|---:|---:|---:|---:|---:|',
-    row(single.ceiling, c, undefined),
-    row(single.peer, c, single.peer.rps),
-    ...single.openpdx.map((m) => row(m, c, m.spec.key === 'token' ? single.peer.rps : undefined)),
+/**
+ * The one-process tables side by side: a row per scenario, a column group per database. Each
+ * database's ratios are against the ceiling and peer measured in its own table.
+ */
+function sideBySide(engines: Report['engines']): string[] {
+  const head = engines.map((e) => `${e.name} req/s | p50 ms | p99 ms | × ceiling | × peer`).join(' | ');
+  const rule = engines.map(() => '---:|---:|---:|---:|---:').join('|');
+  const cells = (e: Report['engines'][number], m: Measurement | undefined) => {
+    if (!m) return '— | — | — | — | —';
+    const vsPeer = m.spec.key === 'token' || m.spec.key === 'peer-token' ? `${f2(m.rps / e.peer.rps)}×` : '—';
+    return `${f1(m.rps)} | ${f2(m.p50)} | ${f2(m.p99)} | ${f2(m.rps / e.ceiling.rps)}× | ${vsPeer}`;
+  };
+  const keys = [...new Set(engines.flatMap((e) => [e.ceiling, e.peer, ...e.openpdx].map((m) => m.spec.key)))];
+  const find = (e: Report['engines'][number], key: string) => [e.ceiling, e.peer, ...e.openpdx].find((m) => m.spec.key === key);
+  return [
+    `| scenario | ${head} |`,
+    `|---|${rule}|`,
+    ...keys.map((key) => {
+      const first = engines.map((e) => find(e, key)).find(Boolean)!;
+      return `| ${first.spec.label} (c=${first.spec.connections}) | ${engines.map((e) => cells(e, find(e, key))).join(' | ')} |`;
+    }),
     '',
-    ...roundLines(single),
+  ];
+}
+
+export function renderReport(r: Report): string {
+  const lines = [
+    ...sideBySide(r.engines),
+    ...r.engines.flatMap((e) => roundLines(e).map((l, i) => (i === 0 ? l.replace('Rounds', `Rounds on ${e.name}`) : l))),
     ...(r.multi ? [...multiTable(r, r.multi), ...roundLines(r.multi)] : []),
     `- peer: node-oidc-provider 9, client_credentials, access token format: ${r.peerFormat}`,
-    `- OpenPDX: ${r.engine}, access token format: ${r.openpdxFormat}`,
-    ...single.openpdx
-      .filter((m) => m.spec.rowsPerRequest !== undefined)
-      .map(
-        (m) => `- ${m.spec.label}: ${f1(m.rps * m.spec.rowsPerRequest!)} rows/s (${m.responses} requests in ${f2(m.seconds)} s)`,
-      ),
+    `- OpenPDX: ${r.engines.map((e) => e.engine).join(' and ')}, access token format: ${r.openpdxFormat}`,
+    ...r.engines.flatMap((e) =>
+      e.openpdx
+        .filter((m) => m.spec.rowsPerRequest !== undefined)
+        .map(
+          (m) =>
+            `- ${m.spec.label} on ${e.name}: ${f1(m.rps * m.spec.rowsPerRequest!)} rows/s (${m.responses} requests in ${f2(m.seconds)} s)`,
+        ),
+    ),
     '',
-    "**Targets** (the core issue's: token issuance ≥ 3× the peer in the same run, metadata read ≥ 0.2× the ceiling, every acknowledged write stored)",
+    '**Targets** (token issuance ≥ 3× the peer in the same run, metadata read ≥ 0.2× the ceiling, 100-row read ≥ 0.03× and single durable write ≥ 0.05× the ceiling, every acknowledged write stored; on each database)',
     '',
     ...r.targets.filter((t) => !t.extra).map(targetLine),
     '',
