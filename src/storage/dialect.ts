@@ -49,7 +49,7 @@ export interface DatabaseHandle {
   dialect: Dialect;
   /** File path of the SQLite database, undefined on PostgreSQL. */
   sqlitePath: string | undefined;
-  /** PostgreSQL schema in use when one was requested (tests); undefined means the default. */
+  /** PostgreSQL: the schema the connection works in (requested, or the search_path's); undefined on SQLite. */
   pgSchema: string | undefined;
   /**
    * Inserts rows in one statement with relaxed durability: committed before it resolves and safe
@@ -202,10 +202,15 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
       p.on('connect', (client) => client.on('error', () => {}));
     }
     // Fail fast and loudly when PostgreSQL is unreachable (openpdx start waits and retries).
+    let workingSchema = schemaName;
     try {
       const client = await pool.connect();
       try {
         if (schemaName) await client.query(`create schema if not exists ${schemaName}`);
+        // The schema the connection works in (a search_path in the URL's options, or the role's
+        // default), named so the migrator keeps its own tables there: unnamed, Kysely would take
+        // another schema's migration tables for this one's.
+        else workingSchema = (await client.query<{ s: string | null }>('select current_schema() as s')).rows[0]?.s ?? undefined;
       } finally {
         client.release();
       }
@@ -219,7 +224,7 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
       db,
       dialect: postgresDialect,
       sqlitePath: undefined,
-      pgSchema: schemaName,
+      pgSchema: workingSchema,
       appendRelaxed: async (table, rows) => {
         await relaxed.insertInto(table).values(rows).execute();
       },
