@@ -28,6 +28,12 @@ export interface OpenPdxOptions {
   nodeFlags?: string[];
   /** OPENPDX_WORKERS: serving processes (default 1) */
   workers?: number;
+  /**
+   * With postgresUrl: run on this existing schema (the `postgresSchema` of an earlier start on the
+   * same dataDir, to restart on its data) instead of a fresh one. The start that made the schema
+   * drops it; this one's dispose leaves it alone.
+   */
+  postgresSchema?: string;
 }
 
 export interface OpenPdx {
@@ -36,6 +42,10 @@ export interface OpenPdx {
   pid: number;
   credentials: SandboxCredentials;
   engine: string;
+  /** the OPENPDX_DATABASE_URL the server runs with (SQLite file, or postgres:// URL scoped to the schema) */
+  databaseUrl: string;
+  /** the PostgreSQL schema the server runs in; undefined on SQLite */
+  postgresSchema: string | undefined;
   /** SIGTERM and wait; throws if the server did not exit cleanly. */
   stop(): Promise<void>;
   /** Rows of `dataset` in the database; call after stop(). */
@@ -60,9 +70,15 @@ export async function freePort(): Promise<number> {
 async function createPgSchema(url: string): Promise<{ url: string; schema: string }> {
   const schema = `openpdx_bench_${randomBytes(4).toString('hex')}`;
   await withPg(url, (client) => client.query(`create schema ${schema}`));
+  return { url: pgSchemaUrl(url, schema), schema };
+}
+
+/** `url` with its search_path set to `schema`. */
+function pgSchemaUrl(url: string, schema: string): string {
+  if (!/^openpdx_bench_[0-9a-f]{8}$/.test(schema)) throw new Error(`not a bench schema: ${schema}`);
   const scoped = new URL(url);
   scoped.searchParams.set('options', `-c search_path=${schema}`);
-  return { url: scoped.toString(), schema };
+  return scoped.toString();
 }
 
 async function withPg<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
@@ -88,7 +104,11 @@ function countSqlite(file: string, dataset: string): number {
 export async function startOpenPdx(o: OpenPdxOptions): Promise<OpenPdx> {
   const port = await freePort();
   const sqliteFile = join(o.dataDir, 'bench.sqlite');
-  const pgTarget = o.postgresUrl ? await createPgSchema(o.postgresUrl) : undefined;
+  const reused =
+    o.postgresUrl && o.postgresSchema
+      ? { url: pgSchemaUrl(o.postgresUrl, o.postgresSchema), schema: o.postgresSchema }
+      : undefined;
+  const pgTarget = reused ?? (o.postgresUrl ? await createPgSchema(o.postgresUrl) : undefined);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     OPENPDX_DATABASE_URL: pgTarget ? pgTarget.url : sqliteFile,
@@ -120,7 +140,7 @@ export async function startOpenPdx(o: OpenPdxOptions): Promise<OpenPdx> {
   );
   let dropped = false;
   const dropSchema = async () => {
-    if (!pgTarget || dropped) return;
+    if (!pgTarget || reused || dropped) return;
     dropped = true;
     await withPg(o.postgresUrl!, (c) => c.query(`drop schema ${pgTarget.schema} cascade`)).catch(() => undefined);
   };
@@ -139,6 +159,8 @@ export async function startOpenPdx(o: OpenPdxOptions): Promise<OpenPdx> {
     pid: child.pid!,
     credentials,
     engine: pgTarget ? `PostgreSQL (schema ${pgTarget.schema})` : 'SQLite',
+    databaseUrl: env.OPENPDX_DATABASE_URL!,
+    postgresSchema: pgTarget?.schema,
     async stop() {
       const code = await stop(child);
       if (code !== 0) throw new Error(`OpenPDX exited with code ${code} after SIGTERM\n${tailOf(child)}`);
