@@ -86,6 +86,8 @@ type Db = Kysely<Database> | Transaction<Database>;
 
 /** Rows indexed per transaction by the blind-index backfill (see indexReady). */
 const BACKFILL_BATCH = 500;
+/** Index rows per INSERT: 4 parameters each, well inside SQLite's 32,766 and PostgreSQL's 65,535. */
+const INDEX_ROWS_PER_INSERT = 2000;
 
 const ctxMetaPrefix = (uid: number, ds: string) => `pds|${uid}|${ds}|m|`;
 const ctxMeta = (uid: number, ds: string, instance: number) => `${ctxMetaPrefix(uid, ds)}${instance}`;
@@ -173,15 +175,18 @@ export class PdsStore {
     fn: (w: PdsWriter) => Promise<T>,
     writerNid: number | null = null,
   ): Promise<T> {
-    return this.db
-      .transaction()
-      .execute((trx) =>
-        fn(
-          new MemberPds({ db: trx, dialect: this.dialect.name }, this.dialect, this.clock, uid, keys, writerNid, (c) =>
-            this.onChange(trx, c),
-          ),
-        ),
+    return this.db.transaction().execute(async (trx) => {
+      const w = new MemberPds({ db: trx, dialect: this.dialect.name }, this.dialect, this.clock, uid, keys, writerNid, (c) =>
+        this.onChange(trx, c),
       );
+      try {
+        const out = await fn(w);
+        await w.flushIndex();
+        return out;
+      } finally {
+        w.forgetIndexKeys();
+      }
+    });
   }
 
   /** Appends to the access log outside any data transaction (reads), committed in groups. */
@@ -331,16 +336,46 @@ class MemberPds implements PdsWriter {
     }
   }
 
-  /** Replaces a row's blind-index digests with those of `values`. */
+  /**
+   * Index keys derived during a write transaction, one per dataset, zeroed when it ends
+   * (forgetIndexKeys): a batch of rows then costs one key derivation, not one per row.
+   */
+  private readonly indexKeys = new Map<string, Buffer>();
+  /** Digests of the rows written in this transaction, inserted together by flushIndex. */
+  private pendingIndex: { row_id: number; uid: number; dataset: string; digest: string }[] = [];
+
+  /** Queues a row's blind-index digests (after removing its old ones when `replace`). */
   private async indexRow(dataset: string, id: number, values: FieldValues, replace: boolean, db: Db = this.db): Promise<void> {
-    if (replace) await db.deleteFrom('row_index').where('row_id', '=', id).execute();
-    const digests = this.withIndexKey(dataset, (key) => rowDigests(key, values));
-    if (!digests.length) return;
-    await db
-      .insertInto('row_index')
-      .values(digests.map((digest) => ({ row_id: id, uid: this.uid, dataset, digest })))
-      .onConflict((oc) => oc.doNothing())
-      .execute();
+    if (replace) {
+      await db.deleteFrom('row_index').where('row_id', '=', id).execute();
+      this.dropPendingIndex(id);
+    }
+    let key = this.indexKeys.get(dataset);
+    if (!key) this.indexKeys.set(dataset, (key = blindIndexKey(this.key(dataset).key, this.uid, dataset)));
+    for (const digest of rowDigests(key, values)) this.pendingIndex.push({ row_id: id, uid: this.uid, dataset, digest });
+  }
+
+  /** Inserts the queued digests, in as few statements as the databases' parameter limits allow. */
+  async flushIndex(db: Db = this.db): Promise<void> {
+    const rows = this.pendingIndex;
+    this.pendingIndex = [];
+    for (let i = 0; i < rows.length; i += INDEX_ROWS_PER_INSERT) {
+      await db
+        .insertInto('row_index')
+        .values(rows.slice(i, i + INDEX_ROWS_PER_INSERT))
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    }
+  }
+
+  /** Forgets queued digests of a row rewritten or deleted later in the same transaction. */
+  private dropPendingIndex(id: number): void {
+    if (this.pendingIndex.length) this.pendingIndex = this.pendingIndex.filter((p) => p.row_id !== id);
+  }
+
+  forgetIndexKeys(): void {
+    for (const key of this.indexKeys.values()) key.fill(0);
+    this.indexKeys.clear();
   }
 
   /**
@@ -373,7 +408,12 @@ class MemberPds implements PdsWriter {
             .orderBy('id')
             .limit(BACKFILL_BATCH),
         ).execute();
-        for (const r of rows) await this.indexRow(dataset, r.id, this.openRow(dataset, r), true, db);
+        try {
+          for (const r of rows) await this.indexRow(dataset, r.id, this.openRow(dataset, r), true, db);
+          await this.flushIndex(db);
+        } finally {
+          this.forgetIndexKeys();
+        }
         const done = rows.length < BACKFILL_BATCH || rows[rows.length - 1]!.id >= at.last_id;
         if (done) {
           await db.deleteFrom('row_index_backfill').where('uid', '=', this.uid).where('dataset', '=', dataset).execute();
@@ -491,6 +531,7 @@ class MemberPds implements PdsWriter {
       .returning(['instance', 'rid', 'ciphertext'])
       .executeTakeFirst();
     if (!gone) return;
+    this.dropPendingIndex(id);
     const fields = Object.keys(this.decrypt(dataset, gone.ciphertext, ctxRow(this.uid, dataset, gone.instance, gone.rid)));
     await this.emit(dataset, 'delete', id, fields);
   }

@@ -184,6 +184,27 @@ describe('digests never match across members or datasets', () => {
   });
 });
 
+describe('the index within one write transaction', () => {
+  it('indexes a row inserted then changed by its final values, and a row inserted then deleted not at all', async () => {
+    const keys = await t.ctx.members.unlock(twin.uid, twin.privateKey);
+    let kept = 0;
+    try {
+      await t.ctx.datasets.pds.transact(twin.uid, keys, async (w) => {
+        kept = await w.insertRow(DS, 0, 'member', { status: 'first', contact_name: 'same-tx' });
+        await w.updateRow(DS, kept, { status: 'final' });
+        const gone = await w.insertRow(DS, 0, 'member', { status: 'final', contact_name: 'gone' });
+        await w.deleteRow(DS, gone);
+      });
+    } finally {
+      keys.wipe();
+    }
+    expect(ids((await read(twin, eq('status', 'final'))).body)).toEqual([kept]);
+    expect(ids((await read(twin, eq('status', 'first'))).body)).toEqual([]);
+    const digests = await t.ctx.db.selectFrom('row_index').select('digest').where('row_id', '=', kept).execute();
+    expect(digests).toHaveLength(2);
+  });
+});
+
 describe('rows written before the index existed (migration 0006)', () => {
   it('are indexed by readers holding the key, a batch per transaction, resuming where the last stopped', async () => {
     const m = await connectMember(t.ctx, sub, 'index.legacy');

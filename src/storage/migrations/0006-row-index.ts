@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import type { Dialect } from '../dialect.ts';
 
 export const name = '0006-row-index';
 
@@ -14,17 +15,21 @@ export const name = '0006-row-index';
  *   key indexes the next batch and records how far it got (src/pds/pds-store.ts), and an equality
  *   filter on a dataset still listed here decrypts and compares, as before.
  */
-export async function up(db: Kysely<unknown>): Promise<void> {
+export async function up(db: Kysely<unknown>, d: Dialect): Promise<void> {
   const s = db.schema;
+  // The lookup key is the primary key, so a digest finds its rows in one index; on SQLite the
+  // table is that index (WITHOUT ROWID), one B-tree fewer to write for every digest.
   await s
     .createTable('row_index')
-    .addColumn('row_id', 'integer', (c) => c.notNull().references('transaction_rows.id').onDelete('cascade'))
     .addColumn('uid', 'integer', (c) => c.notNull())
     .addColumn('dataset', 'text', (c) => c.notNull())
     .addColumn('digest', 'text', (c) => c.notNull())
-    .addPrimaryKeyConstraint('row_index_pk', ['row_id', 'digest'])
+    .addColumn('row_id', 'integer', (c) => c.notNull().references('transaction_rows.id').onDelete('cascade'))
+    .addPrimaryKeyConstraint('row_index_pk', ['uid', 'dataset', 'digest', 'row_id'])
+    .$call((t) => (d.name === 'sqlite' ? t.modifyEnd(sql`without rowid`) : t))
     .execute();
-  await s.createIndex('row_index_lookup').on('row_index').columns(['uid', 'dataset', 'digest', 'row_id']).execute();
+  // A row's digests, to replace them when it changes and to delete them with it.
+  await s.createIndex('row_index_row').on('row_index').column('row_id').execute();
   await s.createIndex('transaction_rows_page').on('transaction_rows').columns(['uid', 'dataset', 'id']).execute();
   await s
     .createIndex('transaction_rows_created')
