@@ -317,7 +317,7 @@ class MemberPds implements PdsWriter {
         equalities.map((e) => [...new Set(e.values.map((v) => blindDigest(key, e.field, normalise(v))))]),
       );
     }
-    const finder = new RowFinder(this.db, this.uid, dataset, (r) => this.openRow(dataset, r));
+    const finder = new RowFinder(this.target, this.uid, dataset, (r) => this.openRow(dataset, r));
     try {
       return await finder.find({ ...query, digests, view: (r, values) => view(this.toStoredRow(dataset, r, values)) });
     } catch (err) {

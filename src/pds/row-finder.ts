@@ -17,6 +17,7 @@
  */
 import type { Kysely, SelectQueryBuilder, Transaction } from 'kysely';
 import type { Database, TransactionRowTable } from '../storage/schema.ts';
+import { prepared, type Prepared, type QueryTarget } from '../storage/prepared.ts';
 import type { Selectable } from 'kysely';
 
 /** Rows fetched per batch in shapes 2 and 3. */
@@ -61,14 +62,64 @@ export class ScanLimitExceeded extends Error {
 type Db = Kysely<Database> | Transaction<Database>;
 type RowSelect = SelectQueryBuilder<Database, 'transaction_rows', StoredRowRecord>;
 
+/**
+ * Shape 1's query, compiled once per order and per dialect (prepared.ts): it is the hot one, and
+ * Kysely would otherwise rebuild and compile it on every read.
+ */
+type Order = { column: OrderColumn; dir: 'asc' | 'desc' };
+const pages = new Map<string, Prepared<[number, string, number, number], StoredRowRecord>>();
+const instancePages = new Map<string, Prepared<[number, string, number, number, number], StoredRowRecord>>();
+
+function memberRows(db: Db, uid: number, dataset: string) {
+  return db.selectFrom('transaction_rows').selectAll().where('uid', '=', uid).where('dataset', '=', dataset);
+}
+
+function inOrder<S extends RowSelect>(s: S, order: Order): S {
+  const sorted = s.orderBy(order.column, order.dir) as S;
+  return order.column === 'id' ? sorted : (sorted.orderBy('id', 'asc') as S);
+}
+
+function pageQuery(order: Order) {
+  const key = `${order.column} ${order.dir}`;
+  let query = pages.get(key);
+  if (!query) {
+    query = prepared((db, uid: number, dataset: string, limit: number, offset: number) =>
+      inOrder(memberRows(db, uid, dataset), order)
+        .limit(limit)
+        .offset(offset),
+    );
+    pages.set(key, query);
+  }
+  return query;
+}
+
+function instancePageQuery(order: Order) {
+  const key = `${order.column} ${order.dir}`;
+  let query = instancePages.get(key);
+  if (!query) {
+    query = prepared((db, uid: number, dataset: string, instance: number, limit: number, offset: number) =>
+      inOrder(memberRows(db, uid, dataset).where('instance', '=', instance), order)
+        .limit(limit)
+        .offset(offset),
+    );
+    instancePages.set(key, query);
+  }
+  return query;
+}
+
 export class RowFinder {
+  private readonly db: Db;
+
   constructor(
-    private readonly db: Db,
+    /** the database or the transaction, and how prepared reads reach it */
+    private readonly target: QueryTarget,
     private readonly uid: number,
     private readonly dataset: string,
     /** decrypts a stored row's values */
     private readonly open: (row: StoredRowRecord) => Record<string, string | null>,
-  ) {}
+  ) {
+    this.db = target.db;
+  }
 
   async find<V>(q: RowQuery<V>): Promise<V[]> {
     if (q.limit === 0) return [];
@@ -103,7 +154,10 @@ export class RowFinder {
 
   /** Shape 1: the page, and nothing else, from the database. */
   private async page<V>(q: RowQuery<V>, order: { column: OrderColumn; dir: 'asc' | 'desc' }): Promise<V[]> {
-    const rows = await this.ordered(this.base(q), order).limit(q.limit).offset(q.offset).execute();
+    const rows =
+      q.instance === undefined
+        ? await pageQuery(order)(this.target, this.uid, this.dataset, q.limit, q.offset)
+        : await instancePageQuery(order)(this.target, this.uid, this.dataset, q.instance, q.limit, q.offset);
     return rows.map((r) => q.view(r, this.open(r)));
   }
 

@@ -52,7 +52,7 @@ describe('what a read decrypts', () => {
   /** A finder over `m`'s rows that counts what it decrypts (and decrypts nothing). */
   function counting(m: ConnectedMember) {
     const counter = { opened: 0 };
-    const finder = new RowFinder(t.ctx.db, m.uid, DS, () => {
+    const finder = new RowFinder({ db: t.ctx.db, dialect: t.ctx.database.dialect.name }, m.uid, DS, () => {
       counter.opened++;
       return {};
     });
