@@ -14,7 +14,7 @@ import { prepared, type QueryTarget } from '../storage/prepared.ts';
 import type { Clock } from '../clock.ts';
 import { AccessLogBuffer, type AccessLogSink } from './access-log-buffer.ts';
 import { AppendError, type OpenedRow } from '../storage/row-appender.ts';
-import { blindDigest, blindIndexKey, normalise, rowDigests } from './blind-index.ts';
+import { RowIndex } from './row-index.ts';
 import { RowFinder, ScanLimitExceeded, type RowQuery, type StoredRowRecord } from './row-finder.ts';
 
 /** A committed-with-the-write change, for notifications (contract §5.4). */
@@ -83,11 +83,6 @@ export interface PdsWriter extends PdsReader {
 }
 
 type Db = Kysely<Database> | Transaction<Database>;
-
-/** Rows indexed per transaction by the blind-index backfill (see indexReady). */
-const BACKFILL_BATCH = 500;
-/** Index rows per INSERT: 4 parameters each, well inside SQLite's 32,766 and PostgreSQL's 65,535. */
-const INDEX_ROWS_PER_INSERT = 2000;
 
 const ctxMetaPrefix = (uid: number, ds: string) => `pds|${uid}|${ds}|m|`;
 const ctxMeta = (uid: number, ds: string, instance: number) => `${ctxMetaPrefix(uid, ds)}${instance}`;
@@ -181,10 +176,10 @@ export class PdsStore {
       );
       try {
         const out = await fn(w);
-        await w.flushIndex();
+        await w.index.flush();
         return out;
       } finally {
-        w.forgetIndexKeys();
+        w.index.forgetKeys();
       }
     });
   }
@@ -226,6 +221,8 @@ const metadataInstance = prepared((db, uid: number, dataset: string, instance: n
 
 class MemberPds implements PdsWriter {
   private readonly db: Db;
+  /** this member's blind index: digests of the rows written here, lookups, the backfill */
+  readonly index: RowIndex;
 
   constructor(
     /** the database or the write transaction, and how prepared reads reach it */
@@ -238,6 +235,7 @@ class MemberPds implements PdsWriter {
     private readonly changed: (c: DataChange) => Promise<void>,
   ) {
     this.db = target.db;
+    this.index = new RowIndex(this.db, dialect, uid, (dataset) => this.key(dataset).key);
   }
 
   private emit(dataset: string, action: DataChange['action'], updatedId: number, fields: readonly string[]): Promise<void> {
@@ -310,13 +308,9 @@ class MemberPds implements PdsWriter {
 
   async findRows<V>(dataset: string, read: RowRead<V>): Promise<V[]> {
     const { equalities, view, ...query } = read;
-    let digests: string[][] | undefined;
-    const indexPending = !!equalities?.length && !(await this.indexReady(dataset, read.maxScanned));
-    if (equalities?.length && !indexPending) {
-      digests = this.withIndexKey(dataset, (key) =>
-        equalities.map((e) => [...new Set(e.values.map((v) => blindDigest(key, e.field, normalise(v))))]),
-      );
-    }
+    const indexPending =
+      !!equalities?.length && !(await this.index.ready(dataset, read.maxScanned, (r) => this.openRow(dataset, r)));
+    const digests = equalities?.length && !indexPending ? this.index.lookup(dataset, equalities) : undefined;
     const finder = new RowFinder(this.target, this.uid, dataset, (r) => this.openRow(dataset, r));
     try {
       return await finder.find({ ...query, digests, view: (r, values) => view(this.toStoredRow(dataset, r, values)) });
@@ -324,113 +318,6 @@ class MemberPds implements PdsWriter {
       if (err instanceof ScanLimitExceeded && indexPending) throw new ScanLimitExceeded(err.limit, true);
       throw err;
     }
-  }
-
-  /** The index key of `dataset`, for `fn` only: it is zeroed afterwards. */
-  private withIndexKey<T>(dataset: string, fn: (key: Buffer) => T): T {
-    const key = blindIndexKey(this.key(dataset).key, this.uid, dataset);
-    try {
-      return fn(key);
-    } finally {
-      key.fill(0);
-    }
-  }
-
-  /**
-   * Index keys derived during a write transaction, one per dataset, zeroed when it ends
-   * (forgetIndexKeys): a batch of rows then costs one key derivation, not one per row.
-   */
-  private readonly indexKeys = new Map<string, Buffer>();
-  /** Digests of the rows written in this transaction, inserted together by flushIndex. */
-  private pendingIndex: { row_id: number; uid: number; dataset: string; digest: string }[] = [];
-
-  /** Queues a row's blind-index digests (after removing its old ones when `replace`). */
-  private async indexRow(dataset: string, id: number, values: FieldValues, replace: boolean, db: Db = this.db): Promise<void> {
-    if (replace) {
-      await db.deleteFrom('row_index').where('row_id', '=', id).execute();
-      this.dropPendingIndex(id);
-    }
-    let key = this.indexKeys.get(dataset);
-    if (!key) this.indexKeys.set(dataset, (key = blindIndexKey(this.key(dataset).key, this.uid, dataset)));
-    for (const digest of rowDigests(key, values)) this.pendingIndex.push({ row_id: id, uid: this.uid, dataset, digest });
-  }
-
-  /** Inserts the queued digests, in as few statements as the databases' parameter limits allow. */
-  async flushIndex(db: Db = this.db): Promise<void> {
-    const rows = this.pendingIndex;
-    this.pendingIndex = [];
-    for (let i = 0; i < rows.length; i += INDEX_ROWS_PER_INSERT) {
-      await db
-        .insertInto('row_index')
-        .values(rows.slice(i, i + INDEX_ROWS_PER_INSERT))
-        .onConflict((oc) => oc.doNothing())
-        .execute();
-    }
-  }
-
-  /** Forgets queued digests of a row rewritten or deleted later in the same transaction. */
-  private dropPendingIndex(id: number): void {
-    if (this.pendingIndex.length) this.pendingIndex = this.pendingIndex.filter((p) => p.row_id !== id);
-  }
-
-  forgetIndexKeys(): void {
-    for (const key of this.indexKeys.values()) key.fill(0);
-    this.indexKeys.clear();
-  }
-
-  /**
-   * Whether the blind index covers every row of `dataset`. Rows written before the index existed
-   * (listed in row_index_backfill by migration 0006) are indexed here, by a caller that holds the
-   * key, in transactions of BACKFILL_BATCH rows that each record how far they got, so an
-   * interrupted backfill resumes where it stopped. At most `budget` rows are indexed per call.
-   */
-  private async indexReady(dataset: string, budget: number): Promise<boolean> {
-    const pending = (db: Db) =>
-      db
-        .selectFrom('row_index_backfill')
-        .select(['next_id', 'last_id'])
-        .where('uid', '=', this.uid)
-        .where('dataset', '=', dataset);
-    if (!(await pending(this.db).executeTakeFirst())) return true;
-    for (let indexed = 0; indexed < budget; indexed += BACKFILL_BATCH) {
-      const step = async (db: Db): Promise<boolean> => {
-        const at = await forUpdate(this.dialect, pending(db)).executeTakeFirst();
-        if (!at) return true;
-        const rows = await forUpdate(
-          this.dialect,
-          db
-            .selectFrom('transaction_rows')
-            .select(['id', 'instance', 'rid', 'ciphertext'])
-            .where('uid', '=', this.uid)
-            .where('dataset', '=', dataset)
-            .where('id', '>=', at.next_id)
-            .where('id', '<=', at.last_id)
-            .orderBy('id')
-            .limit(BACKFILL_BATCH),
-        ).execute();
-        try {
-          for (const r of rows) await this.indexRow(dataset, r.id, this.openRow(dataset, r), true, db);
-          await this.flushIndex(db);
-        } finally {
-          this.forgetIndexKeys();
-        }
-        const done = rows.length < BACKFILL_BATCH || rows[rows.length - 1]!.id >= at.last_id;
-        if (done) {
-          await db.deleteFrom('row_index_backfill').where('uid', '=', this.uid).where('dataset', '=', dataset).execute();
-        } else {
-          await db
-            .updateTable('row_index_backfill')
-            .set({ next_id: rows[rows.length - 1]!.id + 1 })
-            .where('uid', '=', this.uid)
-            .where('dataset', '=', dataset)
-            .execute();
-        }
-        return done;
-      };
-      const done = this.db.isTransaction ? await step(this.db) : await this.db.transaction().execute(step);
-      if (done) return true;
-    }
-    return false;
   }
 
   async mergeMetadata(dataset: string, instance: number, values: FieldValues): Promise<FieldValues> {
@@ -493,7 +380,7 @@ class MemberPds implements PdsWriter {
       .values({ uid: this.uid, dataset, instance, rid, source, ciphertext, created_at: now, updated_at: now })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await this.indexRow(dataset, r.id, values, false);
+    await this.index.add(dataset, r.id, values, false);
     await this.emit(dataset, 'create', r.id, Object.keys(values));
     return r.id;
   }
@@ -517,7 +404,7 @@ class MemberPds implements PdsWriter {
       .where('id', '=', id)
       .where('uid', '=', this.uid)
       .execute();
-    await this.indexRow(dataset, id, merged, true);
+    await this.index.add(dataset, id, merged, true);
     await this.emit(dataset, 'update', id, Object.keys(values));
     return merged;
   }
@@ -531,7 +418,7 @@ class MemberPds implements PdsWriter {
       .returning(['instance', 'rid', 'ciphertext'])
       .executeTakeFirst();
     if (!gone) return;
-    this.dropPendingIndex(id);
+    this.index.dropPending(id);
     const fields = Object.keys(this.decrypt(dataset, gone.ciphertext, ctxRow(this.uid, dataset, gone.instance, gone.rid)));
     await this.emit(dataset, 'delete', id, fields);
   }

@@ -1,0 +1,139 @@
+/**
+ * One member's part of the keyed blind index (src/pds/blind-index.ts, docs/crypto-inventory.md):
+ * the digests of the rows a write transaction adds or changes, the digests an equality filter
+ * looks up, and the backfill of rows written before the index existed (migration 0006).
+ */
+import type { Kysely, Transaction } from 'kysely';
+import { forUpdate, type Dialect } from '../storage/dialect.ts';
+import type { Database } from '../storage/schema.ts';
+import { blindDigest, blindIndexKey, normalise, rowDigests } from './blind-index.ts';
+import type { Equality, FieldValues } from './pds-store.ts';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** Rows indexed per transaction by the backfill (see ready). */
+const BACKFILL_BATCH = 500;
+/** Index rows per INSERT: 4 parameters each, well inside SQLite's 32,766 and PostgreSQL's 65,535. */
+const INDEX_ROWS_PER_INSERT = 2000;
+
+export class RowIndex {
+  /**
+   * Index keys derived during a write transaction, one per dataset, zeroed when it ends
+   * (forgetKeys): a batch of rows then costs one key derivation, not one per row.
+   */
+  private readonly keys = new Map<string, Buffer>();
+  /** Digests of the rows written in this transaction, inserted together by flush. */
+  private pending: { row_id: number; uid: number; dataset: string; digest: string }[] = [];
+
+  constructor(
+    /** the database or the write transaction */
+    private readonly db: Db,
+    private readonly dialect: Dialect,
+    private readonly uid: number,
+    /** the member's data key of a dataset (the caller holds it) */
+    private readonly dataKey: (dataset: string) => Buffer,
+  ) {}
+
+  /** The digests to look up for each equality, under a key derived for this call and zeroed after. */
+  lookup(dataset: string, equalities: readonly Equality[]): string[][] {
+    const key = blindIndexKey(this.dataKey(dataset), this.uid, dataset);
+    try {
+      return equalities.map((e) => [...new Set(e.values.map((v) => blindDigest(key, e.field, normalise(v))))]);
+    } finally {
+      key.fill(0);
+    }
+  }
+
+  /** Queues a row's digests (after removing its old ones when `replace`). */
+  async add(dataset: string, id: number, values: FieldValues, replace: boolean, db: Db = this.db): Promise<void> {
+    if (replace) {
+      await db.deleteFrom('row_index').where('row_id', '=', id).execute();
+      this.dropPending(id);
+    }
+    let key = this.keys.get(dataset);
+    if (!key) this.keys.set(dataset, (key = blindIndexKey(this.dataKey(dataset), this.uid, dataset)));
+    for (const digest of rowDigests(key, values)) this.pending.push({ row_id: id, uid: this.uid, dataset, digest });
+  }
+
+  /** Inserts the queued digests, in as few statements as the databases' parameter limits allow. */
+  async flush(db: Db = this.db): Promise<void> {
+    const rows = this.pending;
+    this.pending = [];
+    for (let i = 0; i < rows.length; i += INDEX_ROWS_PER_INSERT) {
+      await db
+        .insertInto('row_index')
+        .values(rows.slice(i, i + INDEX_ROWS_PER_INSERT))
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    }
+  }
+
+  /** Forgets queued digests of a row rewritten or deleted later in the same transaction. */
+  dropPending(id: number): void {
+    if (this.pending.length) this.pending = this.pending.filter((p) => p.row_id !== id);
+  }
+
+  forgetKeys(): void {
+    for (const key of this.keys.values()) key.fill(0);
+    this.keys.clear();
+  }
+
+  /**
+   * Whether the index covers every row of `dataset`. Rows written before the index existed
+   * (listed in row_index_backfill by migration 0006) are indexed here, by a caller that holds the
+   * key, in transactions of BACKFILL_BATCH rows that each record how far they got, so an
+   * interrupted backfill resumes where it stopped. At most `budget` rows are indexed per call.
+   */
+  async ready(
+    dataset: string,
+    budget: number,
+    open: (row: { instance: number; rid: string; ciphertext: string }) => FieldValues,
+  ): Promise<boolean> {
+    const pending = (db: Db) =>
+      db
+        .selectFrom('row_index_backfill')
+        .select(['next_id', 'last_id'])
+        .where('uid', '=', this.uid)
+        .where('dataset', '=', dataset);
+    if (!(await pending(this.db).executeTakeFirst())) return true;
+    for (let indexed = 0; indexed < budget; indexed += BACKFILL_BATCH) {
+      const step = async (db: Db): Promise<boolean> => {
+        const at = await forUpdate(this.dialect, pending(db)).executeTakeFirst();
+        if (!at) return true;
+        const rows = await forUpdate(
+          this.dialect,
+          db
+            .selectFrom('transaction_rows')
+            .select(['id', 'instance', 'rid', 'ciphertext'])
+            .where('uid', '=', this.uid)
+            .where('dataset', '=', dataset)
+            .where('id', '>=', at.next_id)
+            .where('id', '<=', at.last_id)
+            .orderBy('id')
+            .limit(BACKFILL_BATCH),
+        ).execute();
+        try {
+          for (const r of rows) await this.add(dataset, r.id, open(r), true, db);
+          await this.flush(db);
+        } finally {
+          this.forgetKeys();
+        }
+        const done = rows.length < BACKFILL_BATCH || rows[rows.length - 1]!.id >= at.last_id;
+        if (done) {
+          await db.deleteFrom('row_index_backfill').where('uid', '=', this.uid).where('dataset', '=', dataset).execute();
+        } else {
+          await db
+            .updateTable('row_index_backfill')
+            .set({ next_id: rows[rows.length - 1]!.id + 1 })
+            .where('uid', '=', this.uid)
+            .where('dataset', '=', dataset)
+            .execute();
+        }
+        return done;
+      };
+      const done = this.db.isTransaction ? await step(this.db) : await this.db.transaction().execute(step);
+      if (done) return true;
+    }
+    return false;
+  }
+}
