@@ -25,6 +25,7 @@ import { currentLoad, renderReport, saveReport, type Target } from './report.ts'
 import {
   CONNECTIONS,
   LoadError,
+  runBenchmark,
   REFERRALS,
   measure,
   memberQuery,
@@ -461,12 +462,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(`\nBENCHMARK FAILED: ${err instanceof Error ? err.message : String(err)}`);
-    if (err instanceof Error && !(err instanceof LoadError) && err.stack) console.error(err.stack);
-    killAll();
-    process.exit(1);
-  },
-);
+runBenchmark(main);

@@ -60,11 +60,11 @@ import { loadConfig } from '../src/config/config.ts';
 import { seal } from '../src/crypto/aead.ts';
 import { blindIndexKey, rowDigests } from '../src/pds/blind-index.ts';
 import { rowContext, type FieldValues } from '../src/pds/pds-store.ts';
-import { openDatabase } from '../src/storage/dialect.ts';
+import { dropPgSchema, openDatabase } from '../src/storage/dialect.ts';
 import { migrateToLatest } from '../src/storage/migrator.ts';
 import { killAll } from './children.ts';
 import { currentLoad, machine } from './report.ts';
-import { basicAuth, LoadError, measure, REFERRALS, type LoadSpec, type Measurement } from './scenarios.ts';
+import { basicAuth, LoadError, measure, REFERRALS, runBenchmark, type LoadSpec, type Measurement } from './scenarios.ts';
 import { startOpenPdx, type OpenPdx } from './servers/openpdx.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -461,7 +461,7 @@ class PgSeeder implements Seeder {
  */
 async function migratedPgSchema(): Promise<string> {
   const schema = `openpdx_bench_${randomBytes(4).toString('hex')}`;
-  disposers.add(() => dropPgSchema(schema));
+  disposers.add(() => dropPgSchema(PG_URL, schema));
   const handle = await openDatabase(PG_URL, { pgSchema: schema });
   try {
     await migrateToLatest(handle);
@@ -469,16 +469,6 @@ async function migratedPgSchema(): Promise<string> {
     await handle.close();
   }
   return schema;
-}
-
-async function dropPgSchema(schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: PG_URL });
-  await client.connect();
-  try {
-    await client.query(`drop schema if exists ${schema} cascade`);
-  } finally {
-    await client.end();
-  }
 }
 
 async function openSeeder(server: OpenPdx): Promise<Seeder> {
@@ -983,7 +973,7 @@ async function runEngine(engine: Engine, root: string): Promise<EngineResult> {
     };
   } finally {
     await Promise.all([...running].map((s) => s.stop().catch(() => undefined)));
-    for (const schema of schemas) await dropPgSchema(schema).catch(() => undefined);
+    for (const schema of schemas) await dropPgSchema(PG_URL, schema).catch(() => undefined);
   }
 }
 
@@ -1075,12 +1065,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(`\nBENCHMARK FAILED: ${err instanceof Error ? err.message : String(err)}`);
-    if (err instanceof Error && !(err instanceof LoadError) && err.stack) console.error(err.stack);
-    killAll();
-    process.exit(1);
-  },
-);
+runBenchmark(main);

@@ -6,6 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import type { SandboxCredentials } from '../src/admin/seed.ts';
+import { killAll } from './children.ts';
 
 export interface LoadSpec {
   key: string;
@@ -46,6 +47,22 @@ interface Raw {
 }
 
 export class LoadError extends Error {}
+
+/**
+ * Runs a benchmark's main and exits with its code; on a throw, prints why (with the stack unless
+ * it is a LoadError: a server that answered wrongly), kills every child and exits 1.
+ */
+export function runBenchmark(main: () => Promise<number>): void {
+  main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      console.error(`\nBENCHMARK FAILED: ${err instanceof Error ? err.message : String(err)}`);
+      if (err instanceof Error && !(err instanceof LoadError) && err.stack) console.error(err.stack);
+      killAll();
+      process.exit(1);
+    },
+  );
+}
 
 function cannon(spec: LoadSpec, limit: { duration: number } | { amount: number }): Promise<Raw> {
   return new Promise((resolve, reject) => {

@@ -1,6 +1,6 @@
 /**
  * Schemas, parameters and responses shared by the OpenPDX-specific routes, written from the
- * contract (shared/spec/pdx-contract.md): §2 OAuth, §3 access denied, §4 connection requests,
+ * wire contract (docs/contract.md): §2 OAuth, §3 access denied, §4 connection requests,
  * §6 datasets, §7 developer helpers.
  */
 import type { Components, JsonSchema, ParameterObject, ResponseObject } from './openapi-types.ts';
