@@ -1,10 +1,12 @@
 /**
- * `npm run bench:cpu -- [read|token] [rounds] [workers]`: one OpenPDX scenario against the real
+ * `npm run bench:cpu -- [read|rows|token] [rounds] [workers]`: one OpenPDX scenario (metadata read,
+ * 100-row transactional read, token issuance) against the real
  * `openpdx start` (SQLite sandbox in a scratch folder), reporting requests/s and the server's CPU
  * time per request (user + system of the process and its workers, from /proc). CPU per request
  * moves less with a shared machine's noise than requests/s does, which makes it the better number
  * for comparing two builds: run this in each checkout, alternately. BENCH_NODE_FLAGS adds node flags
- * to the server (`--perf-basic-prof` names JavaScript frames for `perf record -p <pid>`).
+ * to the server (`--perf-basic-prof` names JavaScript frames for `perf record -p <pid>`);
+ * BENCH_CPU_PROF=<dir> writes the server's V8 CPU profile there (summarise with bench/profile.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -12,12 +14,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { killAll } from './children.ts';
 import autocannon from 'autocannon';
-import { CONNECTIONS, memberQuery, tokenSpec, type LoadSpec, type PdxTarget } from './scenarios.ts';
+import { CONNECTIONS, memberQuery, openPdxSpecs, referralBatch, tokenSpec, type LoadSpec, type PdxTarget } from './scenarios.ts';
 import { startOpenPdx, type OpenPdx } from './servers/openpdx.ts';
 
 const [what = 'read', roundsArg = '3', workersArg = '1'] = process.argv.slice(2);
-if (!['read', 'token'].includes(what) || !/^\d+$/.test(roundsArg) || !/^\d+$/.test(workersArg)) {
-  console.error('usage: npm run bench:cpu -- [read|token] [rounds] [workers]');
+if (!['read', 'rows', 'token'].includes(what) || !/^\d+$/.test(roundsArg) || !/^\d+$/.test(workersArg)) {
+  console.error('usage: npm run bench:cpu -- [read|rows|token] [rounds] [workers]');
   process.exit(2);
 }
 process.on('exit', killAll);
@@ -86,7 +88,7 @@ const dir = mkdtempSync(join(tmpdir(), 'openpdx-cpu-'));
 const server = await startOpenPdx({
   dataDir: dir,
   postgresUrl: undefined,
-  cpuProfDir: undefined,
+  cpuProfDir: process.env.BENCH_CPU_PROF || undefined,
   workers: Number(workersArg),
   // BENCH_NODE_FLAGS: more node flags for the server, e.g. --perf-basic-prof to read it with Linux perf
   nodeFlags: process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean),
@@ -101,10 +103,21 @@ try {
     headers: { ...bearer, 'content-type': 'application/json' },
     body: JSON.stringify({ ds_personal_details: { field_personal_fname: 'Ada' } }),
   });
+  const specs = openPdxSpecs(t);
+  if (what === 'rows') {
+    const seeded = await fetch(specs.find((s) => s.key === 'batch-write')!.url, {
+      method: 'POST',
+      headers: { ...bearer, 'content-type': 'application/json' },
+      body: referralBatch(100),
+    });
+    if (!seeded.ok) throw new Error(`seeding rows: ${seeded.status} ${await seeded.text()}`);
+  }
   const spec: LoadSpec =
     what === 'token'
       ? token
-      : { key: 'metadata-read', label: 'metadata read', url, method: 'GET', headers: bearer, connections: CONNECTIONS.read };
+      : what === 'rows'
+        ? specs.find((s) => s.key === 'tx-read')!
+        : { key: 'metadata-read', label: 'metadata read', url, method: 'GET', headers: bearer, connections: CONNECTIONS.read };
   for (let round = 1; round <= Number(roundsArg); round++) {
     await load(spec, 2);
     const before = cpuTicks(server.pid);

@@ -10,7 +10,8 @@ import { principalOf, requireBearer } from '../http/auth.ts';
 import { parsePdxBody } from '../http/body.ts';
 import type { DataCall, Query } from './dataset-service.ts';
 import { parseIndex } from './dataset-params.ts';
-import { metadataJson, orderedJson, renderXml, renderXmlRows, type Format } from './render.ts';
+import { metadataJson, renderXml, renderXmlRows, type Format } from './render.ts';
+import { RowPage } from './row-page.ts';
 
 interface FileParams {
   file?: string;
@@ -51,7 +52,7 @@ export function registerDatasetRoutes(app: FastifyInstance, ctx: AppContext): vo
     ['POST', '/api/pds/pds/:file', (c, q, r) => done(svc.writeMetadata(c, q, body(r)))],
     ['PUT', '/api/pds/pds/:file', (c, q, r) => done(svc.writeMetadata(c, q, body(r)))],
     ['DELETE', '/api/pds/pds/:file', (c, q) => done(svc.clearMetadata(c, q))],
-    ['GET', '/api/pds/transaction/:file', (c, q) => svc.readRows(c, q)],
+    ['GET', '/api/pds/transaction/:file', (c, q) => svc.readRowPage(c, q)],
     ['POST', '/api/pds/transaction', (c, q, r) => svc.insertRows(c, q, body(r))],
     ['POST', '/api/pds/transaction/:file', (c, q, r) => svc.insertRows(c, q, body(r))],
     ['PUT', '/api/pds/transaction/:file', (c, q, r) => done(svc.updateRow(c, q, body(r)))],
@@ -68,11 +69,10 @@ export function registerDatasetRoutes(app: FastifyInstance, ctx: AppContext): vo
         const result = await handle(dataCall(req, t.uid), req.query as Query, req);
         // Personal data: never cached (BT-08).
         reply.header('cache-control', 'no-store');
-        if (Array.isArray(result)) {
-          // Rows keyed by id, in the requested order (see orderedJson).
-          const rows = result as [string, unknown][];
-          if (t.format === 'xml') return reply.type('application/xml; charset=utf-8').send(renderXmlRows(rows));
-          return reply.type('application/json; charset=utf-8').send(orderedJson(rows));
+        if (result instanceof RowPage) {
+          // Rows keyed by id, in the requested order.
+          if (t.format === 'xml') return reply.type('application/xml; charset=utf-8').send(renderXmlRows(result.entries()));
+          return reply.type('application/json; charset=utf-8').send(result.json());
         }
         if (t.format === 'xml') return reply.type('application/xml; charset=utf-8').send(renderXml(result));
         return reply.type('application/json; charset=utf-8').send(json(result as never));

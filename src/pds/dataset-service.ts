@@ -20,8 +20,11 @@ import {
   requireType,
 } from './dataset-params.ts';
 import { PdsStore, type Equality, type PdsWriter, type RowRead, type StoredRow } from './pds-store.ts';
+
+export type { RowView };
 import { MAX_INDEXED_VALUES, ScanLimitExceeded, type OrderColumn } from './row-finder.ts';
 import type { MetadataView } from './render.ts';
+import { ROW_VIEW_KEYS, RowPage, RowShape, type RowView } from './row-page.ts';
 import type { DatasetDef } from './schema/catalogue.ts';
 import { checkWrite, unwrapDatasetBody } from './write-values.ts';
 
@@ -34,7 +37,6 @@ export interface DataCall {
 }
 
 export type Query = Record<string, unknown>;
-export type RowView = Record<string, string | null>;
 
 const NO_ACCESS: FieldAccess = Object.freeze({ r: Object.freeze({ a: 0, s: 'A' }), w: Object.freeze({ a: 0, s: 'A' }) });
 
@@ -159,7 +161,13 @@ export class DatasetService {
     throw new PdxError(403, 'Access denied', `${reason} Nothing was changed.`);
   }
 
+  /** Rows as [id, view] pairs, in the read's order (for callers inside the server). */
   async readRows(call: DataCall, q: Query): Promise<[string, RowView][]> {
+    return (await this.readRowPage(call, q)).entries();
+  }
+
+  /** One page of rows as the connection may see them (contract §6.2). */
+  async readRowPage(call: DataCall, q: Query): Promise<RowPage> {
     const ds = parseOneDataset(q.dataset, this.deps.catalogue);
     requireType(ds, 'transactional');
     const instance = parseIndex(q.instance, 'instance');
@@ -172,32 +180,33 @@ export class DatasetService {
       const visible = new Set<string>([...fields, ...systemFields(ds)]);
       const filters = parseFilters(q.filters, ds, (f) => visible.has(f));
       const sort = this.parseSort(q.sort, ds, visible);
-      const view = (row: StoredRow) => rowView(row, fields);
-      const matches = filters.length ? (v: RowView) => rowMatches((f) => v[f] ?? null, filters) : undefined;
-      let views: RowView[];
+      const shape = new RowShape(fields);
+      const matches = filters.length ? (r: StoredRow) => rowMatches((f) => shape.value(r, f), filters) : undefined;
+      const logged = this.entry(access, ds, fields, 'read');
+      let rows: StoredRow[];
       if (id !== undefined) {
         const row = await this.pds.read(access.uid, access.keys, (r) => r.row(ds.name, id));
-        views = (row ? [view(row)] : []).filter((v) => !matches || matches(v)).slice(offset, offset + limit);
+        rows = (row ? [row] : []).filter((r) => !matches || matches(r)).slice(offset, offset + limit);
+        await this.pds.recordAccess(access.uid, logged);
       } else {
-        const read: RowRead<RowView> = {
+        const read: RowRead<StoredRow> = {
           instance,
-          view,
+          view: (row) => row,
           matches,
           equalities: indexedEqualities(filters),
-          order: rowOrder(ds, sort, fields),
+          order: rowOrder(ds, sort, shape),
           limit,
           offset,
           maxScanned: this.deps.config.maxRowsScanned,
         };
         try {
-          views = await this.pds.read(access.uid, access.keys, (r) => r.findRows(ds.name, read));
+          rows = await this.pds.findRowsLogged(access.uid, access.keys, ds.name, read, logged);
         } catch (err) {
           if (err instanceof ScanLimitExceeded) throw readTooBroad(ds, err);
           throw err;
         }
       }
-      await this.pds.recordAccess(access.uid, this.entry(access, ds, fields, 'read'));
-      return views.map((v) => [v.id!, v] as [string, RowView]);
+      return new RowPage(rows, shape);
     });
   }
 
@@ -296,9 +305,6 @@ function systemFields(ds: DatasetDef): string[] {
   return [...ds.fields.values()].filter((f) => f.system).map((f) => f.name);
 }
 
-/** The keys a row's view sets from the row itself rather than from its encrypted values. */
-const ROW_VIEW_KEYS = new Set(['id', 'ds_id', 'instance', 'source', 'created_timestamp', 'updated_timestamp']);
-
 /** System fields the database can order rows by, with the column that holds them. */
 const ORDER_COLUMNS: Record<string, OrderColumn> = {
   id: 'id',
@@ -314,7 +320,7 @@ const ORDER_COLUMNS: Record<string, OrderColumn> = {
 function indexedEqualities(filters: readonly RowFilter[]): Equality[] {
   const out: Equality[] = [];
   for (const f of filters) {
-    if (ROW_VIEW_KEYS.has(f.field)) continue;
+    if (ROW_VIEW_KEYS.includes(f.field)) continue;
     if (f.list && f.list.size <= MAX_INDEXED_VALUES) out.push({ field: f.field, values: [...f.list] });
     else if (f.operator === '=' && !f.like && !f.list) out.push({ field: f.field, values: [f.value] });
   }
@@ -329,13 +335,14 @@ function indexedEqualities(filters: readonly RowFilter[]): Equality[] {
 function rowOrder(
   ds: DatasetDef,
   sort: { field: string; dir: 1 | -1 } | undefined,
-  fields: readonly string[],
-): RowRead<RowView>['order'] {
+  shape: RowShape,
+): RowRead<StoredRow>['order'] {
   if (!sort) return { column: 'id', dir: 'asc' };
   const column = ORDER_COLUMNS[sort.field];
   const numeric = isNumericField(ds, sort.field);
-  if (column && numeric && !fields.includes(sort.field)) return { column, dir: sort.dir === 1 ? 'asc' : 'desc' };
-  return { compare: (a, b) => sort.dir * compareNullable(a[sort.field] ?? null, b[sort.field] ?? null, numeric) };
+  if (column && numeric && !shape.fields.includes(sort.field)) return { column, dir: sort.dir === 1 ? 'asc' : 'desc' };
+  const { field } = sort;
+  return { compare: (a, b) => sort.dir * compareNullable(shape.value(a, field), shape.value(b, field), numeric) };
 }
 
 function readTooBroad(ds: DatasetDef, err: ScanLimitExceeded): PdxError {
@@ -354,20 +361,6 @@ function readTooBroad(ds: DatasetDef, err: ScanLimitExceeded): PdxError {
       'narrow it to one instance, or sort by id, instance, created_timestamp or updated_timestamp; ' +
       'range and LIKE filters and sorts on other fields decrypt every row they consider.',
   );
-}
-
-function rowView(row: StoredRow, fields: readonly string[]): RowView {
-  const id = String(row.id);
-  const view: RowView = {
-    id,
-    ds_id: id,
-    instance: String(row.instance),
-    source: row.source,
-    created_timestamp: String(row.createdAt),
-    updated_timestamp: String(row.updatedAt),
-  };
-  for (const f of fields) view[f] = row.values[f] ?? null;
-  return view;
 }
 
 function compareNullable(a: string | null, b: string | null, numeric: boolean): number {

@@ -4,7 +4,7 @@
  * member's rows or decrypt a dataset whose key it was not given.
  */
 import { randomBytes } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
+import type { CompiledQuery, Kysely, Transaction } from 'kysely';
 import { openText, seal } from '../crypto/aead.ts';
 import { IntegrityFailure } from '../errors.ts';
 import type { DataKeyRing } from '../members/key-ring.ts';
@@ -13,9 +13,16 @@ import type { Database } from '../storage/schema.ts';
 import { prepared, type QueryTarget } from '../storage/prepared.ts';
 import type { Clock } from '../clock.ts';
 import { AccessLogBuffer, type AccessLogSink } from './access-log-buffer.ts';
-import { AppendError, type OpenedRow } from '../storage/row-appender.ts';
+import { AppendError, type OpenedRow, type SealedRead } from '../storage/row-appender.ts';
 import { RowIndex } from './row-index.ts';
-import { RowFinder, ScanLimitExceeded, type RowQuery, type StoredRowRecord } from './row-finder.ts';
+import {
+  RowFinder,
+  ScanLimitExceeded,
+  sealedPageQuery,
+  type RowQuery,
+  type SealedPageRow,
+  type StoredRowRecord,
+} from './row-finder.ts';
 
 /** A committed-with-the-write change, for notifications (contract §5.4). */
 export interface DataChange {
@@ -86,7 +93,8 @@ type Db = Kysely<Database> | Transaction<Database>;
 
 const ctxMetaPrefix = (uid: number, ds: string) => `pds|${uid}|${ds}|m|`;
 const ctxMeta = (uid: number, ds: string, instance: number) => `${ctxMetaPrefix(uid, ds)}${instance}`;
-const ctxRow = (uid: number, ds: string, instance: number, rid: string) => `pds|${uid}|${ds}|r|${instance}|${rid}`;
+const rowContextPrefix = (uid: number, ds: string) => `pds|${uid}|${ds}|r|`;
+const ctxRow = (uid: number, ds: string, instance: number, rid: string) => `${rowContextPrefix(uid, ds)}${instance}|${rid}`;
 /** The additional data that binds a row's ciphertext to its member, dataset, instance and rid. */
 export const rowContext = ctxRow;
 
@@ -130,29 +138,55 @@ export class PdsStore {
     }
     const target = { db: this.db, dialect: this.dialect.name };
     const sealed = reads.map(({ dataset, instance }) => {
-      const key = keys.get(dataset)?.key;
-      // Reaching here without the key is a programming error: callers check grants first.
-      if (!key) throw new Error(`no data key for ${dataset} in this scope`);
       const query =
         instance === undefined
           ? metadataInstances.compiled(target, uid, dataset)
           : metadataInstance.compiled(target, uid, dataset, instance);
-      const { sql, parameters } = query;
       // The query selects (instance, ciphertext): the instance ends each record's context.
-      return { sql, params: parameters, key, contextPrefix: ctxMetaPrefix(uid, dataset) };
+      return sealedRead(keys, dataset, query, ctxMetaPrefix(uid, dataset));
     });
+    const results = await this.sideRead(uid, sealed, entries);
+    return results.map(
+      (rows) => new Map(rows.map(([instance, plaintext]) => [instance as number, parseRecord(plaintext as string)])),
+    );
+  }
+
+  /**
+   * A page of rows (PdsReader.findRows), with `entry` appended to the access log once the read has
+   * succeeded. On a SQLite file a plain page (no filter, an order the database knows) is read,
+   * decrypted and logged on the side thread as one job, as metadata reads are: that moves the
+   * SELECT and the decryption, most of a large page's cost, off the event loop.
+   */
+  async findRowsLogged<V>(uid: number, keys: DataKeyRing, dataset: string, read: RowRead<V>, entry: AccessEntry): Promise<V[]> {
+    const page =
+      this.accessLog.carriesReads && !read.equalities?.length
+        ? sealedPageQuery({ db: this.db, dialect: this.dialect.name }, uid, dataset, read)
+        : undefined;
+    if (!page) {
+      const rows = await this.read(uid, keys, (r) => r.findRows(dataset, read));
+      await this.recordAccess(uid, entry);
+      return rows;
+    }
+    const sealed = { ...sealedRead(keys, dataset, page, rowContextPrefix(uid, dataset)), expectedRows: read.limit };
+    const [rows] = await this.sideRead(uid, [sealed], [entry]);
+    return rows!.map((r) => {
+      const [id, instance, source, createdAt, updatedAt, , plaintext] = r as SealedPageRow;
+      return read.view({ id, instance, source, createdAt, updatedAt, values: parseRecord(plaintext) });
+    });
+  }
+
+  /** Sealed reads on the side thread, then `entries` logged if they all succeeded (AccessLogBuffer). */
+  private async sideRead(uid: number, reads: SealedRead[], entries: readonly AccessEntry[]): Promise<OpenedRow[][]> {
     const now = this.clock.now();
-    let results: OpenedRow[][];
     try {
-      results = await this.accessLog.readThenLog(
-        sealed,
+      return await this.accessLog.readThenLog(
+        reads,
         entries.map((e) => accessRow(uid, e, now)),
       );
     } catch (err) {
       if (err instanceof AppendError && err.code === 'INTEGRITY') throw new IntegrityFailure(err);
       throw err;
     }
-    return results.map((rows) => new Map(rows.map(([instance, plaintext]) => [instance as number, parseRecord(plaintext)])));
   }
 
   async read<T>(uid: number, keys: DataKeyRing, fn: (r: PdsReader) => Promise<T>): Promise<T> {
@@ -188,6 +222,13 @@ export class PdsStore {
   async recordAccess(uid: number, e: AccessEntry): Promise<void> {
     await this.accessLog.append(accessRow(uid, e, this.clock.now()));
   }
+}
+
+function sealedRead(keys: DataKeyRing, dataset: string, query: CompiledQuery, contextPrefix: string): SealedRead {
+  const key = keys.get(dataset)?.key;
+  // Reaching here without the key is a programming error: callers check grants first.
+  if (!key) throw new Error(`no data key for ${dataset} in this scope`);
+  return { sql: query.sql, params: query.parameters, key, contextPrefix };
 }
 
 function accessRow(uid: number, e: AccessEntry, at: number) {

@@ -15,7 +15,7 @@
  * Shapes 2 and 3 decrypt at most `maxScanned` rows, then refuse with ScanLimitExceeded: a filter
  * that no index serves costs what the dataset holds, and this caps it.
  */
-import type { Kysely, SelectQueryBuilder, Transaction } from 'kysely';
+import { sql, type CompiledQuery, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
 import type { Database, TransactionRowTable } from '../storage/schema.ts';
 import { prepared, type Prepared, type QueryTarget } from '../storage/prepared.ts';
 import type { Selectable } from 'kysely';
@@ -62,49 +62,94 @@ export class ScanLimitExceeded extends Error {
 type Db = Kysely<Database> | Transaction<Database>;
 type RowSelect = SelectQueryBuilder<Database, 'transaction_rows', StoredRowRecord>;
 
-/**
- * Shape 1's query, compiled once per order and per dialect (prepared.ts): it is the hot one, and
- * Kysely would otherwise rebuild and compile it on every read.
- */
 type Order = { column: OrderColumn; dir: 'asc' | 'desc' };
-const pages = new Map<string, Prepared<[number, string, number, number], StoredRowRecord>>();
-const instancePages = new Map<string, Prepared<[number, string, number, number, number], StoredRowRecord>>();
 
 function memberRows(db: Db, uid: number, dataset: string) {
   return db.selectFrom('transaction_rows').selectAll().where('uid', '=', uid).where('dataset', '=', dataset);
 }
 
-function inOrder<S extends RowSelect>(s: S, order: Order): S {
-  const sorted = s.orderBy(order.column, order.dir) as S;
-  return order.column === 'id' ? sorted : (sorted.orderBy('id', 'asc') as S);
+function inOrder<O>(
+  s: SelectQueryBuilder<Database, 'transaction_rows', O>,
+  order: Order,
+): SelectQueryBuilder<Database, 'transaction_rows', O> {
+  const sorted = s.orderBy(order.column, order.dir);
+  return order.column === 'id' ? sorted : sorted.orderBy('id', 'asc');
 }
 
-function pageQuery(order: Order) {
-  const key = `${order.column} ${order.dir}`;
-  let query = pages.get(key);
-  if (!query) {
-    query = prepared((db, uid: number, dataset: string, limit: number, offset: number) =>
-      inOrder(memberRows(db, uid, dataset), order)
-        .limit(limit)
-        .offset(offset),
-    );
-    pages.set(key, query);
-  }
-  return query;
+/**
+ * Shape 1's queries for one choice of columns, compiled once per order, with or without an
+ * instance (prepared.ts): they are the hot ones, and Kysely would otherwise rebuild and compile
+ * them on every read.
+ */
+function pageQueries<O>(columns: (db: Db, uid: number, dataset: string) => SelectQueryBuilder<Database, 'transaction_rows', O>) {
+  const all = new Map<string, Prepared<[number, string, number, number], O>>();
+  const ofInstance = new Map<string, Prepared<[number, string, number, number, number], O>>();
+  return {
+    all(order: Order) {
+      const key = `${order.column} ${order.dir}`;
+      let query = all.get(key);
+      if (!query) {
+        query = prepared((db, uid: number, dataset: string, limit: number, offset: number) =>
+          inOrder(columns(db, uid, dataset), order)
+            .limit(limit)
+            .offset(offset),
+        );
+        all.set(key, query);
+      }
+      return query;
+    },
+    ofInstance(order: Order) {
+      const key = `${order.column} ${order.dir}`;
+      let query = ofInstance.get(key);
+      if (!query) {
+        query = prepared((db, uid: number, dataset: string, instance: number, limit: number, offset: number) =>
+          inOrder(columns(db, uid, dataset).where('instance', '=', instance), order)
+            .limit(limit)
+            .offset(offset),
+        );
+        ofInstance.set(key, query);
+      }
+      return query;
+    },
+  };
 }
 
-function instancePageQuery(order: Order) {
-  const key = `${order.column} ${order.dir}`;
-  let query = instancePages.get(key);
-  if (!query) {
-    query = prepared((db, uid: number, dataset: string, instance: number, limit: number, offset: number) =>
-      inOrder(memberRows(db, uid, dataset).where('instance', '=', instance), order)
-        .limit(limit)
-        .offset(offset),
-    );
-    instancePages.set(key, query);
-  }
-  return query;
+const pages = pageQueries(memberRows);
+
+/**
+ * Shape 1 as a sealed read for the SQLite side thread (row-appender.ts): the page's plain columns,
+ * then the end of each row's encryption context (`instance|rid`, after `pds|uid|dataset|r|`),
+ * then the ciphertext. The thread returns each row as a tuple, `[id, instance, source, created_at,
+ * updated_at, context end, plaintext]`.
+ */
+export type SealedPageRow = [number, number, string, number, number, string, string];
+
+const sealedPages = pageQueries((db, uid, dataset) =>
+  db
+    .selectFrom('transaction_rows')
+    .select(['id', 'instance', 'source', 'created_at', 'updated_at'])
+    .select(sql<string>`instance || '|' || rid`.as('context'))
+    .select('ciphertext')
+    .where('uid', '=', uid)
+    .where('dataset', '=', dataset),
+);
+
+/**
+ * The compiled query of a read that is a plain page (shape 1: no filter, an order the database
+ * knows), to run where the caller chooses; undefined for any other read.
+ */
+export function sealedPageQuery<V>(
+  target: Pick<QueryTarget, 'db' | 'dialect'>,
+  uid: number,
+  dataset: string,
+  q: Pick<RowQuery<V>, 'instance' | 'matches' | 'digests' | 'order' | 'limit' | 'offset'>,
+): CompiledQuery<SealedPageRow> | undefined {
+  if (!('column' in q.order) || q.matches || q.digests?.length || q.limit === 0) return undefined;
+  const query =
+    q.instance === undefined
+      ? sealedPages.all(q.order).compiled(target, uid, dataset, q.limit, q.offset)
+      : sealedPages.ofInstance(q.order).compiled(target, uid, dataset, q.instance, q.limit, q.offset);
+  return query as unknown as CompiledQuery<SealedPageRow>;
 }
 
 export class RowFinder {
@@ -147,17 +192,12 @@ export class RowFinder {
     return s;
   }
 
-  private ordered(s: RowSelect, order: { column: OrderColumn; dir: 'asc' | 'desc' }): RowSelect {
-    s = s.orderBy(order.column, order.dir);
-    return order.column === 'id' ? s : s.orderBy('id', 'asc');
-  }
-
   /** Shape 1: the page, and nothing else, from the database. */
   private async page<V>(q: RowQuery<V>, order: { column: OrderColumn; dir: 'asc' | 'desc' }): Promise<V[]> {
     const rows =
       q.instance === undefined
-        ? await pageQuery(order)(this.target, this.uid, this.dataset, q.limit, q.offset)
-        : await instancePageQuery(order)(this.target, this.uid, this.dataset, q.instance, q.limit, q.offset);
+        ? await pages.all(order)(this.target, this.uid, this.dataset, q.limit, q.offset)
+        : await pages.ofInstance(order)(this.target, this.uid, this.dataset, q.instance, q.limit, q.offset);
     return rows.map((r) => q.view(r, this.open(r)));
   }
 
@@ -185,7 +225,7 @@ export class RowFinder {
                 ]),
               );
       }
-      const rows = await this.ordered(s, order).limit(BATCH).execute();
+      const rows = await inOrder(s, order).limit(BATCH).execute();
       if (!rows.length) return;
       yield rows;
       if (rows.length < BATCH) return;

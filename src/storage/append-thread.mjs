@@ -52,8 +52,9 @@ function insertStatement(table, columns, count) {
 }
 
 /**
- * A sealed read as it travels: [sql, params, key offset, key length, context prefix]. The query
- * selects two columns: the value that ends each row's context, then the sealed value.
+ * A sealed read as it travels: [sql, params, key offset, key length, context prefix]. The query's
+ * last column is the sealed value, and the one before it ends the row's context; any columns
+ * before those two come back as they are.
  * @typedef {[string, unknown[], number, number, string]} WireRead
  * @typedef {[WireRead[], unknown[][]]} Job
  */
@@ -66,7 +67,7 @@ function selectStatement(sql) {
   let stmt = selects.get(sql);
   if (!stmt) {
     stmt = db.prepare(sql);
-    if (!stmt.reader || stmt.columns().length !== 2) throw new Error('a sealed read must be a query of two columns');
+    if (!stmt.reader || stmt.columns().length < 2) throw new Error('a sealed read must be a query of at least two columns');
     stmt.raw(true);
     if (selects.size >= 200) selects.delete(/** @type {string} */ (selects.keys().next().value));
     selects.set(sql, stmt);
@@ -75,18 +76,20 @@ function selectStatement(sql) {
 }
 
 /**
- * Runs a read and opens each row's sealed value with the read's key, bound to the row's context.
+ * Runs a read and opens each row's sealed value with the read's key, bound to the row's context:
+ * each row comes back as its columns with the opened text in place of the sealed value.
  * @param {WireRead} read
  * @param {Uint8Array} keys
- * @returns {[unknown, string][]}
+ * @returns {unknown[][]}
  */
 function readSealed([sql, params, at, length, contextPrefix], keys) {
   const key = keys.subarray(at, at + length);
-  const rows = /** @type {[unknown, unknown][]} */ (selectStatement(sql).all(params));
-  return rows.map(([context, sealed]) => [
-    context,
-    openSealed(key, Buffer.from(String(sealed), 'base64url'), `${contextPrefix}${context}`).toString('utf8'),
-  ]);
+  const rows = /** @type {unknown[][]} */ (selectStatement(sql).all(params));
+  for (const row of rows) {
+    const last = row.length - 1;
+    row[last] = openSealed(key, Buffer.from(String(row[last]), 'base64url'), `${contextPrefix}${row[last - 1]}`).toString('utf8');
+  }
+  return rows;
 }
 
 /** @param {unknown} err */
@@ -105,7 +108,7 @@ parentPort?.on(
       parentPort?.close();
       return;
     }
-    /** @type {([unknown, string][][] | { error: { code: string, message: string } })[]} */
+    /** @type {(unknown[][][] | { error: { code: string, message: string } })[]} */
     const results = [];
     /** @type {unknown[][]} */
     const rows = [];

@@ -131,22 +131,38 @@ describe('SqliteRowAppender.run: sealed reads with the rows they log', () => {
     await a.close();
   });
 
-  it('refuses a statement that is not a query of two columns as a sealed read, appending nothing for it', async () => {
+  it('refuses a statement that is not a query of at least two columns as a sealed read, appending nothing for it', async () => {
     const a = new SqliteRowAppender({ path: file, lockWaitMs: 5000, synchronous: 'NORMAL' });
-    const [notQuery, threeColumns] = await a.run('access_log', [
+    const [notQuery, oneColumn] = await a.run('access_log', [
       { reads: [{ ...sealedRead(0), sql: 'delete from metadata_records', params: [] }], rows: [entry(35)] },
-      {
-        reads: [{ ...sealedRead(0), sql: 'select uid, instance, ciphertext from metadata_records', params: [] }],
-        rows: [entry(36)],
-      },
+      { reads: [{ ...sealedRead(0), sql: 'select ciphertext from metadata_records', params: [] }], rows: [entry(36)] },
     ]);
-    expect(notQuery).toMatchObject({ error: { message: expect.stringMatching(/query of two columns/) } });
-    expect(threeColumns).toMatchObject({ error: { message: expect.stringMatching(/query of two columns/) } });
+    expect(notQuery).toMatchObject({ error: { message: expect.stringMatching(/query of at least two columns/) } });
+    expect(oneColumn).toMatchObject({ error: { message: expect.stringMatching(/query of at least two columns/) } });
     expect(await h.db.selectFrom('metadata_records').select('instance').where('dataset', '=', 'ds_run').execute()).toHaveLength(
       3,
     );
     expect(await fields()).not.toContain('field_35');
     expect(await fields()).not.toContain('field_36');
+    await a.close();
+  });
+
+  it('returns the plain columns before the context and the sealed value as they are', async () => {
+    const a = new SqliteRowAppender({ path: file, lockWaitMs: 5000, synchronous: 'NORMAL' });
+    const sql =
+      'select "uid", "updated_at", "instance", "ciphertext" from "metadata_records" where "uid" = ? and "dataset" = ? and "instance" < 2 order by "instance"';
+    const [result] = await a.run('access_log', [
+      { reads: [{ ...sealedRead(0), sql, params: [uid, 'ds_run'] }], rows: [entry(37)] },
+    ]);
+    expect(result).toEqual({
+      rows: [
+        [
+          [uid, 1, 0, '{"f":"value 0"}'],
+          [uid, 1, 1, '{"f":"value 1"}'],
+        ],
+      ],
+    });
+    expect(await fields()).toContain('field_37');
     await a.close();
   });
 });

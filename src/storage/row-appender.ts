@@ -18,9 +18,10 @@ export interface RowAppender {
 
 /**
  * A query whose rows each hold a sealed (AES-GCM, src/crypto/aead.ts) value, with the key that
- * opens it. The query selects exactly two columns: the value that ends the row's context (the
- * context is `contextPrefix` followed by it), then the sealed value. Each row comes back as
- * `[that value, the opened UTF-8 text]`.
+ * opens it. The query's last column is the sealed value, and the one before it ends the row's
+ * context (the context is `contextPrefix` followed by it); any columns before those two are
+ * plain. Each row comes back as its columns with the opened UTF-8 text in place of the sealed
+ * value: `[...plain, that value, text]`.
  */
 export interface SealedRead {
   sql: string;
@@ -28,9 +29,12 @@ export interface SealedRead {
   /** copied for the thread (which wipes its copy); this one stays the caller's to wipe */
   key: Buffer;
   contextPrefix: string;
+  /** how many rows the query may return, at most, when more than one (batching: AccessLogBuffer) */
+  expectedRows?: number;
 }
 
-export type OpenedRow = [unknown, string];
+/** A row of a sealed read: its columns, the last one opened (a string). */
+export type OpenedRow = unknown[];
 
 /** Reads that must all succeed, then rows appended only if they did. */
 export interface SideJob {

@@ -13,6 +13,7 @@ import { compare, isNumericField, OPERATORS, parseFilters, rowMatches } from '..
 import type { StoredRow } from '../../src/pds/pds-store.ts';
 import { createTestApp, type TestApp } from '../harness.ts';
 import { bearer, createSubscriber, createMember, type Subscriber } from '../fixtures.ts';
+import { modelRowView } from './row-model.ts';
 
 const DS = 'ds_referrals';
 
@@ -161,18 +162,7 @@ async function model(
   } finally {
     keys.wipe();
   }
-  let views: View[] = rows.map((row) => {
-    const v: View = {
-      id: String(row.id),
-      ds_id: String(row.id),
-      instance: String(row.instance),
-      source: row.source,
-      created_timestamp: String(row.createdAt),
-      updated_timestamp: String(row.updatedAt),
-    };
-    for (const f of fields) v[f] = row.values[f] ?? null;
-    return v;
-  });
+  let views: View[] = rows.map((row) => modelRowView(row, fields));
   views = views.filter((v) => rowMatches((f) => v[f] ?? null, filters));
   if (sort) {
     const s = sort;
