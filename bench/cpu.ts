@@ -1,6 +1,6 @@
 /**
- * `npm run bench:cpu -- [read|rows|token] [rounds] [workers]`: one OpenPDX scenario (metadata read,
- * 100-row transactional read, token issuance) against the real
+ * `npm run bench:cpu -- [read|rows|write|token] [rounds] [workers]`: one OpenPDX scenario (metadata read,
+ * 100-row transactional read, single transactional write, token issuance) against the real
  * `openpdx start` (SQLite sandbox in a scratch folder), reporting requests/s and the server's CPU
  * time per request (user + system of the process and its workers, from /proc). CPU per request
  * moves less with a shared machine's noise than requests/s does, which makes it the better number
@@ -18,8 +18,8 @@ import { CONNECTIONS, memberQuery, openPdxSpecs, referralBatch, tokenSpec, type 
 import { startOpenPdx, type OpenPdx } from './servers/openpdx.ts';
 
 const [what = 'read', roundsArg = '3', workersArg = '1'] = process.argv.slice(2);
-if (!['read', 'rows', 'token'].includes(what) || !/^\d+$/.test(roundsArg) || !/^\d+$/.test(workersArg)) {
-  console.error('usage: npm run bench:cpu -- [read|rows|token] [rounds] [workers]');
+if (!['read', 'rows', 'write', 'token'].includes(what) || !/^\d+$/.test(roundsArg) || !/^\d+$/.test(workersArg)) {
+  console.error('usage: npm run bench:cpu -- [read|rows|write|token] [rounds] [workers]');
   process.exit(2);
 }
 process.on('exit', killAll);
@@ -115,8 +115,8 @@ try {
   const spec: LoadSpec =
     what === 'token'
       ? token
-      : what === 'rows'
-        ? specs.find((s) => s.key === 'tx-read')!
+      : what === 'rows' || what === 'write'
+        ? specs.find((s) => s.key === (what === 'rows' ? 'tx-read' : 'tx-write'))!
         : { key: 'metadata-read', label: 'metadata read', url, method: 'GET', headers: bearer, connections: CONNECTIONS.read };
   for (let round = 1; round <= Number(roundsArg); round++) {
     await load(spec, 2);
