@@ -41,6 +41,8 @@ export interface Report {
 
 const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(n >= 100 ? 0 : 1) : '—');
 const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '—');
+/** A ratio: three decimals below 0.1, where two would round 0.014× and 0.005× alike. */
+export const ratioText = (n: number) => (Number.isFinite(n) ? n.toFixed(n < 0.1 ? 3 : 2) : '—');
 
 export function machine(): string {
   const list = cpus();
@@ -49,8 +51,8 @@ export function machine(): string {
 
 function row(m: Measurement, ceilingRps: number, peerRps: number | undefined): string {
   const label = `${m.spec.label} (c=${m.spec.connections})`;
-  const vsPeer = peerRps === undefined ? '—' : `${f2(m.rps / peerRps)}×`;
-  return `| ${label} | ${f1(m.rps)} | ${f2(m.p50)} | ${f2(m.p99)} | ${f2(m.rps / ceilingRps)}× | ${vsPeer} |`;
+  const vsPeer = peerRps === undefined ? '—' : `${ratioText(m.rps / peerRps)}×`;
+  return `| ${label} | ${f1(m.rps)} | ${f2(m.p50)} | ${f2(m.p99)} | ${ratioText(m.rps / ceilingRps)}× | ${vsPeer} |`;
 }
 
 /**
@@ -93,8 +95,8 @@ function sideBySide(engines: Report['engines']): string[] {
   const rule = engines.map(() => '---:|---:|---:|---:|---:').join('|');
   const cells = (e: Report['engines'][number], m: Measurement | undefined) => {
     if (!m) return '— | — | — | — | —';
-    const vsPeer = m.spec.key === 'token' || m.spec.key === 'peer-token' ? `${f2(m.rps / e.peer.rps)}×` : '—';
-    return `${f1(m.rps)} | ${f2(m.p50)} | ${f2(m.p99)} | ${f2(m.rps / e.ceiling.rps)}× | ${vsPeer}`;
+    const vsPeer = m.spec.key === 'token' || m.spec.key === 'peer-token' ? `${ratioText(m.rps / e.peer.rps)}×` : '—';
+    return `${f1(m.rps)} | ${f2(m.p50)} | ${f2(m.p99)} | ${ratioText(m.rps / e.ceiling.rps)}× | ${vsPeer}`;
   };
   const keys = [...new Set(engines.flatMap((e) => [e.ceiling, e.peer, ...e.openpdx].map((m) => m.spec.key)))];
   const find = (e: Report['engines'][number], key: string) => [e.ceiling, e.peer, ...e.openpdx].find((m) => m.spec.key === key);

@@ -21,7 +21,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firstMessage, forkScript, killAll, stop } from './children.ts';
 import { topSelfTime } from './profile.ts';
-import { currentLoad, renderReport, saveReport, type Target } from './report.ts';
+import { currentLoad, ratioText, renderReport, saveReport, type Target } from './report.ts';
 import {
   CONNECTIONS,
   LoadError,
@@ -331,8 +331,8 @@ function target(
   if (!ms) return undefined;
   const ratios = ms.map((m, i) => m.rps / Math.max(refs[i]!.rps, floor));
   const mid = lowerMedian(ratios, (r) => r);
-  const each = ratios.length > 1 ? ` (rounds: ${ratios.map((r) => `${r.toFixed(2)}×`).join(', ')})` : '';
-  return { name, pass: mid >= factor, detail: `${mid.toFixed(2)}× ${what}${each}` };
+  const each = ratios.length > 1 ? ` (rounds: ${ratios.map((r) => `${ratioText(r)}×`).join(', ')})` : '';
+  return { name, pass: mid >= factor, detail: `${ratioText(mid)}× ${what}${each}` };
 }
 
 /**
@@ -343,7 +343,7 @@ function once(name: string, t: Table, key: string, factor: number): Target | und
   const m = t.openpdx.find((x) => x.spec.key === key);
   if (!m) return undefined;
   const ratio = m.rps / t.ceiling.rps;
-  return { name, pass: ratio >= factor, detail: `${ratio.toFixed(3)}× ceiling (measured once, after the rounds)` };
+  return { name, pass: ratio >= factor, detail: `${ratioText(ratio)}× ceiling (measured once, after the rounds)` };
 }
 
 const shortEngine = (t: Table) => (t.engine.startsWith('PostgreSQL') ? 'PostgreSQL' : 'SQLite');

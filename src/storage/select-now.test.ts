@@ -74,7 +74,9 @@ describe.skipIf(!!TEST_PG_URL)('the SQLite reader while another connection holds
     holder.close();
     expect(rows).toEqual([{ v: 'after' }]);
     expect(Date.now() - started).toBeGreaterThanOrEqual(90);
-    expect(ticks).toBeGreaterThan(5);
+    // Timers ran while the read waited: a wait that blocked the event loop would let none run
+    // before the read resolved. (How many ran depends on the machine's load, so only "some".)
+    expect(ticks).toBeGreaterThan(0);
   });
 
   it('gives up after its lock wait with the lock error', async () => {
