@@ -17,9 +17,12 @@ const PUBLISHED: Record<string, string> = {
 };
 
 describe('vendored reference OpenAPI documents', () => {
-  it.each(Object.entries(PUBLISHED))('%s is present, an OpenAPI 3 document, and byte for byte the published file', (file, digest) => {
-    const ours = readFileSync(join(HERE, file));
-    expect(ours.toString('utf8')).toMatch(/^openapi: 3\./);
-    expect(createHash('sha256').update(ours).digest('hex')).toBe(digest);
-  });
+  it.each(Object.entries(PUBLISHED))(
+    '%s is present, an OpenAPI 3 document, and byte for byte the published file',
+    (file, digest) => {
+      const ours = readFileSync(join(HERE, file));
+      expect(ours.toString('utf8')).toMatch(/^openapi: 3\./);
+      expect(createHash('sha256').update(ours).digest('hex')).toBe(digest);
+    },
+  );
 });
