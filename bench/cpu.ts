@@ -6,7 +6,9 @@
  * moves less with a shared machine's noise than requests/s does, which makes it the better number
  * for comparing two builds: run this in each checkout, alternately. BENCH_NODE_FLAGS adds node flags
  * to the server (`--perf-basic-prof` names JavaScript frames for `perf record -p <pid>`);
- * BENCH_CPU_PROF=<dir> writes the server's V8 CPU profile there (summarise with bench/profile.ts).
+ * BENCH_CPU_PROF=<dir> writes the server's V8 CPU profile there (summarise with bench/profile.ts);
+ * BENCH_DATABASES=postgres runs it on PostgreSQL (OPENPDX_BENCH_DATABASE_URL, default the local
+ * `test` database, in a schema of its own that is dropped after).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -87,7 +89,10 @@ function load(spec: LoadSpec, seconds: number): Promise<number> {
 const dir = mkdtempSync(join(tmpdir(), 'openpdx-cpu-'));
 const server = await startOpenPdx({
   dataDir: dir,
-  postgresUrl: undefined,
+  postgresUrl:
+    process.env.BENCH_DATABASES === 'postgres'
+      ? process.env.OPENPDX_BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test'
+      : undefined,
   cpuProfDir: process.env.BENCH_CPU_PROF || undefined,
   workers: Number(workersArg),
   // BENCH_NODE_FLAGS: more node flags for the server, e.g. --perf-basic-prof to read it with Linux perf
@@ -138,5 +143,6 @@ try {
   await server.stop();
 } finally {
   await server.stop().catch(() => undefined);
+  await server.dispose();
   rmSync(dir, { recursive: true, force: true });
 }
