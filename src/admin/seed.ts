@@ -7,7 +7,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppContext } from '../app-context.ts';
 import type { Config } from '../config/config.ts';
-import { PDX_SCOPE } from '../http/auth.ts';
+import { PDX_SCOPE } from '../oauth/principal.ts';
 import { AdminService } from './admin-service.ts';
 
 export const DEMO_ORGANISATION = 'OpenPDX Demo Subscriber';

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app-context.ts';
 import { AppError, PdxError } from '../errors.ts';
 import { parseNid } from './nid.ts';
-import { WindowLimiter } from '../http/window-limiter.ts';
+import { WindowLimiter } from '../window-limiter.ts';
 
 export interface RateLimit {
   limit: number;

@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import { sha256Hex, sha512Hex, safeEqual } from '../crypto/hash.ts';
 import { PdxError } from '../errors.ts';
-import type { ClientPrincipal } from '../http/auth.ts';
+import { type ClientPrincipal } from '../oauth/principal.ts';
 import { securityEvent } from '../security-events.ts';
 import type { ConnectionRow } from './connection-store.ts';
 import { parseNid } from './nid.ts';

@@ -10,7 +10,7 @@ import { sha256Hex } from '../crypto/hash.ts';
 import { hashPassword } from '../crypto/kdf.ts';
 import { randomSecret } from '../crypto/random.ts';
 import { AppError, ConflictError, ValidationError, NotFoundError } from '../errors.ts';
-import type { ClientPrincipal } from '../http/auth.ts';
+import { type ClientPrincipal } from '../oauth/principal.ts';
 import type { Body } from '../http/body.ts';
 import type { MemberService } from '../members/member-service.ts';
 import type { OutboxService } from '../outbox/outbox-service.ts';

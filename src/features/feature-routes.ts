@@ -5,7 +5,8 @@
  */
 import type { FastifyInstance, FastifyRequest, HTTPMethods } from 'fastify';
 import type { AppContext } from '../app-context.ts';
-import { requireBearer, routeScopeOf } from '../http/auth.ts';
+import { requireBearer } from '../http/auth.ts';
+import { routeScopeOf } from '../oauth/principal.ts';
 import { parsePdxBody } from '../http/body.ts';
 import type { DataCall, Query } from '../pds/dataset-service.ts';
 import type { FeatureBlocks } from './feature-blocks.ts';

@@ -5,19 +5,7 @@
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { AccessDeniedError } from '../errors.ts';
 import { securityEvent } from '../security-events.ts';
-
-export interface ClientPrincipal {
-  clientId: string;
-  orgId: number;
-  scopes: ReadonlySet<string>;
-  jti: string;
-  exp: number;
-}
-
-export interface AccessTokenVerifier {
-  /** The principal for a valid, unexpired, unrevoked token of ours; undefined otherwise. */
-  verifyAccessToken(token: string): Promise<ClientPrincipal | undefined>;
-}
+import { PDX_SCOPE, type AccessTokenVerifier, type ClientPrincipal } from '../oauth/principal.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -25,7 +13,6 @@ declare module 'fastify' {
   }
 }
 
-export const PDX_SCOPE = 'mydex:pdx';
 const INVALID_TOKEN = 'Bearer error="invalid_token"';
 const INSUFFICIENT_SCOPE = 'Bearer error="insufficient_scope"';
 // RFC 6750 §2.1 b64token, case-insensitive scheme (BT-05).
@@ -36,12 +23,6 @@ export interface BearerOptions {
   scopes?: readonly string[];
   /** computes the route scope (e.g. "get:/api/pds/mam") the request also needs */
   routeScope?: (req: FastifyRequest) => string | undefined;
-}
-
-/** Route scope of a concrete request: lower-case method, colon, path without query or format. */
-export function routeScopeOf(method: string, path: string): string {
-  const clean = (path.split('?')[0] ?? '').replace(/\.(json|xml)$/, '');
-  return `${method.toLowerCase()}:${clean}`;
 }
 
 export function requireBearer(verifier: AccessTokenVerifier, options: BearerOptions = {}): onRequestAsyncHookHandler {

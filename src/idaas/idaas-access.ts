@@ -5,7 +5,7 @@
 import type { DedicatedConnection } from '../connections/connection-service.ts';
 import { checkReturnTo, type ReturnToPolicy } from '../consent/return-to.ts';
 import { AccessDeniedError, ValidationError } from '../errors.ts';
-import type { ClientPrincipal } from '../http/auth.ts';
+import { type ClientPrincipal } from '../oauth/principal.ts';
 import type { Member } from '../members/member-service.ts';
 import type { IdaasDeps } from './idaas-deps.ts';
 import { parseIdentifier } from './identifier.ts';

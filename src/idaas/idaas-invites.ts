@@ -7,7 +7,7 @@ import { subscriberName } from '../consent/link-issuer.ts';
 import { sha256Hex } from '../crypto/hash.ts';
 import { randomSecret } from '../crypto/random.ts';
 import { AppError, ValidationError } from '../errors.ts';
-import type { ClientPrincipal } from '../http/auth.ts';
+import { type ClientPrincipal } from '../oauth/principal.ts';
 import type { Body } from '../http/body.ts';
 import { allowedReturnTo, memberOf, ownedConnection, sameCaller } from './idaas-access.ts';
 import type { IdaasDeps } from './idaas-deps.ts';

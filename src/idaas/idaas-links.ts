@@ -6,7 +6,7 @@ import QRCode from 'qrcode';
 import type { DedicatedConnection } from '../connections/connection-service.ts';
 import { sha256Hex } from '../crypto/hash.ts';
 import { ValidationError } from '../errors.ts';
-import type { ClientPrincipal } from '../http/auth.ts';
+import { type ClientPrincipal } from '../oauth/principal.ts';
 import type { Body } from '../http/body.ts';
 import { allowedReturnTo } from './idaas-access.ts';
 import type { IdaasDeps } from './idaas-deps.ts';

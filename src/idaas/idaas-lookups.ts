@@ -3,7 +3,7 @@
  * identity is mapped to (decisions: top of idaas-routes.ts).
  */
 import { ValidationError } from '../errors.ts';
-import type { ClientPrincipal } from '../http/auth.ts';
+import { type ClientPrincipal } from '../oauth/principal.ts';
 import type { ServiceDeps } from '../service-deps.ts';
 import { MEMBER_MISSING } from './idaas-access.ts';
 import type { ExternalIdentities, Provider } from './external-identities.ts';

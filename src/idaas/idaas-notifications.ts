@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { subscriberName } from '../consent/link-issuer.ts';
 import { ValidationError } from '../errors.ts';
-import type { ClientPrincipal } from '../http/auth.ts';
+import { type ClientPrincipal } from '../oauth/principal.ts';
 import type { Body } from '../http/body.ts';
 import { memberOf, ownedConnection, sameCaller } from './idaas-access.ts';
 import type { IdaasDeps } from './idaas-deps.ts';

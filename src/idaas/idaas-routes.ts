@@ -62,7 +62,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AppContext } from '../app-context.ts';
 import { ValidationError } from '../errors.ts';
-import { PDX_SCOPE, principalOf, requireBearer } from '../http/auth.ts';
+import { principalOf, requireBearer } from '../http/auth.ts';
+import { PDX_SCOPE } from '../oauth/principal.ts';
 import { parsePdxBody } from '../http/body.ts';
 import { UUID } from './identifier.ts';
 

@@ -19,7 +19,7 @@ import { MEMBER_KEY_PATTERN, newDataKey, newMemberKey } from '../crypto/random.t
 import type { ConnectionService } from '../connections/connection-service.ts';
 import { grantedDatasets, type Dssa } from '../connections/dssa.ts';
 import { AccessDeniedError, AppError, ConflictError, NotFoundError, ValidationError } from '../errors.ts';
-import type { ClientPrincipal } from '../http/auth.ts';
+import { type ClientPrincipal } from '../oauth/principal.ts';
 import type { OutboxService, Trx } from '../outbox/outbox-service.ts';
 import type { ServiceDeps } from '../service-deps.ts';
 import { TtlCache } from '../ttl-cache.ts';

@@ -10,7 +10,7 @@ import type { ClientCredentials } from './client-auth.ts';
 import type { ClientCache } from './client-cache.ts';
 import type { OAuthClientRecord } from './client-store.ts';
 import { invalidClient, tooManyRequests } from './oauth-errors.ts';
-import { WindowLimiter } from '../http/window-limiter.ts';
+import { WindowLimiter } from '../window-limiter.ts';
 import { securityEvent } from '../security-events.ts';
 
 /** Unknown client ids are compared against this, so they cost the same work (OA-03). */

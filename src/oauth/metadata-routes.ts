@@ -1,7 +1,7 @@
 /** RFC 8414 authorisation server metadata and the RFC 7517 key set the access tokens verify with. */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app-context.ts';
-import { PDX_SCOPE } from '../http/auth.ts';
+import { PDX_SCOPE } from './principal.ts';
 
 export const JWKS_PATH = '/.well-known/jwks.json';
 const AUTH_METHODS = ['client_secret_basic', 'client_secret_post'];

@@ -6,7 +6,7 @@
  */
 import { jwtVerify, type CryptoKey, type JWTHeaderParameters } from 'jose';
 import type { Clock } from '../clock.ts';
-import type { ClientPrincipal } from '../http/auth.ts';
+import { type ClientPrincipal } from './principal.ts';
 import type { ClientCache } from './client-cache.ts';
 import type { RevocationList } from './revocation.ts';
 import { SIGNING_ALG, type SigningKeyRing } from './signing-keys.ts';

@@ -3,7 +3,7 @@
  * template in registry.json is documented without code. Every path also answers as `.json` and
  * `.xml`: those are aliases of one operation, not operations of their own.
  */
-import { routeScopeOf } from '../http/auth.ts';
+import { routeScopeOf } from '../oauth/principal.ts';
 import type { FieldDef } from '../pds/schema/catalogue.ts';
 import type { Endpoint, TemplateRegistry } from '../templates/template-registry.ts';
 import { BEARER_ERRORS, operation, routeSecurity } from './operation-builders.ts';

@@ -9,7 +9,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app-context.ts';
 import { memberCall } from '../features/member-call.ts';
-import { requireBearer, routeScopeOf } from '../http/auth.ts';
+import { requireBearer } from '../http/auth.ts';
+import { routeScopeOf } from '../oauth/principal.ts';
 import { parsePdxBody } from '../http/body.ts';
 import type { Query } from '../pds/dataset-service.ts';
 import { orderedJson, renderXml, renderXmlRows, type Format } from '../pds/render.ts';

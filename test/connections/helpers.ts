@@ -1,6 +1,6 @@
 import type { AppContext } from '../../src/app-context.ts';
 import { parseGrantSpecs } from '../../src/connections/grant-spec.ts';
-import type { ClientPrincipal } from '../../src/http/auth.ts';
+import { type ClientPrincipal } from '../../src/oauth/principal.ts';
 
 export function principalOf(orgId: number): ClientPrincipal {
   return { clientId: 'x', orgId, scopes: new Set(['mydex:pdx']), jti: 'j', exp: 0 };

@@ -1,7 +1,7 @@
 /** Shared by the feature-block tests: requests as a subscriber for a member, and response checks. */
 import type { LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
-import { routeScopeOf } from '../../src/http/auth.ts';
+import { routeScopeOf } from '../../src/oauth/principal.ts';
 import { FEATURE_ROUTES } from '../../src/features/feature-routes.ts';
 import type { ConnectedMember, Subscriber } from '../fixtures.ts';
 import type { TestApp } from '../harness.ts';

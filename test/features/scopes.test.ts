@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FEATURE_ROUTES } from '../../src/features/feature-routes.ts';
-import { routeScopeOf } from '../../src/http/auth.ts';
+import { routeScopeOf } from '../../src/oauth/principal.ts';
 import { connectMember, createSubscriber, tokenFor, type ConnectedMember, type Subscriber } from '../fixtures.ts';
 import { createTestApp, type TestApp } from '../harness.ts';
 import { ACCESS_DENIED, ALL_BLOCK_GRANTS, ALL_BLOCK_SCOPES, block, expectConforms, type BlockRequest } from './helpers.ts';

@@ -6,7 +6,7 @@ import openapiTS, { astToString } from 'openapi-typescript';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FEATURE_ROUTES } from '../../src/features/feature-routes.ts';
-import { routeScopeOf } from '../../src/http/auth.ts';
+import { routeScopeOf } from '../../src/oauth/principal.ts';
 import { buildOpenApiDocument, type OpenApiDocument } from '../../src/openapi/document.ts';
 import { openPdxDocumentation } from '../../src/openapi/documentation.ts';
 import { IDAAS_REFERENCE } from '../../src/openapi/reference-operations.ts';

@@ -4,7 +4,7 @@
  * For the token endpoint that is still far from useful against a 256-bit secret (OA-22); what
  * matters is that one client's attacker cannot lock out another client.
  */
-import type { Clock } from '../clock.ts';
+import type { Clock } from './clock.ts';
 
 interface Window {
   start: number;

@@ -1,0 +1,27 @@
+/**
+ * Who calls the resource server, in the domain's words (contract §3): the client an access token
+ * was issued to, its organisation and scopes. Services take a ClientPrincipal; the HTTP layer
+ * (src/http/auth.ts) makes one from a bearer token.
+ */
+
+export interface ClientPrincipal {
+  clientId: string;
+  orgId: number;
+  scopes: ReadonlySet<string>;
+  jti: string;
+  exp: number;
+}
+
+export interface AccessTokenVerifier {
+  /** The principal for a valid, unexpired, unrevoked token of ours; undefined otherwise. */
+  verifyAccessToken(token: string): Promise<ClientPrincipal | undefined>;
+}
+
+/** The scope every PDX API call needs. */
+export const PDX_SCOPE = 'mydex:pdx';
+
+/** Route scope of a concrete request: lower-case method, colon, path without query or format. */
+export function routeScopeOf(method: string, path: string): string {
+  const clean = (path.split('?')[0] ?? '').replace(/\.(json|xml)$/, '');
+  return `${method.toLowerCase()}:${clean}`;
+}
