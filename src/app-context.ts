@@ -123,7 +123,7 @@ async function assemble(
   const accounts = new AccountService({ ...deps, members, connections, outbox });
   const memberData = new MemberDataService({ ...deps, members, accounts, pds: datasets.pds });
   const features = new FeatureBlocks({ ...deps, datasets, members, connections, outbox, links: consent });
-  const templates = new TemplateService(loadTemplateRegistry(catalogue), { datasets, catalogue });
+  const templates = new TemplateService(loadTemplateRegistry(catalogue), { datasets });
   // IDaaS links are FTC links made by the consent module (src/idaas/idaas-deps.ts, IdaasLinkIssuer).
   const idaasDeps = { ...deps, connections, members, outbox, links: consent };
   const identities = new ExternalIdentities({ ...deps, members });

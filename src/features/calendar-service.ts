@@ -1,6 +1,7 @@
 /** The calendar feature block over ds_events (Mydex OpenAPI, tag Calendar; contract §7). */
 import { ValidationError } from '../errors.ts';
-import type { DataCall, DatasetService, Query, RowView } from '../pds/dataset-service.ts';
+import type { WireFields } from '../pds/dataset-requests.ts';
+import type { DataCaller, DatasetService, RowView } from '../pds/dataset-service.ts';
 import {
   ADD_APPOINTMENT,
   ADD_EVENT,
@@ -9,30 +10,28 @@ import {
   CALENDAR_EVENT_VIEW,
   UPDATE_EVENT,
 } from './calendar-fields.ts';
-import { allRows } from './member-call.ts';
+import { allRows, deleteRow, insertRow, updateRow } from './member-call.ts';
 import { requiredInteger, requiredText, toRow } from './request-fields.ts';
 import { intOf, project } from './wire-view.ts';
-
-const ON_EVENTS = { dataset: CALENDAR_DATASET };
 
 export class CalendarService {
   constructor(private readonly datasets: DatasetService) {}
 
-  addEvent(call: DataCall, body: Record<string, unknown>) {
-    return this.datasets.insertRows(call, ON_EVENTS, toRow(body, ADD_EVENT));
+  addEvent(call: DataCaller, body: Record<string, unknown>) {
+    return insertRow(this.datasets, call, CALENDAR_DATASET, toRow(body, ADD_EVENT));
   }
 
-  addAppointment(call: DataCall, body: Record<string, unknown>) {
-    return this.datasets.insertRows(call, ON_EVENTS, { ...toRow(body, ADD_APPOINTMENT), type: APPOINTMENT_TYPE });
+  addAppointment(call: DataCaller, body: Record<string, unknown>) {
+    return insertRow(this.datasets, call, CALENDAR_DATASET, { ...toRow(body, ADD_APPOINTMENT), type: APPOINTMENT_TYPE });
   }
 
   /** Decided: calendar order (start time, then id). */
-  async events(call: DataCall): Promise<{ success: 1; events: Record<string, unknown>[] }> {
+  async events(call: DataCaller): Promise<{ success: 1; events: Record<string, unknown>[] }> {
     const rows = await allRows(this.datasets, call, CALENDAR_DATASET);
     return { success: 1, events: byStart(rows).map((r) => project(r, CALENDAR_EVENT_VIEW)) };
   }
 
-  async appointments(call: DataCall, q: Query): Promise<{ success: 1; appointments: Record<string, unknown>[] }> {
+  async appointments(call: DataCaller, q: WireFields): Promise<{ success: 1; appointments: Record<string, unknown>[] }> {
     const context = requiredText(q.context, 'context');
     const contextId = String(requiredInteger(q.context_id, 'context_id'));
     const rows = (await allRows(this.datasets, call, CALENDAR_DATASET)).filter(
@@ -41,19 +40,19 @@ export class CalendarService {
     return { success: 1, appointments: byStart(rows).map((r) => project(r, CALENDAR_EVENT_VIEW)) };
   }
 
-  async updateEvent(call: DataCall, body: Record<string, unknown>): Promise<{ success: 1 }> {
+  async updateEvent(call: DataCaller, body: Record<string, unknown>): Promise<{ success: 1 }> {
     const id = requiredInteger(body.id, 'id');
     const values = toRow(body, UPDATE_EVENT, ['id']);
     if (Object.keys(values).length === 0) throw new ValidationError('At least one field other than id must be provided.');
-    await this.datasets.updateRow(call, { ...ON_EVENTS, id: String(id) }, values);
+    await updateRow(this.datasets, call, CALENDAR_DATASET, id, values);
     return { success: 1 };
   }
 
   /** `id` in the body as the OpenAPI has it; in the query for clients that cannot send a DELETE body. */
-  async deleteEvent(call: DataCall, body: Record<string, unknown>, q: Query): Promise<{ success: 1 }> {
+  async deleteEvent(call: DataCaller, body: Record<string, unknown>, q: WireFields): Promise<{ success: 1 }> {
     const id = requiredInteger(body.id ?? q.id, 'id');
     toRow(body, { fields: {} }, ['id']);
-    await this.datasets.deleteRow(call, { ...ON_EVENTS, id: String(id) });
+    await deleteRow(this.datasets, call, CALENDAR_DATASET, id);
     return { success: 1 };
   }
 }

@@ -5,17 +5,37 @@
  */
 import type { FastifyInstance, FastifyRequest, HTTPMethods } from 'fastify';
 import type { AppContext } from '../app-context.ts';
-import { requireBearer } from '../http/auth.ts';
+import { principalOf, requireBearer } from '../http/auth.ts';
 import { routeScopeOf } from '../oauth/principal.ts';
 import { parsePdxBody } from '../http/body.ts';
-import type { DataCall, Query } from '../pds/dataset-service.ts';
+import type { WireFields } from '../pds/dataset-requests.ts';
+import type { DataCaller } from '../pds/dataset-service.ts';
+import { ValidationError } from '../errors.ts';
+import { parseIndex } from '../pds/dataset-params.ts';
 import type { FeatureBlocks } from './feature-blocks.ts';
-import { memberCall } from './member-call.ts';
 
-type Handler = (blocks: FeatureBlocks, call: DataCall, req: FastifyRequest) => Promise<unknown>;
+type Handler = (blocks: FeatureBlocks, call: DataCaller, req: FastifyRequest) => Promise<unknown>;
 
 const body = (req: FastifyRequest) => parsePdxBody(req.body);
-const query = (req: FastifyRequest) => req.query as Query;
+const query = (req: FastifyRequest) => req.query as WireFields;
+
+/**
+ * Who a feature-block or template call is for (contract §7): the member key in the
+ * `Connection-Token` header (or `key`, as on the dataset API), with `uid` and `con_id` from the
+ * query. The dataset service checks them together; any mismatch is its one identical 403.
+ */
+export function memberCall(req: FastifyRequest): DataCaller {
+  const q = req.query as WireFields;
+  if (q.uid === undefined || q.uid === '') throw new ValidationError('uid is required.');
+  const header = req.headers['connection-token'];
+  const key = typeof header === 'string' && header !== '' ? header : q.key;
+  return {
+    principal: principalOf(req),
+    uid: parseIndex(q.uid, 'uid'),
+    conId: typeof q.con_id === 'string' ? q.con_id : '',
+    key: typeof key === 'string' ? key : '',
+  };
+}
 
 /** [method, path, handler]: one row per operation of the OpenAPI, plus /referrals/add. */
 export const FEATURE_ROUTES: readonly (readonly [HTTPMethods, string, Handler])[] = [

@@ -1,34 +1,42 @@
 /**
- * Who a feature-block or template call is for (contract §7): the member key in the
- * `Connection-Token` header (or `key`, as on the dataset API), with `uid` and `con_id` from the
- * query. The dataset service checks them together; any mismatch is its one identical 403.
+ * The dataset calls feature blocks make for the member a call is for (contract §7): typed
+ * requests to DatasetService, so field permissions, value checks and the access log are exactly
+ * the dataset API's.
  */
-import type { FastifyRequest } from 'fastify';
-import { ValidationError } from '../errors.ts';
-import { principalOf } from '../http/auth.ts';
-import type { DataCall, DatasetService, Query, RowView } from '../pds/dataset-service.ts';
-import { MAX_LIMIT, parseIndex } from '../pds/dataset-params.ts';
-
-export function memberCall(req: FastifyRequest): DataCall {
-  const q = req.query as Query;
-  if (q.uid === undefined || q.uid === '') throw new ValidationError('uid is required.');
-  const header = req.headers['connection-token'];
-  const key = typeof header === 'string' && header !== '' ? header : q.key;
-  return { principal: principalOf(req), uid: parseIndex(q.uid, 'uid'), conId: q.con_id, key };
-}
+import { allRowsOf, oneRowOf } from '../pds/dataset-requests.ts';
+import type { DataCaller, DatasetService, RowView } from '../pds/dataset-service.ts';
 
 /** Every row of a dataset the connection may read, readable fields only, in id order. */
-export async function allRows(datasets: DatasetService, call: DataCall, dataset: string): Promise<RowView[]> {
-  const rows = await datasets.readRows(call, { dataset, limit: String(MAX_LIMIT) });
+export async function allRows(datasets: DatasetService, call: DataCaller, dataset: string): Promise<RowView[]> {
+  const rows = await datasets.readRows(call, allRowsOf(datasets.dataset(dataset)));
   return rows.map(([, row]) => row);
 }
 
 export async function oneRow(
   datasets: DatasetService,
-  call: DataCall,
+  call: DataCaller,
   dataset: string,
   id: number,
 ): Promise<RowView | undefined> {
-  const rows = await datasets.readRows(call, { dataset, id: String(id) });
+  const rows = await datasets.readRows(call, oneRowOf(datasets.dataset(dataset), id));
   return rows[0]?.[1];
+}
+
+/** Inserts one row into instance 0 of `dataset`. */
+export function insertRow(datasets: DatasetService, call: DataCaller, dataset: string, row: Record<string, unknown>) {
+  return datasets.insertRows(call, { dataset: datasets.dataset(dataset), instance: 0, rows: [row], batch: false });
+}
+
+export function updateRow(
+  datasets: DatasetService,
+  call: DataCaller,
+  dataset: string,
+  id: number,
+  values: Record<string, unknown>,
+): Promise<void> {
+  return datasets.updateRow(call, { dataset: datasets.dataset(dataset), id, values });
+}
+
+export function deleteRow(datasets: DatasetService, call: DataCaller, dataset: string, id: number): Promise<void> {
+  return datasets.deleteRow(call, { dataset: datasets.dataset(dataset), id });
 }

@@ -14,10 +14,11 @@ import { checkReturnTo } from '../consent/return-to.ts';
 import { listed, ValidationError } from '../errors.ts';
 import type { ConnectionAccess, MemberService } from '../members/member-service.ts';
 import type { OutboxService } from '../outbox/outbox-service.ts';
-import type { DataCall, DatasetService } from '../pds/dataset-service.ts';
+import type { DataCaller, DatasetService } from '../pds/dataset-service.ts';
 import { checkWrite } from '../pds/write-values.ts';
 import type { ServiceDeps } from '../service-deps.ts';
 import { ADD_REFERRAL, REFERRAL_DATASET, SERVICE_REFERRAL } from './referral-fields.ts';
+import { insertRow } from './member-call.ts';
 import { referralRow } from './referral-service.ts';
 import { toRow } from './request-fields.ts';
 
@@ -63,7 +64,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export class ReferralAddService {
   constructor(private readonly deps: ReferralAddDeps) {}
 
-  async add(call: DataCall, body: Record<string, unknown>): Promise<AddReferralResult> {
+  async add(call: DataCaller, body: Record<string, unknown>): Promise<AddReferralResult> {
     const input = parseBody(body);
     const access = await this.verify(call);
     const { connections, members, datasets, catalogue, config } = this.deps;
@@ -87,7 +88,7 @@ export class ReferralAddService {
         mydexid: member.mydexid,
         returnTo: returnTo.url,
       }));
-    const { last_insert_id: referralId } = await datasets.insertRows(call, { dataset: REFERRAL_DATASET }, row);
+    const { last_insert_id: referralId } = await insertRow(datasets, call, REFERRAL_DATASET, row);
     if (!member || !url) return { success: 1, status: 'complete', referral_id: referralId };
     if (input.memberPresent) {
       return { success: 1, status: 'pending', url, qr: await QRCode.toDataURL(url), referral_id: referralId };
@@ -104,7 +105,7 @@ export class ReferralAddService {
   }
 
   /** The caller's credentials for this member, checked before anything else is looked up. */
-  private async verify(call: DataCall): Promise<ConnectionAccess> {
+  private async verify(call: DataCaller): Promise<ConnectionAccess> {
     const access = await this.deps.members.connectionAccess(call.principal, call.conId, call.key, [], call.uid);
     access.keys.wipe();
     return access;

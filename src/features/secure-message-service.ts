@@ -1,12 +1,11 @@
 /** The secure messages feature block over ds_secure_messages (Mydex OpenAPI, tag Secure Messages). */
 import type { Clock } from '../clock.ts';
-import type { DataCall, DatasetService, Query, RowView } from '../pds/dataset-service.ts';
+import type { WireFields } from '../pds/dataset-requests.ts';
+import type { DataCaller, DatasetService, RowView } from '../pds/dataset-service.ts';
 import { MESSAGE_DATASET, RECEIVE_MESSAGE, SECURE_MESSAGE_VIEW, SEND_MESSAGE } from './message-fields.ts';
-import { allRows } from './member-call.ts';
+import { allRows, insertRow } from './member-call.ts';
 import { requiredText, toRow } from './request-fields.ts';
 import { intOf, project } from './wire-view.ts';
-
-const ON_MESSAGES = { dataset: MESSAGE_DATASET };
 
 /** When a message was sent or received; rows written through the dataset API may have neither. */
 export function messageTime(row: RowView): number {
@@ -20,19 +19,19 @@ export class SecureMessageService {
   ) {}
 
   /** A message from the member: stored as `sent`, sent now. */
-  send(call: DataCall, body: Record<string, unknown>) {
+  send(call: DataCaller, body: Record<string, unknown>) {
     const row = { ...toRow(body, SEND_MESSAGE), status: 'sent', time_sent: this.clock.now() };
-    return this.datasets.insertRows(call, ON_MESSAGES, row);
+    return insertRow(this.datasets, call, MESSAGE_DATASET, row);
   }
 
   /** A message to the member: stored as `received`, received now. */
-  receive(call: DataCall, body: Record<string, unknown>) {
+  receive(call: DataCaller, body: Record<string, unknown>) {
     const row = { ...toRow(body, RECEIVE_MESSAGE), status: 'received', time_received: this.clock.now() };
-    return this.datasets.insertRows(call, ON_MESSAGES, row);
+    return insertRow(this.datasets, call, MESSAGE_DATASET, row);
   }
 
   /** Decided: oldest first, as a conversation reads. No `success` field: the OpenAPI has none. */
-  async conversation(call: DataCall, q: Query): Promise<{ messages: Record<string, unknown>[] }> {
+  async conversation(call: DataCaller, q: WireFields): Promise<{ messages: Record<string, unknown>[] }> {
     const conversationId = requiredText(q.conversation_id, 'conversation_id');
     const rows = (await allRows(this.datasets, call, MESSAGE_DATASET)).filter((r) => r.conversation_id === conversationId);
     rows.sort((a, b) => messageTime(a) - messageTime(b) || Number(a.id) - Number(b.id));

@@ -8,7 +8,8 @@
 import { readableFields } from '../connections/dssa.ts';
 import { NotFoundError, PdxError, ValidationError } from '../errors.ts';
 import type { MemberService } from '../members/member-service.ts';
-import type { DataCall, DatasetService, Query, RowView } from '../pds/dataset-service.ts';
+import type { WireFields } from '../pds/dataset-requests.ts';
+import type { DataCaller, DatasetService, RowView } from '../pds/dataset-service.ts';
 import { CALENDAR_DATASET, CALENDAR_ITEM_VIEW, CALENDAR_TIMELINE_VIEW } from './calendar-fields.ts';
 import { displayTime, durationText, isoTime } from './display-time.ts';
 import { allRows, oneRow } from './member-call.ts';
@@ -103,7 +104,7 @@ function withoutStart(times: Item): Item {
 export class TimelineService {
   constructor(private readonly deps: { datasets: DatasetService; members: MemberService }) {}
 
-  async list(call: DataCall): Promise<{ success: 1; timeline: Item[] }> {
+  async list(call: DataCaller): Promise<{ success: 1; timeline: Item[] }> {
     const blocks = await this.readableBlocks(call);
     const entries: { at: number; id: number; item: Item }[] = [];
     for (const block of blocks) {
@@ -116,7 +117,7 @@ export class TimelineService {
     return { success: 1, timeline: entries.map((e) => e.item) };
   }
 
-  async single(call: DataCall, q: Query): Promise<{ success: 1; timeline_item: Item }> {
+  async single(call: DataCaller, q: WireFields): Promise<{ success: 1; timeline_item: Item }> {
     const block = TIMELINE_BLOCKS.find((b) => b.name === q.feature_block);
     if (!block) {
       throw new ValidationError(`feature_block must be one of: ${TIMELINE_BLOCKS.map((b) => b.name).join(', ')}.`);
@@ -128,7 +129,7 @@ export class TimelineService {
   }
 
   /** The blocks whose dataset the connection may read; the credentials are checked here first. */
-  private async readableBlocks(call: DataCall): Promise<TimelineBlock[]> {
+  private async readableBlocks(call: DataCaller): Promise<TimelineBlock[]> {
     const access = await this.deps.members.connectionAccess(call.principal, call.conId, call.key, [], call.uid);
     access.keys.wipe();
     const blocks = TIMELINE_BLOCKS.filter((b) => readableFields(access.dssa.permissions, b.dataset).length > 0);

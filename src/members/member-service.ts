@@ -348,13 +348,13 @@ export class MemberService {
    */
   async connectionAccess(
     principal: ClientPrincipal,
-    conIdRaw: unknown,
-    memberKeyRaw: unknown,
+    conIdGiven: string,
+    memberKeyGiven: string,
     datasets: readonly string[],
     forUid?: number,
   ): Promise<ConnectionAccess> {
-    const conId = typeof conIdRaw === 'string' ? conIdRaw.trim() : '';
-    const memberKey = typeof memberKeyRaw === 'string' ? memberKeyRaw.trim() : '';
+    const conId = conIdGiven.trim();
+    const memberKey = memberKeyGiven.trim();
     const m = /^(\d{1,15})-(\d{1,15})$/.exec(conId);
     const uid = wholeNumber(m?.[1]);
     const nid = wholeNumber(m?.[2]);

@@ -9,16 +9,17 @@ import { type ClientPrincipal } from '../oauth/principal.ts';
 import type { ConnectionAccess, MemberService } from '../members/member-service.ts';
 import type { OutboxService } from '../outbox/outbox-service.ts';
 import type { ServiceDeps } from '../service-deps.ts';
-import { compare, isNumericField, parseFilters, rowMatches, type RowFilter } from './filters.ts';
 import {
-  DEFAULT_LIMIT,
-  MAX_BATCH,
-  MAX_LIMIT,
-  parseDatasets,
-  parseIndex,
-  parseOneDataset,
-  requireType,
-} from './dataset-params.ts';
+  unreadableSort,
+  type MetadataClear,
+  type MetadataRead,
+  type MetadataWrite,
+  type RowDelete,
+  type RowsInsert,
+  type RowsRead,
+  type RowUpdate,
+} from './dataset-requests.ts';
+import { compare, isNumericField, requireReadable, rowMatches, type RowFilter } from './filters.ts';
 import { PdsStore, type Equality, type PdsWriter, type RowRead, type StoredRow } from './pds-store.ts';
 
 export type { RowView };
@@ -26,17 +27,19 @@ import { MAX_INDEXED_VALUES, ScanLimitExceeded, type OrderColumn } from './row-f
 import type { MetadataView } from './render.ts';
 import { ROW_VIEW_KEYS, RowPage, RowShape, type RowView } from './row-page.ts';
 import type { DatasetDef } from './schema/catalogue.ts';
-import { checkWrite, unwrapDatasetBody } from './write-values.ts';
+import { checkWrite } from './write-values.ts';
 
-export interface DataCall {
+/**
+ * Who calls, as the route parsed it: the subscriber's client, and the member connection it acts
+ * through (`con_id` and the member key; MemberService.connectionAccess checks them together).
+ */
+export interface DataCaller {
   principal: ClientPrincipal;
-  /** uid from the path or query, when the route has one */
+  /** uid from the path or query, when the route has one: it must be the connection's member */
   uid: number | undefined;
-  conId: unknown;
-  key: unknown;
+  conId: string;
+  key: string;
 }
-
-export type Query = Record<string, unknown>;
 
 const NO_ACCESS: FieldAccess = Object.freeze({ r: Object.freeze({ a: 0, s: 'A' }), w: Object.freeze({ a: 0, s: 'A' }) });
 
@@ -57,12 +60,23 @@ export class DatasetService {
     );
   }
 
+  /** A dataset of the catalogue by name, for callers inside the server (an unknown name is a bug). */
+  dataset(name: string): DatasetDef {
+    const ds = this.deps.catalogue.dataset(name);
+    if (!ds) throw new Error(`no dataset named ${name} in the catalogue`);
+    return ds;
+  }
+
   private denyUngranted(access: ConnectionAccess, ds: DatasetDef, mode: 'read' | 'write'): never {
     access.keys.wipe();
     throw new PdxError(403, 'Access denied', `This connection may not ${mode} ${ds.name}.`);
   }
 
-  private async withAccess<T>(call: DataCall, datasets: DatasetDef[], fn: (a: ConnectionAccess) => Promise<T>): Promise<T> {
+  private async withAccess<T>(
+    call: DataCaller,
+    datasets: readonly DatasetDef[],
+    fn: (a: ConnectionAccess) => Promise<T>,
+  ): Promise<T> {
     const names = datasets.map((d) => d.name);
     const access = await this.deps.members.connectionAccess(call.principal, call.conId, call.key, names, call.uid);
     try {
@@ -73,17 +87,14 @@ export class DatasetService {
   }
 
   /** One all-or-nothing write as the connection: it must hold the dataset's key. */
-  private write<T>(call: DataCall, ds: DatasetDef, fn: (w: PdsWriter, access: ConnectionAccess) => Promise<T>): Promise<T> {
+  private write<T>(call: DataCaller, ds: DatasetDef, fn: (w: PdsWriter, access: ConnectionAccess) => Promise<T>): Promise<T> {
     return this.withAccess(call, [ds], async (access) => {
       if (!access.keys.has(ds.name)) this.denyUngranted(access, ds, 'write');
       return this.pds.transact(access.uid, access.keys, (w) => fn(w, access), access.nid);
     });
   }
 
-  async readMetadata(call: DataCall, q: Query): Promise<MetadataView> {
-    const datasets = parseDatasets(q.dataset, this.deps.catalogue);
-    datasets.forEach((ds) => requireType(ds, 'metadata'));
-    const instance = parseIndex(q.instance, 'instance');
+  async readMetadata(call: DataCaller, { datasets, instance }: MetadataRead): Promise<MetadataView> {
     return this.withAccess(call, datasets, async (access) => {
       const perms = access.dssa.permissions;
       // Any dataset in the list that is not readable refuses the whole request (MX-10, pinned).
@@ -113,16 +124,9 @@ export class DatasetService {
     });
   }
 
-  async writeMetadata(call: DataCall, q: Query, body: Record<string, unknown>): Promise<void> {
-    const ds = parseOneDataset(q.dataset, this.deps.catalogue);
-    requireType(ds, 'metadata');
-    const instance = parseIndex(q.instance, 'instance', 0)!;
-    const { value } = unwrapDatasetBody(body, ds, this.deps.catalogue);
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw new PdxError(400, 'Invalid request body', `Send {"${ds.name}": {"<field>": "<value>"}}.`);
-    }
+  async writeMetadata(call: DataCaller, { dataset: ds, instance, values: wire }: MetadataWrite): Promise<void> {
     await this.write(call, ds, async (w, access) => {
-      const values = checkWrite(ds, access.dssa.permissions, value as Record<string, unknown>, this.deps.catalogue);
+      const values = checkWrite(ds, access.dssa.permissions, wire, this.deps.catalogue);
       await w.mergeMetadata(ds.name, instance, values);
       await w.recordAccess(this.entry(access, ds, Object.keys(values), 'write'));
     });
@@ -132,10 +136,7 @@ export class DatasetService {
    * Clears an instance. Decided: allowed only when the connection may write every field that
    * holds a value there, otherwise 403 naming the readable ones, and nothing changes.
    */
-  async clearMetadata(call: DataCall, q: Query): Promise<void> {
-    const ds = parseOneDataset(q.dataset, this.deps.catalogue);
-    requireType(ds, 'metadata');
-    const instance = parseIndex(q.instance, 'instance', 0)!;
+  async clearMetadata(call: DataCaller, { dataset: ds, instance }: MetadataClear): Promise<void> {
     await this.write(call, ds, async (w, access) => {
       const current = (await w.metadata(ds.name, instance)).get(instance) ?? {};
       this.requireWritable(access, ds, Object.keys(current), 'instance');
@@ -162,24 +163,18 @@ export class DatasetService {
   }
 
   /** Rows as [id, view] pairs, in the read's order (for callers inside the server). */
-  async readRows(call: DataCall, q: Query): Promise<[string, RowView][]> {
-    return (await this.readRowPage(call, q)).entries();
+  async readRows(call: DataCaller, read: RowsRead): Promise<[string, RowView][]> {
+    return (await this.readRowPage(call, read)).entries();
   }
 
   /** One page of rows as the connection may see them (contract §6.2). */
-  async readRowPage(call: DataCall, q: Query): Promise<RowPage> {
-    const ds = parseOneDataset(q.dataset, this.deps.catalogue);
-    requireType(ds, 'transactional');
-    const instance = parseIndex(q.instance, 'instance');
-    const id = parseIndex(q.id, 'id');
-    const limit = Math.min(parseIndex(q.limit, 'limit', DEFAULT_LIMIT)!, MAX_LIMIT);
-    const offset = parseIndex(q.offset, 'offset', 0)!;
+  async readRowPage(call: DataCaller, { dataset: ds, instance, id, limit, offset, filters, sort }: RowsRead): Promise<RowPage> {
     return this.withAccess(call, [ds], async (access) => {
       const fields = readableFields(access.dssa.permissions, ds.name);
       if (!access.keys.has(ds.name) || !fields.length) this.denyUngranted(access, ds, 'read');
       const visible = new Set<string>([...fields, ...systemFields(ds)]);
-      const filters = parseFilters(q.filters, ds, (f) => visible.has(f));
-      const sort = this.parseSort(q.sort, ds, visible);
+      requireReadable(filters, (f) => visible.has(f));
+      if (sort && !visible.has(sort.field)) throw unreadableSort(ds);
       const shape = new RowShape(fields);
       const matches = filters.length ? (r: StoredRow) => rowMatches((f) => shape.value(r, f), filters) : undefined;
       const logged = this.entry(access, ds, fields, 'read');
@@ -210,37 +205,13 @@ export class DatasetService {
     });
   }
 
-  private parseSort(raw: unknown, ds: DatasetDef, visible: Set<string>): { field: string; dir: 1 | -1 } | undefined {
-    if (raw === undefined || raw === '') return undefined;
-    const s = typeof raw === 'string' ? raw.trim() : '';
-    const field = s.replace(/^[-+]/, '');
-    if (!field || !visible.has(field)) {
-      throw new PdxError(400, 'Invalid parameter', `sort must name a readable field of ${ds.name}, optionally prefixed with -.`);
-    }
-    return { field, dir: s.startsWith('-') ? -1 : 1 };
-  }
-
   async insertRows(
-    call: DataCall,
-    q: Query,
-    body: Record<string, unknown>,
+    call: DataCaller,
+    { dataset: ds, instance, rows: items, batch }: RowsInsert,
   ): Promise<{ success: 1; last_insert_id: number; insert_ids?: number[] }> {
-    const ds = this.rowsDataset(q, body);
-    requireType(ds, 'transactional');
-    const instance = parseIndex(q.instance, 'instance', 0)!;
-    const { value } = unwrapDatasetBody(body, ds, this.deps.catalogue);
-    const batch = Array.isArray(value);
-    const items = batch ? (value as unknown[]) : [value];
-    if (items.length === 0) throw new PdxError(400, 'Nothing to write', 'The batch is empty.');
-    if (items.length > MAX_BATCH) throw new PdxError(413, 'Batch too large', `At most ${MAX_BATCH} rows per request.`);
     const ids = await this.write(call, ds, async (w, access) => {
       // Every row is checked before the first is written: all or nothing.
-      const rows = items.map((item, i) => {
-        if (typeof item !== 'object' || item === null || Array.isArray(item)) {
-          throw new PdxError(400, 'Invalid request body', `Row ${i} must be an object of fields.`);
-        }
-        return checkWrite(ds, access.dssa.permissions, item as Record<string, unknown>, this.deps.catalogue);
-      });
+      const rows = items.map((item) => checkWrite(ds, access.dssa.permissions, item, this.deps.catalogue));
       const out: number[] = [];
       for (const values of rows) out.push(await w.insertRow(ds.name, instance, 'connection', values));
       await w.recordAccess(this.entry(access, ds, [...new Set(rows.flatMap((r) => Object.keys(r)))], 'write'));
@@ -250,31 +221,9 @@ export class DatasetService {
     return batch ? { success: 1, last_insert_id: last, insert_ids: ids } : { success: 1, last_insert_id: last };
   }
 
-  private rowsDataset(q: Query, body: Record<string, unknown>): DatasetDef {
-    const keys = Object.keys(body);
-    const fromBody = keys.length === 1 ? this.deps.catalogue.dataset(keys[0]!) : undefined;
-    if (q.dataset !== undefined && q.dataset !== '') {
-      const ds = parseOneDataset(q.dataset, this.deps.catalogue);
-      if (fromBody && fromBody.name !== ds.name) {
-        throw new PdxError(400, 'Invalid request body', `The body is for ${fromBody.name} but dataset=${ds.name}.`);
-      }
-      return ds;
-    }
-    if (!fromBody) throw new PdxError(400, 'Missing parameter', 'Name the dataset: {"<dataset>": {...}} or ?dataset=.');
-    return fromBody;
-  }
-
-  async updateRow(call: DataCall, q: Query, body: Record<string, unknown>): Promise<void> {
-    const ds = this.rowsDataset(q, body);
-    requireType(ds, 'transactional');
-    const id = parseIndex(q.id, 'id');
-    if (id === undefined) throw new PdxError(400, 'Missing parameter', 'id is required.');
-    const { value } = unwrapDatasetBody(body, ds, this.deps.catalogue);
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw new PdxError(400, 'Invalid request body', 'Send the fields to change as a flat object.');
-    }
+  async updateRow(call: DataCaller, { dataset: ds, id, values: wire }: RowUpdate): Promise<void> {
     await this.write(call, ds, async (w, access) => {
-      const values = checkWrite(ds, access.dssa.permissions, value as Record<string, unknown>, this.deps.catalogue);
+      const values = checkWrite(ds, access.dssa.permissions, wire, this.deps.catalogue);
       if (!(await w.row(ds.name, id))) throw new PdxError(404, 'Not found', `No ${ds.name} row with id ${id}.`);
       await w.updateRow(ds.name, id, values);
       await w.recordAccess(this.entry(access, ds, Object.keys(values), 'write'));
@@ -282,11 +231,7 @@ export class DatasetService {
   }
 
   /** Decided: a row may be deleted only by a connection that may write every field it holds. */
-  async deleteRow(call: DataCall, q: Query): Promise<void> {
-    const ds = parseOneDataset(q.dataset, this.deps.catalogue);
-    requireType(ds, 'transactional');
-    const id = parseIndex(q.id, 'id');
-    if (id === undefined) throw new PdxError(400, 'Missing parameter', 'id is required.');
+  async deleteRow(call: DataCaller, { dataset: ds, id }: RowDelete): Promise<void> {
     await this.write(call, ds, async (w, access) => {
       const row = await w.row(ds.name, id);
       if (!row) throw new PdxError(404, 'Not found', `No ${ds.name} row with id ${id}.`);

@@ -23,7 +23,12 @@ export interface RowFilter {
 
 const NUMERIC_TYPES = new Set(['int', 'serial', 'date', 'currency']);
 
-export function parseFilters(raw: unknown, ds: DatasetDef, visible: (field: string) => boolean): RowFilter[] {
+/**
+ * The filters of a read, checked against the dataset (fields, operators, values). Which of those
+ * fields the connection may read is checked after its access is known (requireReadable), with
+ * the same refusal as for a field that does not exist.
+ */
+export function parseFilters(raw: unknown, ds: DatasetDef): RowFilter[] {
   if (raw === undefined || raw === '') return [];
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new PdxError(400, 'Invalid filters', 'Use filters[<field>][operator] and filters[<field>][value].');
@@ -31,9 +36,7 @@ export function parseFilters(raw: unknown, ds: DatasetDef, visible: (field: stri
   const out: RowFilter[] = [];
   for (const [field, spec] of Object.entries(raw as Record<string, unknown>)) {
     const def = ds.fields.get(field);
-    if (!def || !visible(field)) {
-      throw new PdxError(400, 'Invalid filters', `Unknown or unreadable field in filters: ${field}.`);
-    }
+    if (!def) throw unreadable(field);
     const s = (typeof spec === 'object' && spec !== null ? spec : {}) as Record<string, unknown>;
     const op = typeof s.operator === 'string' ? s.operator.trim().toUpperCase() : '=';
     if (!(OPERATORS as readonly string[]).includes(op)) {
@@ -49,6 +52,16 @@ export function parseFilters(raw: unknown, ds: DatasetDef, visible: (field: stri
     out.push(filter);
   }
   return out;
+}
+
+/** Refuses filters on a field the connection may not read, as parseFilters refuses unknown ones. */
+export function requireReadable(filters: readonly RowFilter[], visible: (field: string) => boolean): void {
+  const hidden = filters.find((f) => !visible(f.field));
+  if (hidden) throw unreadable(hidden.field);
+}
+
+function unreadable(field: string): PdxError {
+  return new PdxError(400, 'Invalid filters', `Unknown or unreadable field in filters: ${field}.`);
 }
 
 /** Compiled once per request, never per row; caps keep the linear matcher's cost small. */

@@ -8,12 +8,13 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app-context.ts';
-import { memberCall } from '../features/member-call.ts';
+import { memberCall } from '../features/feature-routes.ts';
 import { requireBearer } from '../http/auth.ts';
 import { routeScopeOf } from '../oauth/principal.ts';
 import { parsePdxBody } from '../http/body.ts';
-import type { Query } from '../pds/dataset-service.ts';
+import type { WireFields } from '../pds/dataset-requests.ts';
 import { orderedJson, renderXml, renderXmlRows, type Format } from '../pds/render.ts';
+import { templateRequest } from './template-requests.ts';
 import type { TemplateResult, TemplateService } from './template-service.ts';
 
 const FORMATS: readonly (readonly [string, Format])[] = [
@@ -22,7 +23,7 @@ const FORMATS: readonly (readonly [string, Format])[] = [
   ['.xml', 'xml'],
 ];
 
-export function registerTemplateRoutes(app: FastifyInstance, ctx: Pick<AppContext, 'oauth' | 'templates'>): void {
+export function registerTemplateRoutes(app: FastifyInstance, ctx: Pick<AppContext, 'oauth' | 'templates' | 'catalogue'>): void {
   const svc: TemplateService = ctx.templates;
   const scoped = (method: string, path: string) => requireBearer(ctx.oauth, { routeScope: () => routeScopeOf(method, path) });
 
@@ -53,7 +54,9 @@ export function registerTemplateRoutes(app: FastifyInstance, ctx: Pick<AppContex
             onRequest: scoped(method, e.path),
             handler: async (req: FastifyRequest, reply) => {
               const body = method === 'GET' ? {} : parsePdxBody(req.body);
-              return send(reply, format, await svc.run(e, method, memberCall(req), req.query as Query, body));
+              const call = memberCall(req);
+              const request = templateRequest(e, method, req.query as WireFields, body, ctx.catalogue);
+              return send(reply, format, await svc.run(e, call, request));
             },
           });
         }

@@ -11,22 +11,19 @@
  * | POST   | as PUT                                   | inserts a row (or a batch)     |
  * | DELETE | clears the subsection's fields           | deletes row `id`               |
  */
-import { listed, ValidationError } from '../errors.ts';
-import type { DataCall, DatasetService, Query, RowView } from '../pds/dataset-service.ts';
-import type { Catalogue } from '../pds/schema/catalogue.ts';
-import type { Endpoint, Template, TemplateMethod, TemplateModule, TemplateRegistry } from './template-registry.ts';
+import type { DataCaller, DatasetService, RowView } from '../pds/dataset-service.ts';
+import type { Endpoint, Template, TemplateModule, TemplateRegistry } from './template-registry.ts';
+import { SERVER_FIELDS, type TemplateRequest } from './template-requests.ts';
 
 /** A JSON value, or rows keyed by id in their order (the dataset API's transactional shape). */
 export type TemplateResult = { value: unknown } | { rows: [string, RowView][] };
 
 const SUCCESS = { success: 1 };
-/** Set by the server on rows; a write body may carry them (contract §6.2) and they are ignored. */
-const SERVER_FIELDS = new Set(['instance', 'source', 'created_timestamp', 'updated_timestamp']);
 
 export class TemplateService {
   constructor(
     readonly registry: TemplateRegistry,
-    private readonly deps: { datasets: DatasetService; catalogue: Catalogue },
+    private readonly deps: { datasets: DatasetService },
   ) {}
 
   templateIndex(t: Template): unknown {
@@ -64,63 +61,28 @@ export class TemplateService {
     };
   }
 
-  async run(
-    e: Endpoint,
-    method: TemplateMethod,
-    call: DataCall,
-    q: Query,
-    body: Record<string, unknown>,
-  ): Promise<TemplateResult> {
+  /** Runs a template path's request (parsed by templateRequest) through the dataset service. */
+  async run(e: Endpoint, call: DataCaller, request: TemplateRequest): Promise<TemplateResult> {
     const { datasets } = this.deps;
-    const target: Query = { dataset: e.dataset.name, instance: q.instance };
-    if (e.dataset.type === 'metadata') {
-      switch (method) {
-        case 'GET':
-          return { value: onlyFields(await datasets.readMetadata(call, target), e.fields) };
-        case 'PUT':
-        case 'POST':
-          this.requireOwnFields(e, body);
-          await datasets.writeMetadata(call, target, body);
-          return { value: SUCCESS };
-        case 'DELETE':
-          await datasets.writeMetadata(call, target, Object.fromEntries(e.fields.map((f) => [f, null])));
-          return { value: SUCCESS };
-      }
-    }
-    const rowTarget: Query = { ...q, ...target, id: q.id ?? body.id };
-    switch (method) {
-      case 'GET': {
+    switch (request.kind) {
+      case 'metadata-read':
+        return { value: onlyFields(await datasets.readMetadata(call, request.read), e.fields) };
+      case 'metadata-write':
+        await datasets.writeMetadata(call, request.write);
+        return { value: SUCCESS };
+      case 'rows-read': {
         const keep = new Set([...e.fields, 'id', 'ds_id', ...SERVER_FIELDS]);
-        const rows = await datasets.readRows(call, { ...q, dataset: e.dataset.name });
+        const rows = await datasets.readRows(call, request.read);
         return { rows: rows.map(([id, row]) => [id, Object.fromEntries(Object.entries(row).filter(([f]) => keep.has(f)))]) };
       }
-      case 'POST':
-        this.requireOwnFields(e, body);
-        return { value: await datasets.insertRows(call, target, body) };
-      case 'PUT': {
-        const { id: _id, ...values } = body;
-        this.requireOwnFields(e, values);
-        await datasets.updateRow(call, rowTarget, values);
+      case 'rows-insert':
+        return { value: await datasets.insertRows(call, request.insert) };
+      case 'row-update':
+        await datasets.updateRow(call, request.update);
         return { value: SUCCESS };
-      }
-      case 'DELETE':
-        await datasets.deleteRow(call, rowTarget);
+      case 'row-delete':
+        await datasets.deleteRow(call, request.remove);
         return { value: SUCCESS };
-    }
-  }
-
-  /** A template path writes only its own fields, whatever else the connection may write. */
-  private requireOwnFields(e: Endpoint, body: Record<string, unknown>): void {
-    const keys = Object.keys(body);
-    const inner = keys.length === 1 && this.deps.catalogue.canonicalName(keys[0]!) === e.dataset.name ? body[keys[0]!] : body;
-    const rows = Array.isArray(inner) ? inner : [inner];
-    const foreign = new Set<string>();
-    for (const row of rows) {
-      if (typeof row !== 'object' || row === null) continue; // the dataset service names the problem
-      for (const f of Object.keys(row)) if (!e.fields.includes(f) && !SERVER_FIELDS.has(f)) foreign.add(f);
-    }
-    if (foreign.size) {
-      throw new ValidationError('Unknown fields', `${e.path} has no field ${listed([...foreign])}.`);
     }
   }
 }

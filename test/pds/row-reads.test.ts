@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.ts';
 import { readableFields } from '../../src/connections/dssa.ts';
 import { PdxError } from '../../src/errors.ts';
-import { compare, isNumericField, OPERATORS, parseFilters, rowMatches } from '../../src/pds/filters.ts';
+import { compare, isNumericField, OPERATORS, parseFilters, requireReadable, rowMatches } from '../../src/pds/filters.ts';
 import type { StoredRow } from '../../src/pds/pds-store.ts';
 import { createTestApp, type TestApp } from '../harness.ts';
 import { bearer, createSubscriber, createMember, type Subscriber } from '../fixtures.ts';
@@ -144,7 +144,8 @@ async function model(
   let filters;
   let sort: { field: string; dir: number } | undefined;
   try {
-    filters = parseFilters(q.filtersObject as never, ds, (f) => visible.has(f));
+    filters = parseFilters(q.filtersObject as never, ds);
+    requireReadable(filters, (f) => visible.has(f));
   } catch (err) {
     if (err instanceof PdxError) return { status: err.status };
     throw err;

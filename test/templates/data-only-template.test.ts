@@ -52,7 +52,7 @@ beforeAll(async () => {
   t = await createTestApp();
   const templates = new TemplateService(parseTemplateRegistry(withTemplates({ 'care-plan': CARE_PLAN }), t.ctx.catalogue), t.ctx);
   app = createHttpServer(t.ctx.logger);
-  registerTemplateRoutes(app, { oauth: t.ctx.oauth, templates });
+  registerTemplateRoutes(app, { oauth: t.ctx.oauth, templates, catalogue: t.ctx.catalogue });
   await app.ready();
   sub = await createSubscriber(t, ['ds_home:rw', 'ds_events:rw'], SCOPES);
   m = await connectMember(t.ctx, sub, 'care-plan-member');
