@@ -49,6 +49,27 @@ export default tseslint.config(
       ],
     },
   },
+  // The domain owns its vocabulary: only a domain's routes (thin: parse, call, present) know HTTP.
+  {
+    files: [
+      'src/{admin,config,connections,consent,crypto,features,helpers,idaas,members,messaging,oauth,outbox,pds,storage,templates}/**/*.ts',
+    ],
+    ignores: ['**/*-routes.ts', '**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'fastify', message: 'Only *-routes.ts files know Fastify: take typed input instead.' }],
+          patterns: [
+            {
+              group: ['**/http/*'],
+              message: 'Domain code does not import the HTTP layer: routes parse requests and call services with typed input.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     files: ['bench/**/*.ts', 'test/**/*.ts', '**/*.test.ts'],
     rules: { 'no-restricted-properties': 'off', 'no-restricted-syntax': 'off' },

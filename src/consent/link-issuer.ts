@@ -11,7 +11,7 @@ import { hashPassword } from '../crypto/kdf.ts';
 import { randomSecret } from '../crypto/random.ts';
 import { AppError, ConflictError, ValidationError, NotFoundError } from '../errors.ts';
 import { type ClientPrincipal } from '../oauth/principal.ts';
-import type { Body } from '../http/body.ts';
+import type { WireFields } from '../wire.ts';
 import type { MemberService } from '../members/member-service.ts';
 import type { OutboxService } from '../outbox/outbox-service.ts';
 import type { ServiceDeps } from '../service-deps.ts';
@@ -36,7 +36,7 @@ export interface SubscriberRequest {
   sat: unknown;
   /** the `Authentication` header */
   authentication: unknown;
-  body: Body;
+  body: WireFields;
 }
 
 interface NewLink {

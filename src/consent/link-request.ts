@@ -3,7 +3,7 @@
  * requests. Every problem is collected; the first is the message, all of them the reason.
  */
 import { ValidationError } from '../errors.ts';
-import type { Body } from '../http/body.ts';
+import type { WireFields } from '../wire.ts';
 import { registrationProblems } from '../members/member-rules.ts';
 import { checkReturnTo, type ReturnToPolicy } from './return-to.ts';
 import { MAX_ID, wholeNumber } from '../ids.ts';
@@ -35,7 +35,7 @@ export interface UpdateRequest {
 
 // ITU-T E.164: a plus, a country code that does not start with 0, at most 15 digits in all.
 const E164 = /^\+[1-9][0-9]{6,14}$/;
-export function parseRegistration(body: Body, policy: ReturnToPolicy): RegistrationRequest {
+export function parseRegistration(body: WireFields, policy: ReturnToPolicy): RegistrationRequest {
   const mydexid = text(body.mydexid);
   const email = text(body.email);
   // Not trimmed: the member types the same password at login, spaces included.
@@ -47,7 +47,7 @@ export function parseRegistration(body: Body, policy: ReturnToPolicy): Registrat
   return { mydexid, email: email.toLowerCase(), password, ...common };
 }
 
-export function parseConnection(body: Body, policy: ReturnToPolicy): ConnectionRequest {
+export function parseConnection(body: WireFields, policy: ReturnToPolicy): ConnectionRequest {
   const problems: string[] = [];
   const mydexid = text(body.mydexid);
   const common = commonFields(body, policy, problems);
@@ -55,7 +55,7 @@ export function parseConnection(body: Body, policy: ReturnToPolicy): ConnectionR
   return { mydexid: mydexid === '' ? undefined : mydexid, ...common };
 }
 
-export function parseUpdate(body: Body, policy: ReturnToPolicy): UpdateRequest {
+export function parseUpdate(body: WireFields, policy: ReturnToPolicy): UpdateRequest {
   const problems: string[] = [];
   const mydexid = text(body.mydexid);
   if (mydexid === '') problems.push('Mydexid is required.');
@@ -65,7 +65,11 @@ export function parseUpdate(body: Body, policy: ReturnToPolicy): UpdateRequest {
   return { mydexid, version, ...common };
 }
 
-function commonFields(body: Body, policy: ReturnToPolicy, problems: string[]): { returnTo: string; notify: Notify | undefined } {
+function commonFields(
+  body: WireFields,
+  policy: ReturnToPolicy,
+  problems: string[],
+): { returnTo: string; notify: Notify | undefined } {
   const returnTo = checkReturnTo(text(body.return_to), policy);
   if ('problem' in returnTo) problems.push(returnTo.problem);
   return { returnTo: 'url' in returnTo ? returnTo.url : '', notify: parseNotify(body, problems) };
@@ -78,7 +82,7 @@ function parseVersion(value: unknown, problems: string[]): number {
   return Number(v);
 }
 
-function parseNotify(body: Body, problems: string[]): Notify | undefined {
+function parseNotify(body: WireFields, problems: string[]): Notify | undefined {
   const channel = text(body.notify).toLowerCase();
   if (channel === '') return undefined;
   if (channel === 'email') return { channel };

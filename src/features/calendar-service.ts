@@ -1,6 +1,6 @@
 /** The calendar feature block over ds_events (Mydex OpenAPI, tag Calendar; contract §7). */
 import { ValidationError } from '../errors.ts';
-import type { WireFields } from '../pds/dataset-requests.ts';
+import type { WireFields } from '../wire.ts';
 import type { DataCaller, DatasetService, RowView } from '../pds/dataset-service.ts';
 import {
   ADD_APPOINTMENT,

@@ -8,7 +8,7 @@ import type { AppContext } from '../app-context.ts';
 import { principalOf, requireBearer } from '../http/auth.ts';
 import { routeScopeOf } from '../oauth/principal.ts';
 import { parsePdxBody } from '../http/body.ts';
-import type { WireFields } from '../pds/dataset-requests.ts';
+import type { WireFields } from '../wire.ts';
 import type { DataCaller } from '../pds/dataset-service.ts';
 import { ValidationError } from '../errors.ts';
 import { parseIndex } from '../pds/dataset-params.ts';

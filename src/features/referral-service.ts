@@ -1,6 +1,6 @@
 /** The referrals feature block over ds_referrals (Mydex OpenAPI, tag Referrals; contract §7). */
 import { NotFoundError } from '../errors.ts';
-import type { WireFields } from '../pds/dataset-requests.ts';
+import type { WireFields } from '../wire.ts';
 import type { DataCaller, DatasetService } from '../pds/dataset-service.ts';
 import { allRows, insertRow, oneRow, updateRow } from './member-call.ts';
 import {

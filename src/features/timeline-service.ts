@@ -8,7 +8,7 @@
 import { readableFields } from '../connections/dssa.ts';
 import { NotFoundError, PdxError, ValidationError } from '../errors.ts';
 import type { MemberService } from '../members/member-service.ts';
-import type { WireFields } from '../pds/dataset-requests.ts';
+import type { WireFields } from '../wire.ts';
 import type { DataCaller, DatasetService, RowView } from '../pds/dataset-service.ts';
 import { CALENDAR_DATASET, CALENDAR_ITEM_VIEW, CALENDAR_TIMELINE_VIEW } from './calendar-fields.ts';
 import { displayTime, durationText, isoTime } from './display-time.ts';

@@ -1,16 +1,15 @@
 import qs from 'qs';
 import { AppError, NulCharacterError } from '../errors.ts';
-
-export type Body = Record<string, unknown>;
+import type { WireFields } from '../wire.ts';
 
 /**
  * Contract §4: every /api/* write body is read as JSON whatever its Content-Type claims, then as
  * PHP-style form encoding (`a[b][0][c]=v`), because Mydex's PHP and Postman examples send either.
  * `qs` does the bracket nesting; prototype keys are refused (AZ-05).
  */
-export function parsePdxBody(raw: unknown): Body {
+export function parsePdxBody(raw: unknown): WireFields {
   if (raw === undefined || raw === null || raw === '') return {};
-  if (typeof raw === 'object') return raw as Body;
+  if (typeof raw === 'object') return raw as WireFields;
   const text = String(raw).trim();
   if (text === '') return {};
   if (text.startsWith('{') || text.startsWith('[')) {
@@ -20,7 +19,7 @@ export function parsePdxBody(raw: unknown): Body {
         throw new AppError('invalid_body', 400, 'Invalid request body', { reason: 'The body must be a JSON object.' });
       }
       rejectPrototypeKeys(parsed);
-      return parsed as Body;
+      return parsed as WireFields;
     } catch (err) {
       if (err instanceof AppError) throw err;
       // fall through: maybe form encoding that happens to start with a bracket
@@ -36,7 +35,7 @@ export function parsePdxBody(raw: unknown): Body {
     });
   }
   rejectPrototypeKeys(form);
-  return form as Body;
+  return form as WireFields;
 }
 
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);

@@ -8,11 +8,10 @@ import { sha256Hex } from '../crypto/hash.ts';
 import { randomSecret } from '../crypto/random.ts';
 import { AppError, ValidationError } from '../errors.ts';
 import { type ClientPrincipal } from '../oauth/principal.ts';
-import type { Body } from '../http/body.ts';
 import { allowedReturnTo, memberOf, ownedConnection, sameCaller } from './idaas-access.ts';
 import type { IdaasDeps } from './idaas-deps.ts';
 import { emailFooter } from './idaas-email.ts';
-import { parseInvite, parseInviteStatus, type InviteStatusInput } from './idaas-request.ts';
+import type { InviteInput, InviteStatusInput } from './idaas-request.ts';
 import { idaasStore, type InviteContext, type InviteRow } from './idaas-store.ts';
 
 /** GetInviteResponse. */
@@ -44,8 +43,7 @@ export class IdaasInvites {
   constructor(private readonly deps: IdaasDeps) {}
 
   /** `POST /members/invite`: stores a one-time code (as SHA-256) and emails the member a link to app_url. */
-  async invite(principal: ClientPrincipal, body: Body): Promise<InviteResponse> {
-    const input = parseInvite(body);
+  async invite(principal: ClientPrincipal, input: InviteInput): Promise<InviteResponse> {
     const { connection, context } = await this.inviteContext(principal, input);
     const { member } = await memberOf(this.deps, principal, input.parentUuid, connection.nid);
     const { db, clock, outbox, config } = this.deps;
@@ -116,8 +114,7 @@ export class IdaasInvites {
   }
 
   /** `POST /members/invite/status`: the latest invite for exactly this context, unchanged. */
-  async inviteStatus(principal: ClientPrincipal, body: Body): Promise<InviteStatusResponse> {
-    const input = parseInviteStatus(body);
+  async inviteStatus(principal: ClientPrincipal, input: InviteStatusInput): Promise<InviteStatusResponse> {
     const { context } = await this.inviteContext(principal, input);
     const row = await idaasStore.latestInvite(this.deps.db, context);
     return row ? { success: 1, status: statusOf(row, this.deps.clock.now()) } : { success: 0, status: 'not_found' };

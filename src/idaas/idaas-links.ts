@@ -7,10 +7,9 @@ import type { DedicatedConnection } from '../connections/connection-service.ts';
 import { sha256Hex } from '../crypto/hash.ts';
 import { ValidationError } from '../errors.ts';
 import { type ClientPrincipal } from '../oauth/principal.ts';
-import type { Body } from '../http/body.ts';
 import { allowedReturnTo } from './idaas-access.ts';
 import type { IdaasDeps } from './idaas-deps.ts';
-import { parseFtcSetup, parseIdentify, type LinkSetupInput } from './idaas-request.ts';
+import type { FtcSetupInput, LinkSetupInput } from './idaas-request.ts';
 import { idaasStore } from './idaas-store.ts';
 
 /** FtcUrlResponse and IdentifyUrlResponse. */
@@ -24,8 +23,7 @@ export class IdaasLinks {
   constructor(private readonly deps: IdaasDeps) {}
 
   /** `POST /ftc/setup`. */
-  async ftcSetup(principal: ClientPrincipal, body: Body): Promise<LinkResponse> {
-    const input = parseFtcSetup(body);
+  async ftcSetup(principal: ClientPrincipal, input: FtcSetupInput): Promise<LinkResponse> {
     const connection = await this.verifyConnection(principal, input);
     const problems: string[] = [];
     const returnTo = allowedReturnTo(this.deps, connection, input.returnTo, problems);
@@ -43,8 +41,7 @@ export class IdaasLinks {
   }
 
   /** `POST /identify`: an FTC link naming no member, to the connection's latest DSSA. */
-  async identify(principal: ClientPrincipal, body: Body): Promise<LinkResponse> {
-    const input = parseIdentify(body);
+  async identify(principal: ClientPrincipal, input: LinkSetupInput): Promise<LinkResponse> {
     const connection = await this.verifyConnection(principal, input);
     const problems: string[] = [];
     const returnTo = allowedReturnTo(this.deps, connection, input.returnTo, problems);

@@ -6,11 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { subscriberName } from '../consent/link-issuer.ts';
 import { ValidationError } from '../errors.ts';
 import { type ClientPrincipal } from '../oauth/principal.ts';
-import type { Body } from '../http/body.ts';
 import { memberOf, ownedConnection, sameCaller } from './idaas-access.ts';
 import type { IdaasDeps } from './idaas-deps.ts';
 import { emailFooter } from './idaas-email.ts';
-import { parseNotificationStatus, parseNotify } from './idaas-request.ts';
+import type { NotifyRequest } from './idaas-request.ts';
 import { idaasStore } from './idaas-store.ts';
 
 /** CreateIdentifierResponse. */
@@ -23,8 +22,7 @@ export class IdaasNotifications {
   constructor(private readonly deps: IdaasDeps) {}
 
   /** `POST /members/notify`: emails the member named by `identifier_auth.parent_uuid`. */
-  async notify(principal: ClientPrincipal, body: Body): Promise<IdentifierResponse> {
-    const input = parseNotify(body);
+  async notify(principal: ClientPrincipal, input: NotifyRequest): Promise<IdentifierResponse> {
     sameCaller(principal, input.clientId, input.orgId, 'identifier_auth.');
     if (input.nid !== undefined) await ownedConnection(this.deps, principal, input.nid);
     const { member, connection } = await memberOf(this.deps, principal, input.parentUuid, input.nid);
@@ -60,8 +58,7 @@ export class IdaasNotifications {
   }
 
   /** `PATCH /members/notify/status`: the subscriber reports the notification used (sent → used), once. */
-  async notificationUsed(principal: ClientPrincipal, body: Body): Promise<IdentifierResponse> {
-    const identifier = parseNotificationStatus(body);
+  async notificationUsed(principal: ClientPrincipal, identifier: string): Promise<IdentifierResponse> {
     const { db, clock } = this.deps;
     const row = await idaasStore.notification(db, principal.orgId, identifier);
     if (!row) throw new ValidationError('Notification does not exist.');

@@ -7,7 +7,7 @@
  */
 import { parseNid } from '../connections/nid.ts';
 import { ValidationError } from '../errors.ts';
-import type { Body } from '../http/body.ts';
+import type { WireFields } from '../wire.ts';
 import { UUID } from './identifier.ts';
 import { MAX_ID, wholeNumber } from '../ids.ts';
 
@@ -66,7 +66,7 @@ class Reader {
   readonly problems: string[] = [];
 
   constructor(
-    private readonly body: Body,
+    private readonly body: WireFields,
     private readonly prefix = '',
   ) {}
 
@@ -129,7 +129,7 @@ class Reader {
     return version;
   }
 
-  object(field: string): Body | undefined {
+  object(field: string): WireFields | undefined {
     const value = this.body[field];
     if (value === undefined || value === null) {
       this.problems.push(`${this.name(field)} is required.`);
@@ -139,7 +139,7 @@ class Reader {
       this.problems.push(`${this.name(field)} must be an object.`);
       return undefined;
     }
-    return value as Body;
+    return value as WireFields;
   }
 
   private isAbsent(field: string): boolean {
@@ -161,14 +161,14 @@ function linkSetup(r: Reader): LinkSetupInput {
   };
 }
 
-export function parseFtcSetup(body: Body): FtcSetupInput {
+export function parseFtcSetup(body: WireFields): FtcSetupInput {
   const r = new Reader(body);
   const input = { ...linkSetup(r), mydexid: r.text('mydexid', 64) ?? null, version: r.version('version') };
   fail(r.problems);
   return input;
 }
 
-export function parseIdentify(body: Body): LinkSetupInput {
+export function parseIdentify(body: WireFields): LinkSetupInput {
   const r = new Reader(body);
   const input = linkSetup(r);
   fail(r.problems);
@@ -176,7 +176,10 @@ export function parseIdentify(body: Body): LinkSetupInput {
 }
 
 /** NotifyMemberRequestBody; client_id and org_id of identifier_auth are returned for the caller to check. */
-export function parseNotify(body: Body): NotifyInput & { clientId: string | undefined; orgId: string | undefined } {
+/** A NotifyMemberRequestBody, read. */
+export type NotifyRequest = NotifyInput & { clientId: string | undefined; orgId: string | undefined };
+
+export function parseNotify(body: WireFields): NotifyRequest {
   const r = new Reader(body);
   const auth = r.object('identifier_auth');
   const a = new Reader(auth ?? {}, 'identifier_auth.');
@@ -196,7 +199,7 @@ export function parseNotify(body: Body): NotifyInput & { clientId: string | unde
   return input;
 }
 
-export function parseNotificationStatus(body: Body): string {
+export function parseNotificationStatus(body: WireFields): string {
   const r = new Reader(body);
   const identifier = r.uuid('identifier', true);
   fail(r.problems);
@@ -216,14 +219,14 @@ function inviteStatusFields(r: Reader): InviteStatusInput {
   };
 }
 
-export function parseInviteStatus(body: Body): InviteStatusInput {
+export function parseInviteStatus(body: WireFields): InviteStatusInput {
   const r = new Reader(body);
   const input = inviteStatusFields(r);
   fail(r.problems);
   return input;
 }
 
-export function parseInvite(body: Body): InviteInput {
+export function parseInvite(body: WireFields): InviteInput {
   const r = new Reader(body);
   const input = {
     ...inviteStatusFields(r),

@@ -65,6 +65,14 @@ import { ValidationError } from '../errors.ts';
 import { principalOf, requireBearer } from '../http/auth.ts';
 import { PDX_SCOPE } from '../oauth/principal.ts';
 import { parsePdxBody } from '../http/body.ts';
+import {
+  parseFtcSetup,
+  parseIdentify,
+  parseInvite,
+  parseInviteStatus,
+  parseNotificationStatus,
+  parseNotify,
+} from './idaas-request.ts';
 import { UUID } from './identifier.ts';
 
 export const IDENTIFIERS_SCOPE = 'mydex:identifiers';
@@ -89,25 +97,25 @@ export function registerIdaasRoutes(app: FastifyInstance, ctx: Pick<AppContext, 
   const needs = (scope: string) => ({ onRequest: requireBearer(ctx.oauth, { scopes: [scope] }) });
 
   app.post('/ftc/setup', needs(PDX_SCOPE), async (req, reply) =>
-    send(reply, 201, await links.ftcSetup(principalOf(req), parsePdxBody(req.body))),
+    send(reply, 201, await links.ftcSetup(principalOf(req), parseFtcSetup(parsePdxBody(req.body)))),
   );
   app.post('/identify', needs(PDX_SCOPE), async (req, reply) =>
-    send(reply, 201, await links.identify(principalOf(req), parsePdxBody(req.body))),
+    send(reply, 201, await links.identify(principalOf(req), parseIdentify(parsePdxBody(req.body)))),
   );
   app.post('/members/notify', needs(IDENTIFIERS_SCOPE), async (req, reply) =>
-    send(reply, 200, await notifications.notify(principalOf(req), parsePdxBody(req.body))),
+    send(reply, 200, await notifications.notify(principalOf(req), parseNotify(parsePdxBody(req.body)))),
   );
   app.patch('/members/notify/status', needs(IDENTIFIERS_SCOPE), async (req, reply) =>
-    send(reply, 200, await notifications.notificationUsed(principalOf(req), parsePdxBody(req.body))),
+    send(reply, 200, await notifications.notificationUsed(principalOf(req), parseNotificationStatus(parsePdxBody(req.body)))),
   );
   app.post('/members/invite', needs(IDENTIFIERS_SCOPE), async (req, reply) =>
-    send(reply, 200, await invites.invite(principalOf(req), parsePdxBody(req.body))),
+    send(reply, 200, await invites.invite(principalOf(req), parseInvite(parsePdxBody(req.body)))),
   );
   app.get<{ Params: { invite: string } }>('/members/invite/:invite', needs(IDENTIFIERS_SCOPE), async (req, reply) =>
     send(reply, 200, await invites.redeemInvite(principalOf(req), req.params.invite)),
   );
   app.post('/members/invite/status', needs(IDENTIFIERS_SCOPE), async (req, reply) =>
-    send(reply, 200, await invites.inviteStatus(principalOf(req), parsePdxBody(req.body))),
+    send(reply, 200, await invites.inviteStatus(principalOf(req), parseInviteStatus(parsePdxBody(req.body)))),
   );
   app.get<{ Params: { svt: string } }>('/members/myaccount/:svt', needs(MYACCOUNT_SCOPE), async (req, reply) =>
     send(reply, 200, await lookups.lookup(principalOf(req), 'myaccount', req.params.svt)),

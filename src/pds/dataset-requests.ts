@@ -18,9 +18,7 @@ import {
 import { parseFilters, type RowFilter } from './filters.ts';
 import type { Catalogue, DatasetDef } from './schema/catalogue.ts';
 import { unwrapDatasetBody } from './write-values.ts';
-
-/** A query string or body as it arrived (qs-parsed: strings, arrays and nested objects). */
-export type WireFields = Record<string, unknown>;
+import type { WireFields } from '../wire.ts';
 
 /** Read metadata instances (one, or every instance when `instance` is absent) of one or more datasets. */
 export interface MetadataRead {

@@ -10,7 +10,7 @@ import { principalOf, requireBearer } from '../http/auth.ts';
 import { parsePdxBody } from '../http/body.ts';
 import type { DataCaller } from './dataset-service.ts';
 import * as parse from './dataset-requests.ts';
-import type { WireFields } from './dataset-requests.ts';
+import type { WireFields } from '../wire.ts';
 import { parseIndex } from './dataset-params.ts';
 import { metadataJson, renderXml, renderXmlRows, type Format } from './render.ts';
 import { RowPage } from './row-page.ts';

@@ -5,7 +5,7 @@
  */
 import { listed, ValidationError } from '../errors.ts';
 import * as parse from '../pds/dataset-requests.ts';
-import type { WireFields } from '../pds/dataset-requests.ts';
+import type { WireFields } from '../wire.ts';
 import type { Catalogue } from '../pds/schema/catalogue.ts';
 import type { Endpoint, TemplateMethod } from './template-registry.ts';
 

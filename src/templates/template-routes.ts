@@ -12,7 +12,7 @@ import { memberCall } from '../features/feature-routes.ts';
 import { requireBearer } from '../http/auth.ts';
 import { routeScopeOf } from '../oauth/principal.ts';
 import { parsePdxBody } from '../http/body.ts';
-import type { WireFields } from '../pds/dataset-requests.ts';
+import type { WireFields } from '../wire.ts';
 import { orderedJson, renderXml, renderXmlRows, type Format } from '../pds/render.ts';
 import { templateRequest } from './template-requests.ts';
 import type { TemplateResult, TemplateService } from './template-service.ts';
