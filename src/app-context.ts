@@ -14,7 +14,7 @@ import { MasterKeyRing } from './crypto/master-key.ts';
 import { FeatureBlocks } from './features/feature-blocks.ts';
 import { ExternalIdentities } from './idaas/external-identities.ts';
 import { IdaasInvites } from './idaas/idaas-invites.ts';
-import { IdaasLinks } from './idaas/idaas-links.ts';
+import { idaasCallbackExtras, IdaasLinks } from './idaas/idaas-links.ts';
 import { IdaasLookups } from './idaas/idaas-lookups.ts';
 import { IdaasNotifications } from './idaas/idaas-notifications.ts';
 import { createLogger } from './logger.ts';
@@ -119,7 +119,7 @@ async function assemble(
   const outbox = new OutboxService({ ...deps, connections });
   const members = new MemberService({ ...deps, connections, outbox });
   const datasets = new DatasetService({ ...deps, members, outbox });
-  const consent = new ConsentService({ ...deps, connections, members, outbox });
+  const consent = new ConsentService({ ...deps, connections, members, outbox, callbackExtras: idaasCallbackExtras(db) });
   const accounts = new AccountService({ ...deps, members, connections, outbox });
   const memberData = new MemberDataService({ ...deps, members, accounts, pds: datasets.pds });
   const features = new FeatureBlocks({ ...deps, datasets, members, connections, outbox, links: consent });
@@ -134,7 +134,6 @@ async function assemble(
     invites: new IdaasInvites(idaasDeps),
     lookups: new IdaasLookups(deps, identities),
   };
-  consent.callbackExtras = (tokenHash) => idaas.links.callbackExtras(tokenHash);
   await oauth.start();
   if (overrides.startWorkers ?? true) await outbox.start();
   return {

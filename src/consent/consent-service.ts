@@ -9,7 +9,7 @@ import { sha256Hex } from '../crypto/hash.ts';
 import { verifyPassword } from '../crypto/kdf.ts';
 import { ConflictError, ValidationError } from '../errors.ts';
 import { MIN_PRIVATE_KEY, sameMydexid } from '../members/member-rules.ts';
-import type { Trx } from '../outbox/outbox-service.ts';
+import type { Trx } from '../storage/schema.ts';
 import { LinkUnavailableError, LoginRequiredError, WrongMemberError } from './consent-errors.ts';
 import { LinkIssuer, subscriberName, type LinkIssuerDeps, type LinkKind } from './link-issuer.ts';
 import { linkStore, type LinkOutcome, type LinkRow } from './link-store.ts';
@@ -33,7 +33,10 @@ export interface LinkView {
   expiresAt: number;
 }
 
-export type ConsentDeps = LinkIssuerDeps;
+export interface ConsentDeps extends LinkIssuerDeps {
+  /** extra fields another module adds to the consent callback (IDaaS: idaasCallbackExtras) */
+  callbackExtras?: CallbackExtras;
+}
 
 const MAX_TOKEN_LENGTH = 128;
 
@@ -43,9 +46,6 @@ export type CallbackExtras = (tokenHash: string) => Promise<Record<string, strin
 export class ConsentService {
   /** the three subscriber calls (contract §4.1–4.3) */
   readonly links: LinkIssuer;
-  /** set by the composition root when another module adds fields to the consent callback */
-  callbackExtras: CallbackExtras | undefined;
-
   constructor(readonly deps: ConsentDeps) {
     this.links = new LinkIssuer(deps);
   }
@@ -87,7 +87,7 @@ export class ConsentService {
       link.kind === 'register' ? await this.registerMember(link, input.privateKey) : await this.loggedInMember(link, input.uid);
     // The link is spent inside the grant's transaction: a double submit cannot consent twice, and
     // a wrong Private Key (thrown before the transaction) leaves the link usable.
-    const extra = await this.callbackExtras?.(link.token_hash);
+    const extra = await this.deps.callbackExtras?.(link.token_hash);
     await this.deps.members.consent({
       uid,
       nid: link.nid,

@@ -3,6 +3,7 @@
  * the linking_token the consent callback carries back (decisions: top of idaas-routes.ts).
  */
 import QRCode from 'qrcode';
+import type { Kysely } from 'kysely';
 import type { DedicatedConnection } from '../connections/connection-service.ts';
 import { sha256Hex } from '../crypto/hash.ts';
 import { ValidationError } from '../errors.ts';
@@ -11,6 +12,7 @@ import { allowedReturnTo } from './idaas-access.ts';
 import type { IdaasDeps } from './idaas-deps.ts';
 import type { FtcSetupInput, LinkSetupInput } from './idaas-request.ts';
 import { idaasStore } from './idaas-store.ts';
+import type { Database } from '../storage/schema.ts';
 
 /** FtcUrlResponse and IdentifyUrlResponse. */
 export interface LinkResponse {
@@ -48,12 +50,6 @@ export class IdaasLinks {
     const version = await this.version(connection.nid, undefined, problems);
     if (problems.length) throw new ValidationError(problems.join(' '));
     return this.link(principal, connection, 'identify', { version, mydexid: null, returnTo, linkingToken: input.linkingToken });
-  }
-
-  /** Callback fields for an IDaaS link: the subscriber's linking_token, so it can match the member. */
-  async callbackExtras(tokenHash: string): Promise<Record<string, string> | undefined> {
-    const token = await this.linkingToken(tokenHash);
-    return token ? { linking_token: token } : undefined;
   }
 
   /** The linking_token a subscriber gave with an IDaaS link, by the link's token hash (one_time_links key). */
@@ -114,4 +110,16 @@ function linkToken(url: string): string {
   const token = new URL(url).pathname.split('/')[4];
   if (!token) throw new Error('unexpected link URL');
   return decodeURIComponent(token);
+}
+
+/**
+ * Callback fields for an IDaaS link (the consent callback's extras): the subscriber's
+ * linking_token, so it can match the member. Built from the store alone, so the consent service
+ * can be given it when it is made.
+ */
+export function idaasCallbackExtras(db: Kysely<Database>): (tokenHash: string) => Promise<Record<string, string> | undefined> {
+  return async (tokenHash) => {
+    const token = (await idaasStore.linkByHash(db, tokenHash))?.linking_token;
+    return token ? { linking_token: token } : undefined;
+  };
 }

@@ -9,20 +9,18 @@
  * dies (24 h). Message bodies (one-time links) are sealed the same way (`message|<id>`).
  */
 import { randomUUID } from 'node:crypto';
-import type { Insertable, Kysely, Transaction } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import type { ConnectionService } from '../connections/connection-service.ts';
 import { readableFields, type DssaPermissions } from '../connections/dssa.ts';
 import { AppError, NotFoundError } from '../errors.ts';
 import { messageContext, messageStore } from '../messaging/message-store.ts';
 import { createSenders, NOT_CONFIGURED, type Senders } from '../messaging/senders.ts';
 import type { ServiceDeps } from '../service-deps.ts';
-import type { Database, OutboxTable } from '../storage/schema.ts';
+import type { Database, OutboxTable, Trx } from '../storage/schema.ts';
 import { DELIVERY_WINDOW_SECONDS } from './backoff.ts';
 import { DeliveryWorker, payloadContext } from './delivery-worker.ts';
 import { outboxStore, type DeliveryStatus, type OutboxRow } from './outbox-store.ts';
 import { callbackBody, changeBody, connectionEventBody, type OutboxPayload } from './payloads.ts';
-
-export type Trx = Transaction<Database>;
 
 export interface CallbackInput {
   nid: number;

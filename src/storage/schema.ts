@@ -1,5 +1,5 @@
 /** Kysely table types. Times are unix seconds; secrets and ciphertexts are base64url text. */
-import type { Generated } from 'kysely';
+import type { Generated, Transaction } from 'kysely';
 
 export interface OrganisationTable {
   id: Generated<number>;
@@ -325,3 +325,6 @@ export interface Database {
   idaas_invites: IdaasInviteTable;
   health_probe: HealthProbeTable;
 }
+
+/** A transaction on the database, as stores and services that write in one take it. */
+export type Trx = Transaction<Database>;
