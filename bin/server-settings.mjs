@@ -14,7 +14,7 @@ export const SERVER_ENV = { MALLOC_ARENA_MAX: '2' };
  * V8's young generation: 8 MB semi-spaces instead of 16 MB (64-bit default): about 20 MB less
  * resident memory under load at the same throughput.
  */
-export const SERVER_NODE_FLAGS = ['--max-semi-space-size=8'];
+const SERVER_NODE_FLAGS = ['--max-semi-space-size=8'];
 
 /** SERVER_NODE_FLAGS less those the operator already chose (on node's command line or in NODE_OPTIONS). */
 export function serverNodeFlags(execArgv = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? '') {

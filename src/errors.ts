@@ -29,7 +29,7 @@ export class AppError extends Error {
 }
 
 /** Most items an error message names from a list the request controls (unknown fields, scopes…). */
-export const MAX_LISTED = 10;
+const MAX_LISTED = 10;
 /** Longest text of one named item (a field name, a scope); a longer one is cut with an ellipsis. */
 const MAX_ITEM_LENGTH = 64;
 /** Longest reason a client is ever sent: the presenters cut anything longer (a last line of defence). */
@@ -52,8 +52,7 @@ export class OAuthError extends AppError {
   }
 }
 
-export const ACCESS_DENIED_REASON =
-  'Unable to authorize the request. Please make sure you send an OAuth2.0 bearer token or an API key.';
+const ACCESS_DENIED_REASON = 'Unable to authorize the request. Please make sure you send an OAuth2.0 bearer token or an API key.';
 
 /** Contract §3: the resource server's 401 (bad token) and 403 (scope or ownership). */
 export class AccessDeniedError extends AppError {

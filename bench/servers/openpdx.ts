@@ -15,7 +15,7 @@ import type { SandboxCredentials } from '../../src/admin/seed.ts';
 import { SERVER_ENV, serverNodeFlags } from '../../bin/server-settings.mjs';
 import { spawnNode, stop, tailOf, waitForOutput } from '../children.ts';
 
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const GUARD = pathToFileURL(fileURLToPath(new URL('./guard.mjs', import.meta.url))).href;
 
 export interface OpenPdxOptions {
@@ -54,7 +54,7 @@ export interface OpenPdx {
   dispose(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
+async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);

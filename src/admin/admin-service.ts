@@ -43,7 +43,7 @@ export interface NewConnectionRequest {
 }
 
 /** Member-to-connection consent without the browser is for sandboxes only. */
-export class SandboxOnlyError extends AppError {
+class SandboxOnlyError extends AppError {
   constructor(what: string) {
     super('sandbox_only', 403, `${what} is only available in sandbox: in live, members consent through the FTC journey.`);
   }

@@ -10,9 +10,9 @@ import type { Config } from '../config/config.ts';
 import { PDX_SCOPE } from '../oauth/principal.ts';
 import { AdminService } from './admin-service.ts';
 
-export const DEMO_ORGANISATION = 'OpenPDX Demo Subscriber';
-export const DEMO_GRANTS = ['ds_personal_details:rw', 'ds_referrals:rw'] as const;
-export const DEMO_MEMBERS = ['demo.alice', 'demo.bob'] as const;
+const DEMO_ORGANISATION = 'OpenPDX Demo Subscriber';
+const DEMO_GRANTS = ['ds_personal_details:rw', 'ds_referrals:rw'] as const;
+const DEMO_MEMBERS = ['demo.alice', 'demo.bob'] as const;
 
 export interface SandboxMemberCredentials {
   uid: number;

@@ -15,9 +15,9 @@ import { registerStartCommand } from './commands/start.ts';
 import { examples } from './options.ts';
 import type { CliRuntime } from './runtime.ts';
 
-export const EXIT_OK = 0;
-export const EXIT_FAILURE = 1;
-export const EXIT_USAGE = 2;
+const EXIT_OK = 0;
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
 
 export function buildProgram(rt: CliRuntime): Command {
   // Settings made here are inherited by every subcommand created below.

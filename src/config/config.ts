@@ -5,7 +5,7 @@ import { z } from 'zod';
  * Every setting OpenPDX reads from the environment. Each entry carries its own description so that
  * `openpdx config docs` (and docs/configuration.md) are generated from this one schema.
  */
-export const settings = {
+const settings = {
   OPENPDX_PORT: z.coerce.number().int().min(0).max(65535).default(8080).describe('TCP port the HTTP server listens on.'),
   OPENPDX_HOST: z
     .string()

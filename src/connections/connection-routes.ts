@@ -4,13 +4,13 @@ import { AppError, PdxError } from '../errors.ts';
 import { parseNid } from './nid.ts';
 import { WindowLimiter } from '../window-limiter.ts';
 
-export interface RateLimit {
+interface RateLimit {
   limit: number;
   windowSeconds: number;
 }
 
 /** Contract §4: `/access-token/{nid}` is unauthenticated, so it is rate limited per address. */
-export const ACCESS_TOKEN_RATE_LIMIT: RateLimit = { limit: 60, windowSeconds: 60 };
+const ACCESS_TOKEN_RATE_LIMIT: RateLimit = { limit: 60, windowSeconds: 60 };
 
 export interface ConnectionRouteOptions {
   accessTokenRateLimit?: RateLimit;

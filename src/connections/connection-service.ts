@@ -41,7 +41,7 @@ export interface DssaInput {
 }
 
 /** Contract §0: NIDs are numeric; ours start here. */
-export const FIRST_NID = 40000;
+const FIRST_NID = 40000;
 /** Attempts when a concurrent writer took the same NID or DSSA version first. */
 // Concurrent creations race for max(nid)+1; each round one wins, so allow many rounds with jitter.
 const ALLOCATION_ATTEMPTS = 25;

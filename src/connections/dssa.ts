@@ -24,10 +24,6 @@ export interface Dssa {
   createdAt: number;
 }
 
-export function canRead(p: DssaPermissions, dataset: string, field: string): boolean {
-  return p[dataset]?.[field]?.r.a === 1;
-}
-
 export function canWrite(p: DssaPermissions, dataset: string, field: string): boolean {
   return p[dataset]?.[field]?.w.a === 1;
 }

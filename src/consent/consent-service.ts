@@ -15,8 +15,8 @@ import { LinkIssuer, subscriberName, type LinkIssuerDeps, type LinkKind } from '
 import { linkStore, type LinkOutcome, type LinkRow } from './link-store.ts';
 import { withStatus } from './return-to.ts';
 
-export { LinkUnavailableError, LoginRequiredError, MemberNotConnectedError, WrongMemberError } from './consent-errors.ts';
-export type { LinkKind, SubscriberRequest } from './link-issuer.ts';
+export { LinkUnavailableError, LoginRequiredError, WrongMemberError } from './consent-errors.ts';
+export type { LinkKind } from './link-issuer.ts';
 
 /** What the member's pages show for a one-time link. */
 export interface LinkView {
@@ -41,7 +41,7 @@ export interface ConsentDeps extends LinkIssuerDeps {
 const MAX_TOKEN_LENGTH = 128;
 
 /** Extra callback fields for a link, by its token hash (IDaaS sets this: `linking_token`). */
-export type CallbackExtras = (tokenHash: string) => Promise<Record<string, string> | undefined>;
+type CallbackExtras = (tokenHash: string) => Promise<Record<string, string> | undefined>;
 
 export class ConsentService {
   /** the three subscriber calls (contract §4.1–4.3) */

@@ -54,7 +54,7 @@ interface Recipient {
 }
 
 /** Ours, so prefixed (conventions: secrets); 256 random bits follow. */
-export const LINK_PREFIX = 'pdx_ln_';
+const LINK_PREFIX = 'pdx_ln_';
 
 export class LinkIssuer {
   constructor(private readonly deps: LinkIssuerDeps) {}

@@ -8,7 +8,7 @@ export interface Argon2Settings {
 }
 
 /** OWASP Password Storage Cheat Sheet floor for Argon2id (CR-11). */
-export const ARGON2_FLOOR = { memoryCost: 19456, timeCost: 2 } as const;
+const ARGON2_FLOOR = { memoryCost: 19456, timeCost: 2 } as const;
 
 export interface PrivateKeyKdf extends Argon2Settings {
   alg: 'argon2id';
@@ -16,7 +16,7 @@ export interface PrivateKeyKdf extends Argon2Settings {
   salt: string;
 }
 
-export function assertAboveFloor(s: Argon2Settings): void {
+function assertAboveFloor(s: Argon2Settings): void {
   if (s.memoryCost < ARGON2_FLOOR.memoryCost || s.timeCost < ARGON2_FLOOR.timeCost) {
     throw new Error('Argon2id parameters are below the OWASP floor (m=19 MiB, t=2)');
   }

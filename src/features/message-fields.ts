@@ -7,7 +7,7 @@ import type { WriteSpec } from './request-fields.ts';
 import { field, type ViewSpec } from './wire-view.ts';
 
 export const MESSAGE_DATASET = 'ds_secure_messages';
-export const MESSAGE_STATUSES = ['sent', 'received'] as const;
+const MESSAGE_STATUSES = ['sent', 'received'] as const;
 
 const COMMON = {
   conversation_id: 'conversation_id',

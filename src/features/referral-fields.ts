@@ -7,7 +7,7 @@ import type { WriteSpec } from './request-fields.ts';
 import { field, type ViewSpec } from './wire-view.ts';
 
 export const REFERRAL_DATASET = 'ds_referrals';
-export const REFERRAL_STATUSES = ['Referred', 'In Progress', 'Accepted', 'Rejected'] as const;
+const REFERRAL_STATUSES = ['Referred', 'In Progress', 'Accepted', 'Rejected'] as const;
 export const SELF_REFERRED = 'Self Referred';
 /** Decided: the type of a referral made for the member by one service to another (`/referrals/add`). */
 export const SERVICE_REFERRAL = 'Referral';

@@ -47,7 +47,7 @@ function eventTimes(row: RowView, format: (s: number) => string): Item {
   return out;
 }
 
-export const TIMELINE_BLOCKS: readonly TimelineBlock[] = [
+const TIMELINE_BLOCKS: readonly TimelineBlock[] = [
   {
     name: 'calendar',
     dataset: CALENDAR_DATASET,

@@ -35,7 +35,7 @@ export function project(row: RowView, spec: ViewSpec): Record<string, unknown> {
   return out;
 }
 
-export function wireValue(raw: string | null, f: ViewField): unknown {
+function wireValue(raw: string | null, f: ViewField): unknown {
   if (raw === null) return f.type === 'nullable' ? null : undefined;
   switch (f.type) {
     case 'string':

@@ -1,5 +1,5 @@
 /** Query parameters and body fields that carry secrets: never logged, never echoed. */
-export const SECRET_PARAMS = [
+const SECRET_PARAMS = [
   'key',
   'api_key',
   'access_token',

@@ -35,9 +35,9 @@ export interface HttpServerOptions {
  * arrive within HEADERS_TIMEOUT_MS and the whole request, body included, within REQUEST_TIMEOUT_MS;
  * a connection silent for CONNECTION_IDLE_MS is closed. Fastify's own default is no limit at all.
  */
-export const HEADERS_TIMEOUT_MS = 10_000;
-export const REQUEST_TIMEOUT_MS = 30_000;
-export const CONNECTION_IDLE_MS = 120_000;
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+const CONNECTION_IDLE_MS = 120_000;
 
 export function createHttpServer(logger: Logger, options: HttpServerOptions = {}): FastifyInstance {
   const app = Fastify({

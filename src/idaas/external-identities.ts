@@ -28,12 +28,12 @@ export interface ExternalIdentity {
 // A MyAccount SVT is an opaque token: printable ASCII without spaces, as it travels in a URL path.
 const SVT = /^[\x21-\x7e]{1,256}$/;
 
-export function isProvider(value: unknown): value is Provider {
+function isProvider(value: unknown): value is Provider {
   return typeof value === 'string' && (PROVIDERS as readonly string[]).includes(value);
 }
 
 /** The stored form of an external id, or undefined when it is not one for this provider. */
-export function normaliseExternalId(provider: Provider, raw: string): string | undefined {
+function normaliseExternalId(provider: Provider, raw: string): string | undefined {
   if (provider === 'scotaccount') return UUID.test(raw) ? raw.toLowerCase() : undefined;
   return SVT.test(raw) ? raw : undefined;
 }

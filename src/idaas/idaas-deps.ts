@@ -14,7 +14,7 @@ import type { ServiceDeps } from '../service-deps.ts';
  * null MydexID exactly as `POST /api/connection` without one does; the lead is asked to widen the
  * type. Declared as a method, this interface accepts ConsentService meanwhile.
  */
-export interface IdaasLinkIssuer {
+interface IdaasLinkIssuer {
   createLink(input: { kind: 'ftc'; nid: number; version: number; mydexid: string | null; returnTo: string }): Promise<string>;
 }
 

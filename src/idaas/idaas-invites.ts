@@ -28,7 +28,7 @@ export interface InviteResponse {
   type: string;
 }
 
-export type InviteStatus = 'pending' | 'used' | 'expired';
+type InviteStatus = 'pending' | 'used' | 'expired';
 
 /** InviteStatusResponse: `success` says whether such an invite exists. */
 export type InviteStatusResponse = { success: 1; status: InviteStatus } | { success: 0; status: 'not_found' };
@@ -36,7 +36,7 @@ export type InviteStatusResponse = { success: 1; status: InviteStatus } | { succ
 /** Decided: an invitation works once, for seven days. */
 export const INVITE_TTL_SECONDS = 7 * 24 * 3600;
 /** Ours, so prefixed (conventions: secrets); 256 random bits follow. */
-export const INVITE_PREFIX = 'pdx_iv_';
+const INVITE_PREFIX = 'pdx_iv_';
 const MAX_INVITE_CODE = 128;
 
 export class IdaasInvites {

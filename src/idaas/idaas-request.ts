@@ -16,8 +16,8 @@ const MAX_TEXT_ID = 255;
 /** Longest URL (as return_to, contract §4). */
 const MAX_URL = 2048;
 /** Message bodies: an email of a few pages; an SMS of ten segments. */
-export const MAX_EMAIL_MESSAGE = 10_000;
-export const MAX_SMS_MESSAGE = 1_600;
+const MAX_EMAIL_MESSAGE = 10_000;
+const MAX_SMS_MESSAGE = 1_600;
 export interface LinkSetupInput {
   nid: number;
   /** connection_token_hash as sent: hex(sha512(connection token)) */
@@ -34,7 +34,7 @@ export interface FtcSetupInput extends LinkSetupInput {
 }
 
 /** The optional auth context of a notification (IdentifierAuthObject). */
-export interface NotifyInput {
+interface NotifyInput {
   parentUuid: string;
   nid: number | undefined;
   appUrl: string | null;
@@ -148,7 +148,7 @@ class Reader {
   }
 }
 
-export function fail(problems: readonly string[]): void {
+function fail(problems: readonly string[]): void {
   if (problems.length) throw new ValidationError(problems.join(' '));
 }
 

@@ -75,9 +75,9 @@ import {
 } from './idaas-request.ts';
 import { UUID } from './identifier.ts';
 
-export const IDENTIFIERS_SCOPE = 'mydex:identifiers';
-export const MYACCOUNT_SCOPE = 'mydex:myaccount';
-export const SCOTACCOUNT_SCOPE = 'mydex:scotaccount';
+const IDENTIFIERS_SCOPE = 'mydex:identifiers';
+const MYACCOUNT_SCOPE = 'mydex:myaccount';
+const SCOTACCOUNT_SCOPE = 'mydex:scotaccount';
 
 /** [method, path as the reference writes it, scope]: one row per operation of the reference. */
 export const IDAAS_OPERATIONS = [

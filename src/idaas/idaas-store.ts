@@ -11,7 +11,6 @@ import type {
 
 type Db = Kysely<Database> | Transaction<Database>;
 export type ExternalIdentityRow = Selectable<ExternalIdentityTable>;
-export type NotificationRow = Selectable<IdaasNotificationTable>;
 export type InviteRow = Selectable<IdaasInviteTable>;
 
 /** What an invite status request names: every field of the reference's InviteStatusRequestBody. */

@@ -11,7 +11,7 @@ export interface ReceivedCallback {
   raw: string;
 }
 
-export const INBOX_SIZE = 100;
+const INBOX_SIZE = 100;
 /**
  * The most raw body text the inbox keeps, all items together: each body is already capped by the
  * route's limit (BODY_LIMITS.devCallback); this keeps /dev/callbacks quick to render and the

@@ -1,9 +1,8 @@
 /** Kysely queries for `messages`: email and SMS the platform sends (or, in sandbox, keeps). */
-import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { Database, MessageTable } from '../storage/schema.ts';
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../storage/schema.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
-export type MessageRow = Selectable<MessageTable>;
 export type MessageStatus = 'sandbox' | 'queued' | 'sent' | 'failed';
 
 export const messageStore = {

@@ -5,19 +5,19 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Config } from '../config/config.ts';
 
-export interface OutgoingMessage {
+interface OutgoingMessage {
   to: string;
   subject: string;
   body: string;
 }
 
-export interface MessageSender {
+interface MessageSender {
   /** Resolves when the provider accepted the message; rejects with a message safe to store. */
   send(message: OutgoingMessage, signal: AbortSignal): Promise<void>;
 }
 
 /** An SMS gateway; the subject is not sent. */
-export type SmsProvider = MessageSender;
+type SmsProvider = MessageSender;
 
 export interface Senders {
   email: MessageSender | undefined;
@@ -39,7 +39,7 @@ export function createSenders(config: Config): Senders {
   };
 }
 
-export class SmtpSender implements MessageSender {
+class SmtpSender implements MessageSender {
   private transport: Transporter | undefined;
 
   constructor(
@@ -69,7 +69,7 @@ export class SmtpSender implements MessageSender {
 }
 
 /** POSTs `{"to","body"}` as JSON with the operator's bearer token. */
-export class HttpSmsProvider implements SmsProvider {
+class HttpSmsProvider implements SmsProvider {
   constructor(
     private readonly url: string,
     private readonly token: string | undefined,

@@ -5,7 +5,7 @@
 import type { OAuthForm } from './oauth-form.ts';
 import { invalidClient, invalidRequest } from './oauth-errors.ts';
 
-export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post';
+type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post';
 
 export interface ClientCredentials {
   clientId: string;

@@ -21,7 +21,7 @@ const UNKNOWN_CLIENT_HASH = sha256Hex(randomSecret());
  * client ids, not so little that brute force on one client locks out its neighbours behind the
  * same NAT or load balancer (OA-22).
  */
-export const ADDRESS_LIMIT_FACTOR = 5;
+const ADDRESS_LIMIT_FACTOR = 5;
 
 export interface ClientAuthenticatorOptions {
   clients: ClientCache;

@@ -7,7 +7,7 @@
  */
 import type { OAuthClientRecord } from './client-store.ts';
 
-export const CLIENT_CACHE_TTL_MS = 500;
+const CLIENT_CACHE_TTL_MS = 500;
 
 type Lookup = OAuthClientRecord | undefined;
 

@@ -3,10 +3,10 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app-context.ts';
 import { PDX_SCOPE } from './principal.ts';
 
-export const JWKS_PATH = '/.well-known/jwks.json';
+const JWKS_PATH = '/.well-known/jwks.json';
 const AUTH_METHODS = ['client_secret_basic', 'client_secret_post'];
 
-export function authorizationServerMetadata(issuer: string): Record<string, unknown> {
+function authorizationServerMetadata(issuer: string): Record<string, unknown> {
   return {
     issuer,
     token_endpoint: `${issuer}/oauth2/token`,

@@ -10,9 +10,9 @@ import { registerMetadataRoutes } from './metadata-routes.ts';
 import { invalidRequest } from './oauth-errors.ts';
 import { readOAuthForm, type OAuthForm } from './oauth-form.ts';
 
-export const TOKEN_PATH = '/oauth2/token';
-export const INTROSPECTION_PATH = '/oauth2/introspect';
-export const REVOCATION_PATH = '/oauth2/revoke';
+const TOKEN_PATH = '/oauth2/token';
+const INTROSPECTION_PATH = '/oauth2/introspect';
+const REVOCATION_PATH = '/oauth2/revoke';
 /** A token request is a few hundred bytes; anything past 16 KiB is refused with 413 (OA-19). */
 
 // RFC 6749 §5.1: responses carrying tokens (and, here, everything else) are never cached.

@@ -20,9 +20,9 @@ import { SigningKeyRing } from './signing-keys.ts';
 import { AccessTokenIssuer, type IssuedToken } from './token-issuer.ts';
 import { TokenVerifier } from './token-verifier.ts';
 
-export const CLIENT_CREDENTIALS = 'client_credentials';
+const CLIENT_CREDENTIALS = 'client_credentials';
 /** Revocations are polled this often: refused everywhere within one second (contract §2). */
-export const REVOCATION_POLL_MS = 250;
+const REVOCATION_POLL_MS = 250;
 /** Signing keys are re-read every this many polls (5 s), so processes agree on the newest key. */
 const KEY_REFRESH_EVERY = 20;
 /** Expired revocations are deleted every this many polls (1 min). */

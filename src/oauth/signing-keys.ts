@@ -13,7 +13,7 @@ import type { Database, SigningKeyTable } from '../storage/schema.ts';
 
 export const SIGNING_ALG = 'ES256';
 /** A retired key stays published (and accepted) this long past the last token it can have signed. */
-export const RETIREMENT_MARGIN_SECONDS = 60;
+const RETIREMENT_MARGIN_SECONDS = 60;
 /**
  * Re-reads triggered by an unknown `kid` start at least this far apart, so random kids cost the
  * database at most a few small reads a second; a genuine new key waits at most this long.

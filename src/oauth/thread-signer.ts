@@ -24,7 +24,7 @@ interface Reply {
   error?: string;
 }
 
-export class SigningThreadError extends Error {}
+class SigningThreadError extends Error {}
 
 /**
  * The thread answers each message when all of its signatures are done. With a whole turn's

@@ -15,13 +15,13 @@ import { SIGNING_ALG, type SigningKeyRing } from './signing-keys.ts';
  * Pinned at 0: issuer and verifier are the same deployment, so a token lives exactly `tokenTtl`
  * seconds (contract §2 "exactly one hour"); the test plan allows up to 60 (JW-05).
  */
-export const CLOCK_SKEW_SECONDS = 0;
+const CLOCK_SKEW_SECONDS = 0;
 /**
  * How far in the future a token's `iat` may be: another process of this deployment whose clock
  * runs a little ahead may have issued it. Further ahead, the token was not made by us honestly
  * (docs/security.md, "Access tokens").
  */
-export const IAT_LEEWAY_SECONDS = 60;
+const IAT_LEEWAY_SECONDS = 60;
 /** Far above any token we mint (~700 characters); longer input is refused before any work. */
 const MAX_TOKEN_LENGTH = 4096;
 

@@ -20,7 +20,7 @@ table{border-collapse:collapse;width:100%}td{overflow-wrap:anywhere}th,td{border
 nav ul ul{columns:2;font-size:.9rem}.muted{color:var(--muted)}`;
 
 /** The `style-src` source that admits exactly the page's stylesheet (CSP Level 2 hash source). */
-export const DOCS_STYLE_SOURCE = `'sha256-${createHash('sha256').update(CSS).digest('base64')}'`;
+const DOCS_STYLE_SOURCE = `'sha256-${createHash('sha256').update(CSS).digest('base64')}'`;
 export const DOCS_CSP = `default-src 'none'; style-src ${DOCS_STYLE_SOURCE}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete', 'options'] as const;

@@ -48,7 +48,7 @@ export function toOpenApiPath(url: string): string {
   return url.replace(/:(\w+)(\([^)]*\))?/g, '{$1}');
 }
 
-export const keyOf = (method: string, path: string) => `${method.toUpperCase()} ${path}`;
+const keyOf = (method: string, path: string) => `${method.toUpperCase()} ${path}`;
 
 interface Combined {
   tags: TagObject[];
@@ -60,7 +60,7 @@ interface Combined {
 }
 
 /** The parts as one; a component name given two different meanings is a programming error. */
-export function combineParts(parts: readonly DocumentationPart[]): Combined {
+function combineParts(parts: readonly DocumentationPart[]): Combined {
   const out: Combined = {
     tags: [],
     operations: [],

@@ -19,7 +19,7 @@ export interface Reference {
   $ref: string;
 }
 
-export interface MediaTypeObject {
+interface MediaTypeObject {
   schema?: JsonSchema;
   [more: string]: unknown;
 }

@@ -2,7 +2,7 @@
 import { jsonContent, ref } from './pdx-components.ts';
 import type { DocumentedOperation, HttpMethod, JsonSchema, OperationObject, ResponseObject } from './openapi-types.ts';
 
-export const PDX_SCOPE = 'mydex:pdx';
+const PDX_SCOPE = 'mydex:pdx';
 export const PDX_SECURITY = [{ oauth2: [PDX_SCOPE] }];
 /** Contract §3: template and feature-block routes also need their route scope. */
 export const routeSecurity = (scope: string) => [{ oauth2: [PDX_SCOPE, scope] }];

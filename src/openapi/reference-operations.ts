@@ -30,7 +30,7 @@ export interface ReferenceDocument {
 
 export const FEATURE_BLOCKS_REFERENCE = featureBlocksJson as unknown as ReferenceDocument;
 export const IDAAS_REFERENCE = idaasJson as unknown as ReferenceDocument;
-export const IDAAS_GROUP = 'idaas';
+const IDAAS_GROUP = 'idaas';
 
 const UUID = { type: 'string', format: 'uuid' } as const;
 const SERVICE_IDENTIFIER = { ...UUID, description: "The referred service's identifier (Mydex's newer SDK revision)." };

@@ -10,7 +10,7 @@ import { BEARER_ERRORS, operation, routeSecurity } from './operation-builders.ts
 import type { DocumentationPart, DocumentedOperation, HttpMethod, JsonSchema, ResponseObject } from './openapi-types.ts';
 import { ref } from './pdx-components.ts';
 
-export const FORMAT_SUFFIXES = ['.json', '.xml'] as const;
+const FORMAT_SUFFIXES = ['.json', '.xml'] as const;
 
 const aliasesOf = (path: string) => FORMAT_SUFFIXES.map((s) => `${path}${s}`);
 const MEMBER = [

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 
-export const FIRST_RETRY_SECONDS = 5;
-export const MAX_RETRY_SECONDS = 3600;
+const FIRST_RETRY_SECONDS = 5;
+const MAX_RETRY_SECONDS = 3600;
 /** Contract §5.3: retried for 24 h, then given up. */
 export const DELIVERY_WINDOW_SECONDS = 24 * 3600;
 

@@ -7,8 +7,8 @@ import { sha512Hex } from '../crypto/hash.ts';
 import { checkCallbackTarget } from './target-policy.ts';
 import { signWebhook } from './webhook-signature.ts';
 
-export const DELIVERY_TIMEOUT_MS = 10_000;
-export const USER_AGENT = 'OpenPDX-Webhooks/1';
+const DELIVERY_TIMEOUT_MS = 10_000;
+const USER_AGENT = 'OpenPDX-Webhooks/1';
 
 export type AttemptOutcome =
   | { ok: true; status: number | null }

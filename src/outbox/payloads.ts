@@ -11,8 +11,8 @@ export interface OutboxPayload {
   subject?: string;
 }
 
-export const FORM = 'application/x-www-form-urlencoded';
-export const JSON_TYPE = 'application/json';
+const FORM = 'application/x-www-form-urlencoded';
+const JSON_TYPE = 'application/json';
 
 /**
  * Contract §5.3: `uid, mydexid, key, connection_id` and

@@ -14,7 +14,7 @@ export interface WebhookHeaders {
 }
 
 /** Five minutes either way, the tolerance Standard Webhooks and Stripe use. */
-export const WEBHOOK_TOLERANCE_SECONDS = 300;
+const WEBHOOK_TOLERANCE_SECONDS = 300;
 
 export function webhookSecret(connectionToken: string): string {
   return `whsec_${Buffer.from(connectionToken, 'utf8').toString('base64')}`;

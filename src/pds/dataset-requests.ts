@@ -39,7 +39,7 @@ export interface MetadataClear {
   instance: number;
 }
 
-export interface RowSort {
+interface RowSort {
   field: string;
   dir: 1 | -1;
 }

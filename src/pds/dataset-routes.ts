@@ -31,7 +31,7 @@ function target(req: FastifyRequest<{ Params: FileParams }>): { uid: number | un
 }
 
 /** The caller: the bearer's principal, and the connection and member key from the query or header. */
-export function dataCaller(req: FastifyRequest, uid: number | undefined): DataCaller {
+function dataCaller(req: FastifyRequest, uid: number | undefined): DataCaller {
   const q = req.query as WireFields;
   const header = req.headers['connection-token'];
   const key = q.key ?? (typeof header === 'string' ? header : undefined);

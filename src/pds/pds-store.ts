@@ -25,7 +25,7 @@ import {
 } from './row-finder.ts';
 
 /** A committed-with-the-write change, for notifications (contract §5.4). */
-export interface DataChange {
+interface DataChange {
   uid: number;
   dataset: string;
   action: 'create' | 'update' | 'delete';

@@ -12,7 +12,7 @@ import type { Dialect, Outage } from './dialect.ts';
 import type { Database } from './schema.ts';
 
 /** During an outage the database is probed this often, so service resumes by itself. */
-export const OUTAGE_PROBE_MS = 1000;
+const OUTAGE_PROBE_MS = 1000;
 /** /readyz writes at most this often per process; between writes it reports the last result. */
 const READY_WRITE_EVERY_MS = 1000;
 

@@ -155,11 +155,11 @@ export function databaseOutage(url: string, err: unknown): Outage | undefined {
   return (isPostgresUrl(url) ? postgresDialect : sqliteDialect).outage(err);
 }
 
-export function isPostgresUrl(url: string): boolean {
+function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//.test(url);
 }
 
-export function sqliteFilePath(url: string): string {
+function sqliteFilePath(url: string): string {
   if (url === ':memory:') return url;
   return resolve(url.replace(/^sqlite:(\/\/)?/, ''));
 }
@@ -179,7 +179,7 @@ export interface OpenOptions {
 }
 
 /** How long a query waits for a PostgreSQL connection before failing (an outage is then a 503, not a hang). */
-export const PG_CONNECT_TIMEOUT_MS = 5000;
+const PG_CONNECT_TIMEOUT_MS = 5000;
 
 export async function openDatabase(url: string, options: OpenOptions = {}): Promise<DatabaseHandle> {
   if (isPostgresUrl(url)) {
@@ -270,7 +270,7 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
 }
 
 /** How long a statement waits for another process's write lock before failing (as busy_timeout did). */
-export const SQLITE_LOCK_WAIT_MS = 5000;
+const SQLITE_LOCK_WAIT_MS = 5000;
 
 /**
  * better-sqlite3 is synchronous, so SQLite's own busy timeout would sleep the whole event loop

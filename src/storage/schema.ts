@@ -34,7 +34,7 @@ export interface SigningKeyTable {
   retired_at: number | null;
 }
 
-export interface RevokedTokenTable {
+interface RevokedTokenTable {
   seq: Generated<number>;
   jti: string;
   expires_at: number;
@@ -84,7 +84,7 @@ export interface MemberTable {
   created_at: number;
 }
 
-export interface MemberDatasetKeyTable {
+interface MemberDatasetKeyTable {
   uid: number;
   dataset: string;
   /** the dataset's data key sealed under the member's Private Key KEK */
@@ -105,14 +105,14 @@ export interface GrantTable {
   revoked_at: number | null;
 }
 
-export interface GrantDatasetKeyTable {
+interface GrantDatasetKeyTable {
   grant_id: number;
   dataset: string;
   /** the dataset's data key sealed under the member-key KEK */
   wrapped: string;
 }
 
-export interface MetadataRecordTable {
+interface MetadataRecordTable {
   uid: number;
   dataset: string;
   instance: number;
@@ -121,7 +121,7 @@ export interface MetadataRecordTable {
 }
 
 /** The keyed blind index of transactional rows (src/pds/blind-index.ts). */
-export interface RowIndexTable {
+interface RowIndexTable {
   row_id: number;
   uid: number;
   dataset: string;
@@ -129,7 +129,7 @@ export interface RowIndexTable {
 }
 
 /** Rows written before the blind index existed, indexed a batch at a time by key holders. */
-export interface RowIndexBackfillTable {
+interface RowIndexBackfillTable {
   uid: number;
   dataset: string;
   next_id: number;
@@ -200,7 +200,7 @@ export interface OneTimeLinkTable {
   outcome: string | null;
 }
 
-export interface MemberSessionTable {
+interface MemberSessionTable {
   id_hash: string;
   uid: number;
   csrf_secret: string;
@@ -208,14 +208,14 @@ export interface MemberSessionTable {
   expires_at: number;
 }
 
-export interface AuthThrottleTable {
+interface AuthThrottleTable {
   key: string;
   failures: number;
   window_start: number;
   locked_until: number;
 }
 
-export interface MessageTable {
+interface MessageTable {
   id: Generated<number>;
   /** email | sms */
   channel: string;
@@ -292,7 +292,7 @@ export interface IdaasInviteTable {
 }
 
 /** One row /readyz rewrites to prove the database can store (migration 0005). */
-export interface HealthProbeTable {
+interface HealthProbeTable {
   id: number;
   checked_at: number;
 }

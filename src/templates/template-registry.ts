@@ -8,12 +8,12 @@ import { z } from 'zod';
 import type { Catalogue, DatasetDef } from '../pds/schema/catalogue.ts';
 import rawRegistry from './registry.json' with { type: 'json' };
 
-export const TEMPLATE_METHODS = ['GET', 'PUT', 'POST', 'DELETE'] as const;
+const TEMPLATE_METHODS = ['GET', 'PUT', 'POST', 'DELETE'] as const;
 export type TemplateMethod = (typeof TEMPLATE_METHODS)[number];
 
-export const TEMPLATE_ROOT = '/api/pds';
+const TEMPLATE_ROOT = '/api/pds';
 /** Existing `/api/pds/...` routes (contract §6) a template must not shadow, and the index name. */
-export const RESERVED_NAMES = ['pds', 'transaction', 'index'] as const;
+const RESERVED_NAMES = ['pds', 'transaction', 'index'] as const;
 
 /** A subsection or action: the leaf that reads or writes member data. */
 export interface Endpoint {

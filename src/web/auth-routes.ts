@@ -112,7 +112,7 @@ export function registerAuthRoutes(app: FastifyInstance, web: Web): void {
   }
 }
 
-export function registrationErrors(
+function registrationErrors(
   input: { mydexid: string; email: string; password: string; privateKey: string },
   confirm: string,
 ): FieldErrors {

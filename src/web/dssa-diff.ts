@@ -4,7 +4,7 @@
  */
 import type { DssaPermissions, FieldAccess } from '../connections/dssa.ts';
 
-export type Change = 'added' | 'removed' | 'changed' | 'same';
+type Change = 'added' | 'removed' | 'changed' | 'same';
 
 export interface FieldDiff {
   dataset: string;

@@ -12,7 +12,7 @@ import { lockedMessage } from './views/format.ts';
 
 export type Guarded<T> = { ok: true; value: T } | { ok: false; status: number; error: string };
 
-export const WRONG_PRIVATE_KEY = 'The Private Key is not correct. Check it and try again.';
+const WRONG_PRIVATE_KEY = 'The Private Key is not correct. Check it and try again.';
 
 export async function withPrivateKey<T>(
   throttle: AuthThrottle,

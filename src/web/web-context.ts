@@ -14,8 +14,8 @@ import type { MemberSession, MemberSessions } from './member-sessions.ts';
 import { withPrivateKey, type Guarded } from './private-key-guard.ts';
 import type { Chrome } from './views/layout.ts';
 
-export const SESSION_COOKIE = '__Host-openpdx_session';
-export const CSRF_COOKIE = '__Host-openpdx_csrf';
+const SESSION_COOKIE = '__Host-openpdx_session';
+const CSRF_COOKIE = '__Host-openpdx_csrf';
 /** `__Host-` cookies must be Secure, Path=/ and have no Domain; browsers accept Secure on http://localhost. */
 export const COOKIE_OPTIONS = { path: '/', secure: true, httpOnly: true, sameSite: 'lax' } as const;
 

@@ -24,7 +24,7 @@ export function isWebPath(url: string): boolean {
   return WEB_ROOTS.some((p) => path === p || path.startsWith(`${p}/`));
 }
 
-export function securityHeaders(https: boolean): Record<string, string> {
+function securityHeaders(https: boolean): Record<string, string> {
   return {
     'cache-control': 'no-store',
     // Approve/reject answer 303 to return_to: a redirect, not a form target, so form-action stays 'self'.

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { createTestApp, type TestApp } from '../harness.ts';
 
-export const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = '/usr/bin/chromium';
 
 // Without the background-networking flags Chromium reaches out to Google services.
 const ARGS = [

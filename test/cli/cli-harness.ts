@@ -13,7 +13,7 @@ import { MasterKeyRing } from '../../src/crypto/master-key.ts';
 import { dropPgSchema } from '../../src/storage/dialect.ts';
 import { TEST_PG_URL } from '../harness.ts';
 
-export interface CliResult {
+interface CliResult {
   code: number;
   stdout: string;
   stderr: string;

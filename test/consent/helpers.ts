@@ -24,7 +24,7 @@ export const ACCESS_DENIED = {
     reason: 'Unable to authorize the request. Please make sure you send an OAuth2.0 bearer token or an API key.',
   },
 };
-export const LINK_URL = /^http:\/\/localhost:8080\/ftc\/begin\/(\d+)\/(pdx_ln_[A-Za-z0-9_-]{43})\/(\d+)$/;
+const LINK_URL = /^http:\/\/localhost:8080\/ftc\/begin\/(\d+)\/(pdx_ln_[A-Za-z0-9_-]{43})\/(\d+)$/;
 
 export function sha512(s: string): string {
   return createHash('sha512').update(s).digest('hex');

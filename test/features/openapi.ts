@@ -18,7 +18,7 @@ import addFormatsModule from 'ajv-formats';
 import yaml from 'js-yaml';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const REFERENCE = join(REPO, 'test', 'reference', 'mydex-pdx-feature-blocks.openapi.yaml');
+const REFERENCE = join(REPO, 'test', 'reference', 'mydex-pdx-feature-blocks.openapi.yaml');
 
 type Json = Record<string, unknown>;
 
@@ -75,7 +75,7 @@ ajv.addSchema({ $id: 'pdx', $defs: buildDefs() });
 const cache = new Map<string, ValidateFunction>();
 
 /** The validator of `status` for `method path`; throws when the reference defines no such response. */
-export function responseValidator(method: string, path: string, status: number): ValidateFunction {
+function responseValidator(method: string, path: string, status: number): ValidateFunction {
   const key = `${method} ${path} ${status}`;
   let fn = cache.get(key);
   if (!fn) {

@@ -13,7 +13,7 @@ import openapiTS, { astToString, COMMENT_HEADER } from 'openapi-typescript';
 import prettier from 'prettier';
 
 const HERE = import.meta.dirname;
-export const REFERENCE = join(HERE, '..', 'reference', 'mydex-idaas.openapi.yaml');
+const REFERENCE = join(HERE, '..', 'reference', 'mydex-idaas.openapi.yaml');
 export const GENERATED = join(HERE, 'generated', 'idaas-api.ts');
 
 const NOTE = [

@@ -19,7 +19,7 @@ import addFormatsModule from 'ajv-formats';
 import yaml from 'js-yaml';
 import { expect } from 'vitest';
 
-export const REFERENCE = join(import.meta.dirname, '..', 'reference', 'mydex-idaas.openapi.yaml');
+const REFERENCE = join(import.meta.dirname, '..', 'reference', 'mydex-idaas.openapi.yaml');
 
 type Json = Record<string, unknown>;
 type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
@@ -35,7 +35,7 @@ interface OpenApi {
   components: { schemas: Record<string, Json> };
 }
 
-export const doc = yaml.load(readFileSync(REFERENCE, 'utf8'), { schema: yaml.CORE_SCHEMA }) as OpenApi;
+const doc = yaml.load(readFileSync(REFERENCE, 'utf8'), { schema: yaml.CORE_SCHEMA }) as OpenApi;
 
 function toJsonSchema(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(toJsonSchema);
@@ -70,11 +70,6 @@ function operation(method: string, path: string): Operation {
   return op;
 }
 
-/** The statuses the reference defines for an operation. */
-export function definedStatuses(method: string, path: string): number[] {
-  return Object.keys(operation(method, path).responses).map(Number);
-}
-
 const cache = new Map<string, ValidateFunction>();
 
 function validator(ref: string): ValidateFunction {
@@ -87,7 +82,7 @@ function validator(ref: string): ValidateFunction {
 }
 
 /** The schema a response of `status` must match: the operation's own, else the reference's error schemas. */
-export function schemaRefFor(method: string, path: string, status: number): string {
+function schemaRefFor(method: string, path: string, status: number): string {
   const schema = operation(method, path).responses[String(status)]?.content?.['application/json']?.schema;
   if (schema) return String(schema.$ref);
   if (status < 400) throw new Error(`the reference defines no ${status} response for ${method} ${path}`);

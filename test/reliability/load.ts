@@ -13,7 +13,7 @@ export interface LoadResult {
   recoveries: number[];
 }
 
-export function rowsUrl(base: string, creds: SandboxCredentials, extra = ''): string {
+function rowsUrl(base: string, creds: SandboxCredentials, extra = ''): string {
   const m = creds.members[0]!;
   return `${base}/api/pds/transaction/${m.uid}.json?key=${m.key}&con_id=${m.con_id}&dataset=ds_referrals${extra}`;
 }

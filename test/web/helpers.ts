@@ -9,7 +9,7 @@ import { expect } from 'vitest';
 import type { Subscriber } from '../fixtures.ts';
 import type { TestApp } from '../harness.ts';
 
-export const FORM = 'application/x-www-form-urlencoded';
+const FORM = 'application/x-www-form-urlencoded';
 
 /** Keeps cookies like a browser would (host-only, no expiry handling needed in these tests). */
 export class FormClient {
@@ -84,7 +84,7 @@ export function csrfFor(body: string, action: string): string {
   return m[1]!;
 }
 
-export function sha512(s: string): string {
+function sha512(s: string): string {
   return createHash('sha512').update(s).digest('hex');
 }
 

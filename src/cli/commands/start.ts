@@ -233,7 +233,7 @@ function nextSignal(): Promise<string> {
 }
 
 /** What a sandbox exposes, said at every start (docs/security.md, "The sandbox"). */
-export function sandboxNotice(config: Config): string {
+function sandboxNotice(config: Config): string {
   if (config.env !== 'sandbox') return '';
   if (config.sandboxExposed) {
     return (

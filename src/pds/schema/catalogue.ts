@@ -7,17 +7,17 @@ import rawCatalogue from './catalogue.json' with { type: 'json' };
  * (id, instance, source, timestamps) the server sets, which the JSON deliberately leaves out.
  */
 
-export const FIELD_TYPES = ['text', 'varchar', 'int', 'serial', 'date', 'currency', 'blob', 'uuid'] as const;
+const FIELD_TYPES = ['text', 'varchar', 'int', 'serial', 'date', 'currency', 'blob', 'uuid'] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
 
 export const DATASET_TYPES = ['metadata', 'transactional'] as const;
 export type DatasetType = (typeof DATASET_TYPES)[number];
 
-export const DATASET_STATUSES = ['Live', 'In Development', 'Implement', 'Hold'] as const;
-export type DatasetStatus = (typeof DATASET_STATUSES)[number];
+const DATASET_STATUSES = ['Live', 'In Development', 'Implement', 'Hold'] as const;
+type DatasetStatus = (typeof DATASET_STATUSES)[number];
 
 export const TRANSACTIONAL_SYSTEM_FIELDS = ['id', 'instance', 'source', 'created_timestamp', 'updated_timestamp'] as const;
-export type TransactionalSystemField = (typeof TRANSACTIONAL_SYSTEM_FIELDS)[number];
+type TransactionalSystemField = (typeof TRANSACTIONAL_SYSTEM_FIELDS)[number];
 
 /** Default maximum lengths, in characters, when a field declares none. */
 export const DEFAULT_VARCHAR_LENGTH = 255;
@@ -47,7 +47,7 @@ export interface DatasetDef {
   readonly fields: ReadonlyMap<string, FieldDef>;
 }
 
-export interface LookupDef {
+interface LookupDef {
   readonly name: string;
   readonly title: string;
   readonly options: readonly string[];

@@ -12,7 +12,7 @@ export type ValueResult = { ok: true; value: string | null } | { ok: false; prob
 /** Largest blob accepted, in characters. */
 export const MAX_BLOB_LENGTH = 1_048_576;
 /** Most decimal places a currency value may carry. */
-export const CURRENCY_MAX_DECIMALS = 4;
+const CURRENCY_MAX_DECIMALS = 4;
 /** Most options listed in a "must be one of" problem before it is cut short. */
 const MAX_LISTED_OPTIONS = 8;
 /** Digits allowed before the decimal point of a currency value (a DECIMAL(19,4) column). */

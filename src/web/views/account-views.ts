@@ -4,7 +4,7 @@ import { privateKeyChoice } from './auth-views.ts';
 import { button, csrfField, errorSummary, input, type FieldErrors } from './forms.ts';
 import { page, type Chrome } from './layout.ts';
 
-export const PASSWORD_FIELDS = ['current_password', 'new_password', 'new_password_confirm'] as const;
+const PASSWORD_FIELDS = ['current_password', 'new_password', 'new_password_confirm'] as const;
 
 export function passwordPage(chrome: Chrome, v: { csrf: string; errors: FieldErrors }): SafeHtml {
   const e = v.errors;
@@ -33,7 +33,7 @@ export function passwordPage(chrome: Chrome, v: { csrf: string; errors: FieldErr
   });
 }
 
-export const PRIVATE_KEY_FIELDS = ['current_private_key', 'private_key', 'private_key_confirm'] as const;
+const PRIVATE_KEY_FIELDS = ['current_private_key', 'private_key', 'private_key_confirm'] as const;
 
 export function privateKeyPage(chrome: Chrome, v: { csrf: string; errors: FieldErrors }): SafeHtml {
   const e = v.errors;
@@ -58,7 +58,7 @@ export function privateKeyPage(chrome: Chrome, v: { csrf: string; errors: FieldE
   });
 }
 
-export const DELETE_FIELDS = ['password', 'confirm_mydexid'] as const;
+const DELETE_FIELDS = ['password', 'confirm_mydexid'] as const;
 
 export function deletePage(chrome: Chrome, v: { csrf: string; mydexid: string; errors: FieldErrors }): SafeHtml {
   const e = v.errors;

@@ -36,7 +36,7 @@ export interface RegisterForm {
   errors: FieldErrors;
 }
 
-export const REGISTER_FIELDS = ['mydexid', 'email', 'password', 'private_key', 'private_key_confirm'] as const;
+const REGISTER_FIELDS = ['mydexid', 'email', 'password', 'private_key', 'private_key_confirm'] as const;
 
 export function registerPage(chrome: Chrome, f: RegisterForm): SafeHtml {
   const e = f.errors;
@@ -93,7 +93,7 @@ export function privateKeyChoice(e: FieldErrors, legend = 'Choose your Private K
   </fieldset>`;
 }
 
-export function privateKeyWarning(): SafeHtml {
+function privateKeyWarning(): SafeHtml {
   return html`<div class="warning-text" id="private-key-warning">
     <p><strong>Your Private Key encrypts your data, and only you know it.</strong></p>
     <p>

@@ -111,7 +111,7 @@ export function editableFields(ds: DatasetDef): FieldDef[] {
  * the member changed are written (and logged), and a subscriber's concurrent change to another
  * field is not overwritten.
  */
-export function editForm(
+function editForm(
   cat: Catalogue,
   target: EditTarget,
   values: FieldValues,

@@ -2,7 +2,7 @@
 import { html, type SafeHtml } from '../html.ts';
 
 /** Unix seconds as "2025-03-01 14:05 UTC". */
-export function utc(seconds: number): string {
+function utc(seconds: number): string {
   return `${new Date(seconds * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 

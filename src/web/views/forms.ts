@@ -8,7 +8,7 @@ import { html, type HtmlValue, type SafeHtml } from '../html.ts';
 /** field name → message */
 export type FieldErrors = Record<string, string>;
 
-export const fieldId = (name: string): string => `f-${name.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+const fieldId = (name: string): string => `f-${name.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 
 export function errorSummary(errors: FieldErrors, order: readonly string[] = Object.keys(errors)): HtmlValue {
   const names = order.filter((n) => errors[n] !== undefined);

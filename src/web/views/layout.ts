@@ -9,7 +9,7 @@ export interface Chrome {
   member?: { mydexid: string; logoutToken: string };
 }
 
-export type NavItem = 'overview' | 'data' | 'connections' | 'identities' | 'activity' | 'account';
+type NavItem = 'overview' | 'data' | 'connections' | 'identities' | 'activity' | 'account';
 
 export interface PageSpec {
   title: string;

@@ -16,7 +16,7 @@ const flag = (f: AccessFlag | undefined): string =>
   !f || f.a !== 1 ? 'No' : f.s === 'R' ? 'Yes, on request' : 'Yes, automatically';
 
 /** "read automatically and write on request", for sentences. */
-export function accessPhrase(acc: FieldAccess | undefined): string {
+function accessPhrase(acc: FieldAccess | undefined): string {
   if (!acc) return 'no access';
   const parts: string[] = [];
   if (acc.r.a === 1) parts.push(`read ${acc.r.s === 'R' ? 'on request' : 'automatically'}`);

@@ -10,7 +10,7 @@ import openapiTS, { astToString, COMMENT_HEADER } from 'openapi-typescript';
 import { format, resolveConfig } from 'prettier';
 
 const HERE = import.meta.dirname;
-export const REFERENCE_YAML = join(HERE, '..', '..', 'reference', 'mydex-pdx-feature-blocks.openapi.yaml');
+const REFERENCE_YAML = join(HERE, '..', '..', 'reference', 'mydex-pdx-feature-blocks.openapi.yaml');
 export const TYPES_FILE = join(HERE, 'feature-blocks.ts');
 
 export async function generateFeatureBlockTypes(): Promise<string> {
