@@ -45,9 +45,16 @@ export function listed(items: readonly string[], separator = ', ', itemLength = 
   return rest > 0 ? `${shown.join(separator)} … and ${rest.toLocaleString('en-GB')} more` : shown.join(separator);
 }
 
-/** RFC 6749 §5.2 / RFC 7009 / RFC 7662 errors: `code` is the OAuth error code. */
+/** The OAuth error codes the server answers with (RFC 6749 §5.2; introspection and revocation use the same). */
+export type OAuthErrorCode =
+  'invalid_request' | 'invalid_client' | 'unauthorized_client' | 'unsupported_grant_type' | 'invalid_scope';
+
+/**
+ * RFC 6749 §5.2 / RFC 7009 / RFC 7662 errors: `code` is the OAuth error code. Made only by the
+ * constructors in src/oauth/oauth-errors.ts, so each code keeps one status and one wording.
+ */
 export class OAuthError extends AppError {
-  constructor(code: string, status: number, description: string, headers: Record<string, string> = {}) {
+  constructor(code: OAuthErrorCode, status: number, description: string, headers: Record<string, string> = {}) {
     super(code, status, description, { headers });
   }
 }

@@ -18,6 +18,15 @@ export function invalidClient(challengeRealm: string | undefined, description = 
   );
 }
 
+export const unsupportedGrantType = (): OAuthError =>
+  new OAuthError('unsupported_grant_type', 400, 'only client_credentials is supported');
+
+export const unauthorizedClient = (description: string): OAuthError => new OAuthError('unauthorized_client', 400, description);
+
+/** RFC 6749 §2.3.1: credentials never travel in a URL, so the OAuth endpoints take POST only (OA-18). */
+export const methodNotAllowed = (): OAuthError =>
+  new OAuthError('invalid_request', 405, 'method not allowed; use POST', { allow: 'POST' });
+
 /**
  * Contract §2: "Too many requests → 429 with Retry-After". RFC 6749 defines no code for it, so the
  * body keeps the generic `invalid_request` rather than borrowing RFC 8628's device-flow `slow_down`.

@@ -4,10 +4,9 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app-context.ts';
-import { OAuthError } from '../errors.ts';
 import { clientCredentialsOf } from './client-auth.ts';
 import { registerMetadataRoutes } from './metadata-routes.ts';
-import { invalidRequest } from './oauth-errors.ts';
+import { invalidRequest, methodNotAllowed } from './oauth-errors.ts';
 import { readOAuthForm, type OAuthForm } from './oauth-form.ts';
 
 const TOKEN_PATH = '/oauth2/token';
@@ -85,7 +84,7 @@ export function registerOAuthRoutes(app: FastifyInstance, ctx: AppContext): void
       method: ['GET', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
       url,
       handler: async () => {
-        throw new OAuthError('invalid_request', 405, 'method not allowed; use POST', { allow: 'POST' });
+        throw methodNotAllowed();
       },
     });
   }

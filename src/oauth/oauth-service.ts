@@ -6,14 +6,14 @@ import { randomUUID } from 'node:crypto';
 import type { JWK } from 'jose';
 import { sha256Hex } from '../crypto/hash.ts';
 import { randomSecret } from '../crypto/random.ts';
-import { listed, NotFoundError, OAuthError, ValidationError } from '../errors.ts';
+import { listed, NotFoundError, ValidationError } from '../errors.ts';
 import { type AccessTokenVerifier, type ClientPrincipal, PDX_SCOPE } from './principal.ts';
 import type { ServiceDeps } from '../service-deps.ts';
 import type { ClientCredentials } from './client-auth.ts';
 import { ClientAuthenticator } from './client-authenticator.ts';
 import { ClientCache } from './client-cache.ts';
 import { ClientStore, toInfo, type OAuthClientInfo, type OAuthClientRecord } from './client-store.ts';
-import { invalidRequest, invalidScope } from './oauth-errors.ts';
+import { invalidRequest, invalidScope, unauthorizedClient, unsupportedGrantType } from './oauth-errors.ts';
 import { RevocationList } from './revocation.ts';
 import { isScopeToken, parseScope } from './scope.ts';
 import { SigningKeyRing } from './signing-keys.ts';
@@ -171,10 +171,10 @@ export class OAuthService implements AccessTokenVerifier {
   grantClientCredentials(client: OAuthClientRecord, request: { grantType?: string; scope?: string }): Promise<IssuedToken> {
     if (request.grantType === undefined) throw invalidRequest('grant_type is required');
     if (request.grantType !== CLIENT_CREDENTIALS) {
-      throw new OAuthError('unsupported_grant_type', 400, 'only client_credentials is supported');
+      throw unsupportedGrantType();
     }
     if (!client.grantTypes.includes(CLIENT_CREDENTIALS)) {
-      throw new OAuthError('unauthorized_client', 400, 'this client may not use the client_credentials grant');
+      throw unauthorizedClient('this client may not use the client_credentials grant');
     }
     // Contract §2 (decided): no default scope; the caller is told what to ask for.
     if (request.scope === undefined) throw invalidScope(`scope is required: request ${PDX_SCOPE}`);
