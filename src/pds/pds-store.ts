@@ -13,6 +13,7 @@ import type { Database } from '../storage/schema.ts';
 import { prepared, type QueryTarget } from '../storage/prepared.ts';
 import type { Clock } from '../clock.ts';
 import { AccessLogBuffer, type AccessLogSink } from './access-log-buffer.ts';
+import { MetadataReadBatch } from './metadata-read-batch.ts';
 import { AppendError, type OpenedRow, type SealedRead } from '../storage/row-appender.ts';
 import { RowIndex } from './row-index.ts';
 import {
@@ -100,6 +101,8 @@ export const rowContext = ctxRow;
 
 export class PdsStore {
   private readonly accessLog: AccessLogBuffer;
+  /** on PostgreSQL, the metadata reads of one event-loop turn in one query (metadata-read-batch.ts) */
+  private readonly metadataBatch: MetadataReadBatch | undefined;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -112,6 +115,7 @@ export class PdsStore {
     private readonly selectNow: DatabaseHandle['selectNow'],
   ) {
     this.accessLog = new AccessLogBuffer(readLog);
+    this.metadataBatch = dialect.name === 'postgres' ? new MetadataReadBatch(db) : undefined;
   }
 
   /**
@@ -127,11 +131,20 @@ export class PdsStore {
     entries: readonly AccessEntry[],
   ): Promise<Map<number, FieldValues>[]> {
     if (!this.accessLog.carriesReads) {
-      const records = await this.read(uid, keys, async (r) => {
-        const out: Map<number, FieldValues>[] = [];
-        for (const { dataset, instance } of reads) out.push(await r.metadata(dataset, instance));
-        return out;
-      });
+      const { metadataBatch } = this;
+      const records = metadataBatch
+        ? await Promise.all(
+            reads.map(async ({ dataset, instance }) => {
+              const sealed = await metadataBatch.read({ uid, dataset, instance });
+              const key = dataKey(keys, dataset);
+              return new Map(sealed.map((r) => [r.instance, openValues(key, r.ciphertext, ctxMeta(uid, dataset, r.instance))]));
+            }),
+          )
+        : await this.read(uid, keys, async (r) => {
+            const out: Map<number, FieldValues>[] = [];
+            for (const { dataset, instance } of reads) out.push(await r.metadata(dataset, instance));
+            return out;
+          });
       // Queued together, the entries share one group commit (and one INSERT) rather than one each.
       await Promise.all(entries.map((e) => this.recordAccess(uid, e)));
       return records;
@@ -225,10 +238,25 @@ export class PdsStore {
 }
 
 function sealedRead(keys: DataKeyRing, dataset: string, query: CompiledQuery, contextPrefix: string): SealedRead {
+  return { sql: query.sql, params: query.parameters, key: dataKey(keys, dataset), contextPrefix };
+}
+
+/** The dataset's key in this scope; reaching here without it is a programming error (callers check grants first). */
+function dataKey(keys: DataKeyRing, dataset: string): Buffer {
   const key = keys.get(dataset)?.key;
-  // Reaching here without the key is a programming error: callers check grants first.
   if (!key) throw new Error(`no data key for ${dataset} in this scope`);
-  return { sql: query.sql, params: query.parameters, key, contextPrefix };
+  return key;
+}
+
+/** A sealed record's values; one that fails to open or to parse is an integrity failure. */
+function openValues(key: Buffer, ciphertext: string, context: string): FieldValues {
+  let plaintext: string;
+  try {
+    plaintext = openText(key, ciphertext, context);
+  } catch (err) {
+    throw new IntegrityFailure(err);
+  }
+  return parseRecord(plaintext);
 }
 
 function accessRow(uid: number, e: AccessEntry, at: number) {
@@ -291,14 +319,7 @@ class MemberPds implements PdsWriter {
   }
 
   private decrypt(dataset: string, ciphertext: string, context: string): FieldValues {
-    const { key } = this.key(dataset);
-    let plaintext: string;
-    try {
-      plaintext = openText(key, ciphertext, context);
-    } catch (err) {
-      throw new IntegrityFailure(err);
-    }
-    return parseRecord(plaintext);
+    return openValues(this.key(dataset).key, ciphertext, context);
   }
 
   private encrypt(dataset: string, values: FieldValues, context: string): string {
