@@ -43,9 +43,9 @@ async function concurrent(name: string, n: number, fn: () => Promise<unknown>): 
 console.log('sequential:');
 await sequential('verifyAccessToken (cached)', 5000, () => t.ctx.oauth.verifyAccessToken(sub.accessToken));
 await sequential('connectionAccess', 5000, async () =>
-  (await t.ctx.members.connectionAccess(principal, m.conId, m.key, ['ds_personal_details'])).keys.wipe(),
+  (await t.ctx.members.access.check(principal, m.conId, m.key, ['ds_personal_details'])).keys.wipe(),
 );
-const access = await t.ctx.members.connectionAccess(principal, m.conId, m.key, ['ds_personal_details']);
+const access = await t.ctx.members.access.check(principal, m.conId, m.key, ['ds_personal_details']);
 await sequential('select + decrypt one record', 5000, () =>
   t.ctx.datasets.pds.read(m.uid, access.keys, (r) => r.metadata('ds_personal_details', 0)),
 );

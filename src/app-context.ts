@@ -19,7 +19,7 @@ import { IdaasLookups } from './idaas/idaas-lookups.ts';
 import { IdaasNotifications } from './idaas/idaas-notifications.ts';
 import { createLogger } from './logger.ts';
 import { AccountService } from './members/account-service.ts';
-import { MemberService } from './members/member-service.ts';
+import { createMembers, type Members } from './members/members.ts';
 import { OAuthService } from './oauth/oauth-service.ts';
 import { OutboxService } from './outbox/outbox-service.ts';
 import { loadCatalogue, type Catalogue } from './pds/schema/catalogue.ts';
@@ -44,7 +44,7 @@ export interface AppContext {
   catalogue: Catalogue;
   oauth: OAuthService;
   connections: ConnectionService;
-  members: MemberService;
+  members: Members;
   datasets: DatasetService;
   outbox: OutboxService;
   consent: ConsentService;
@@ -117,7 +117,7 @@ async function assemble(
   const oauth = new OAuthService(deps);
   const connections = new ConnectionService(deps);
   const outbox = new OutboxService({ ...deps, connections });
-  const members = new MemberService({ ...deps, connections, outbox });
+  const members = createMembers({ ...deps, connections, outbox });
   const datasets = new DatasetService({ ...deps, members, outbox });
   const consent = new ConsentService({ ...deps, connections, members, outbox, callbackExtras: idaasCallbackExtras(db) });
   const accounts = new AccountService({ ...deps, members, connections, outbox });
@@ -159,7 +159,7 @@ async function assemble(
     async close() {
       await outbox.stop();
       await oauth.stop();
-      members.close();
+      members.grants.close();
       availability.close();
       await database.close();
     },

@@ -61,13 +61,13 @@ export async function createMember(
 ): Promise<Omit<ConnectedMember, 'conId' | 'key'>> {
   const password = `pw-${name}-secret`;
   const privateKey = `pk-${name}-private`;
-  const { uid } = await ctx.members.createMember({ mydexid: name, email: `${name}@example.org`, password, privateKey });
+  const { uid } = await ctx.members.accounts.createMember({ mydexid: name, email: `${name}@example.org`, password, privateKey });
   return { uid, mydexid: name, password, privateKey };
 }
 
 export async function connectMember(ctx: AppContext, sub: Subscriber, name?: string): Promise<ConnectedMember> {
   const m = await createMember(ctx, name);
-  const c = await ctx.members.consent({ uid: m.uid, nid: sub.nid, privateKey: m.privateKey });
+  const c = await ctx.members.grants.consent({ uid: m.uid, nid: sub.nid, privateKey: m.privateKey });
   return { ...m, conId: c.conId, key: c.memberKey };
 }
 

@@ -144,7 +144,7 @@ export class AdminService {
   }
 
   async createMember(req: { mydexid: string; email: string; password: string; privateKey: string }): Promise<{ uid: number }> {
-    const { uid } = await this.ctx.members.createMember(req);
+    const { uid } = await this.ctx.members.accounts.createMember(req);
     return { uid };
   }
 
@@ -155,7 +155,7 @@ export class AdminService {
     privateKey: string;
   }): Promise<{ uid: number; con_id: string; key: string }> {
     if (this.ctx.config.env !== 'sandbox') throw new SandboxOnlyError('admin connect');
-    const { uid, conId, memberKey } = await this.ctx.members.consent(req);
+    const { uid, conId, memberKey } = await this.ctx.members.grants.consent(req);
     return { uid, con_id: conId, key: memberKey };
   }
 

@@ -88,7 +88,7 @@ export class ConsentService {
     // The link is spent inside the grant's transaction: a double submit cannot consent twice, and
     // a wrong Private Key (thrown before the transaction) leaves the link usable.
     const extra = await this.deps.callbackExtras?.(link.token_hash);
-    await this.deps.members.consent({
+    await this.deps.members.grants.consent({
       uid,
       nid: link.nid,
       privateKey: input.privateKey,
@@ -130,16 +130,16 @@ export class ConsentService {
 
   private async previousDssa(link: LinkRow): Promise<Dssa | undefined> {
     if (link.kind === 'register' || link.mydexid === null) return undefined;
-    const member = await this.deps.members.getMember({ mydexid: link.mydexid });
+    const member = await this.deps.members.accounts.getMember({ mydexid: link.mydexid });
     if (!member) return undefined;
-    const grant = (await this.deps.members.activeGrants(member.uid)).find((g) => g.nid === link.nid);
+    const grant = (await this.deps.members.grants.activeGrants(member.uid)).find((g) => g.nid === link.nid);
     return grant && this.deps.connections.dssa(link.nid, grant.dssaVersion);
   }
 
   private async loggedInMember(link: LinkRow, uid: number | undefined): Promise<number> {
     if (uid === undefined) throw new LoginRequiredError();
     if (link.mydexid !== null) {
-      const member = await this.deps.members.getMember({ uid });
+      const member = await this.deps.members.accounts.getMember({ uid });
       if (!member || !sameMydexid(member.mydexid, link.mydexid)) throw new WrongMemberError();
     }
     return uid;
@@ -157,14 +157,14 @@ export class ConsentService {
       throw new ValidationError('Private Key must not be the same as the password.');
     }
     try {
-      return (await this.deps.members.createMemberWithHash({ mydexid, email, passwordHash, privateKey })).uid;
+      return (await this.deps.members.accounts.createMemberWithHash({ mydexid, email, passwordHash, privateKey })).uid;
     } catch (err) {
       if (!(err instanceof ConflictError)) throw err;
       // A double submit, or an earlier attempt that made the member but not the grant: the member
       // this link created is the one with its MydexID and email, made after the link.
       const again = await linkStore.byHash(this.deps.db, link.token_hash);
       if (!again || !usable(again, this.deps.clock.now())) throw new LinkUnavailableError();
-      const existing = await this.deps.members.getMember({ mydexid });
+      const existing = await this.deps.members.accounts.getMember({ mydexid });
       if (existing && existing.email === email && existing.createdAt >= link.created_at) return existing.uid;
       throw err;
     }

@@ -12,7 +12,7 @@ import { randomSecret } from '../crypto/random.ts';
 import { AppError, ConflictError, ValidationError, NotFoundError } from '../errors.ts';
 import { type ClientPrincipal } from '../oauth/principal.ts';
 import type { WireFields } from '../wire.ts';
-import type { MemberService } from '../members/member-service.ts';
+import type { Members } from '../members/members.ts';
 import type { OutboxService } from '../outbox/outbox-service.ts';
 import type { ServiceDeps } from '../service-deps.ts';
 import { MemberNotConnectedError } from './consent-errors.ts';
@@ -25,7 +25,7 @@ export type LinkKind = 'register' | 'ftc' | 'update';
 
 export interface LinkIssuerDeps extends ServiceDeps {
   connections: ConnectionService;
-  members: MemberService;
+  members: Members;
   outbox: OutboxService;
 }
 
@@ -76,7 +76,8 @@ export class LinkIssuer {
     const connection = await this.verify(req);
     const input = parseConnection(req.body, this.policy(connection));
     const dssa = await this.agreement(connection.nid);
-    const named = input.mydexid === undefined ? undefined : await this.deps.members.getMember({ mydexid: input.mydexid });
+    const named =
+      input.mydexid === undefined ? undefined : await this.deps.members.accounts.getMember({ mydexid: input.mydexid });
     const recipient = this.recipient(input.notify, named?.email);
     // The member's own spelling when they exist: the link names them however the subscriber typed it.
     const mydexid = named?.mydexid ?? input.mydexid ?? null;
@@ -91,8 +92,8 @@ export class LinkIssuer {
     if (!(await this.deps.connections.dssa(connection.nid, input.version))) {
       throw new ValidationError(`Version ${input.version} does not exist for this connection.`);
     }
-    const member = await this.deps.members.getMember({ mydexid: input.mydexid });
-    const grants = member ? await this.deps.members.activeGrants(member.uid) : [];
+    const member = await this.deps.members.accounts.getMember({ mydexid: input.mydexid });
+    const grants = member ? await this.deps.members.grants.activeGrants(member.uid) : [];
     if (!member || !grants.some((g) => g.nid === connection.nid)) throw new MemberNotConnectedError();
     const recipient = this.recipient(input.notify, member.email);
     const link = { kind: 'update', version: input.version, mydexid: member.mydexid, returnTo: input.returnTo } as const;
@@ -124,8 +125,8 @@ export class LinkIssuer {
   private async refuseTaken(mydexid: string, email: string): Promise<void> {
     const { db, clock, members } = this.deps;
     const [member, emailOwner, pending] = await Promise.all([
-      members.getMember({ mydexid }),
-      members.getMember({ email }),
+      members.accounts.getMember({ mydexid }),
+      members.accounts.getMember({ email }),
       linkStore.pendingRegistrationClaims(db, mydexid, email, clock.now()),
     ]);
     const problems: string[] = [];

@@ -1,6 +1,6 @@
 /** The feature blocks (contract §7), each a thin layer of field tables over the dataset service. */
 import type { ConnectionService } from '../connections/connection-service.ts';
-import type { MemberService } from '../members/member-service.ts';
+import type { Members } from '../members/members.ts';
 import type { OutboxService } from '../outbox/outbox-service.ts';
 import type { DatasetService } from '../pds/dataset-service.ts';
 import type { ServiceDeps } from '../service-deps.ts';
@@ -12,7 +12,7 @@ import { TimelineService } from './timeline-service.ts';
 
 export interface FeatureBlockDeps extends ServiceDeps {
   datasets: DatasetService;
-  members: MemberService;
+  members: Members;
   connections: ConnectionService;
   outbox: OutboxService;
   links: FtcLinkIssuer;

@@ -12,7 +12,8 @@ import type { Dssa } from '../connections/dssa.ts';
 import { linkNotice } from '../consent/link-notice.ts';
 import { checkReturnTo } from '../consent/return-to.ts';
 import { listed, ValidationError } from '../errors.ts';
-import type { ConnectionAccess, MemberService } from '../members/member-service.ts';
+import type { ConnectionAccess } from '../members/connection-access.ts';
+import type { Members } from '../members/members.ts';
 import type { OutboxService } from '../outbox/outbox-service.ts';
 import type { DataCaller, DatasetService } from '../pds/dataset-service.ts';
 import { checkWrite } from '../pds/write-values.ts';
@@ -52,7 +53,7 @@ export interface AddReferralResult {
 
 export interface ReferralAddDeps extends Pick<ServiceDeps, 'db' | 'config' | 'catalogue'> {
   datasets: DatasetService;
-  members: MemberService;
+  members: Members;
   connections: ConnectionService;
   outbox: OutboxService;
   links: FtcLinkIssuer;
@@ -76,8 +77,8 @@ export class ReferralAddService {
     const row = referralRow(input.referral, SERVICE_REFERRAL);
     // Every refusal (400, 403) before anything is made: no link for a referral that cannot be written.
     checkWrite(catalogue.dataset(REFERRAL_DATASET)!, access.dssa.permissions, row, catalogue);
-    const connected = (await members.activeGrants(access.uid)).some((g) => g.nid === remote.nid);
-    const member = connected ? undefined : await members.getMember({ uid: access.uid });
+    const connected = (await members.grants.activeGrants(access.uid)).some((g) => g.nid === remote.nid);
+    const member = connected ? undefined : await members.accounts.getMember({ uid: access.uid });
     // The link before the row: a failure then leaves at most an unused link, never a lost referral.
     const url =
       member &&
@@ -106,7 +107,7 @@ export class ReferralAddService {
 
   /** The caller's credentials for this member, checked before anything else is looked up. */
   private async verify(call: DataCaller): Promise<ConnectionAccess> {
-    const access = await this.deps.members.connectionAccess(call.principal, call.conId, call.key, [], call.uid);
+    const access = await this.deps.members.access.check(call.principal, call.conId, call.key, [], call.uid);
     access.keys.wipe();
     return access;
   }

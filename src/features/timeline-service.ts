@@ -7,7 +7,7 @@
  */
 import { readableFields } from '../connections/dssa.ts';
 import { NotFoundError, PdxError, ValidationError } from '../errors.ts';
-import type { MemberService } from '../members/member-service.ts';
+import type { Members } from '../members/members.ts';
 import type { WireFields } from '../wire.ts';
 import type { DataCaller, DatasetService, RowView } from '../pds/dataset-service.ts';
 import { CALENDAR_DATASET, CALENDAR_ITEM_VIEW, CALENDAR_TIMELINE_VIEW } from './calendar-fields.ts';
@@ -102,7 +102,7 @@ function withoutStart(times: Item): Item {
 }
 
 export class TimelineService {
-  constructor(private readonly deps: { datasets: DatasetService; members: MemberService }) {}
+  constructor(private readonly deps: { datasets: DatasetService; members: Members }) {}
 
   async list(call: DataCaller): Promise<{ success: 1; timeline: Item[] }> {
     const blocks = await this.readableBlocks(call);
@@ -130,7 +130,7 @@ export class TimelineService {
 
   /** The blocks whose dataset the connection may read; the credentials are checked here first. */
   private async readableBlocks(call: DataCaller): Promise<TimelineBlock[]> {
-    const access = await this.deps.members.connectionAccess(call.principal, call.conId, call.key, [], call.uid);
+    const access = await this.deps.members.access.check(call.principal, call.conId, call.key, [], call.uid);
     access.keys.wipe();
     const blocks = TIMELINE_BLOCKS.filter((b) => readableFields(access.dssa.permissions, b.dataset).length > 0);
     if (blocks.length === 0) {

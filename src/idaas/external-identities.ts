@@ -6,7 +6,7 @@
  */
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { sameMydexid } from '../members/member-rules.ts';
-import type { MemberService } from '../members/member-service.ts';
+import type { Members } from '../members/members.ts';
 import type { ServiceDeps } from '../service-deps.ts';
 import { UUID } from './identifier.ts';
 import { idaasStore, type ExternalIdentityRow } from './idaas-store.ts';
@@ -39,12 +39,12 @@ function normaliseExternalId(provider: Provider, raw: string): string | undefine
 }
 
 export class ExternalIdentities {
-  constructor(private readonly deps: Pick<ServiceDeps, 'db' | 'clock' | 'dialect'> & { members: MemberService }) {}
+  constructor(private readonly deps: Pick<ServiceDeps, 'db' | 'clock' | 'dialect'> & { members: Members }) {}
 
   /** Maps the identity to the member; mapping it again to the same member changes nothing. */
   async map(input: { provider: string; externalId: string; mydexid: string }): Promise<ExternalIdentity> {
     const { provider, externalId } = checked(input.provider, input.externalId);
-    const member = await this.deps.members.getMember({ mydexid: input.mydexid });
+    const member = await this.deps.members.accounts.getMember({ mydexid: input.mydexid });
     if (!member) throw new NotFoundError('Member not found', `No member has the MydexID ${input.mydexid.trim()}.`);
     const { db, clock, dialect } = this.deps;
     const existing = await idaasStore.identity(db, provider, externalId);

@@ -6,7 +6,7 @@ import type { DedicatedConnection } from '../connections/connection-service.ts';
 import { checkReturnTo, type ReturnToPolicy } from '../consent/return-to.ts';
 import { AccessDeniedError, ValidationError } from '../errors.ts';
 import { type ClientPrincipal } from '../oauth/principal.ts';
-import type { Member } from '../members/member-service.ts';
+import type { Member } from '../members/member-accounts.ts';
 import type { IdaasDeps } from './idaas-deps.ts';
 import { parseIdentifier } from './identifier.ts';
 
@@ -58,7 +58,10 @@ export async function memberOf(
   const { connections, members } = deps;
   const connection = await connections.getConnection(ref.nid);
   if (!connection || connection.orgId !== principal.orgId) throw new ValidationError(MEMBER_MISSING);
-  const [member, grants] = await Promise.all([members.getMember({ uid: ref.uid }), members.activeGrants(ref.uid)]);
+  const [member, grants] = await Promise.all([
+    members.accounts.getMember({ uid: ref.uid }),
+    members.grants.activeGrants(ref.uid),
+  ]);
   if (!member || !grants.some((g) => g.nid === ref.nid)) throw new ValidationError(MEMBER_MISSING);
   return { member, connection };
 }

@@ -3,7 +3,7 @@
  * behind the operations are listed at the top of idaas-routes.ts.
  */
 import type { ConnectionService } from '../connections/connection-service.ts';
-import type { MemberService } from '../members/member-service.ts';
+import type { Members } from '../members/members.ts';
 import type { OutboxService } from '../outbox/outbox-service.ts';
 import type { ServiceDeps } from '../service-deps.ts';
 
@@ -20,7 +20,7 @@ interface IdaasLinkIssuer {
 
 export interface IdaasDeps extends ServiceDeps {
   connections: ConnectionService;
-  members: MemberService;
+  members: Members;
   outbox: OutboxService;
   links: IdaasLinkIssuer;
 }

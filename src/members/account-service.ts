@@ -11,7 +11,7 @@ import type { ServiceDeps } from '../service-deps.ts';
 import { MIN_PASSWORD, MIN_PRIVATE_KEY } from './member-rules.ts';
 import { memberStore } from './member-store.ts';
 import { throttleKeys } from './throttle-keys.ts';
-import type { MemberService } from './member-service.ts';
+import type { Members } from './members.ts';
 
 export class WrongPasswordError extends ValidationError {
   constructor() {
@@ -40,9 +40,7 @@ export interface AccessLogEntry {
 }
 
 export class AccountService {
-  constructor(
-    private readonly deps: ServiceDeps & { members: MemberService; connections: ConnectionService; outbox: OutboxService },
-  ) {}
+  constructor(private readonly deps: ServiceDeps & { members: Members; connections: ConnectionService; outbox: OutboxService }) {}
 
   async changePassword(uid: number, current: string, next: string): Promise<void> {
     const { db, config } = this.deps;
@@ -67,9 +65,9 @@ export class AccountService {
     if (!row) throw new NotFoundError('Member not found');
     if (await verifyPassword(row.password_hash, next))
       throw new ValidationError('Private Key must not be the same as the password.');
-    const ring = await this.deps.members.unlock(uid, current);
+    const ring = await this.deps.members.keys.unlock(uid, current);
     try {
-      await this.deps.members.rewrapMemberKeys(uid, ring, next);
+      await this.deps.members.keys.rewrapMemberKeys(uid, ring, next);
     } finally {
       ring.wipe();
     }
@@ -77,7 +75,7 @@ export class AccountService {
 
   async connections(uid: number): Promise<MemberConnection[]> {
     const out: MemberConnection[] = [];
-    for (const g of await this.deps.members.activeGrants(uid)) {
+    for (const g of await this.deps.members.grants.activeGrants(uid)) {
       const [conn, dssa] = await Promise.all([
         this.deps.connections.getConnection(g.nid),
         this.deps.connections.dssa(g.nid, g.dssaVersion),
@@ -154,6 +152,6 @@ export class AccountService {
       await trx.deleteFrom('auth_throttle').where('key', 'in', throttleKeys.ofMember(row)).execute();
       await trx.deleteFrom('members').where('uid', '=', uid).execute();
     });
-    for (const g of grants) this.deps.members.forgetGrant(uid, g.nid, g.id);
+    for (const g of grants) this.deps.members.grants.forgetGrant(uid, g.nid, g.id);
   }
 }

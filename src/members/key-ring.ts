@@ -33,3 +33,6 @@ export const wrapContext = {
   member: (uid: number, dataset: string, version: number) => `wrap|member|${uid}|${dataset}|v${version}`,
   grant: (conId: string, grantId: number, dataset: string) => `wrap|conn|${conId}|g${grantId}|${dataset}`,
 };
+
+/** The version of the data keys made today (each wrapped key records its own). */
+export const DATA_KEY_VERSION = 1;

@@ -21,6 +21,23 @@ export const memberStore = {
 
   byEmail: (db: Db, email: string) => db.selectFrom('members').selectAll().where('email', '=', email).executeTakeFirst(),
 
+  setPasswordHash: async (db: Db, uid: number, hash: string) => {
+    await db.updateTable('members').set({ password_hash: hash }).where('uid', '=', uid).execute();
+  },
+
+  /** The member's data keys wrapped anew, with the KDF settings that made the wrapping key. */
+  rewrapMemberKeys: async (db: Db, uid: number, wrapped: readonly { dataset: string; wrapped: string }[], kdf: string) => {
+    for (const w of wrapped) {
+      await db
+        .updateTable('member_dataset_keys')
+        .set({ wrapped: w.wrapped })
+        .where('uid', '=', uid)
+        .where('dataset', '=', w.dataset)
+        .execute();
+    }
+    await db.updateTable('members').set({ private_key_kdf: kdf }).where('uid', '=', uid).execute();
+  },
+
   insert: async (db: Db, row: Omit<MemberRow, 'uid'>) =>
     (await db.insertInto('members').values(row).returning('uid').executeTakeFirstOrThrow()).uid,
 

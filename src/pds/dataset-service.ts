@@ -6,7 +6,8 @@
 import { readableFields, type FieldAccess } from '../connections/dssa.ts';
 import { PdxError } from '../errors.ts';
 import { type ClientPrincipal } from '../oauth/principal.ts';
-import type { ConnectionAccess, MemberService } from '../members/member-service.ts';
+import type { ConnectionAccess } from '../members/connection-access.ts';
+import type { Members } from '../members/members.ts';
 import type { OutboxService } from '../outbox/outbox-service.ts';
 import type { ServiceDeps } from '../service-deps.ts';
 import {
@@ -31,7 +32,7 @@ import { checkWrite } from './write-values.ts';
 
 /**
  * Who calls, as the route parsed it: the subscriber's client, and the member connection it acts
- * through (`con_id` and the member key; MemberService.connectionAccess checks them together).
+ * through (`con_id` and the member key; members.access (ConnectionAccessCheck) checks them together).
  */
 export interface DataCaller {
   principal: ClientPrincipal;
@@ -46,7 +47,7 @@ const NO_ACCESS: FieldAccess = Object.freeze({ r: Object.freeze({ a: 0, s: 'A' }
 export class DatasetService {
   readonly pds: PdsStore;
 
-  constructor(private readonly deps: ServiceDeps & { members: MemberService; outbox: OutboxService }) {
+  constructor(private readonly deps: ServiceDeps & { members: Members; outbox: OutboxService }) {
     this.pds = new PdsStore(
       deps.db,
       deps.dialect,
@@ -78,7 +79,7 @@ export class DatasetService {
     fn: (a: ConnectionAccess) => Promise<T>,
   ): Promise<T> {
     const names = datasets.map((d) => d.name);
-    const access = await this.deps.members.connectionAccess(call.principal, call.conId, call.key, names, call.uid);
+    const access = await this.deps.members.access.check(call.principal, call.conId, call.key, names, call.uid);
     try {
       return await fn(access);
     } finally {

@@ -5,7 +5,7 @@
 import { listed, MAX_REASON_LENGTH, PdxError } from '../errors.ts';
 import type { AccountService } from '../members/account-service.ts';
 import type { DataKeyRing } from '../members/key-ring.ts';
-import type { MemberService } from '../members/member-service.ts';
+import type { Members } from '../members/members.ts';
 import type { ServiceDeps } from '../service-deps.ts';
 import type { FieldValues, PdsStore, StoredRow } from './pds-store.ts';
 import { validateValue } from './schema/values.ts';
@@ -21,10 +21,10 @@ export interface DatasetContent {
 }
 
 export class MemberDataService {
-  constructor(private readonly deps: ServiceDeps & { members: MemberService; accounts: AccountService; pds: PdsStore }) {}
+  constructor(private readonly deps: ServiceDeps & { members: Members; accounts: AccountService; pds: PdsStore }) {}
 
   private async withKeys<T>(uid: number, privateKey: string, fn: (keys: DataKeyRing) => Promise<T>): Promise<T> {
-    const keys = await this.deps.members.unlock(uid, privateKey);
+    const keys = await this.deps.members.keys.unlock(uid, privateKey);
     try {
       return await fn(keys);
     } finally {
@@ -92,7 +92,7 @@ export class MemberDataService {
 
   /** Everything the PDS holds about the member, as one JSON document. */
   async export(uid: number, privateKey: string): Promise<Record<string, unknown>> {
-    const member = await this.deps.members.getMember({ uid });
+    const member = await this.deps.members.accounts.getMember({ uid });
     const datasets = await this.view(uid, privateKey);
     const data: Record<string, unknown> = {};
     for (const ds of datasets) {

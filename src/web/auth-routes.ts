@@ -49,7 +49,7 @@ export function registerAuthRoutes(app: FastifyInstance, web: Web): void {
       securityEvent(req.log, 'auth.login_locked', { remoteAddress: req.ip, until: verdict.until });
       return again(429, lockedMessage('Signing in', verdict.until));
     }
-    const member = await ctx.members.authenticate(mydexid, password);
+    const member = await ctx.members.accounts.authenticate(mydexid, password);
     if (!member) {
       const until = await web.throttle.failed(keys);
       securityEvent(req.log, until ? 'auth.login_locked' : 'auth.login_failed', { remoteAddress: req.ip, until });
@@ -96,12 +96,12 @@ export function registerAuthRoutes(app: FastifyInstance, web: Web): void {
     }
     let uid: number;
     try {
-      ({ uid } = await ctx.members.createMember(input));
+      ({ uid } = await ctx.members.accounts.createMember(input));
     } catch (err) {
       if (!(err instanceof ConflictError || err instanceof ValidationError)) throw err;
       return showRegister(req, reply, { next, values, errors: errorsFromMessages([err.message]) }, err.status);
     }
-    const member = await ctx.members.getMember({ uid });
+    const member = await ctx.members.accounts.getMember({ uid });
     if (member) await web.startSession(req, reply, member);
     return web.redirect(reply, next ?? '/me?done=registered');
   });

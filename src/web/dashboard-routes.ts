@@ -49,7 +49,7 @@ export function registerDashboardRoutes(app: FastifyInstance, web: Web): void {
     if (!me) return sessionEnded(web, req, reply);
     if (!(await web.checkCsrf(req, web.readForm(req), true))) return refuseForm(web, req, reply, '/me/connections');
     const nid = wholeNumber(req.params.nid, 1);
-    if (nid === undefined || !(await ctx.members.revoke(me.member.uid, nid))) {
+    if (nid === undefined || !(await ctx.members.grants.revoke(me.member.uid, nid))) {
       return web.send(reply, await notConnected(req), 404);
     }
     return web.redirect(reply, '/me/connections?done=revoked');

@@ -4,7 +4,7 @@
  * the service for this one request; it is never kept in the session, a cookie or a hidden field.
  */
 import type { FastifyBaseLogger } from 'fastify';
-import { WrongPrivateKeyError } from '../members/member-service.ts';
+import { WrongPrivateKeyError } from '../members/member-keys.ts';
 import { securityEvent } from '../security-events.ts';
 import { throttleKeys } from '../members/throttle-keys.ts';
 import { PRIVATE_KEY_RULE, type AuthThrottle } from './auth-throttle.ts';

@@ -6,7 +6,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app-context.ts';
 import { NulCharacterError } from '../errors.ts';
-import type { Member } from '../members/member-service.ts';
+import type { Member } from '../members/member-accounts.ts';
 import type { AuthThrottle } from './auth-throttle.ts';
 import { csrfToken, newCsrfSecret, verifyCsrfToken } from './csrf.ts';
 import type { SafeHtml } from './html.ts';
@@ -38,7 +38,7 @@ export class Web {
     const cached = this.signedInCache.get(req);
     if (cached !== undefined) return cached ?? undefined;
     const session = await this.sessions.resolve(req.cookies[SESSION_COOKIE]);
-    const member = session && (await this.ctx.members.getMember({ uid: session.uid }));
+    const member = session && (await this.ctx.members.accounts.getMember({ uid: session.uid }));
     const result = session && member ? { session, member } : undefined;
     this.signedInCache.set(req, result ?? null);
     return result;

@@ -91,7 +91,7 @@ describe('IDaaS links in Chromium', () => {
     await page.screenshot({ path: screenshotPath('idaas-ftc-agreement'), fullPage: true });
     await approve(m.privateKey);
     await expectReturnedTo(`${returnTo('ftc')}?status=connected`);
-    expect((await app.t.ctx.members.activeGrants(m.uid)).map((g) => g.nid)).toEqual([sub.nid]);
+    expect((await app.t.ctx.members.grants.activeGrants(m.uid)).map((g) => g.nid)).toEqual([sub.nid]);
     expect(await callbackFor(m.uid)).toEqual({ method: 'POST', kind: 'callback' });
   });
 

@@ -72,8 +72,8 @@ describe('one-time links in Chromium', () => {
     await page.getByLabel('Private Key again').fill('chrome private key');
     await page.getByRole('button', { name: 'Create my Personal Data Store and approve' }).click();
     await expectReturnedTo(`${returnTo('reg')}?status=connected`);
-    const member = await app.t.ctx.members.getMember({ mydexid: 'chromereg' });
-    expect(await app.t.ctx.members.activeGrants(member!.uid)).toHaveLength(1);
+    const member = await app.t.ctx.members.accounts.getMember({ mydexid: 'chromereg' });
+    expect(await app.t.ctx.members.grants.activeGrants(member!.uid)).toHaveLength(1);
   });
 
   it('connects an existing member: sign in, review, approve → status=connected', async () => {
@@ -97,7 +97,7 @@ describe('one-time links in Chromium', () => {
     await expect(summary.textContent()).resolves.toContain('The Private Key is not correct.');
     await summary.getByRole('link').click();
     await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe('f-private_key');
-    expect(await app.t.ctx.members.activeGrants(m.uid)).toEqual([]);
+    expect(await app.t.ctx.members.grants.activeGrants(m.uid)).toEqual([]);
     expect(site.visits.some((v) => v.startsWith('/back/wrong'))).toBe(false);
   });
 
@@ -108,7 +108,7 @@ describe('one-time links in Chromium', () => {
     await signIn(m.mydexid, m.password);
     await page.getByRole('button', { name: 'Reject' }).click();
     await expectReturnedTo(`${returnTo('reject')}?status=rejected`);
-    expect(await app.t.ctx.members.activeGrants(m.uid)).toEqual([]);
+    expect(await app.t.ctx.members.grants.activeGrants(m.uid)).toEqual([]);
   });
 
   it('asks to re-consent to a new DSSA version, showing the added field, then approves', async () => {
@@ -131,7 +131,7 @@ describe('one-time links in Chromium', () => {
     await page.getByLabel('Enter your Private Key to approve').fill(m.privateKey);
     await page.getByRole('button', { name: 'Approve' }).click();
     await expectReturnedTo(`${returnTo('update')}?status=connected`);
-    expect((await app.t.ctx.members.activeGrants(m.uid))[0]!.dssaVersion).toBe(version);
+    expect((await app.t.ctx.members.grants.activeGrants(m.uid))[0]!.dssaVersion).toBe(version);
   });
 });
 
@@ -200,7 +200,7 @@ describe('the dashboard in Chromium', () => {
       'Your Personal Data Store has been deleted',
     );
     await expect(page.locator('main').textContent()).resolves.toContain('have been notified');
-    expect(await app.t.ctx.members.getMember({ uid: m.uid })).toBeUndefined();
+    expect(await app.t.ctx.members.accounts.getMember({ uid: m.uid })).toBeUndefined();
     await page.goto(`${app.base}/me`);
     expect(new URL(page.url()).pathname).toBe('/login');
   });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.ts';
 import { parseGrantSpecs } from '../../src/connections/grant-spec.ts';
 import { LinkUnavailableError, LoginRequiredError } from '../../src/consent/consent-service.ts';
-import { WrongPrivateKeyError } from '../../src/members/member-service.ts';
+import { WrongPrivateKeyError } from '../../src/members/member-keys.ts';
 import { connectMember, createMember, createSubscriber, tokenFor, type Subscriber } from '../fixtures.ts';
 import { createTestApp, type TestApp } from '../harness.ts';
 import { CONNECT, linkCall, linkOf, REGISTER, registration, RETURN_TO, UPDATE } from './helpers.ts';
@@ -77,7 +77,7 @@ describe('first time connection', () => {
     const token = await ftcLink(m.mydexid, 'https://subscriber.example.org/done?ref=42');
     const result = await t.ctx.consent.approve(token, { uid: m.uid, privateKey: m.privateKey });
     expect(result).toEqual({ redirect: 'https://subscriber.example.org/done?ref=42&status=connected', uid: m.uid });
-    expect(await t.ctx.members.activeGrants(m.uid)).toEqual([expect.objectContaining({ nid: sub.nid, dssaVersion: 1 })]);
+    expect(await t.ctx.members.grants.activeGrants(m.uid)).toEqual([expect.objectContaining({ nid: sub.nid, dssaVersion: 1 })]);
     expect(await callbacks(m.uid)).toEqual([{ kind: 'callback', method: 'POST', nid: sub.nid }]);
     expect(await linkRow(token)).toMatchObject({ used_at: clock.now(), outcome: 'connected' });
   });
@@ -160,7 +160,9 @@ describe('connection update', () => {
       permissions: parseGrantSpecs(['ds_personal_details:rw'], t.ctx.catalogue),
     });
     await t.ctx.consent.approve(token, { uid: m.uid, privateKey: m.privateKey });
-    expect(await t.ctx.members.activeGrants(m.uid)).toEqual([expect.objectContaining({ nid: sub.nid, dssaVersion: version })]);
+    expect(await t.ctx.members.grants.activeGrants(m.uid)).toEqual([
+      expect.objectContaining({ nid: sub.nid, dssaVersion: version }),
+    ]);
     // The first consent (connectMember) queued the POST; the re-consent is a PUT (contract §5.3).
     expect((await callbacks(m.uid)).map((c) => c.method)).toEqual(['POST', 'PUT']);
   });
@@ -226,7 +228,7 @@ describe('registration', () => {
     expect((await linkRow(token)).password_hash).toMatch(/^\$argon2id\$/);
     await t.ctx.consent.reject(token);
     expect(await linkRow(token)).toMatchObject({ password_hash: null, outcome: 'rejected' });
-    expect(await t.ctx.members.getMember({ mydexid: 'reg.reject' })).toBeUndefined();
+    expect(await t.ctx.members.accounts.getMember({ mydexid: 'reg.reject' })).toBeUndefined();
   });
 
   it('creates the member with the password the subscriber sent, connects it, and forgets the hash', async () => {
@@ -235,10 +237,13 @@ describe('registration', () => {
     const privateKey = 'A-New-Private-Key-123';
     const { redirect, uid } = await t.ctx.consent.approve(token, { privateKey });
     expect(redirect).toBe(`${RETURN_TO}?status=connected`);
-    expect(await t.ctx.members.getMember({ uid })).toMatchObject({ mydexid: 'reg.approve', email: 'reg.approve@example.com' });
-    expect(await t.ctx.members.authenticate('reg.approve', body.password as string)).toMatchObject({ uid });
-    await expect(t.ctx.members.unlock(uid, privateKey)).resolves.toBeDefined();
-    expect(await t.ctx.members.activeGrants(uid)).toEqual([expect.objectContaining({ nid: sub.nid })]);
+    expect(await t.ctx.members.accounts.getMember({ uid })).toMatchObject({
+      mydexid: 'reg.approve',
+      email: 'reg.approve@example.com',
+    });
+    expect(await t.ctx.members.accounts.authenticate('reg.approve', body.password as string)).toMatchObject({ uid });
+    await expect(t.ctx.members.keys.unlock(uid, privateKey)).resolves.toBeDefined();
+    expect(await t.ctx.members.grants.activeGrants(uid)).toEqual([expect.objectContaining({ nid: sub.nid })]);
     expect(await callbacks(uid)).toEqual([{ kind: 'callback', method: 'POST', nid: sub.nid }]);
     expect(await linkRow(token)).toMatchObject({ password_hash: null, outcome: 'connected' });
     await unavailable(t.ctx.consent.approve(token, { privateKey }));

@@ -223,7 +223,7 @@ describe('a subscriber and a member, end to end', () => {
   });
 
   it('Scenario 2: an existing member connects through an FTC link → POST callback', async () => {
-    await app.t.ctx.members.createMember({
+    await app.t.ctx.members.accounts.createMember({
       mydexid: 'john.citizen',
       email: 'john@example.org',
       password: 'john-password-1',

@@ -22,7 +22,7 @@ beforeAll(async () => {
     ALL_BLOCK_SCOPES,
   );
   asFull = await connectMember(t.ctx, full, 'permissions-member');
-  const c = await t.ctx.members.consent({ uid: asFull.uid, nid: partial.nid, privateKey: asFull.privateKey });
+  const c = await t.ctx.members.grants.consent({ uid: asFull.uid, nid: partial.nid, privateKey: asFull.privateKey });
   asPartial = { ...asFull, conId: c.conId, key: c.memberKey };
   const res = await block(t, full, asFull, 'POST', '/calendar/add-event', {
     body: {

@@ -129,7 +129,7 @@ describe('POST /referrals/add (contract §7)', () => {
   });
 
   it('answers complete when the member is already connected, and the other service is notified', async () => {
-    await t.ctx.members.consent({ uid: m.uid, nid: remote.nid, privateKey: m.privateKey });
+    await t.ctx.members.grants.consent({ uid: m.uid, nid: remote.nid, privateKey: m.privateKey });
     const made = links.length;
     const res = await addVia(stubbed, body());
     expect(res.statusCode).toBe(200);

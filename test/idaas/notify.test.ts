@@ -69,7 +69,7 @@ describe('POST /members/notify', () => {
 
   it('answers 400 "Member does not exist." alike for an unknown identifier, a revoked connection and another organisation', async () => {
     const revoked = await connectMember(t.ctx, sub, 'idaas-notify-revoked');
-    await t.ctx.members.revoke(revoked.uid, sub.nid);
+    await t.ctx.members.grants.revoke(revoked.uid, sub.nid);
     const notConnected = await createMember(t.ctx, 'idaas-notify-unconnected');
     const otherMember = await connectMember(t.ctx, other, 'idaas-notify-other');
     const identifiers = [

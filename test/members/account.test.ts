@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WrongPasswordError } from '../../src/members/account-service.ts';
-import { WrongPrivateKeyError } from '../../src/members/member-service.ts';
+import { WrongPrivateKeyError } from '../../src/members/member-keys.ts';
 import { createTestApp, type TestApp } from '../harness.ts';
 import { bearer, connectMember, createSubscriber, type ConnectedMember, type Subscriber } from '../fixtures.ts';
 
@@ -79,8 +79,8 @@ describe('account changes', () => {
       WrongPasswordError,
     );
     await t.ctx.accounts.changePassword(m.uid, m.password, 'new-password-1');
-    expect(await t.ctx.members.authenticate('acct', m.password)).toBeUndefined();
-    expect((await t.ctx.members.authenticate('acct', 'new-password-1'))?.uid).toBe(m.uid);
+    expect(await t.ctx.members.accounts.authenticate('acct', m.password)).toBeUndefined();
+    expect((await t.ctx.members.accounts.authenticate('acct', 'new-password-1'))?.uid).toBe(m.uid);
   });
 
   it('changes the Private Key by re-wrapping: ciphertext unchanged, old key refused, new key and grants work (CR-09)', async () => {
@@ -91,8 +91,8 @@ describe('account changes', () => {
     await t.ctx.accounts.changePrivateKey(m.uid, m.privateKey, 'brand-new-key');
     const after = await t.ctx.db.selectFrom('metadata_records').select('ciphertext').where('uid', '=', m.uid).execute();
     expect(after).toEqual(before);
-    await expect(t.ctx.members.unlock(m.uid, m.privateKey)).rejects.toBeInstanceOf(WrongPrivateKeyError);
-    const keys = await t.ctx.members.unlock(m.uid, 'brand-new-key');
+    await expect(t.ctx.members.keys.unlock(m.uid, m.privateKey)).rejects.toBeInstanceOf(WrongPrivateKeyError);
+    const keys = await t.ctx.members.keys.unlock(m.uid, 'brand-new-key');
     keys.wipe();
     expect((await read(m)).statusCode).toBe(200);
   });

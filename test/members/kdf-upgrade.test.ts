@@ -53,7 +53,7 @@ describe('Argon2id parameter upgrade (CR-12)', () => {
     expect(before).toMatchObject({ memoryCost: 19456, timeCost: 2 });
     const cipher = await weak.ctx.db.selectFrom('metadata_records').select('ciphertext').where('uid', '=', m.uid).execute();
 
-    (await strong.members.unlock(m.uid, m.privateKey)).wipe();
+    (await strong.members.keys.unlock(m.uid, m.privateKey)).wipe();
 
     const after = await kdfOf(m.uid);
     expect(after).toMatchObject({ memoryCost: 24576, timeCost: 3 });
@@ -71,10 +71,10 @@ describe('Argon2id parameter upgrade (CR-12)', () => {
       (await weak.ctx.db.selectFrom('members').select('password_hash').where('uid', '=', m.uid).executeTakeFirstOrThrow())
         .password_hash;
     expect(await hashOf()).toContain('m=19456,p=1,t=2');
-    expect(await strong.members.authenticate(m.mydexid, 'wrong password')).toBeUndefined();
+    expect(await strong.members.accounts.authenticate(m.mydexid, 'wrong password')).toBeUndefined();
     expect(await hashOf()).toContain('m=19456,p=1,t=2');
-    expect((await strong.members.authenticate(m.mydexid, m.password))?.uid).toBe(m.uid);
+    expect((await strong.members.accounts.authenticate(m.mydexid, m.password))?.uid).toBe(m.uid);
     expect(await hashOf()).toContain('m=24576,p=1,t=3');
-    expect((await weak.ctx.members.authenticate(m.mydexid, m.password))?.uid).toBe(m.uid);
+    expect((await weak.ctx.members.accounts.authenticate(m.mydexid, m.password))?.uid).toBe(m.uid);
   });
 });

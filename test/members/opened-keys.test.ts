@@ -46,7 +46,7 @@ describe('opened data keys, cached (default 900 ms)', () => {
     const m = await connectMember(t.ctx, sub, 'cached');
     await write(m, 'Grace');
     const grantId = await grantIdOf(t, m);
-    expect(t.ctx.members.openedKeys.get(grantId, DS)).toBeDefined();
+    expect(t.ctx.members.grants.openedKeys.get(grantId, DS)).toBeDefined();
 
     const ok = await t.app.inject({ method: 'GET', url: readUrl(m), headers: bearer(sub) });
     expect(ok.statusCode).toBe(200);
@@ -63,7 +63,7 @@ describe('opened data keys, cached (default 900 ms)', () => {
     const m = await connectMember(t.ctx, sub, 'memo');
     await write(m, 'Ida');
     const grantId = await grantIdOf(t, m);
-    const { openedKeys } = t.ctx.members;
+    const { openedKeys } = t.ctx.members.grants;
     expect(openedKeys.holdsMemberKey(grantId, m.key)).toBe(true);
     const wrongKey = m.key.slice(0, -1) + (m.key.endsWith('A') ? 'B' : 'A');
     expect(openedKeys.holdsMemberKey(grantId, wrongKey)).toBe(false);
@@ -85,10 +85,10 @@ describe('opened data keys, cached (default 900 ms)', () => {
     const m = await connectMember(t.ctx, sub, 'revoker');
     await write(m, 'Ada');
     const grantId = await grantIdOf(t, m);
-    expect(t.ctx.members.openedKeys.get(grantId, DS)).toBeDefined();
-    expect(await t.ctx.members.revoke(m.uid, sub.nid)).toBe(true);
-    expect(t.ctx.members.openedKeys.get(grantId, DS)).toBeUndefined();
-    expect(t.ctx.members.openedKeys.holdsMemberKey(grantId, m.key)).toBe(false);
+    expect(t.ctx.members.grants.openedKeys.get(grantId, DS)).toBeDefined();
+    expect(await t.ctx.members.grants.revoke(m.uid, sub.nid)).toBe(true);
+    expect(t.ctx.members.grants.openedKeys.get(grantId, DS)).toBeUndefined();
+    expect(t.ctx.members.grants.openedKeys.holdsMemberKey(grantId, m.key)).toBe(false);
     const res = await t.app.inject({ method: 'GET', url: readUrl(m), headers: bearer(sub) });
     expect(res.statusCode).toBe(403);
   });
@@ -97,8 +97,8 @@ describe('opened data keys, cached (default 900 ms)', () => {
     const m = await connectMember(t.ctx, sub, 'reconsent');
     await write(m, 'Mary');
     const oldGrant = await grantIdOf(t, m);
-    const again = await t.ctx.members.consent({ uid: m.uid, nid: sub.nid, privateKey: m.privateKey });
-    expect(t.ctx.members.openedKeys.get(oldGrant, DS)).toBeUndefined();
+    const again = await t.ctx.members.grants.consent({ uid: m.uid, nid: sub.nid, privateKey: m.privateKey });
+    expect(t.ctx.members.grants.openedKeys.get(oldGrant, DS)).toBeUndefined();
     expect((await t.app.inject({ method: 'GET', url: readUrl(m), headers: bearer(sub) })).statusCode).toBe(403);
     const fresh = { ...m, key: again.memberKey };
     const res = await t.app.inject({ method: 'GET', url: readUrl(fresh), headers: bearer(sub) });
@@ -111,7 +111,7 @@ describe('opened data keys, cached (default 900 ms)', () => {
     await write(m, 'Eve');
     const grantId = await grantIdOf(t, m);
     await t.ctx.accounts.deleteMember(m.uid, m.password);
-    expect(t.ctx.members.openedKeys.get(grantId, DS)).toBeUndefined();
+    expect(t.ctx.members.grants.openedKeys.get(grantId, DS)).toBeUndefined();
   });
 });
 
@@ -136,6 +136,6 @@ describe('opened data keys, cache off (OPENPDX_KEY_CACHE_MS=0)', () => {
       const r = await t.app.inject({ method: 'GET', url: readUrl(m), headers: bearer(sub) });
       expect(r.json()[DS].instance_0.field_personal_fname.value).toBe(value);
     }
-    expect(t.ctx.members.openedKeys.size).toBe(0);
+    expect(t.ctx.members.grants.openedKeys.size).toBe(0);
   });
 });

@@ -83,7 +83,7 @@ describe('consent callback (contract §5.3)', () => {
     });
 
     t.clock.advance(30);
-    const again = await t.ctx.members.consent({ uid: m.uid, nid, privateKey: m.privateKey });
+    const again = await t.ctx.members.grants.consent({ uid: m.uid, nid, privateKey: m.privateKey });
     await t.ctx.outbox.runOnce();
     expect(receiver.requests).toHaveLength(2);
     const second = receiver.requests[1]!;

@@ -46,7 +46,7 @@ describe('openpdx admin deliveries', () => {
     const { nid } = await connectionTo(t, `http://127.0.0.1:${port}/cb`, ['ds_personal_details:rw']);
     const m = await consentedMember(t, [nid]);
     await t.ctx.outbox.runOnce();
-    await t.ctx.members.revoke(m.uid, nid);
+    await t.ctx.members.grants.revoke(m.uid, nid);
 
     const r = await cli(['admin', 'deliveries', 'list', '--json']);
     expect(r).toMatchObject({ code: 0, stderr: '' });

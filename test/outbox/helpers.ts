@@ -102,7 +102,8 @@ export async function connectionTo(
 export async function consentedMember(t: TestApp, nids: number[], name?: string) {
   const m = await createMember(t.ctx, name);
   const keys: string[] = [];
-  for (const nid of nids) keys.push((await t.ctx.members.consent({ uid: m.uid, nid, privateKey: m.privateKey })).memberKey);
+  for (const nid of nids)
+    keys.push((await t.ctx.members.grants.consent({ uid: m.uid, nid, privateKey: m.privateKey })).memberKey);
   return { ...m, keys };
 }
 

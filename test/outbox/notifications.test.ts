@@ -38,7 +38,7 @@ describe('change notifications (contract §5.4)', () => {
     const m = await consentedMember(t, all);
     expect((await flush()).map((r) => `${r.method} ${r.path}`)).toHaveLength(all.length);
 
-    expect(await t.ctx.members.revoke(m.uid, revoked.nid)).toBe(true);
+    expect(await t.ctx.members.grants.revoke(m.uid, revoked.nid)).toBe(true);
     expect(await flush()).toEqual([
       {
         path: '/revoked',
@@ -53,7 +53,7 @@ describe('change notifications (contract §5.4)', () => {
       },
     ]);
 
-    const keys = await t.ctx.members.unlock(m.uid, m.privateKey);
+    const keys = await t.ctx.members.keys.unlock(m.uid, m.privateKey);
     const rowId = await t.ctx.datasets.pds.transact(
       m.uid,
       keys,
@@ -94,7 +94,7 @@ describe('change notifications (contract §5.4)', () => {
     const places = await connectionTo(t, receiver.url('/places'), ['ds_events:r:location'], true);
     const m = await consentedMember(t, [titles.nid, places.nid]);
     await flush();
-    const keys = await t.ctx.members.unlock(m.uid, m.privateKey);
+    const keys = await t.ctx.members.keys.unlock(m.uid, m.privateKey);
     try {
       const write = <T>(fn: (w: PdsWriter) => Promise<T>) => t.ctx.datasets.pds.transact(m.uid, keys, fn, null);
       const id = await write((w) => w.insertRow('ds_events', 0, 'test', { description: 'private' }));
@@ -120,7 +120,7 @@ describe('change notifications (contract §5.4)', () => {
     const m = await consentedMember(t, [reader.nid]);
     await flush();
     const before = (await outboxRows(t)).length;
-    const keys = await t.ctx.members.unlock(m.uid, m.privateKey);
+    const keys = await t.ctx.members.keys.unlock(m.uid, m.privateKey);
     await expect(
       t.ctx.datasets.pds.transact(m.uid, keys, async (w) => {
         await w.insertRow('ds_events', 0, 'test', { title: 'Never' });

@@ -283,7 +283,7 @@ describe('field-level read permissions (AZ-03)', () => {
     const narrow = await createSubscriber(t, ['ds_personal_details:r:field_personal_fname']);
     const bob = await connectMember(t.ctx, narrow, 'bob');
     // Write bob's data through a member unlock, as the member would in the dashboard.
-    const keys = await t.ctx.members.unlock(bob.uid, bob.privateKey);
+    const keys = await t.ctx.members.keys.unlock(bob.uid, bob.privateKey);
     await t.ctx.datasets.pds.transact(bob.uid, keys, (w) =>
       w.mergeMetadata('ds_personal_details', 0, { field_personal_fname: 'Bob', field_personal_faname: 'Secret' }),
     );
@@ -312,10 +312,10 @@ describe('crypto-enforced grants (CR-06)', () => {
   });
 
   it('cannot decrypt an ungranted dataset even when asked directly', async () => {
-    const own = await t.ctx.members.unlock(alice.uid, alice.privateKey);
+    const own = await t.ctx.members.keys.unlock(alice.uid, alice.privateKey);
     await t.ctx.datasets.pds.transact(alice.uid, own, (w) => w.mergeMetadata('ds_passport', 0, { field_pp_number: '123456789' }));
     own.wipe();
-    const access = await t.ctx.members.connectionAccess(
+    const access = await t.ctx.members.access.check(
       { clientId: sub.clientId, orgId: sub.orgId, scopes: new Set(['mydex:pdx']), jti: 'j', exp: 0 },
       alice.conId,
       alice.key,
@@ -329,7 +329,7 @@ describe('crypto-enforced grants (CR-06)', () => {
 
   it('shreds the wrapped keys on revocation and refuses the old key (CR-10, AZ-07)', async () => {
     const carol = await connectMember(t.ctx, sub, 'carol');
-    expect(await t.ctx.members.revoke(carol.uid, sub.nid)).toBe(true);
+    expect(await t.ctx.members.grants.revoke(carol.uid, sub.nid)).toBe(true);
     const grants = await t.ctx.db.selectFrom('grants').selectAll().where('uid', '=', carol.uid).execute();
     expect(grants[0]!.revoked_at).not.toBeNull();
     expect(grants[0]!.key_verifier).toMatch(/^revoked:/);

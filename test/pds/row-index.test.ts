@@ -78,7 +78,7 @@ describe('what a read decrypts', () => {
   });
 
   it('an equality read decrypts only the rows whose digest matches', async () => {
-    const keys = await t.ctx.members.unlock(big.uid, big.privateKey);
+    const keys = await t.ctx.members.keys.unlock(big.uid, big.privateKey);
     const key = blindIndexKey(keys.get(DS)!.key, big.uid, DS);
     keys.wipe();
     const { finder, counter } = counting(big);
@@ -186,7 +186,7 @@ describe('digests never match across members or datasets', () => {
 
 describe('the index within one write transaction', () => {
   it('indexes a row inserted then changed by its final values, and a row inserted then deleted not at all', async () => {
-    const keys = await t.ctx.members.unlock(twin.uid, twin.privateKey);
+    const keys = await t.ctx.members.keys.unlock(twin.uid, twin.privateKey);
     let kept = 0;
     try {
       await t.ctx.datasets.pds.transact(twin.uid, keys, async (w) => {

@@ -66,7 +66,7 @@ async function member(name: string): Promise<Member> {
   const m = await createMember(t.ctx, name);
   const conns = new Map<Subscriber, { conId: string; key: string }>();
   for (const sub of [writer, narrow]) {
-    const c = await t.ctx.members.consent({ uid: m.uid, nid: sub.nid, privateKey: m.privateKey });
+    const c = await t.ctx.members.grants.consent({ uid: m.uid, nid: sub.nid, privateKey: m.privateKey });
     conns.set(sub, { conId: c.conId, key: c.memberKey });
   }
   return { uid: m.uid, privateKey: m.privateKey, conns };
@@ -155,7 +155,7 @@ async function model(
     if (!visible.has(field)) return { status: 400 };
     sort = { field, dir: q.sort.startsWith('-') ? -1 : 1 };
   }
-  const keys = await t.ctx.members.unlock(m.uid, m.privateKey);
+  const keys = await t.ctx.members.keys.unlock(m.uid, m.privateKey);
   let rows: StoredRow[];
   try {
     const instance = q.instance === undefined ? undefined : Number(q.instance);

@@ -21,7 +21,7 @@ beforeAll(async () => {
   m1 = await connectMember(t.ctx, a, 'bola1');
   m2 = await connectMember(t.ctx, b, 'bola2');
   revoked = await connectMember(t.ctx, a, 'bola3');
-  await t.ctx.members.revoke(revoked.uid, a.nid);
+  await t.ctx.members.grants.revoke(revoked.uid, a.nid);
 });
 afterAll(() => t.close());
 

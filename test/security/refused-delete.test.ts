@@ -47,7 +47,7 @@ beforeAll(async () => {
     'ds_personal_details:r:field_personal_mname',
   ]);
   asFull = await connectMember(t.ctx, full, 'shared.member');
-  const c = await t.ctx.members.consent({ uid: asFull.uid, nid: partial.nid, privateKey: asFull.privateKey });
+  const c = await t.ctx.members.grants.consent({ uid: asFull.uid, nid: partial.nid, privateKey: asFull.privateKey });
   asPartial = { uid: asFull.uid, conId: c.conId, key: c.memberKey };
 });
 afterAll(() => t.close());

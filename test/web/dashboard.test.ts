@@ -229,7 +229,7 @@ describe('account', () => {
     expect(res.headers.location).toBe('/me/account?done=password');
     expect((await c.get('/me')).statusCode).toBe(200);
     expect((await other.get('/me')).statusCode).toBe(303);
-    expect(await t.ctx.members.authenticate(m.mydexid, 'a brand new password')).toBeDefined();
+    expect(await t.ctx.members.accounts.authenticate(m.mydexid, 'a brand new password')).toBeDefined();
   });
 
   it('changes the Private Key: the old one stops working, the new one opens the data', async () => {
@@ -255,7 +255,7 @@ describe('account', () => {
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe('/me/goodbye');
     expect(c.cookies.has('__Host-openpdx_session')).toBe(false);
-    expect(await t.ctx.members.getMember({ uid: cm.uid })).toBeUndefined();
+    expect(await t.ctx.members.accounts.getMember({ uid: cm.uid })).toBeUndefined();
     expect((await c.get('/me/goodbye')).body).toContain('have been notified');
     const sessions = await t.ctx.db.selectFrom('member_sessions').selectAll().where('uid', '=', cm.uid).execute();
     expect(sessions).toEqual([]);

@@ -70,10 +70,10 @@ describe('first time connection', () => {
     const wrong = await c.post(approve, { csrf: csrfFor(dssa.body, approve), private_key: 'wrong private key' });
     expect(wrong.statusCode).toBe(403);
     expect(squash(wrong.body)).toContain(squash('The Private Key is not correct.'));
-    expect(await t.ctx.members.activeGrants(m.uid)).toEqual([]);
+    expect(await t.ctx.members.grants.activeGrants(m.uid)).toEqual([]);
     const ok = await c.post(approve, { csrf: csrfFor(wrong.body, approve), private_key: m.privateKey });
     expect(await finalDestination(c, ok)).toBe(`${RETURN_TO}?status=connected`);
-    expect((await t.ctx.members.activeGrants(m.uid)).map((g) => g.nid)).toEqual([sub.nid]);
+    expect((await t.ctx.members.grants.activeGrants(m.uid)).map((g) => g.nid)).toEqual([sub.nid]);
     const again = await c.get(path);
     expect(again.statusCode).toBe(303);
     expect(again.headers.location).toBe(`${RETURN_TO}?status=expired`);
@@ -119,7 +119,7 @@ describe('first time connection', () => {
     const dssa = await c.get(path);
     const res = await c.post(`${path}/reject`, { csrf: csrfFor(dssa.body, `${path}/reject`) });
     expect(await finalDestination(c, res)).toBe(`${RETURN_TO}?status=rejected`);
-    expect(await t.ctx.members.activeGrants(m.uid)).toEqual([]);
+    expect(await t.ctx.members.grants.activeGrants(m.uid)).toEqual([]);
   });
 
   it('refuses an approval without the session token (SE-05)', async () => {
@@ -129,7 +129,7 @@ describe('first time connection', () => {
     await c.login(m.mydexid, m.password);
     const res = await c.post(`${path}/approve`, { private_key: m.privateKey });
     expect(res.statusCode).toBe(403);
-    expect(await t.ctx.members.activeGrants(m.uid)).toEqual([]);
+    expect(await t.ctx.members.grants.activeGrants(m.uid)).toEqual([]);
   });
 });
 
@@ -166,9 +166,9 @@ describe('registration link', () => {
       private_key_confirm: 'new private key',
     });
     expect(await finalDestination(c, ok)).toBe(`${RETURN_TO}?status=connected`);
-    const member = await t.ctx.members.getMember({ mydexid: 'reg1' });
-    expect(await t.ctx.members.activeGrants(member!.uid)).toHaveLength(1);
-    await expect(t.ctx.members.unlock(member!.uid, 'new private key')).resolves.toBeDefined();
+    const member = await t.ctx.members.accounts.getMember({ mydexid: 'reg1' });
+    expect(await t.ctx.members.grants.activeGrants(member!.uid)).toHaveLength(1);
+    await expect(t.ctx.members.keys.unlock(member!.uid, 'new private key')).resolves.toBeDefined();
   });
 
   it('sends an approval that skipped the details step back to the start (SE-10)', async () => {
@@ -185,7 +185,7 @@ describe('registration link', () => {
     });
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe(path);
-    expect(await t.ctx.members.getMember({ mydexid: 'reg2' })).toBeUndefined();
+    expect(await t.ctx.members.accounts.getMember({ mydexid: 'reg2' })).toBeUndefined();
   });
 });
 

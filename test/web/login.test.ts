@@ -147,7 +147,7 @@ describe('anti-CSRF (SE-05)', () => {
     expect((await c.post('/me/delete', { ...fields, csrf: token }, { 'sec-fetch-site': 'cross-site' })).statusCode).toBe(403);
     const preLogin = csrfFor((await new FormClient(t.app).get('/login')).body, '/login');
     expect((await c.post('/me/delete', { ...fields, csrf: preLogin })).statusCode).toBe(403);
-    expect(await t.ctx.members.getMember({ uid: m.uid })).toBeDefined();
+    expect(await t.ctx.members.accounts.getMember({ uid: m.uid })).toBeDefined();
   });
 });
 

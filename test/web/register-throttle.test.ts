@@ -23,6 +23,6 @@ describe('registration throttle', () => {
     const refused = await register(10);
     expect(refused.statusCode).toBe(429);
     expect(squash(refused.body)).toContain('creating accounts from this network is paused until');
-    expect(await t.ctx.members.getMember({ mydexid: 'flood10' })).toBeUndefined();
+    expect(await t.ctx.members.accounts.getMember({ mydexid: 'flood10' })).toBeUndefined();
   });
 });

@@ -1,7 +1,7 @@
 /** The dashboard: overview, connections (with revoke), activity and the account menu. */
 import { diffPermissions } from '../dssa-diff.ts';
 import type { AccessLogEntry, MemberConnection } from '../../members/account-service.ts';
-import type { Member } from '../../members/member-service.ts';
+import type { Member } from '../../members/member-accounts.ts';
 import type { Catalogue } from '../../pds/schema/catalogue.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { button, csrfField } from './forms.ts';

@@ -1,0 +1,98 @@
+/**
+ * Whether a subscriber's call may act for a member through a connection (contract §3, §6): the
+ * `con_id` and member key against the calling client's organisation, the member's active grant
+ * and its DSSA; then the data keys the call needs, unwrapped with the member key.
+ */
+import { open } from '../crypto/aead.ts';
+import { sha256Matches } from '../crypto/hash.ts';
+import { deriveMemberKeyKek } from '../crypto/kdf.ts';
+import { MEMBER_KEY_PATTERN } from '../crypto/random.ts';
+import type { ConnectionService } from '../connections/connection-service.ts';
+import type { Dssa } from '../connections/dssa.ts';
+import { AccessDeniedError } from '../errors.ts';
+import { wholeNumber } from '../ids.ts';
+import type { ClientPrincipal } from '../oauth/principal.ts';
+import type { Grants } from './grants.ts';
+import { DATA_KEY_VERSION, DataKeyRing, wrapContext } from './key-ring.ts';
+
+/** What one connection may do for one member during one request. */
+export interface ConnectionAccess {
+  uid: number;
+  nid: number;
+  conId: string;
+  grantId: number;
+  dssa: Dssa;
+  /** data keys of the granted datasets that the request asked for */
+  keys: DataKeyRing;
+}
+
+/** Same body whether the member, the grant or the key is wrong (MX-07: no existence oracle). */
+const connectionDenied = () =>
+  new AccessDeniedError(403, 'Bearer error="insufficient_scope"', 'The connection credentials are not valid for this member.');
+
+export class ConnectionAccessCheck {
+  constructor(private readonly deps: { connections: ConnectionService; grants: Grants }) {}
+
+  /**
+   * Checks a subscriber's `con_id` and member key against the calling client's organisation (and,
+   * when given, against the uid the request names) and unwraps the keys of `datasets` that the
+   * grant holds. Every failure is the same 403.
+   */
+  async check(
+    principal: ClientPrincipal,
+    conIdGiven: string,
+    memberKeyGiven: string,
+    datasets: readonly string[],
+    forUid?: number,
+  ): Promise<ConnectionAccess> {
+    const conId = conIdGiven.trim();
+    const memberKey = memberKeyGiven.trim();
+    const m = /^(\d{1,15})-(\d{1,15})$/.exec(conId);
+    const uid = wholeNumber(m?.[1]);
+    const nid = wholeNumber(m?.[2]);
+    if (uid === undefined || nid === undefined || !MEMBER_KEY_PATTERN.test(memberKey)) throw connectionDenied();
+    const { connections } = this.deps;
+    const [cached, connection] = await Promise.all([this.deps.grants.cachedGrant(uid, nid), connections.getConnection(nid)]);
+    const grant = cached?.grant;
+    const { openedKeys } = this.deps.grants;
+    // A key this grant's cached keys were opened with was verified then: no need to hash it again.
+    const keyOk =
+      (grant !== undefined && openedKeys.holdsMemberKey(grant.id, memberKey)) ||
+      sha256Matches(memberKey, grant?.key_verifier ?? '');
+    if (
+      !cached ||
+      !grant ||
+      !connection ||
+      connection.orgId !== principal.orgId ||
+      !keyOk ||
+      (forUid !== undefined && forUid !== uid)
+    ) {
+      throw connectionDenied();
+    }
+    const dssa = await connections.dssa(nid, grant.dssa_version);
+    if (!dssa) throw connectionDenied();
+    // The member key is verified above; only then may keys it opened earlier be reused.
+    const keys = new DataKeyRing();
+    let kek: Buffer | undefined;
+    try {
+      for (const ds of datasets) {
+        const wrapped = cached.wrapped.get(ds);
+        if (!wrapped) continue;
+        let key = openedKeys.get(grant.id, ds);
+        if (!key) {
+          kek ??= deriveMemberKeyKek(memberKey, Buffer.from(grant.kek_salt, 'base64url'), conId);
+          key = open(kek, wrapped, wrapContext.grant(conId, grant.id, ds));
+          openedKeys.put(grant.id, ds, key);
+        }
+        keys.set(ds, key, DATA_KEY_VERSION);
+      }
+      openedKeys.rememberMemberKey(grant.id, memberKey);
+    } catch {
+      keys.wipe();
+      throw connectionDenied();
+    } finally {
+      kek?.fill(0);
+    }
+    return { uid, nid, conId, grantId: grant.id, dssa, keys };
+  }
+}

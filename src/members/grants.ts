@@ -1,0 +1,180 @@
+/**
+ * A member's grants to connections (contract §5, §8): consent makes a new member key and wraps the
+ * granted datasets' keys under it, revocation shreds them, and the active grants are cached for
+ * the data calls that check them (ConnectionAccessCheck).
+ */
+import { randomBytes } from 'node:crypto';
+import { seal } from '../crypto/aead.ts';
+import { sha256Hex } from '../crypto/hash.ts';
+import { deriveMemberKeyKek } from '../crypto/kdf.ts';
+import { newMemberKey } from '../crypto/random.ts';
+import type { ConnectionService } from '../connections/connection-service.ts';
+import { grantedDatasets, type Dssa } from '../connections/dssa.ts';
+import { NotFoundError } from '../errors.ts';
+import type { OutboxService } from '../outbox/outbox-service.ts';
+import type { Trx } from '../storage/schema.ts';
+import type { ServiceDeps } from '../service-deps.ts';
+import { TtlCache } from '../ttl-cache.ts';
+import { wrapContext } from './key-ring.ts';
+import type { MemberAccounts } from './member-accounts.ts';
+import type { MemberKeys } from './member-keys.ts';
+import { memberStore, type GrantRow } from './member-store.ts';
+import { OpenedKeyCache } from './opened-key-cache.ts';
+
+const GRANT_CACHE_MS = 900;
+
+export interface CachedGrant {
+  grant: GrantRow;
+  /** dataset → data key wrapped under the member-key KEK (ciphertext, safe to hold) */
+  wrapped: Map<string, string>;
+}
+
+export class Grants {
+  /**
+   * Active grants with their wrapped keys, read on every data call. Revocation clears the entry at
+   * once in this process; other processes see it within the TTL (AZ-07: within one second).
+   */
+  private readonly grantCache = new TtlCache<CachedGrant | null>(GRANT_CACHE_MS);
+  /** Data keys recently unwrapped by a verified member key (OPENPDX_KEY_CACHE_MS; see the class). */
+  readonly openedKeys: OpenedKeyCache;
+
+  constructor(
+    private readonly deps: ServiceDeps & {
+      connections: ConnectionService;
+      outbox: OutboxService;
+      accounts: MemberAccounts;
+      keys: MemberKeys;
+    },
+  ) {
+    this.openedKeys = new OpenedKeyCache(deps.config.keyCacheMs);
+  }
+
+  /** Wipes the keys held in memory (shutdown). */
+  close(): void {
+    this.openedKeys.clear();
+  }
+
+  /**
+   * The member consents to a connection's DSSA (latest, or `version`) with their Private Key. A new
+   * member key is made, the granted datasets' keys are wrapped under it, any earlier grant of this
+   * connection is shredded, and the key is returned once (for the callback) and then forgotten.
+   */
+  async consent(input: {
+    uid?: number;
+    mydexid?: string;
+    nid: number;
+    privateKey: string;
+    version?: number;
+    /** runs inside the grant's transaction (e.g. spending the one-time link) */
+    within?: (trx: Trx) => Promise<void>;
+    /** further callback fields (IDaaS `linking_token`) */
+    callbackExtra?: Record<string, string>;
+  }): Promise<{ uid: number; conId: string; memberKey: string; dssa: Dssa; grantId: number }> {
+    const member = await this.deps.accounts.getMember(input);
+    if (!member) throw new NotFoundError('Member not found');
+    const { connections } = this.deps;
+    const dssa =
+      input.version === undefined ? await connections.latestDssa(input.nid) : await connections.dssa(input.nid, input.version);
+    if (!dssa) throw new NotFoundError('Unknown connection or agreement version');
+    const ring = await this.deps.keys.unlock(member.uid, input.privateKey);
+    const memberKey = newMemberKey();
+    const conId = `${member.uid}-${input.nid}`;
+    const salt = randomBytes(16);
+    const kek = deriveMemberKeyKek(memberKey, salt, conId);
+    try {
+      const { db, clock } = this.deps;
+      let replaced: number | undefined;
+      const grantId = await db.transaction().execute(async (trx) => {
+        const previous = await memberStore.activeGrant(trx, member.uid, input.nid);
+        if (previous) await memberStore.revokeGrant(trx, previous.id, clock.now());
+        replaced = previous?.id;
+        const id = await memberStore.insertGrant(trx, {
+          uid: member.uid,
+          nid: input.nid,
+          dssa_version: dssa.version,
+          key_verifier: sha256Hex(memberKey),
+          kek_salt: salt.toString('base64url'),
+          created_at: clock.now(),
+          revoked_at: null,
+        });
+        const rows = [];
+        for (const ds of grantedDatasets(dssa.permissions)) {
+          const dek = ring.get(ds);
+          if (!dek) continue;
+          rows.push({ grant_id: id, dataset: ds, wrapped: seal(kek, dek.key, wrapContext.grant(conId, id, ds)) });
+        }
+        await memberStore.insertGrantKeys(trx, rows);
+        // Contract §5.3: the callback is queued with the grant, POST first time, PUT on re-consent.
+        await this.deps.outbox.enqueueCallback(trx, {
+          nid: input.nid,
+          method: previous ? 'PUT' : 'POST',
+          uid: member.uid,
+          mydexid: member.mydexid,
+          memberKey,
+          conId,
+          permissions: dssa.permissions,
+          ...(input.callbackExtra ? { extra: input.callbackExtra } : {}),
+        });
+        await input.within?.(trx);
+        return id;
+      });
+      this.forgetGrant(member.uid, input.nid, replaced);
+      return { uid: member.uid, conId, memberKey, dssa, grantId };
+    } finally {
+      kek.fill(0);
+      ring.wipe();
+    }
+  }
+
+  async revoke(uid: number, nid: number): Promise<boolean> {
+    const { db, clock } = this.deps;
+    let revoked: number | undefined;
+    return db
+      .transaction()
+      .execute(async (trx) => {
+        const grant = await memberStore.activeGrant(trx, uid, nid);
+        if (!grant) return false;
+        await memberStore.revokeGrant(trx, grant.id, clock.now());
+        await this.deps.outbox.enqueueConnectionEvent(trx, { uid, nid, event: 'connection.revoked' });
+        revoked = grant.id;
+        return true;
+      })
+      .finally(() => this.forgetGrant(uid, nid, revoked));
+  }
+
+  /** This process stops using a grant at once: its cache entry and any keys it opened. */
+  forgetGrant(uid: number, nid: number, grantId: number | undefined): void {
+    if (grantId !== undefined) this.openedKeys.forget(grantId);
+    this.grantCache.delete(`${uid}-${nid}`);
+  }
+
+  /** The member's active grant to `nid` with its wrapped keys, from the cache or the database. */
+  async cachedGrant(uid: number, nid: number): Promise<CachedGrant | null> {
+    const key = `${uid}-${nid}`;
+    const hit = this.grantCache.get(key);
+    if (hit !== undefined) return hit;
+    const { db, catalogue } = this.deps;
+    const grant = await memberStore.activeGrant(db, uid, nid);
+    const value = grant
+      ? {
+          grant,
+          wrapped: new Map(
+            (
+              await memberStore.grantKeys(
+                db,
+                grant.id,
+                catalogue.datasets().map((d) => d.name),
+              )
+            ).map((r) => [r.dataset, r.wrapped]),
+          ),
+        }
+      : null;
+    this.grantCache.set(key, value);
+    return value;
+  }
+
+  async activeGrants(uid: number): Promise<{ nid: number; dssaVersion: number; createdAt: number }[]> {
+    const rows = await memberStore.grantsOf(this.deps.db, uid);
+    return rows.map((g) => ({ nid: g.nid, dssaVersion: g.dssa_version, createdAt: g.created_at }));
+  }
+}
