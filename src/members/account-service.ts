@@ -50,7 +50,7 @@ export class AccountService {
     if (next.length < MIN_PASSWORD) throw new ValidationError(`Password must be at least ${MIN_PASSWORD} characters.`);
     if (next === row.mydexid) throw new ValidationError('Password must not be the same as the Mydexid.');
     const hash = await hashPassword(next, config.argon2);
-    await db.updateTable('members').set({ password_hash: hash }).where('uid', '=', uid).execute();
+    await memberStore.setPasswordHash(db, uid, hash);
   }
 
   /**
@@ -97,24 +97,7 @@ export class AccountService {
   }
 
   async accessLog(uid: number, limit = 200, offset = 0): Promise<AccessLogEntry[]> {
-    const { db } = this.deps;
-    const rows = await db
-      .selectFrom('access_log')
-      .leftJoin('connections', 'connections.nid', 'access_log.nid')
-      .leftJoin('organisations', 'organisations.id', 'connections.org_id')
-      .select([
-        'access_log.at',
-        'access_log.nid',
-        'access_log.dataset',
-        'access_log.fields',
-        'access_log.action',
-        'organisations.name as org_name',
-      ])
-      .where('access_log.uid', '=', uid)
-      .orderBy('access_log.id', 'desc')
-      .limit(Math.min(limit, 1000))
-      .offset(offset)
-      .execute();
+    const rows = await memberStore.accessLog(this.deps.db, uid, Math.min(limit, 1000), offset);
     return rows.map((r) => ({
       at: r.at,
       nid: r.nid,
@@ -140,17 +123,7 @@ export class AccountService {
         grants.push(g);
         await this.deps.outbox.enqueueConnectionEvent(trx, { uid, nid: g.nid, event: 'member.deleted' });
       }
-      await trx.deleteFrom('metadata_records').where('uid', '=', uid).execute();
-      await trx.deleteFrom('transaction_rows').where('uid', '=', uid).execute();
-      const grantIds = (await trx.selectFrom('grants').select('id').where('uid', '=', uid).execute()).map((g) => g.id);
-      if (grantIds.length) await trx.deleteFrom('grant_dataset_keys').where('grant_id', 'in', grantIds).execute();
-      await trx.deleteFrom('grants').where('uid', '=', uid).execute();
-      await trx.deleteFrom('member_dataset_keys').where('uid', '=', uid).execute();
-      await trx.deleteFrom('member_sessions').where('uid', '=', uid).execute();
-      await trx.deleteFrom('access_log').where('uid', '=', uid).execute();
-      await trx.deleteFrom('one_time_links').where('mydexid', '=', row.mydexid).execute();
-      await trx.deleteFrom('auth_throttle').where('key', 'in', throttleKeys.ofMember(row)).execute();
-      await trx.deleteFrom('members').where('uid', '=', uid).execute();
+      await memberStore.erase(trx, row, throttleKeys.ofMember(row));
     });
     for (const g of grants) this.deps.members.grants.forgetGrant(uid, g.nid, g.id);
   }

@@ -21,6 +21,43 @@ export const memberStore = {
 
   byEmail: (db: Db, email: string) => db.selectFrom('members').selectAll().where('email', '=', email).executeTakeFirst(),
 
+  /**
+   * Erasure, in the caller's transaction: the member's row, and with it (ON DELETE CASCADE) every
+   * row that refers to it by uid: data keys, grants and their keys, metadata, transactional rows
+   * and their blind-index digests, sessions, IDaaS records. Then what names the member another
+   * way: the access log, pending links by MydexID, and the sign-in throttle's keys.
+   */
+  erase: async (db: Db, member: { uid: number; mydexid: string }, throttleKeys: readonly string[]) => {
+    await db.deleteFrom('access_log').where('uid', '=', member.uid).execute();
+    await db.deleteFrom('one_time_links').where('mydexid', '=', member.mydexid).execute();
+    if (throttleKeys.length)
+      await db
+        .deleteFrom('auth_throttle')
+        .where('key', 'in', [...throttleKeys])
+        .execute();
+    await db.deleteFrom('members').where('uid', '=', member.uid).execute();
+  },
+
+  /** The member's access history, newest first, with the subscriber's name where a connection acted. */
+  accessLog: (db: Db, uid: number, limit: number, offset: number) =>
+    db
+      .selectFrom('access_log')
+      .leftJoin('connections', 'connections.nid', 'access_log.nid')
+      .leftJoin('organisations', 'organisations.id', 'connections.org_id')
+      .select([
+        'access_log.at',
+        'access_log.nid',
+        'access_log.dataset',
+        'access_log.fields',
+        'access_log.action',
+        'organisations.name as org_name',
+      ])
+      .where('access_log.uid', '=', uid)
+      .orderBy('access_log.id', 'desc')
+      .limit(limit)
+      .offset(offset)
+      .execute(),
+
   setPasswordHash: async (db: Db, uid: number, hash: string) => {
     await db.updateTable('members').set({ password_hash: hash }).where('uid', '=', uid).execute();
   },

@@ -108,22 +108,43 @@ describe('erasure (PV-03, CR-18)', () => {
       { instance: 0 },
       { field_personal_fname: 'Zz' },
     );
+    // Transactional rows too, with their blind-index digests.
+    const keys = await t.ctx.members.keys.unlock(gone.uid, gone.privateKey);
+    await t.ctx.datasets.pds.transact(gone.uid, keys, (w) => w.insertRow('ds_referrals', 0, 'member', { status: 'open' }));
+    keys.wipe();
     const cipher = (
       await t.ctx.db.selectFrom('metadata_records').select('ciphertext').where('uid', '=', gone.uid).executeTakeFirstOrThrow()
     ).ciphertext;
+    // Every table that names a member by uid, found by looking (so a new one is covered too).
+    const tables = (await t.ctx.db.introspection.getTables())
+      .filter((tb) => tb.columns.some((c) => c.name === 'uid'))
+      .filter((tb) => !t.ctx.database.pgSchema || tb.schema === t.ctx.database.pgSchema)
+      .map((tb) => tb.name)
+      // The outbox keeps what it must still deliver: the erasure's own member.deleted events
+      // (checked below), sealed, for the subscribers the member was connected to.
+      .filter((name) => name !== 'outbox');
+    expect(tables).toEqual(expect.arrayContaining(['members', 'transaction_rows', 'row_index', 'grants', 'access_log']));
+    const holding = async () => {
+      const out: string[] = [];
+      for (const table of tables) {
+        const { rows } = await sql<{ n: number }>`select count(*) as n from ${sql.table(table)} where uid = ${gone.uid}`.execute(
+          t.ctx.db,
+        );
+        if (Number(rows[0]!.n) > 0) out.push(table);
+      }
+      return out.sort();
+    };
+    expect(await holding()).toEqual(expect.arrayContaining(['members', 'metadata_records', 'row_index', 'transaction_rows']));
     await expect(t.ctx.accounts.deleteMember(gone.uid, 'wrong password')).rejects.toBeInstanceOf(WrongPasswordError);
     await t.ctx.accounts.deleteMember(gone.uid, gone.password);
-    for (const table of [
-      'metadata_records',
-      'transaction_rows',
-      'member_dataset_keys',
-      'grants',
-      'access_log',
-      'members',
-    ] as const) {
-      const rows = await t.ctx.db.selectFrom(table).selectAll().where('uid', '=', gone.uid).execute();
-      expect(rows, table).toEqual([]);
-    }
+    expect(await holding()).toEqual([]);
+    const told = await t.ctx.db
+      .selectFrom('outbox')
+      .select(['kind', 'nid'])
+      .where('uid', '=', gone.uid)
+      .where('kind', '=', 'event')
+      .execute();
+    expect(told).toEqual([{ kind: 'event', nid: sub.nid }]);
     expect((await read(gone)).statusCode).toBe(403);
     const path = t.ctx.database.sqlitePath;
     if (path) {
