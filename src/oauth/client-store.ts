@@ -35,6 +35,11 @@ export interface NewClientRecord {
 export class ClientStore {
   constructor(private readonly db: Kysely<Database>) {}
 
+  /** Whether the organisation a new client is for exists. */
+  async organisationExists(orgId: number): Promise<boolean> {
+    return !!(await this.db.selectFrom('organisations').select('id').where('id', '=', orgId).executeTakeFirst());
+  }
+
   async insert(c: NewClientRecord): Promise<void> {
     await this.db
       .insertInto('oauth_clients')

@@ -116,8 +116,7 @@ export class OAuthService implements AccessTokenVerifier {
   async createClient(input: NewClient): Promise<{ clientId: string; clientSecret: string }> {
     const scopes = checkTokens('scope', input.scopes);
     const grantTypes = checkTokens('grant type', input.grantTypes ?? [CLIENT_CREDENTIALS]);
-    const org = await this.deps.db.selectFrom('organisations').select('id').where('id', '=', input.orgId).executeTakeFirst();
-    if (!org) throw new NotFoundError('Organisation not found');
+    if (!(await this.clients.organisationExists(input.orgId))) throw new NotFoundError('Organisation not found');
     const clientId = randomUUID();
     const clientSecret = randomSecret('pdx_cs_');
     await this.clients.insert({

@@ -6,6 +6,7 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.ts';
 import type { Database } from '../storage/schema.ts';
+import { revocationStore } from './revocation-store.ts';
 
 const PAGE = 1000;
 /**
@@ -33,11 +34,7 @@ export class RevocationList {
   }
 
   async revoke(jti: string, expiresAt: number): Promise<void> {
-    await this.db
-      .insertInto('revoked_tokens')
-      .values({ jti, expires_at: expiresAt, revoked_at: this.clock.now() })
-      .onConflict((oc) => oc.column('jti').doNothing())
-      .execute();
+    await revocationStore.insert(this.db, { jti, expires_at: expiresAt, revoked_at: this.clock.now() });
     this.revoked.set(jti, expiresAt);
   }
 
@@ -46,16 +43,7 @@ export class RevocationList {
     const nowMs = performance.now();
     for (const [seq, deadline] of this.gaps) if (deadline <= nowMs) this.gaps.delete(seq);
     for (;;) {
-      const gaps = [...this.gaps.keys()];
-      const rows = await this.db
-        .selectFrom('revoked_tokens')
-        .select(['seq', 'jti', 'expires_at'])
-        .where((eb) =>
-          gaps.length ? eb.or([eb('seq', '>', this.lastSeq), eb('seq', 'in', gaps)]) : eb('seq', '>', this.lastSeq),
-        )
-        .orderBy('seq')
-        .limit(PAGE)
-        .execute();
+      const rows = await revocationStore.since(this.db, this.lastSeq, [...this.gaps.keys()], PAGE);
       for (const row of rows) this.see(row.seq, row.jti, row.expires_at, nowMs);
       if (rows.length < PAGE) break;
     }
@@ -66,7 +54,7 @@ export class RevocationList {
   async purge(): Promise<void> {
     const now = this.clock.now();
     for (const [jti, exp] of this.revoked) if (exp < now) this.revoked.delete(jti);
-    await this.db.deleteFrom('revoked_tokens').where('expires_at', '<', now).execute();
+    await revocationStore.purgeExpired(this.db, now);
   }
 
   private see(seq: number, jti: string, expiresAt: number, nowMs: number): void {

@@ -10,6 +10,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Clock } from '../clock.ts';
 import type { MasterKeyRing } from '../crypto/master-key.ts';
 import type { Database, SigningKeyTable } from '../storage/schema.ts';
+import { signingKeyStore } from './signing-key-store.ts';
 
 export const SIGNING_ALG = 'ES256';
 /** A retired key stays published (and accepted) this long past the last token it can have signed. */
@@ -55,13 +56,7 @@ export class SigningKeyRing {
 
   /** On start: make sure some key can sign, then load the ring. */
   async ensureKey(): Promise<void> {
-    const live = await this.o.db
-      .selectFrom('signing_keys')
-      .select('kid')
-      .where('retired_at', 'is', null)
-      .limit(1)
-      .executeTakeFirst();
-    if (!live) await this.insertNewKey(false);
+    if (!(await signingKeyStore.anyLive(this.o.db))) await this.insertNewKey(false);
     await this.refresh();
   }
 
@@ -131,11 +126,7 @@ export class SigningKeyRing {
 
   private async load(): Promise<void> {
     const oldest = this.o.clock.now() - this.window();
-    const rows = await this.o.db
-      .selectFrom('signing_keys')
-      .selectAll()
-      .where((eb) => eb.or([eb('retired_at', 'is', null), eb('retired_at', '>', oldest)]))
-      .execute();
+    const rows = await signingKeyStore.published(this.o.db, oldest);
     const next = new Map<string, PublishedKey>();
     for (const row of rows) {
       const known = this.keys.get(row.kid);
@@ -172,10 +163,7 @@ export class SigningKeyRing {
       created_at: now,
       retired_at: null,
     };
-    await this.o.db.transaction().execute(async (trx) => {
-      if (retireOthers) await trx.updateTable('signing_keys').set({ retired_at: now }).where('retired_at', 'is', null).execute();
-      await trx.insertInto('signing_keys').values(row).execute();
-    });
+    await signingKeyStore.insert(this.o.db, row, retireOthers, now);
     return kid;
   }
 
