@@ -19,6 +19,7 @@ import { IdaasLookups } from './idaas/idaas-lookups.ts';
 import { IdaasNotifications } from './idaas/idaas-notifications.ts';
 import { createLogger } from './logger.ts';
 import { AccountService } from './members/account-service.ts';
+import { AuthThrottle } from './members/auth-throttle-store.ts';
 import { createMembers, type Members } from './members/members.ts';
 import { OAuthService } from './oauth/oauth-service.ts';
 import { OutboxService } from './outbox/outbox-service.ts';
@@ -31,6 +32,7 @@ import { migrateToLatest } from './storage/migrator.ts';
 import type { Database } from './storage/schema.ts';
 import { loadTemplateRegistry } from './templates/template-registry.ts';
 import { TemplateService } from './templates/template-service.ts';
+import { MemberSessions } from './web/member-session-store.ts';
 
 export interface AppContext {
   config: Config;
@@ -49,6 +51,10 @@ export interface AppContext {
   outbox: OutboxService;
   consent: ConsentService;
   accounts: AccountService;
+  /** the member web app's sessions (table member_sessions) */
+  sessions: MemberSessions;
+  /** back-off and lock-out for passwords and Private Keys, shared by every process (table auth_throttle) */
+  authThrottle: AuthThrottle;
   memberData: MemberDataService;
   features: FeatureBlocks;
   templates: TemplateService;
@@ -152,6 +158,8 @@ async function assemble(
     outbox,
     consent,
     accounts,
+    sessions: new MemberSessions(db, clock, config.memberSession),
+    authThrottle: new AuthThrottle(db, clock),
     memberData,
     features,
     templates,

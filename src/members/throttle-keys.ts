@@ -1,5 +1,5 @@
 /**
- * The names of the auth_throttle rows (src/web/auth-throttle.ts), in one place so that erasure can
+ * The names of the auth_throttle rows (src/members/auth-throttle-store.ts), in one place so that erasure can
  * delete exactly a member's own rows. Never match them with LIKE: `_` and `%` are wildcards there,
  * and a MydexID may hold `_` (docs/security.md, "Exact keys").
  */

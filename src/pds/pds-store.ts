@@ -13,9 +13,9 @@ import type { Database } from '../storage/schema.ts';
 import { prepared, type QueryTarget } from '../storage/prepared.ts';
 import type { Clock } from '../clock.ts';
 import { AccessLogBuffer, type AccessLogSink } from './access-log-buffer.ts';
-import { MetadataReadBatch } from './metadata-read-batch.ts';
+import { MetadataReadBatch } from './metadata-batch-store.ts';
 import { AppendError, type OpenedRow, type SealedRead } from '../storage/row-appender.ts';
-import { RowIndex } from './row-index.ts';
+import { RowIndex } from './row-index-store.ts';
 import {
   RowFinder,
   ScanLimitExceeded,
@@ -23,7 +23,7 @@ import {
   type RowQuery,
   type SealedPageRow,
   type StoredRowRecord,
-} from './row-finder.ts';
+} from './row-read-store.ts';
 
 /** A committed-with-the-write change, for notifications (contract §5.4). */
 interface DataChange {
@@ -101,7 +101,7 @@ export const rowContext = ctxRow;
 
 export class PdsStore {
   private readonly accessLog: AccessLogBuffer;
-  /** on PostgreSQL, the metadata reads of one event-loop turn in one query (metadata-read-batch.ts) */
+  /** on PostgreSQL, the metadata reads of one event-loop turn in one query (metadata-batch-store.ts) */
   private readonly metadataBatch: MetadataReadBatch | undefined;
 
   constructor(

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ValidationError } from '../errors.ts';
 import { WrongPasswordError } from '../members/account-service.ts';
 import { throttleKeys } from '../members/throttle-keys.ts';
-import { LOGIN_RULE } from './auth-throttle.ts';
+import { LOGIN_RULE } from '../members/auth-throttle-store.ts';
 import { refuseForm, sessionEnded } from './refusals.ts';
 import { deletePage, goodbyePage, passwordPage, privateKeyPage } from './views/account-views.ts';
 import type { FieldErrors } from './views/forms.ts';

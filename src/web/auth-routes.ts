@@ -4,7 +4,7 @@ import { ConflictError, ValidationError } from '../errors.ts';
 import { memberInputProblems } from '../members/member-rules.ts';
 import { throttleKeys } from '../members/throttle-keys.ts';
 import { securityEvent } from '../security-events.ts';
-import { LOGIN_ADDRESS_RULE, LOGIN_RULE, REGISTER_ADDRESS_RULE } from './auth-throttle.ts';
+import { LOGIN_ADDRESS_RULE, LOGIN_RULE, REGISTER_ADDRESS_RULE } from '../members/auth-throttle-store.ts';
 import { noticeFor } from './notices.ts';
 import { safeNext } from './safe-next.ts';
 import { loginPage, registerPage, type RegisterForm } from './views/auth-views.ts';

@@ -7,7 +7,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { WrongPrivateKeyError } from '../members/member-keys.ts';
 import { securityEvent } from '../security-events.ts';
 import { throttleKeys } from '../members/throttle-keys.ts';
-import { PRIVATE_KEY_RULE, type AuthThrottle } from './auth-throttle.ts';
+import { PRIVATE_KEY_RULE, type AuthThrottle } from '../members/auth-throttle-store.ts';
 import { lockedMessage } from './views/format.ts';
 
 export type Guarded<T> = { ok: true; value: T } | { ok: false; status: number; error: string };

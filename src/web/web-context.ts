@@ -7,10 +7,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app-context.ts';
 import { NulCharacterError } from '../errors.ts';
 import type { Member } from '../members/member-accounts.ts';
-import type { AuthThrottle } from './auth-throttle.ts';
+import type { AuthThrottle } from '../members/auth-throttle-store.ts';
 import { csrfToken, newCsrfSecret, verifyCsrfToken } from './csrf.ts';
 import type { SafeHtml } from './html.ts';
-import type { MemberSession, MemberSessions } from './member-sessions.ts';
+import type { MemberSession, MemberSessions } from './member-session-store.ts';
 import { withPrivateKey, type Guarded } from './private-key-guard.ts';
 import type { Chrome } from './views/layout.ts';
 

@@ -8,12 +8,10 @@ import type { AppContext } from '../app-context.ts';
 import { CSS, CSS_HREF, CSS_PATH, CSS_VERSION } from './assets.ts';
 import { registerAccountRoutes } from './account-routes.ts';
 import { registerAuthRoutes } from './auth-routes.ts';
-import { AuthThrottle } from './auth-throttle.ts';
 import { registerDashboardRoutes } from './dashboard-routes.ts';
 import { registerDataRoutes } from './data-routes.ts';
 import { registerIdentityRoutes } from './identity-routes.ts';
 import { registerLinkRoutes } from './link-routes.ts';
-import { MemberSessions } from './member-sessions.ts';
 import { Web } from './web-context.ts';
 
 const WEB_ROOTS = ['/ftc/begin', '/register', '/login', '/logout', '/me', '/assets'];
@@ -54,12 +52,7 @@ export function registerWebRoutes(app: FastifyInstance, ctx: AppContext): void {
         .type('text/css; charset=utf-8')
         .send(CSS),
     );
-    const web = new Web(
-      ctx,
-      new MemberSessions(ctx.db, ctx.clock, ctx.config.memberSession),
-      new AuthThrottle(ctx.db, ctx.clock),
-      CSS_HREF,
-    );
+    const web = new Web(ctx, ctx.sessions, ctx.authThrottle, CSS_HREF);
     registerAuthRoutes(scope, web);
     registerLinkRoutes(scope, web);
     registerDashboardRoutes(scope, web);

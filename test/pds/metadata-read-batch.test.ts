@@ -4,7 +4,7 @@
  * dataset and instance, whatever else the batch holds.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MetadataReadBatch } from '../../src/pds/metadata-read-batch.ts';
+import { MetadataReadBatch } from '../../src/pds/metadata-batch-store.ts';
 import { openTestDatabase, TEST_PG_URL, type TestDatabase } from '../harness.ts';
 
 let t: TestDatabase;

@@ -1,11 +1,11 @@
 /**
- * The blind index and the read shapes (src/pds/blind-index.ts, src/pds/row-finder.ts): what a
+ * The blind index and the read shapes (src/pds/blind-index.ts, src/pds/row-read-store.ts): what a
  * read decrypts, the cap on reads no index serves, digests that never match across members or
  * datasets, and the backfill of rows written before migration 0006.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blindDigest, blindIndexKey, normalise } from '../../src/pds/blind-index.ts';
-import { RowFinder, ScanLimitExceeded } from '../../src/pds/row-finder.ts';
+import { RowFinder, ScanLimitExceeded } from '../../src/pds/row-read-store.ts';
 import { migrateTo, migrateToLatest } from '../../src/storage/migrator.ts';
 import { createTestApp, type TestApp } from '../harness.ts';
 import { bearer, connectMember, type ConnectedMember, createSubscriber, type Subscriber } from '../fixtures.ts';

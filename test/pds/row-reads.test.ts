@@ -1,5 +1,5 @@
 /**
- * Transactional reads that touch only what they return (src/pds/row-finder.ts) must answer exactly
+ * Transactional reads that touch only what they return (src/pds/row-read-store.ts) must answer exactly
  * what the first implementation did: decrypt every row, filter, sort (stably), then slice. This
  * test keeps that implementation as a model, over random datasets and random reads (filters of
  * every operator, sorts, instances, limits and offsets, two connections with different field

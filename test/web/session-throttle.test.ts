@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.ts';
 import { sha256Hex } from '../../src/crypto/hash.ts';
-import { AuthThrottle, LOGIN_RULE, PRIVATE_KEY_RULE } from '../../src/web/auth-throttle.ts';
-import { MemberSessions } from '../../src/web/member-sessions.ts';
+import { AuthThrottle, LOGIN_RULE, PRIVATE_KEY_RULE } from '../../src/members/auth-throttle-store.ts';
+import { MemberSessions } from '../../src/web/member-session-store.ts';
 import { createMember } from '../fixtures.ts';
 import { createTestApp, type TestApp } from '../harness.ts';
 
