@@ -11,18 +11,19 @@ import {
   UPDATE_EVENT,
 } from './calendar-fields.ts';
 import { allRows, deleteRow, insertRow, updateRow } from './member-call.ts';
-import { requiredInteger, requiredText, toRow } from './request-fields.ts';
+import { requiredInteger, requiredText, toRow, type FeatureRow, type RowChange } from './request-fields.ts';
 import { intOf, project } from './wire-view.ts';
 
 export class CalendarService {
   constructor(private readonly datasets: DatasetService) {}
 
-  addEvent(call: DataCaller, body: Record<string, unknown>) {
-    return insertRow(this.datasets, call, CALENDAR_DATASET, toRow(body, ADD_EVENT));
+  /** `row`: an AddEventRequestBody read through the block's field table (parseAddEvent). */
+  addEvent(call: DataCaller, row: FeatureRow) {
+    return insertRow(this.datasets, call, CALENDAR_DATASET, row);
   }
 
-  addAppointment(call: DataCaller, body: Record<string, unknown>) {
-    return insertRow(this.datasets, call, CALENDAR_DATASET, { ...toRow(body, ADD_APPOINTMENT), type: APPOINTMENT_TYPE });
+  addAppointment(call: DataCaller, row: FeatureRow) {
+    return insertRow(this.datasets, call, CALENDAR_DATASET, { ...row, type: APPOINTMENT_TYPE });
   }
 
   /** Decided: calendar order (start time, then id). */
@@ -31,27 +32,22 @@ export class CalendarService {
     return { success: 1, events: byStart(rows).map((r) => project(r, CALENDAR_EVENT_VIEW)) };
   }
 
-  async appointments(call: DataCaller, q: WireFields): Promise<{ success: 1; appointments: Record<string, unknown>[] }> {
-    const context = requiredText(q.context, 'context');
-    const contextId = String(requiredInteger(q.context_id, 'context_id'));
+  async appointments(
+    call: DataCaller,
+    { context, contextId }: AppointmentsQuery,
+  ): Promise<{ success: 1; appointments: Record<string, unknown>[] }> {
     const rows = (await allRows(this.datasets, call, CALENDAR_DATASET)).filter(
       (r) => r.type === APPOINTMENT_TYPE && r.context_name === context && r.context_id === contextId,
     );
     return { success: 1, appointments: byStart(rows).map((r) => project(r, CALENDAR_EVENT_VIEW)) };
   }
 
-  async updateEvent(call: DataCaller, body: Record<string, unknown>): Promise<{ success: 1 }> {
-    const id = requiredInteger(body.id, 'id');
-    const values = toRow(body, UPDATE_EVENT, ['id']);
-    if (Object.keys(values).length === 0) throw new ValidationError('At least one field other than id must be provided.');
+  async updateEvent(call: DataCaller, { id, values }: RowChange): Promise<{ success: 1 }> {
     await updateRow(this.datasets, call, CALENDAR_DATASET, id, values);
     return { success: 1 };
   }
 
-  /** `id` in the body as the OpenAPI has it; in the query for clients that cannot send a DELETE body. */
-  async deleteEvent(call: DataCaller, body: Record<string, unknown>, q: WireFields): Promise<{ success: 1 }> {
-    const id = requiredInteger(body.id ?? q.id, 'id');
-    toRow(body, { fields: {} }, ['id']);
+  async deleteEvent(call: DataCaller, id: number): Promise<{ success: 1 }> {
     await deleteRow(this.datasets, call, CALENDAR_DATASET, id);
     return { success: 1 };
   }
@@ -60,4 +56,30 @@ export class CalendarService {
 function byStart(rows: RowView[]): RowView[] {
   const start = (r: RowView) => intOf(r, 'start_timestamp') ?? Number.MAX_SAFE_INTEGER;
   return [...rows].sort((a, b) => start(a) - start(b) || Number(a.id) - Number(b.id));
+}
+
+export interface AppointmentsQuery {
+  context: string;
+  contextId: string;
+}
+
+export const parseAddEvent = (body: WireFields): FeatureRow => toRow(body, ADD_EVENT);
+export const parseAddAppointment = (body: WireFields): FeatureRow => toRow(body, ADD_APPOINTMENT);
+
+export function parseAppointments(q: WireFields): AppointmentsQuery {
+  return { context: requiredText(q.context, 'context'), contextId: String(requiredInteger(q.context_id, 'context_id')) };
+}
+
+export function parseUpdateEvent(body: WireFields): RowChange {
+  const id = requiredInteger(body.id, 'id');
+  const values = toRow(body, UPDATE_EVENT, ['id']);
+  if (Object.keys(values).length === 0) throw new ValidationError('At least one field other than id must be provided.');
+  return { id, values };
+}
+
+/** `id` in the body as the OpenAPI has it; in the query for clients that cannot send a DELETE body. */
+export function parseDeleteEvent(body: WireFields, q: WireFields): number {
+  const id = requiredInteger(body.id ?? q.id, 'id');
+  toRow(body, { fields: {} }, ['id']);
+  return id;
 }

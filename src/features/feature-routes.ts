@@ -12,7 +12,12 @@ import type { WireFields } from '../wire.ts';
 import type { DataCaller } from '../pds/dataset-service.ts';
 import { ValidationError } from '../errors.ts';
 import { parseIndex } from '../pds/dataset-params.ts';
+import { parseAddAppointment, parseAddEvent, parseAppointments, parseDeleteEvent, parseUpdateEvent } from './calendar-service.ts';
 import type { FeatureBlocks } from './feature-blocks.ts';
+import { parseAddReferral } from './referral-add-service.ts';
+import { parseReadSingle, parseSelfRefer, parseUpdateStatus } from './referral-service.ts';
+import { parseConversation, parseReceive, parseSend } from './secure-message-service.ts';
+import { parseTimelineItem } from './timeline-service.ts';
 
 type Handler = (blocks: FeatureBlocks, call: DataCaller, req: FastifyRequest) => Promise<unknown>;
 
@@ -39,22 +44,22 @@ export function memberCall(req: FastifyRequest): DataCaller {
 
 /** [method, path, handler]: one row per operation of the OpenAPI, plus /referrals/add. */
 export const FEATURE_ROUTES: readonly (readonly [HTTPMethods, string, Handler])[] = [
-  ['POST', '/calendar/add-event', (f, c, r) => f.calendar.addEvent(c, body(r))],
-  ['POST', '/calendar/add-appointment', (f, c, r) => f.calendar.addAppointment(c, body(r))],
+  ['POST', '/calendar/add-event', (f, c, r) => f.calendar.addEvent(c, parseAddEvent(body(r)))],
+  ['POST', '/calendar/add-appointment', (f, c, r) => f.calendar.addAppointment(c, parseAddAppointment(body(r)))],
   ['GET', '/calendar/get-events', (f, c) => f.calendar.events(c)],
-  ['GET', '/calendar/get-appointments', (f, c, r) => f.calendar.appointments(c, query(r))],
-  ['PUT', '/calendar/update-event', (f, c, r) => f.calendar.updateEvent(c, body(r))],
-  ['DELETE', '/calendar/delete-event', (f, c, r) => f.calendar.deleteEvent(c, body(r), query(r))],
-  ['POST', '/referrals/self-refer', (f, c, r) => f.referrals.selfRefer(c, body(r))],
-  ['POST', '/referrals/add', (f, c, r) => f.referralAdd.add(c, body(r))],
+  ['GET', '/calendar/get-appointments', (f, c, r) => f.calendar.appointments(c, parseAppointments(query(r)))],
+  ['PUT', '/calendar/update-event', (f, c, r) => f.calendar.updateEvent(c, parseUpdateEvent(body(r)))],
+  ['DELETE', '/calendar/delete-event', (f, c, r) => f.calendar.deleteEvent(c, parseDeleteEvent(body(r), query(r)))],
+  ['POST', '/referrals/self-refer', (f, c, r) => f.referrals.selfRefer(c, parseSelfRefer(body(r)))],
+  ['POST', '/referrals/add', (f, c, r) => f.referralAdd.add(c, parseAddReferral(body(r)))],
   ['GET', '/referrals/read-all', (f, c) => f.referrals.readAll(c)],
-  ['GET', '/referrals/read-single', (f, c, r) => f.referrals.readSingle(c, query(r))],
-  ['PUT', '/referrals/update-status', (f, c, r) => f.referrals.updateStatus(c, body(r))],
-  ['POST', '/secure-messages/send', (f, c, r) => f.messages.send(c, body(r))],
-  ['POST', '/secure-messages/receive', (f, c, r) => f.messages.receive(c, body(r))],
-  ['GET', '/secure-messages/conversation', (f, c, r) => f.messages.conversation(c, query(r))],
+  ['GET', '/referrals/read-single', (f, c, r) => f.referrals.readSingle(c, parseReadSingle(query(r)))],
+  ['PUT', '/referrals/update-status', (f, c, r) => f.referrals.updateStatus(c, parseUpdateStatus(body(r)))],
+  ['POST', '/secure-messages/send', (f, c, r) => f.messages.send(c, parseSend(body(r)))],
+  ['POST', '/secure-messages/receive', (f, c, r) => f.messages.receive(c, parseReceive(body(r)))],
+  ['GET', '/secure-messages/conversation', (f, c, r) => f.messages.conversation(c, parseConversation(query(r)))],
   ['GET', '/timeline', (f, c) => f.timeline.list(c)],
-  ['GET', '/timeline/single-item', (f, c, r) => f.timeline.single(c, query(r))],
+  ['GET', '/timeline/single-item', (f, c, r) => f.timeline.single(c, parseTimelineItem(query(r)))],
 ];
 
 export function registerFeatureBlockRoutes(app: FastifyInstance, ctx: Pick<AppContext, 'oauth' | 'features'>): void {

@@ -65,8 +65,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export class ReferralAddService {
   constructor(private readonly deps: ReferralAddDeps) {}
 
-  async add(call: DataCaller, body: Record<string, unknown>): Promise<AddReferralResult> {
-    const input = parseBody(body);
+  async add(call: DataCaller, input: AddReferralInput): Promise<AddReferralResult> {
     const access = await this.verify(call);
     const { connections, members, datasets, catalogue, config } = this.deps;
     const caller = await connections.getConnection(access.nid);
@@ -126,7 +125,8 @@ interface AddReferralInput {
   referral: Record<string, unknown>;
 }
 
-function parseBody(body: Record<string, unknown>): AddReferralInput {
+/** A POST /referrals/add body, read. */
+export function parseAddReferral(body: Record<string, unknown>): AddReferralInput {
   const unknown = Object.keys(body).filter((k) => !BODY_FIELDS.includes(k));
   if (unknown.length) throw new ValidationError(`Unknown field${unknown.length > 1 ? 's' : ''}: ${listed(unknown)}.`);
   const uuid = body.remote_dssa_uuid;

@@ -12,7 +12,7 @@ import {
   SELF_REFERRED,
   UPDATE_STATUS,
 } from './referral-fields.ts';
-import { requiredInteger, toRow } from './request-fields.ts';
+import { requiredInteger, toRow, type FeatureRow, type RowChange } from './request-fields.ts';
 import { project } from './wire-view.ts';
 
 /** A new referral row: the given fields, no availability as empty AM/PM lists, status Referred. */
@@ -23,8 +23,8 @@ export function referralRow(values: Record<string, unknown>, type: string): Reco
 export class ReferralService {
   constructor(private readonly datasets: DatasetService) {}
 
-  selfRefer(call: DataCaller, body: Record<string, unknown>) {
-    return insertRow(this.datasets, call, REFERRAL_DATASET, referralRow(toRow(body, SELF_REFER), SELF_REFERRED));
+  selfRefer(call: DataCaller, row: FeatureRow) {
+    return insertRow(this.datasets, call, REFERRAL_DATASET, referralRow(row, SELF_REFERRED));
   }
 
   /** Decided: in the order they were made (id). */
@@ -33,16 +33,21 @@ export class ReferralService {
     return { success: 1, referrals: rows.map((r) => project(r, REFERRAL_LIST_VIEW)) };
   }
 
-  async readSingle(call: DataCaller, q: WireFields): Promise<{ success: 1; referral: Record<string, unknown> }> {
-    const id = requiredInteger(q.id, 'id');
+  async readSingle(call: DataCaller, id: number): Promise<{ success: 1; referral: Record<string, unknown> }> {
     const row = await oneRow(this.datasets, call, REFERRAL_DATASET, id);
     if (!row) throw new NotFoundError(`No referral with id ${id}.`);
     return { success: 1, referral: project(row, REFERRAL_SINGLE_VIEW) };
   }
 
-  async updateStatus(call: DataCaller, body: Record<string, unknown>): Promise<{ success: 1 }> {
-    const id = requiredInteger(body.id, 'id');
-    await updateRow(this.datasets, call, REFERRAL_DATASET, id, toRow(body, UPDATE_STATUS, ['id']));
+  async updateStatus(call: DataCaller, { id, values }: RowChange): Promise<{ success: 1 }> {
+    await updateRow(this.datasets, call, REFERRAL_DATASET, id, values);
     return { success: 1 };
   }
 }
+
+export const parseSelfRefer = (body: WireFields): FeatureRow => toRow(body, SELF_REFER);
+export const parseReadSingle = (q: WireFields): number => requiredInteger(q.id, 'id');
+export const parseUpdateStatus = (body: WireFields): RowChange => ({
+  id: requiredInteger(body.id, 'id'),
+  values: toRow(body, UPDATE_STATUS, ['id']),
+});

@@ -7,6 +7,15 @@
 import { listed, ValidationError } from '../errors.ts';
 import { MAX_ID, wholeNumber } from '../ids.ts';
 
+/** Dataset values read from a feature-block body through its field table (toRow). */
+export type FeatureRow = Record<string, unknown>;
+
+/** A row to change: its id and the dataset values to write. */
+export interface RowChange {
+  id: number;
+  values: FeatureRow;
+}
+
 export interface WriteSpec {
   /** request field → dataset field */
   readonly fields: Readonly<Record<string, string>>;

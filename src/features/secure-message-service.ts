@@ -4,7 +4,7 @@ import type { WireFields } from '../wire.ts';
 import type { DataCaller, DatasetService, RowView } from '../pds/dataset-service.ts';
 import { MESSAGE_DATASET, RECEIVE_MESSAGE, SECURE_MESSAGE_VIEW, SEND_MESSAGE } from './message-fields.ts';
 import { allRows, insertRow } from './member-call.ts';
-import { requiredText, toRow } from './request-fields.ts';
+import { requiredText, toRow, type FeatureRow } from './request-fields.ts';
 import { intOf, project } from './wire-view.ts';
 
 /** When a message was sent or received; rows written through the dataset API may have neither. */
@@ -19,22 +19,25 @@ export class SecureMessageService {
   ) {}
 
   /** A message from the member: stored as `sent`, sent now. */
-  send(call: DataCaller, body: Record<string, unknown>) {
-    const row = { ...toRow(body, SEND_MESSAGE), status: 'sent', time_sent: this.clock.now() };
+  send(call: DataCaller, message: FeatureRow) {
+    const row = { ...message, status: 'sent', time_sent: this.clock.now() };
     return insertRow(this.datasets, call, MESSAGE_DATASET, row);
   }
 
   /** A message to the member: stored as `received`, received now. */
-  receive(call: DataCaller, body: Record<string, unknown>) {
-    const row = { ...toRow(body, RECEIVE_MESSAGE), status: 'received', time_received: this.clock.now() };
+  receive(call: DataCaller, message: FeatureRow) {
+    const row = { ...message, status: 'received', time_received: this.clock.now() };
     return insertRow(this.datasets, call, MESSAGE_DATASET, row);
   }
 
   /** Decided: oldest first, as a conversation reads. No `success` field: the OpenAPI has none. */
-  async conversation(call: DataCaller, q: WireFields): Promise<{ messages: Record<string, unknown>[] }> {
-    const conversationId = requiredText(q.conversation_id, 'conversation_id');
+  async conversation(call: DataCaller, conversationId: string): Promise<{ messages: Record<string, unknown>[] }> {
     const rows = (await allRows(this.datasets, call, MESSAGE_DATASET)).filter((r) => r.conversation_id === conversationId);
     rows.sort((a, b) => messageTime(a) - messageTime(b) || Number(a.id) - Number(b.id));
     return { messages: rows.map((r) => project(r, SECURE_MESSAGE_VIEW)) };
   }
 }
+
+export const parseSend = (body: WireFields): FeatureRow => toRow(body, SEND_MESSAGE);
+export const parseReceive = (body: WireFields): FeatureRow => toRow(body, RECEIVE_MESSAGE);
+export const parseConversation = (q: WireFields): string => requiredText(q.conversation_id, 'conversation_id');

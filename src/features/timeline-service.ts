@@ -117,12 +117,7 @@ export class TimelineService {
     return { success: 1, timeline: entries.map((e) => e.item) };
   }
 
-  async single(call: DataCaller, q: WireFields): Promise<{ success: 1; timeline_item: Item }> {
-    const block = TIMELINE_BLOCKS.find((b) => b.name === q.feature_block);
-    if (!block) {
-      throw new ValidationError(`feature_block must be one of: ${TIMELINE_BLOCKS.map((b) => b.name).join(', ')}.`);
-    }
-    const id = requiredInteger(q.feature_block_id, 'feature_block_id');
+  async single(call: DataCaller, { block, id }: TimelineItemRef): Promise<{ success: 1; timeline_item: Item }> {
     const row = await oneRow(this.deps.datasets, call, block.dataset, id);
     if (!row) throw new NotFoundError(`No ${block.name} item with id ${id}.`);
     return { success: 1, timeline_item: block.singleItem(row, block.at(row)) };
@@ -142,4 +137,18 @@ export class TimelineService {
     }
     return blocks;
   }
+}
+
+/** Which timeline item: its feature block and its row id there. */
+export interface TimelineItemRef {
+  block: TimelineBlock;
+  id: number;
+}
+
+export function parseTimelineItem(q: WireFields): TimelineItemRef {
+  const block = TIMELINE_BLOCKS.find((b) => b.name === q.feature_block);
+  if (!block) {
+    throw new ValidationError(`feature_block must be one of: ${TIMELINE_BLOCKS.map((b) => b.name).join(', ')}.`);
+  }
+  return { block, id: requiredInteger(q.feature_block_id, 'feature_block_id') };
 }
