@@ -17,7 +17,7 @@
  */
 import { sql, type CompiledQuery, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
 import type { Database, TransactionRowTable } from '../storage/schema.ts';
-import { prepared, type Prepared, type QueryTarget } from '../storage/prepared.ts';
+import { prepared, type QueryTarget } from '../storage/prepared.ts';
 import type { Selectable } from 'kysely';
 
 /** Rows fetched per batch in shapes 2 and 3. */
@@ -82,35 +82,32 @@ function inOrder<O>(
  * them on every read.
  */
 function pageQueries<O>(columns: (db: Db, uid: number, dataset: string) => SelectQueryBuilder<Database, 'transaction_rows', O>) {
-  const all = new Map<string, Prepared<[number, string, number, number], O>>();
-  const ofInstance = new Map<string, Prepared<[number, string, number, number, number], O>>();
   return {
-    all(order: Order) {
-      const key = `${order.column} ${order.dir}`;
-      let query = all.get(key);
-      if (!query) {
-        query = prepared((db, uid: number, dataset: string, limit: number, offset: number) =>
-          inOrder(columns(db, uid, dataset), order)
-            .limit(limit)
-            .offset(offset),
-        );
-        all.set(key, query);
-      }
-      return query;
-    },
-    ofInstance(order: Order) {
-      const key = `${order.column} ${order.dir}`;
-      let query = ofInstance.get(key);
-      if (!query) {
-        query = prepared((db, uid: number, dataset: string, instance: number, limit: number, offset: number) =>
-          inOrder(columns(db, uid, dataset).where('instance', '=', instance), order)
-            .limit(limit)
-            .offset(offset),
-        );
-        ofInstance.set(key, query);
-      }
-      return query;
-    },
+    all: perOrder((order) =>
+      prepared((db, uid: number, dataset: string, limit: number, offset: number) =>
+        inOrder(columns(db, uid, dataset), order)
+          .limit(limit)
+          .offset(offset),
+      ),
+    ),
+    ofInstance: perOrder((order) =>
+      prepared((db, uid: number, dataset: string, instance: number, limit: number, offset: number) =>
+        inOrder(columns(db, uid, dataset).where('instance', '=', instance), order)
+          .limit(limit)
+          .offset(offset),
+      ),
+    ),
+  };
+}
+
+/** `build` once per order, then the same result for that order. */
+function perOrder<T>(build: (order: Order) => T): (order: Order) => T {
+  const built = new Map<string, T>();
+  return (order) => {
+    const key = `${order.column} ${order.dir}`;
+    let value = built.get(key);
+    if (value === undefined) built.set(key, (value = build(order)));
+    return value;
   };
 }
 
@@ -134,6 +131,11 @@ const sealedPages = pageQueries((db, uid, dataset) =>
     .where('dataset', '=', dataset),
 );
 
+/** The order of a read that is a plain page (shape 1: no filter, an order the database knows). */
+function plainPageOrder<V>(q: Pick<RowQuery<V>, 'matches' | 'digests' | 'order'>): Order | undefined {
+  return 'column' in q.order && !q.matches && !q.digests?.length ? q.order : undefined;
+}
+
 /**
  * The compiled query of a read that is a plain page (shape 1: no filter, an order the database
  * knows), to run where the caller chooses; undefined for any other read.
@@ -144,11 +146,12 @@ export function sealedPageQuery<V>(
   dataset: string,
   q: Pick<RowQuery<V>, 'instance' | 'matches' | 'digests' | 'order' | 'limit' | 'offset'>,
 ): CompiledQuery<SealedPageRow> | undefined {
-  if (!('column' in q.order) || q.matches || q.digests?.length || q.limit === 0) return undefined;
+  const order = plainPageOrder(q);
+  if (!order || q.limit === 0) return undefined;
   const query =
     q.instance === undefined
-      ? sealedPages.all(q.order).compiled(target, uid, dataset, q.limit, q.offset)
-      : sealedPages.ofInstance(q.order).compiled(target, uid, dataset, q.instance, q.limit, q.offset);
+      ? sealedPages.all(order).compiled(target, uid, dataset, q.limit, q.offset)
+      : sealedPages.ofInstance(order).compiled(target, uid, dataset, q.instance, q.limit, q.offset);
   return query as unknown as CompiledQuery<SealedPageRow>;
 }
 
@@ -168,11 +171,9 @@ export class RowFinder {
 
   async find<V>(q: RowQuery<V>): Promise<V[]> {
     if (q.limit === 0) return [];
-    if ('column' in q.order) {
-      const order = q.order;
-      if (!q.matches && !q.digests?.length) return this.page(q, order);
-      return this.stream(q, order);
-    }
+    const page = plainPageOrder(q);
+    if (page) return this.page(q, page);
+    if ('column' in q.order) return this.stream(q, q.order);
     return this.boundedSort(q, q.order.compare);
   }
 
