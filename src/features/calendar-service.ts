@@ -1,7 +1,8 @@
 /** The calendar feature block over ds_events (Mydex OpenAPI, tag Calendar; contract §7). */
 import { ValidationError } from '../errors.ts';
 import type { WireFields } from '../wire.ts';
-import type { DataCaller, DatasetService, RowView } from '../pds/dataset-service.ts';
+import type { DataCaller, DatasetService } from '../pds/dataset-service.ts';
+import type { RowView } from '../pds/row-page.ts';
 import {
   ADD_APPOINTMENT,
   ADD_EVENT,

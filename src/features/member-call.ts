@@ -4,7 +4,8 @@
  * the dataset API's.
  */
 import { allRowsOf, oneRowOf } from '../pds/dataset-requests.ts';
-import type { DataCaller, DatasetService, RowView } from '../pds/dataset-service.ts';
+import type { DataCaller, DatasetService } from '../pds/dataset-service.ts';
+import type { RowView } from '../pds/row-page.ts';
 
 /** Every row of a dataset the connection may read, readable fields only, in id order. */
 export async function allRows(datasets: DatasetService, call: DataCaller, dataset: string): Promise<RowView[]> {

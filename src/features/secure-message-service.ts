@@ -1,7 +1,8 @@
 /** The secure messages feature block over ds_secure_messages (Mydex OpenAPI, tag Secure Messages). */
 import type { Clock } from '../clock.ts';
 import type { WireFields } from '../wire.ts';
-import type { DataCaller, DatasetService, RowView } from '../pds/dataset-service.ts';
+import type { DataCaller, DatasetService } from '../pds/dataset-service.ts';
+import type { RowView } from '../pds/row-page.ts';
 import { MESSAGE_DATASET, RECEIVE_MESSAGE, SECURE_MESSAGE_VIEW, SEND_MESSAGE } from './message-fields.ts';
 import { allRows, insertRow } from './member-call.ts';
 import { requiredText, toRow, type FeatureRow } from './request-fields.ts';

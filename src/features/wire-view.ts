@@ -4,7 +4,7 @@
  * that document deserialise strictly, so a value that cannot take the promised type is left out
  * rather than sent wrong, and only `nullable` fields ever carry null.
  */
-import type { RowView } from '../pds/dataset-service.ts';
+import type { RowView } from '../pds/row-page.ts';
 
 export type WireType = 'string' | 'nullable' | 'integer' | 'number' | 'boolean' | 'object';
 

@@ -22,8 +22,6 @@ import {
 } from './dataset-requests.ts';
 import { compare, isNumericField, requireReadable, rowMatches, type RowFilter } from './filters.ts';
 import { PdsStore, type Equality, type PdsWriter, type RowRead, type StoredRow } from './pds-store.ts';
-
-export type { RowView };
 import { MAX_INDEXED_VALUES, ScanLimitExceeded, type OrderColumn } from './row-read-store.ts';
 import type { MetadataView } from './render.ts';
 import { ROW_VIEW_KEYS, RowPage, RowShape, type RowView } from './row-page.ts';

@@ -11,7 +11,8 @@
  * | POST   | as PUT                                   | inserts a row (or a batch)     |
  * | DELETE | clears the subsection's fields           | deletes row `id`               |
  */
-import type { DataCaller, DatasetService, RowView } from '../pds/dataset-service.ts';
+import type { DataCaller, DatasetService } from '../pds/dataset-service.ts';
+import type { RowView } from '../pds/row-page.ts';
 import type { Endpoint, Template, TemplateModule, TemplateRegistry } from './template-registry.ts';
 import { SERVER_FIELDS, type TemplateRequest } from './template-requests.ts';
 
