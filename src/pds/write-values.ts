@@ -16,7 +16,7 @@ const REFUSED_FIELDS = new Set(['id', 'ds_id']);
  * Set by the server and silently ignored when sent: Mydex's own write examples send
  * created_timestamp and updated_timestamp in every row (contract §6.2: the server sets them).
  */
-const IGNORED_FIELDS = new Set(['instance', 'source', 'created_timestamp', 'updated_timestamp']);
+export const SERVER_SET_FIELDS: ReadonlySet<string> = new Set(['instance', 'source', 'created_timestamp', 'updated_timestamp']);
 
 export function checkWrite(
   ds: DatasetDef,
@@ -25,7 +25,7 @@ export function checkWrite(
   catalogue: Catalogue,
 ): FieldValues {
   const system = ds.type === 'transactional';
-  const entries = Object.entries(body).filter(([f]) => !(system && IGNORED_FIELDS.has(f)));
+  const entries = Object.entries(body).filter(([f]) => !(system && SERVER_SET_FIELDS.has(f)));
   if (entries.length === 0) throw new PdxError(400, 'Nothing to write', `The body names no field of ${ds.name}.`);
   const serverSet = entries.filter(([f]) => system && REFUSED_FIELDS.has(f)).map(([f]) => f);
   if (serverSet.length) {

@@ -7,6 +7,7 @@ import { listed, ValidationError } from '../errors.ts';
 import * as parse from '../pds/dataset-requests.ts';
 import type { WireFields } from '../wire.ts';
 import type { Catalogue } from '../pds/schema/catalogue.ts';
+import { SERVER_SET_FIELDS } from '../pds/write-values.ts';
 import type { Endpoint, TemplateMethod } from './template-registry.ts';
 
 export type TemplateRequest =
@@ -16,9 +17,6 @@ export type TemplateRequest =
   | { kind: 'rows-insert'; insert: parse.RowsInsert }
   | { kind: 'row-update'; update: parse.RowUpdate }
   | { kind: 'row-delete'; remove: parse.RowDelete };
-
-/** Set by the server on rows; a write body may carry them (contract §6.2) and they are ignored. */
-export const SERVER_FIELDS = new Set(['instance', 'source', 'created_timestamp', 'updated_timestamp']);
 
 export function templateRequest(
   e: Endpoint,
@@ -69,7 +67,7 @@ function requireOwnFields(e: Endpoint, body: WireFields, catalogue: Catalogue): 
   const foreign = new Set<string>();
   for (const row of rows) {
     if (typeof row !== 'object' || row === null) continue; // the dataset request names the problem
-    for (const f of Object.keys(row)) if (!e.fields.includes(f) && !SERVER_FIELDS.has(f)) foreign.add(f);
+    for (const f of Object.keys(row)) if (!e.fields.includes(f) && !SERVER_SET_FIELDS.has(f)) foreign.add(f);
   }
   if (foreign.size) {
     throw new ValidationError('Unknown fields', `${e.path} has no field ${listed([...foreign])}.`);

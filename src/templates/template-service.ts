@@ -14,7 +14,8 @@
 import type { DataCaller, DatasetService } from '../pds/dataset-service.ts';
 import type { RowView } from '../pds/row-page.ts';
 import type { Endpoint, Template, TemplateModule, TemplateRegistry } from './template-registry.ts';
-import { SERVER_FIELDS, type TemplateRequest } from './template-requests.ts';
+import { SERVER_SET_FIELDS } from '../pds/write-values.ts';
+import type { TemplateRequest } from './template-requests.ts';
 
 /** A JSON value, or rows keyed by id in their order (the dataset API's transactional shape). */
 export type TemplateResult = { value: unknown } | { rows: [string, RowView][] };
@@ -72,7 +73,7 @@ export class TemplateService {
         await datasets.writeMetadata(call, request.write);
         return { value: SUCCESS };
       case 'rows-read': {
-        const keep = new Set([...e.fields, 'id', 'ds_id', ...SERVER_FIELDS]);
+        const keep = new Set([...e.fields, 'id', 'ds_id', ...SERVER_SET_FIELDS]);
         const rows = await datasets.readRows(call, request.read);
         return { rows: rows.map(([id, row]) => [id, Object.fromEntries(Object.entries(row).filter(([f]) => keep.has(f)))]) };
       }
