@@ -3,6 +3,7 @@ import type { AppContext } from '../app-context.ts';
 import { AppError, PdxError } from '../errors.ts';
 import { parseNid } from './nid.ts';
 import { WindowLimiter } from '../window-limiter.ts';
+import { PDX_API, registerRouteFamily } from '../http/route-family.ts';
 
 interface RateLimit {
   limit: number;
@@ -17,6 +18,10 @@ export interface ConnectionRouteOptions {
 }
 
 export function registerConnectionRoutes(app: FastifyInstance, ctx: AppContext, options: ConnectionRouteOptions = {}): void {
+  registerRouteFamily(app, PDX_API, (scope) => connectionRoutes(scope, ctx, options));
+}
+
+function connectionRoutes(app: FastifyInstance, ctx: AppContext, options: ConnectionRouteOptions): void {
   const rule = options.accessTokenRateLimit ?? ACCESS_TOKEN_RATE_LIMIT;
   const limiter = new WindowLimiter(ctx.clock, rule.limit, rule.windowSeconds);
 

@@ -4,6 +4,7 @@ import type { AppContext } from '../app-context.ts';
 import { principalOf, requireBearer } from '../http/auth.ts';
 import { parsePdxBody } from '../http/body.ts';
 import type { LinkIssuer, SubscriberRequest } from './link-issuer.ts';
+import { PDX_API, registerRouteFamily } from '../http/route-family.ts';
 
 type LinkCall = (links: LinkIssuer, req: SubscriberRequest) => Promise<string>;
 
@@ -14,6 +15,10 @@ const CALLS: Record<string, LinkCall> = {
 };
 
 export function registerConsentRoutes(app: FastifyInstance, ctx: AppContext): void {
+  registerRouteFamily(app, PDX_API, (scope) => consentRoutes(scope, ctx));
+}
+
+function consentRoutes(app: FastifyInstance, ctx: AppContext): void {
   const auth = requireBearer(ctx.oauth);
   for (const [url, call] of Object.entries(CALLS)) {
     app.post(url, { onRequest: auth }, async (req, reply) =>

@@ -8,6 +8,8 @@ import type { AppContext } from '../app-context.ts';
 import { principalOf, requireBearer } from '../http/auth.ts';
 import { routeScopeOf } from '../oauth/principal.ts';
 import { parsePdxBody } from '../http/body.ts';
+import { BODY_LIMITS } from '../http/body-limits.ts';
+import { registerRouteFamily, type RouteFamily } from '../http/route-family.ts';
 import type { WireFields } from '../wire.ts';
 import type { DataCaller } from '../pds/dataset-service.ts';
 import { ValidationError } from '../errors.ts';
@@ -62,8 +64,11 @@ export const FEATURE_ROUTES: readonly (readonly [HTTPMethods, string, Handler])[
   ['GET', '/timeline/single-item', (f, c, r) => f.timeline.single(c, parseTimelineItem(query(r)))],
 ];
 
+/** Mydex's feature blocks: the reference's `{"success":0,…}` errors ('feature-block' format). */
+const FEATURE_BLOCKS: RouteFamily = { name: 'feature-blocks', format: 'feature-block', bodyLimit: BODY_LIMITS.api };
+
 export function registerFeatureBlockRoutes(app: FastifyInstance, ctx: Pick<AppContext, 'oauth' | 'features'>): void {
-  void app.register(async (blocks) => {
+  registerRouteFamily(app, FEATURE_BLOCKS, (blocks) => {
     for (const [method, url, handle] of FEATURE_ROUTES) {
       blocks.route({
         method,

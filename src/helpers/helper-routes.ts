@@ -3,12 +3,17 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AppContext } from '../app-context.ts';
 import { requireBearer } from '../http/auth.ts';
 import { allDatasets, datasetsByType, fieldTypes, lookupOptions } from './schema-helpers.ts';
+import { PDX_API, registerRouteFamily } from '../http/route-family.ts';
 
 interface Named {
   name: string;
 }
 
 export function registerHelperRoutes(app: FastifyInstance, ctx: Pick<AppContext, 'oauth' | 'catalogue'>): void {
+  registerRouteFamily(app, PDX_API, (scope) => helperRoutes(scope, ctx));
+}
+
+function helperRoutes(app: FastifyInstance, ctx: Pick<AppContext, 'oauth' | 'catalogue'>): void {
   const onRequest = requireBearer(ctx.oauth);
   const { catalogue } = ctx;
   app.get('/developer-helpers/datasets', { onRequest }, async (_req, reply) => json(reply, allDatasets(catalogue)));

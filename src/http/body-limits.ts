@@ -1,5 +1,6 @@
 /**
- * The most a request body may hold, per route family (docs/security.md, "Request bodies"). Fastify
+ * The most a request body may hold (docs/security.md, "Request bodies"): each route family's
+ * (src/http/route-family.ts) unless a route sets its own, as the dataset routes do. Fastify
  * refuses a larger Content-Length before reading anything, and stops reading a body that grows
  * past the limit while it streams; either way the answer is a 413 in the route's own format.
  * Routes that check a bearer token do so in onRequest, before any of the body is read.
@@ -21,25 +22,3 @@ export const BODY_LIMITS = {
   /** anything else */
   other: 64 * KiB,
 } as const;
-
-const MEMBER_PAGES = ['/ftc/begin', '/register', '/login', '/logout', '/me'];
-const API_PREFIXES = [
-  '/api/',
-  '/calendar',
-  '/referrals',
-  '/secure-messages',
-  '/timeline',
-  '/ftc/setup',
-  '/identify',
-  '/members/',
-];
-
-/** The limit of a route, from its URL pattern. */
-export function bodyLimitFor(url: string): number {
-  if (url.startsWith('/api/pds/pds/') || url.startsWith('/api/pds/transaction')) return BODY_LIMITS.datasetWrite;
-  if (url.startsWith('/oauth2/')) return BODY_LIMITS.oauth;
-  if (url.startsWith('/dev/callback')) return BODY_LIMITS.devCallback;
-  if (MEMBER_PAGES.some((p) => url === p || url.startsWith(`${p}/`))) return BODY_LIMITS.memberForm;
-  if (API_PREFIXES.some((p) => url.startsWith(p))) return BODY_LIMITS.api;
-  return BODY_LIMITS.other;
-}

@@ -1,27 +1,11 @@
 /**
- * One presenter per wire format. Which one applies is decided by the route family (the URL),
- * never by the error, so a service can throw the same error class for every caller.
+ * One presenter per wire format. Which one applies is decided by the route's family
+ * (src/http/route-family.ts), never by the error, so a service can throw the same error class for
+ * every caller.
  */
 import { AppError, MAX_REASON_LENGTH, OAuthError } from '../errors.ts';
 
 export type WireFormat = 'oauth' | 'pdx' | 'feature-block' | 'idaas' | 'html';
-
-const FEATURE_BLOCK_PREFIXES = ['/calendar', '/referrals', '/secure-messages', '/timeline'];
-/** The IDaaS API (Mydex's IDaaS OpenAPI); checked before the HTML prefixes, since `/members` starts with `/me`. */
-const IDAAS_PATHS = ['/ftc/setup', '/identify'];
-const IDAAS_PREFIX = '/members/';
-const HTML_PREFIXES = ['/ftc/begin', '/register', '/login', '/logout', '/me', '/dev/'];
-
-export function wireFormatFor(url: string): WireFormat {
-  const path = url.split('?')[0] ?? '';
-  if (path.startsWith('/oauth2/')) return 'oauth';
-  if (FEATURE_BLOCK_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`) || path.startsWith(`${p}?`))) {
-    return 'feature-block';
-  }
-  if (IDAAS_PATHS.includes(path) || path.startsWith(IDAAS_PREFIX)) return 'idaas';
-  if (HTML_PREFIXES.some((p) => path.startsWith(p))) return 'html';
-  return 'pdx';
-}
 
 export interface Presented {
   status: number;

@@ -3,16 +3,18 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
+  type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { AppError, NulCharacterError, ServiceUnavailableError } from '../errors.ts';
-import { BODY_LIMITS, bodyLimitFor } from './body-limits.ts';
-import { present, wireFormatFor, type HtmlErrorRenderer } from './error-presenters.ts';
+import { BODY_LIMITS } from './body-limits.ts';
+import { present, type HtmlErrorRenderer } from './error-presenters.ts';
 import { lazyChildLogger } from './lazy-logger.ts';
 import { parseQuery } from './query.ts';
 import { UrlRedactor } from './redact.ts';
+import { DEFAULT_FAMILY, RouteFamilies, type RouteFamily } from './route-family.ts';
 
 /**
  * The bare Fastify instance: raw-string bodies (each route family decides how to read them),
@@ -61,10 +63,7 @@ export function createHttpServer(logger: Logger, options: HttpServerOptions = {}
   });
 
   const urls = new UrlRedactor();
-  app.addHook('onRoute', (route) => {
-    urls.addRoute(route.url);
-    route.bodyLimit ??= bodyLimitFor(route.url);
-  });
+  app.addHook('onRoute', (route) => urls.addRoute(route.url));
   /** The URL as logs may show it (src/http/redact.ts): through the matched route's pattern. */
   const loggable = (req: FastifyRequest): string => {
     const pattern = req.routeOptions.url;
@@ -105,20 +104,22 @@ export function createHttpServer(logger: Logger, options: HttpServerOptions = {}
       );
     });
 
-  app.setNotFoundHandler(async (req, reply) => {
-    const err = new AppError('not_found', 404, 'Not found', { reason: `No route for ${req.method} ${req.url.split('?')[0]}` });
-    return sendError(reply, req.url, err, req.id, options.htmlErrorPage);
-  });
+  /** An error as the client will see it (an AppError), logged when it is the server's. */
+  function appErrorOf(error: FastifyError | AppError | Error, req: FastifyRequest): AppError {
+    const appError = asAppError(error, req);
+    // An outage is logged once, where it begins (DatabaseAvailability), not once per request.
+    if (appError.status >= 500 && !(appError instanceof ServiceUnavailableError))
+      req.log.error({ err: error, url: loggable(req) }, 'request failed');
+    return appError;
+  }
 
-  app.setErrorHandler(async (error: FastifyError | AppError | Error, req, reply) => {
-    let appError: AppError;
+  function asAppError(error: FastifyError | AppError | Error, req: FastifyRequest): AppError {
+    if (error instanceof AppError) return error;
     let outage: 'unreachable' | 'full' | undefined;
-    if (error instanceof AppError) {
-      appError = error;
-    } else if ('statusCode' in error && typeof error.statusCode === 'number' && error.statusCode < 500) {
+    if ('statusCode' in error && typeof error.statusCode === 'number' && error.statusCode < 500) {
       // Fastify's own client errors: body too large, bad content length, bad URL.
       const status = error.statusCode;
-      appError = new AppError(
+      return new AppError(
         status === 413 ? 'payload_too_large' : 'invalid_request',
         status,
         status === 413 ? 'Request body too large' : 'Bad request',
@@ -129,22 +130,43 @@ export function createHttpServer(logger: Logger, options: HttpServerOptions = {}
               : error.message,
         },
       );
-    } else if ((outage = options.outage?.(error))) {
-      appError = new ServiceUnavailableError(outage, error);
-    } else if (options.isRejectedValue?.(error)) {
+    }
+    if ((outage = options.outage?.(error))) return new ServiceUnavailableError(outage, error);
+    if (options.isRejectedValue?.(error)) {
       // The edge let through a value the database refused: still the client's error, never a 500,
       // but logged loudly so the missing check gets added (docs/security.md, "Numbers").
       req.log.error({ event: 'edge_validation_gap', err: error, url: loggable(req) }, 'database refused a request value');
-      appError = new AppError('invalid_request', 400, 'Invalid request', {
+      return new AppError('invalid_request', 400, 'Invalid request', {
         reason: 'A value in the request is outside what this server accepts.',
       });
-    } else {
-      appError = new AppError('internal_error', 500, 'Internal error', { expose: false });
     }
-    // An outage is logged once, where it begins (DatabaseAvailability), not once per request.
-    if (appError.status >= 500 && !outage) req.log.error({ err: error, url: loggable(req) }, 'request failed');
-    return sendError(reply, req.url, appError, req.id, options.htmlErrorPage);
+    return new AppError('internal_error', 500, 'Internal error', { expose: false });
+  }
+
+  const send = (reply: FastifyReply, family: RouteFamily, err: AppError, requestId: string) => {
+    const p = present(family.format, err, requestId, options.htmlErrorPage);
+    if (family.headers) reply.headers(family.headers);
+    return reply
+      .code(p.status)
+      .headers(p.headers)
+      .header('content-type', p.contentType)
+      .send(typeof p.body === 'string' ? p.body : JSON.stringify(p.body));
+  };
+
+  const families = new RouteFamilies(
+    (family) => async (error, req, reply) => send(reply, family, appErrorOf(error, req), req.id),
+  );
+  app.decorate('routeFamilies', families);
+
+  // A request that matches no route: its nearest family's format (src/http/route-family.ts).
+  app.setNotFoundHandler(async (req, reply) => {
+    const err = new AppError('not_found', 404, 'Not found', { reason: `No route for ${req.method} ${req.url.split('?')[0]}` });
+    return send(reply, families.forUnmatched(req.url), err, req.id);
   });
+  // The root's routes (health checks, the OpenAPI document), and errors before any route matched.
+  app.setErrorHandler(async (error: FastifyError | AppError | Error, req, reply) =>
+    send(reply, req.is404 ? families.forUnmatched(req.url) : DEFAULT_FAMILY, appErrorOf(error, req), req.id),
+  );
 
   return app;
 }
@@ -155,19 +177,4 @@ function trustProxyOption(
 ): boolean | string[] | ((addr: string, hop: number) => boolean) {
   if (typeof v === 'number') return (_addr, hop) => hop < v;
   return v ?? false;
-}
-
-function sendError(
-  reply: import('fastify').FastifyReply,
-  url: string,
-  err: AppError,
-  requestId: string,
-  htmlErrorPage: HtmlErrorRenderer | undefined,
-): import('fastify').FastifyReply {
-  const p = present(wireFormatFor(url), err, requestId, htmlErrorPage);
-  return reply
-    .code(p.status)
-    .headers(p.headers)
-    .header('content-type', p.contentType)
-    .send(typeof p.body === 'string' ? p.body : JSON.stringify(p.body));
 }

@@ -74,6 +74,8 @@ import {
   parseNotify,
 } from './idaas-request.ts';
 import { UUID } from './identifier.ts';
+import { registerRouteFamily, type RouteFamily } from '../http/route-family.ts';
+import { BODY_LIMITS } from '../http/body-limits.ts';
 
 const IDENTIFIERS_SCOPE = 'mydex:identifiers';
 const MYACCOUNT_SCOPE = 'mydex:myaccount';
@@ -92,7 +94,14 @@ export const IDAAS_OPERATIONS = [
   ['GET', '/members/scotaccount/{sub}', SCOTACCOUNT_SCOPE],
 ] as const;
 
+/** Mydex's IDaaS API: the reference's ErrorResponse and AuthErrorResponse ('idaas' format). */
+const IDAAS_API: RouteFamily = { name: 'idaas', format: 'idaas', bodyLimit: BODY_LIMITS.api };
+
 export function registerIdaasRoutes(app: FastifyInstance, ctx: Pick<AppContext, 'oauth' | 'idaas'>): void {
+  registerRouteFamily(app, IDAAS_API, (scope) => idaasRoutes(scope, ctx));
+}
+
+function idaasRoutes(app: FastifyInstance, ctx: Pick<AppContext, 'oauth' | 'idaas'>): void {
   const { links, notifications, invites, lookups } = ctx.idaas;
   const needs = (scope: string) => ({ onRequest: requireBearer(ctx.oauth, { scopes: [scope] }) });
 

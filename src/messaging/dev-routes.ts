@@ -5,12 +5,20 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app-context.ts';
 import { parsePdxBody } from '../http/body.ts';
+import { BODY_LIMITS } from '../http/body-limits.ts';
+import { registerRouteFamily, type RouteFamily } from '../http/route-family.ts';
 import { DevCallbackInbox } from './dev-callback-inbox.ts';
 import { renderOutboxPage } from './dev-outbox-page.ts';
 
+/** The sandbox's pages and callback receiver: HTML errors, a callback-sized body limit. */
+const SANDBOX_DEV: RouteFamily = { name: 'sandbox-dev', format: 'html', bodyLimit: BODY_LIMITS.devCallback };
+
 export function registerDevRoutes(app: FastifyInstance, ctx: AppContext, inbox = new DevCallbackInbox()): void {
   if (ctx.config.env !== 'sandbox') return;
+  registerRouteFamily(app, SANDBOX_DEV, (scope) => devRoutes(scope, ctx, inbox));
+}
 
+function devRoutes(app: FastifyInstance, ctx: AppContext, inbox: DevCallbackInbox): void {
   app.get('/dev/outbox', async (_req, reply) => {
     const page = renderOutboxPage(await ctx.outbox.listSandboxMessages());
     // The page carries one-time links: not cached, not leaked through Referer.

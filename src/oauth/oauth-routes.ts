@@ -4,6 +4,8 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app-context.ts';
+import { BODY_LIMITS } from '../http/body-limits.ts';
+import { registerRouteFamily, type RouteFamily } from '../http/route-family.ts';
 import { clientCredentialsOf } from './client-auth.ts';
 import { registerMetadataRoutes } from './metadata-routes.ts';
 import { invalidRequest, methodNotAllowed } from './oauth-errors.ts';
@@ -12,7 +14,12 @@ import { readOAuthForm, type OAuthForm } from './oauth-form.ts';
 const TOKEN_PATH = '/oauth2/token';
 const INTROSPECTION_PATH = '/oauth2/introspect';
 const REVOCATION_PATH = '/oauth2/revoke';
-/** A token request is a few hundred bytes; anything past 16 KiB is refused with 413 (OA-19). */
+/**
+ * The /oauth2/ endpoints: RFC 6749 error JSON. A token request is a few hundred bytes; anything
+ * past 16 KiB is refused with 413 (OA-19). The discovery documents (metadata-routes.ts) are not
+ * in the family: they are plain JSON GETs.
+ */
+const OAUTH: RouteFamily = { name: 'oauth', format: 'oauth', bodyLimit: BODY_LIMITS.oauth };
 
 // RFC 6749 §5.1: responses carrying tokens (and, here, everything else) are never cached.
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' } as const;
@@ -48,6 +55,11 @@ const introspectionResponse = {
 } as const;
 
 export function registerOAuthRoutes(app: FastifyInstance, ctx: AppContext): void {
+  registerRouteFamily(app, OAUTH, (scope) => oauthRoutes(scope, ctx));
+  registerMetadataRoutes(app, ctx);
+}
+
+function oauthRoutes(app: FastifyInstance, ctx: AppContext): void {
   const { oauth } = ctx;
   const realm = ctx.config.issuer;
 
@@ -88,8 +100,6 @@ export function registerOAuthRoutes(app: FastifyInstance, ctx: AppContext): void
       },
     });
   }
-
-  registerMetadataRoutes(app, ctx);
 }
 
 function requiredToken(form: OAuthForm): string {

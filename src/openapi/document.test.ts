@@ -101,10 +101,10 @@ describe('buildOpenApiDocument', () => {
     const family: DocumentationPart = {
       tags: [],
       operations: [],
-      families: [{ covers: (_m, path) => path.startsWith('/me'), describe: (method, path) => op(`${method}${path.length}`) }],
+      families: [{ family: 'web', describe: (method, path) => op(`${method}${path.length}`) }],
     };
     const { document, drift } = buildOpenApiDocument(
-      [...routes, route('GET', '/me/:id'), route('GET', '/elsewhere')],
+      [...routes, { ...route('GET', '/me/:id'), family: 'web' }, { ...route('GET', '/elsewhere'), family: 'other' }],
       [part, family],
       INFO,
     );

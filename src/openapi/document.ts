@@ -7,7 +7,7 @@
  * A route module may also document a route itself through Fastify's own `schema` option: its
  * `response` schemas are used for the documented status codes, and a route with a `summary` but no
  * documentation entry gets an operation made from its schema alone. Member web pages without an
- * entry are described by rule (a RouteFamily): they are for people, not API clients.
+ * entry are described by rule (a FamilyDescription): they are for people, not API clients.
  */
 import type { RegisteredRoute } from './route-collector.ts';
 import type {
@@ -19,7 +19,7 @@ import type {
   JsonSchema,
   OperationObject,
   ResponseObject,
-  RouteFamily,
+  FamilyDescription,
   TagObject,
 } from './openapi-types.ts';
 import { operationFromSchema, responseSchemasOf } from './route-schema.ts';
@@ -56,7 +56,7 @@ interface Combined {
   components: Required<Pick<Components, 'schemas' | 'responses' | 'parameters'>>;
   scopes: Record<string, string>;
   excluded: ExcludedRoute[];
-  families: RouteFamily[];
+  families: FamilyDescription[];
 }
 
 /** The parts as one; a component name given two different meanings is a programming error. */
@@ -135,7 +135,7 @@ export function buildOpenApiDocument(
     if (covered.has(key)) continue;
     const path = toOpenApiPath(route.url);
     const method = route.method.toLowerCase() as HttpMethod;
-    const op = operationFromSchema(route) ?? docs.families.find((f) => f.covers(method, path))?.describe(method, path);
+    const op = operationFromSchema(route) ?? docs.families.find((f) => f.family === route.family)?.describe(method, path);
     if (op) emit(path, method, op);
     else drift.undocumented.push(key);
   }

@@ -82,8 +82,9 @@ export interface ExcludedRoute {
  * Routes described by rule rather than one by one: the member web app's pages, which are for
  * people, not clients, and change with the pages.
  */
-export interface RouteFamily {
-  covers(method: string, path: string): boolean;
+export interface FamilyDescription {
+  /** the route family's name (src/http/route-family.ts): its routes without an entry of their own */
+  family: string;
   /** the operation for a registered route of the family (`path` in OpenAPI form) */
   describe(method: HttpMethod, path: string): OperationObject;
 }
@@ -96,5 +97,5 @@ export interface DocumentationPart {
   /** descriptions of OAuth scopes this part's operations name */
   scopes?: Record<string, string>;
   excluded?: ExcludedRoute[];
-  families?: RouteFamily[];
+  families?: FamilyDescription[];
 }

@@ -11,6 +11,8 @@ export interface RegisteredRoute {
   /** Fastify's path, e.g. /api/pds/pds/:file */
   readonly url: string;
   readonly schema: FastifySchema | undefined;
+  /** its route family's name (src/http/route-family.ts), when it has one */
+  readonly family?: string | undefined;
 }
 
 export interface RouteCatalogue {
@@ -26,7 +28,15 @@ export function collectRoutes(app: FastifyInstance): RouteCatalogue {
       const upper = method.toUpperCase();
       // Fastify adds a HEAD route for every GET (exposeHeadRoutes); it is not an operation of its own.
       if (upper === 'HEAD') continue;
-      seen.push({ method: upper, url: route.url, schema: route.schema });
+      // The family's own onRoute hook runs after this one and sets config.family: read it later.
+      seen.push({
+        method: upper,
+        url: route.url,
+        schema: route.schema,
+        get family() {
+          return route.config?.family;
+        },
+      });
     }
   });
   return { routes: () => seen };

@@ -5,14 +5,14 @@
  * pages are described by rule from whatever the web app registers, so a new page needs no entry.
  */
 import { htmlResponse, jsonResponse, NO_SECURITY, operation } from './operation-builders.ts';
-import { isWebPath } from '../web/web-routes.ts';
+import { MEMBER_WEB } from '../web/web-routes.ts';
 import type {
   DocumentationPart,
   DocumentedOperation,
   HttpMethod,
   OperationObject,
   ParameterObject,
-  RouteFamily,
+  FamilyDescription,
 } from './openapi-types.ts';
 import { ref } from './pdx-components.ts';
 
@@ -159,11 +159,8 @@ function webPage(method: HttpMethod, path: string): OperationObject {
   };
 }
 
-/** Every route of the member web app (its paths as isWebPath knows them), described by rule. */
-const webFamily: RouteFamily = {
-  covers: (_method, path) => isWebPath(path),
-  describe: webPage,
-};
+/** Every route of the member web app's family, described by rule. */
+const webFamily: FamilyDescription = { family: MEMBER_WEB, describe: webPage };
 
 export function serviceDocumentation(env: 'sandbox' | 'live'): DocumentationPart {
   return {

@@ -8,6 +8,8 @@ import { PdxError } from '../errors.ts';
 import { wholeNumber } from '../ids.ts';
 import { principalOf, requireBearer } from '../http/auth.ts';
 import { parsePdxBody } from '../http/body.ts';
+import { BODY_LIMITS } from '../http/body-limits.ts';
+import { PDX_API, registerRouteFamily } from '../http/route-family.ts';
 import type { DataCaller } from './dataset-service.ts';
 import * as parse from './dataset-requests.ts';
 import type { WireFields } from '../wire.ts';
@@ -50,6 +52,10 @@ type Handler = (call: DataCaller, q: WireFields, req: FastifyRequest<{ Params: F
 type Json = (result: never) => string;
 
 export function registerDatasetRoutes(app: FastifyInstance, ctx: AppContext): void {
+  registerRouteFamily(app, PDX_API, (api) => datasetRoutes(api, ctx));
+}
+
+function datasetRoutes(app: FastifyInstance, ctx: AppContext): void {
   const auth = requireBearer(ctx.oauth);
   const svc = ctx.datasets;
   const { catalogue } = ctx;
@@ -73,6 +79,8 @@ export function registerDatasetRoutes(app: FastifyInstance, ctx: AppContext): vo
     app.route<{ Params: FileParams }>({
       method,
       url,
+      // Writes carry up to a batch of rows (every route here, so the limit does not depend on the method).
+      bodyLimit: BODY_LIMITS.datasetWrite,
       onRequest: auth,
       handler: async (req, reply) => {
         const t = target(req);

@@ -16,6 +16,7 @@ import type { WireFields } from '../wire.ts';
 import { orderedJson, renderXml, renderXmlRows, type Format } from '../pds/render.ts';
 import { templateRequest } from './template-requests.ts';
 import type { TemplateResult, TemplateService } from './template-service.ts';
+import { PDX_API, registerRouteFamily } from '../http/route-family.ts';
 
 const FORMATS: readonly (readonly [string, Format])[] = [
   ['', 'json'],
@@ -24,6 +25,10 @@ const FORMATS: readonly (readonly [string, Format])[] = [
 ];
 
 export function registerTemplateRoutes(app: FastifyInstance, ctx: Pick<AppContext, 'oauth' | 'templates' | 'catalogue'>): void {
+  registerRouteFamily(app, PDX_API, (scope) => templateRoutes(scope, ctx));
+}
+
+function templateRoutes(app: FastifyInstance, ctx: Pick<AppContext, 'oauth' | 'templates' | 'catalogue'>): void {
   const svc: TemplateService = ctx.templates;
   const scoped = (method: string, path: string) => requireBearer(ctx.oauth, { routeScope: () => routeScopeOf(method, path) });
 

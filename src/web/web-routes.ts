@@ -13,14 +13,11 @@ import { registerDataRoutes } from './data-routes.ts';
 import { registerIdentityRoutes } from './identity-routes.ts';
 import { registerLinkRoutes } from './link-routes.ts';
 import { Web } from './web-context.ts';
+import { BODY_LIMITS } from '../http/body-limits.ts';
+import { registerRouteFamily, type RouteFamily } from '../http/route-family.ts';
 
-const WEB_ROOTS = ['/ftc/begin', '/register', '/login', '/logout', '/me', '/assets'];
-
-export function isWebPath(url: string): boolean {
-  const query = url.indexOf('?');
-  const path = query === -1 ? url : url.slice(0, query);
-  return WEB_ROOTS.some((p) => path === p || path.startsWith(`${p}/`));
-}
+/** The member app's family name (the OpenAPI document describes its pages by rule). */
+export const MEMBER_WEB = 'member-web';
 
 function securityHeaders(https: boolean): Record<string, string> {
   return {
@@ -35,15 +32,15 @@ function securityHeaders(https: boolean): Record<string, string> {
 }
 
 export function registerWebRoutes(app: FastifyInstance, ctx: AppContext): void {
-  const headers = securityHeaders(ctx.config.publicUrl.startsWith('https://'));
-  // At the root, so the not-found and error pages of these paths carry the headers too. It runs
-  // on every request, API calls included: a callback hook, which costs Fastify no promise.
-  app.addHook('onRequest', (req, reply, done) => {
-    if (isWebPath(req.url)) reply.headers(headers);
-    done();
-  });
-
-  app.register(async (scope) => {
+  // The member app's family: HTML error pages, form-sized bodies, and the security headers on
+  // every answer of its paths, error and not-found pages included.
+  const family: RouteFamily = {
+    name: MEMBER_WEB,
+    format: 'html',
+    bodyLimit: BODY_LIMITS.memberForm,
+    headers: securityHeaders(ctx.config.publicUrl.startsWith('https://')),
+  };
+  registerRouteFamily(app, family, async (scope) => {
     await scope.register(fastifyCookie);
     scope.get(CSS_PATH, async (_req, reply) =>
       reply

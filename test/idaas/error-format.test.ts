@@ -1,21 +1,35 @@
 /** IDaaS paths answer errors in the reference's formats, not the PDX or HTML ones. */
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError, ValidationError } from '../../src/errors.ts';
-import { present, wireFormatFor } from '../../src/http/error-presenters.ts';
+import { present } from '../../src/http/error-presenters.ts';
+import { createTestApp, type TestApp } from '../harness.ts';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp({ startWorkers: false });
+});
+afterAll(() => t.close());
 
 describe('the IDaaS wire format', () => {
-  it('applies to /ftc/setup, /identify and everything under /members/, not to the member pages', () => {
-    for (const url of ['/ftc/setup', '/identify', '/members/notify', '/members/invite/abc?x=1', '/members/unknown']) {
-      expect(wireFormatFor(url), url).toBe('idaas');
+  it('answers the IDaaS routes, and unknown paths under /members/, not the member pages', async () => {
+    // Each IDaaS route is in the 'idaas' route family: no token → AuthErrorResponse, bad input → ErrorResponse.
+    for (const url of ['/ftc/setup', '/identify', '/members/notify', '/members/invite']) {
+      const res = await t.app.inject({ method: 'POST', url });
+      expect(res.statusCode, url).toBe(401);
+      expect(res.json().error.message, url).toBeTypeOf('string');
     }
-    for (const [url, format] of [
-      ['/me', 'html'],
-      ['/me/identities', 'html'],
-      ['/ftc/begin/1/x/1', 'html'],
-      ['/identify/1', 'pdx'],
-      ['/api/connection', 'pdx'],
-    ] as const) {
-      expect(wireFormatFor(url), url).toBe(format);
+    const unknown = await t.app.inject({ method: 'GET', url: '/members/unknown/path' });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json()).toMatchObject({ success: 0, message: expect.stringContaining('Not found') });
+    for (const url of ['/me/no-such-page', '/ftc/begin/1/x/1/extra']) {
+      const page = await t.app.inject({ method: 'GET', url });
+      expect(page.statusCode, url).toBe(404);
+      expect(page.headers['content-type'], url).toMatch(/^text\/html/);
+      expect(page.headers['x-frame-options'], url).toBe('DENY');
+    }
+    for (const url of ['/api/no-such-route', '/ftc/neither']) {
+      const pdx = await t.app.inject({ method: 'GET', url });
+      expect(pdx.json(), url).toMatchObject({ error: { message: 'Not found' } });
     }
   });
 
