@@ -12,12 +12,11 @@ import type { ServiceDeps } from '../service-deps.ts';
 import { TtlCache } from '../ttl-cache.ts';
 import { validateCallbackUrl } from './callback-url.ts';
 import { ConnectionStore, type ConnectionRow, type DssaRow } from './connection-store.ts';
-import { ConnectionVerifier, type ConnectionRequestCredentials } from './connection-verifier.ts';
+import type { ConnectionRequestCredentials } from './connection-credentials.ts';
+import { ConnectionVerifier } from './connection-verifier.ts';
 import type { Dssa, DssaPermissions } from './dssa.ts';
 import { normalisePermissions } from './dssa-permissions.ts';
 import { ShortAccessTokens } from './short-access-token.ts';
-
-export type { ConnectionRequestCredentials } from './connection-verifier.ts';
 
 export interface DedicatedConnection {
   nid: number;

@@ -6,24 +6,10 @@
 import type { Logger } from 'pino';
 import { sha256Hex, sha512Hex, safeEqual } from '../crypto/hash.ts';
 import { PdxError } from '../errors.ts';
-import { type ClientPrincipal } from '../oauth/principal.ts';
 import { securityEvent } from '../security-events.ts';
 import type { ConnectionRow } from './connection-store.ts';
-import { parseNid } from './nid.ts';
+import type { ConnectionRequestCredentials } from './connection-credentials.ts';
 import type { ShortAccessTokens } from './short-access-token.ts';
-
-export interface ConnectionRequestCredentials {
-  /** the bearer token's client: its organisation must own the NID */
-  principal: ClientPrincipal;
-  /** `connection_nid` from the body: number or numeric string */
-  nid: unknown;
-  /** the `Short-Access-Token` header */
-  sat: unknown;
-  /** the `Authentication` header: hex(sha512(SAT + connection token)) */
-  authentication: unknown;
-  /** `connection_token_hash` from the body: hex(sha512(connection token)) */
-  connectionTokenHash: unknown;
-}
 
 export interface ConnectionVerifierDeps {
   sats: ShortAccessTokens;
@@ -53,11 +39,11 @@ export class ConnectionVerifier {
 
   /** Returns the connection row when every check passes; throws a 401/403 PdxError otherwise. */
   async verify(creds: ConnectionRequestCredentials): Promise<ConnectionRow> {
-    const sat = nonEmptyString(creds.sat);
+    const sat = creds.sat || undefined;
     // Spent before anything else is looked at: any attempt, good or bad, uses it up (§4).
     const spent = sat === undefined ? undefined : await this.deps.sats.spend(sat);
 
-    const nid = parseNid(creds.nid);
+    const { nid } = creds;
     const row = nid === undefined ? undefined : await this.deps.connectionRow(nid);
     // Unknown and foreign NIDs answer alike, so a NID's existence is not revealed (MX-07).
     if (!row || row.org_id !== creds.principal.orgId) return this.fail('connection_forbidden', creds, nid);
@@ -67,8 +53,8 @@ export class ConnectionVerifier {
     if (spent.nid !== row.nid) return this.fail('sat_other_connection', creds, nid);
 
     const token = this.deps.connectionToken(row);
-    const authentication = nonEmptyString(creds.authentication)?.toLowerCase() ?? '';
-    if (!safeEqual(sha512Hex(sat + token), authentication)) return this.fail('authentication_mismatch', creds, nid);
+    if (!safeEqual(sha512Hex(sat + token), creds.authentication.toLowerCase()))
+      return this.fail('authentication_mismatch', creds, nid);
 
     this.checkTokenHash(row, creds, nid);
     return row;
@@ -81,8 +67,8 @@ export class ConnectionVerifier {
   async verifyTokenHash(
     creds: Pick<ConnectionRequestCredentials, 'principal' | 'nid' | 'connectionTokenHash'>,
   ): Promise<ConnectionRow> {
-    const full = { ...creds, sat: undefined, authentication: undefined };
-    const nid = parseNid(creds.nid);
+    const full = { ...creds, sat: undefined, authentication: '' };
+    const { nid } = creds;
     const row = nid === undefined ? undefined : await this.deps.connectionRow(nid);
     if (!row || row.org_id !== creds.principal.orgId) return this.fail('connection_forbidden', full, nid);
     this.checkTokenHash(row, full, nid);
@@ -91,8 +77,8 @@ export class ConnectionVerifier {
 
   private checkTokenHash(row: ConnectionRow, creds: ConnectionRequestCredentials, nid: number | undefined): void {
     // MX-04: the database holds sha256(hex(sha512(token))), never the wire value itself.
-    const presentedHash = nonEmptyString(creds.connectionTokenHash)?.toLowerCase() ?? '';
-    if (!safeEqual(sha256Hex(presentedHash), row.token_hash_verifier)) this.fail('token_hash_mismatch', creds, nid);
+    if (!safeEqual(sha256Hex(creds.connectionTokenHash.toLowerCase()), row.token_hash_verifier))
+      this.fail('token_hash_mismatch', creds, nid);
   }
 
   private fail(failure: Failure, creds: ConnectionRequestCredentials, nid: number | undefined): never {
@@ -100,11 +86,4 @@ export class ConnectionVerifier {
     securityEvent(this.deps.logger, 'auth.connection_credentials_failed', { failure, nid, clientId: creds.principal.clientId });
     throw new PdxError(status, DENIED, REASONS[failure], failure);
   }
-}
-
-function nonEmptyString(value: unknown): string | undefined {
-  const v = Array.isArray(value) && value.length === 1 ? value[0] : value;
-  if (typeof v !== 'string') return undefined;
-  const trimmed = v.trim();
-  return trimmed === '' ? undefined : trimmed;
 }

@@ -1,22 +1,29 @@
 /**
- * The subscriber side of the consent journey (contract §4.1–4.3): after the dedicated-connection
- * credentials check out, a one-time link is made, bound to the connection and one DSSA version
+ * The subscriber side of the consent journey (contract §4.1–4.3). Each call takes the request's
+ * connection credentials and its body, both read by the route (connection-credentials.ts,
+ * link-request.ts); after the credentials check out (the SAT is spent either way), a one-time link is made, bound to the connection and one DSSA version
  * (MX-09), stored only as a SHA-256 hash, and valid once for `config.linkTtl` seconds. With
  * `notify` the platform also sends it to the member, queued in the link's transaction.
  */
+import type { ConnectionRequestCredentials } from '../connections/connection-credentials.ts';
 import type { ConnectionService, DedicatedConnection } from '../connections/connection-service.ts';
 import type { Dssa } from '../connections/dssa.ts';
 import { sha256Hex } from '../crypto/hash.ts';
 import { hashPassword } from '../crypto/kdf.ts';
 import { randomSecret } from '../crypto/random.ts';
 import { AppError, ConflictError, ValidationError, NotFoundError } from '../errors.ts';
-import { type ClientPrincipal } from '../oauth/principal.ts';
-import type { WireFields } from '../wire.ts';
 import type { Members } from '../members/members.ts';
 import type { OutboxService } from '../outbox/outbox-service.ts';
 import type { ServiceDeps } from '../service-deps.ts';
 import { MemberNotConnectedError } from './consent-errors.ts';
-import { parseConnection, parseRegistration, parseUpdate, type Notify } from './link-request.ts';
+import {
+  withReturnTo,
+  type ConnectionFields,
+  type LinkBody,
+  type Notify,
+  type RegistrationFields,
+  type UpdateFields,
+} from './link-request.ts';
 import { linkNotice } from './link-notice.ts';
 import { linkStore } from './link-store.ts';
 import type { ReturnToPolicy } from './return-to.ts';
@@ -27,16 +34,6 @@ export interface LinkIssuerDeps extends ServiceDeps {
   connections: ConnectionService;
   members: Members;
   outbox: OutboxService;
-}
-
-/** One of the three dedicated-connection calls, as the route read it. */
-export interface SubscriberRequest {
-  principal: ClientPrincipal;
-  /** the `Short-Access-Token` header */
-  sat: unknown;
-  /** the `Authentication` header */
-  authentication: unknown;
-  body: WireFields;
 }
 
 interface NewLink {
@@ -60,9 +57,9 @@ export class LinkIssuer {
   constructor(private readonly deps: LinkIssuerDeps) {}
 
   /** §4.1 `POST /api/pds`: a registration link; the password is kept only as Argon2id. */
-  async requestRegistration(req: SubscriberRequest): Promise<string> {
-    const connection = await this.verify(req);
-    const input = parseRegistration(req.body, this.policy(connection));
+  async requestRegistration(credentials: ConnectionRequestCredentials, body: LinkBody<RegistrationFields>): Promise<string> {
+    const connection = await this.deps.connections.verifyConnectionRequest(credentials);
+    const input = withReturnTo(body, this.policy(connection));
     await this.refuseTaken(input.mydexid, input.email);
     const dssa = await this.agreement(connection.nid);
     const recipient = this.recipient(input.notify, input.email);
@@ -72,9 +69,9 @@ export class LinkIssuer {
   }
 
   /** §4.2 `POST /api/connection`: a first time connection link to the latest DSSA. */
-  async requestConnection(req: SubscriberRequest): Promise<string> {
-    const connection = await this.verify(req);
-    const input = parseConnection(req.body, this.policy(connection));
+  async requestConnection(credentials: ConnectionRequestCredentials, body: LinkBody<ConnectionFields>): Promise<string> {
+    const connection = await this.deps.connections.verifyConnectionRequest(credentials);
+    const input = withReturnTo(body, this.policy(connection));
     const dssa = await this.agreement(connection.nid);
     const named =
       input.mydexid === undefined ? undefined : await this.deps.members.accounts.getMember({ mydexid: input.mydexid });
@@ -86,9 +83,9 @@ export class LinkIssuer {
   }
 
   /** §4.3 `POST /api/connection/update`: re-consent of a connected member to `version`. */
-  async requestConnectionUpdate(req: SubscriberRequest): Promise<string> {
-    const connection = await this.verify(req);
-    const input = parseUpdate(req.body, this.policy(connection));
+  async requestConnectionUpdate(credentials: ConnectionRequestCredentials, body: LinkBody<UpdateFields>): Promise<string> {
+    const connection = await this.deps.connections.verifyConnectionRequest(credentials);
+    const input = withReturnTo(body, this.policy(connection));
     if (!(await this.deps.connections.dssa(connection.nid, input.version))) {
       throw new ValidationError(`Version ${input.version} does not exist for this connection.`);
     }
@@ -98,17 +95,6 @@ export class LinkIssuer {
     const recipient = this.recipient(input.notify, member.email);
     const link = { kind: 'update', version: input.version, mydexid: member.mydexid, returnTo: input.returnTo } as const;
     return this.issue(connection, { ...link, email: null, passwordHash: null }, recipient);
-  }
-
-  /** Contract §4: bearer, SAT, Authentication and connection_token_hash; the SAT is spent either way. */
-  private verify(req: SubscriberRequest): Promise<DedicatedConnection> {
-    return this.deps.connections.verifyConnectionRequest({
-      principal: req.principal,
-      nid: req.body.connection_nid,
-      sat: req.sat,
-      authentication: req.authentication,
-      connectionTokenHash: req.body.connection_token_hash,
-    });
   }
 
   private policy(connection: DedicatedConnection): ReturnToPolicy {

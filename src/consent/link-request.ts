@@ -1,6 +1,12 @@
 /**
  * Reads the bodies of the three dedicated-connection calls (contract §4.1–4.3) into typed
  * requests. Every problem is collected; the first is the message, all of them the reason.
+ *
+ * The route reads the body (`parseRegistration`…) before anything is checked, but the problems
+ * are raised only after the connection's credentials pass (a bad body from a caller without
+ * credentials is a 401, as the contract orders it), and `return_to` can only be checked then,
+ * against that connection's policy: so a read body is a `LinkBody`, its problems so far and its
+ * `return_to` as sent, which `withReturnTo` completes into the request or the 400.
  */
 import { ValidationError } from '../errors.ts';
 import type { WireFields } from '../wire.ts';
@@ -11,68 +17,79 @@ import { MAX_ID, wholeNumber } from '../ids.ts';
 /** Decided (§4.1): the platform can send the link to the member itself. */
 export type Notify = { channel: 'email' } | { channel: 'sms'; phone: string };
 
-export interface RegistrationRequest {
+interface Fields {
+  notify: Notify | undefined;
+}
+
+export interface RegistrationFields extends Fields {
   mydexid: string;
   /** lower-cased, as members are stored */
   email: string;
   password: string;
-  returnTo: string;
-  notify: Notify | undefined;
 }
 
-export interface ConnectionRequest {
+export interface ConnectionFields extends Fields {
   mydexid: string | undefined;
-  returnTo: string;
-  notify: Notify | undefined;
 }
 
-export interface UpdateRequest {
+export interface UpdateFields extends Fields {
   mydexid: string;
   version: number;
-  returnTo: string;
-  notify: Notify | undefined;
+}
+
+/** A call's body as read: its fields, their problems so far, and `return_to` still to check. */
+export interface LinkBody<T extends Fields> {
+  readonly fields: T;
+  /** `return_to` as sent, trimmed */
+  readonly returnTo: string;
+  readonly problems: readonly string[];
+  /** where `return_to`'s problem, if any, goes among `problems` (the order the fields are read in) */
+  readonly returnToAt: number;
+}
+
+/** The request, once `return_to` passes the connection's policy; else every problem, as a 400. */
+export function withReturnTo<T extends Fields>(body: LinkBody<T>, policy: ReturnToPolicy): T & { returnTo: string } {
+  const checked = checkReturnTo(body.returnTo, policy);
+  const problems = [...body.problems];
+  if ('problem' in checked) problems.splice(body.returnToAt, 0, checked.problem);
+  fail(problems);
+  return { ...body.fields, returnTo: 'url' in checked ? checked.url : '' };
 }
 
 // ITU-T E.164: a plus, a country code that does not start with 0, at most 15 digits in all.
 const E164 = /^\+[1-9][0-9]{6,14}$/;
-export function parseRegistration(body: WireFields, policy: ReturnToPolicy): RegistrationRequest {
+export function parseRegistration(body: WireFields): LinkBody<RegistrationFields> {
   const mydexid = text(body.mydexid);
   const email = text(body.email);
   // Not trimmed: the member types the same password at login, spaces included.
   const password = raw(body.password);
   // The Private Key is chosen later on the link page; its rules are checked there.
   const problems = registrationProblems({ mydexid, email, password });
-  const common = commonFields(body, policy, problems);
-  fail(problems);
-  return { mydexid, email: email.toLowerCase(), password, ...common };
+  return linkBody(body, problems, (notify) => ({ mydexid, email: email.toLowerCase(), password, notify }));
 }
 
-export function parseConnection(body: WireFields, policy: ReturnToPolicy): ConnectionRequest {
-  const problems: string[] = [];
+export function parseConnection(body: WireFields): LinkBody<ConnectionFields> {
   const mydexid = text(body.mydexid);
-  const common = commonFields(body, policy, problems);
-  fail(problems);
-  return { mydexid: mydexid === '' ? undefined : mydexid, ...common };
+  return linkBody(body, [], (notify) => ({ mydexid: mydexid === '' ? undefined : mydexid, notify }));
 }
 
-export function parseUpdate(body: WireFields, policy: ReturnToPolicy): UpdateRequest {
+export function parseUpdate(body: WireFields): LinkBody<UpdateFields> {
   const problems: string[] = [];
   const mydexid = text(body.mydexid);
   if (mydexid === '') problems.push('Mydexid is required.');
   const version = parseVersion(body.version, problems);
-  const common = commonFields(body, policy, problems);
-  fail(problems);
-  return { mydexid, version, ...common };
+  return linkBody(body, problems, (notify) => ({ mydexid, version, notify }));
 }
 
-function commonFields(
+/** The fields every call shares, read after the call's own: `return_to`, then `notify`. */
+function linkBody<T extends Fields>(
   body: WireFields,
-  policy: ReturnToPolicy,
   problems: string[],
-): { returnTo: string; notify: Notify | undefined } {
-  const returnTo = checkReturnTo(text(body.return_to), policy);
-  if ('problem' in returnTo) problems.push(returnTo.problem);
-  return { returnTo: 'url' in returnTo ? returnTo.url : '', notify: parseNotify(body, problems) };
+  fields: (notify: Notify | undefined) => T,
+): LinkBody<T> {
+  const returnToAt = problems.length;
+  const notify = parseNotify(body, problems);
+  return { fields: fields(notify), returnTo: text(body.return_to), problems, returnToAt };
 }
 
 function parseVersion(value: unknown, problems: string[]): number {

@@ -91,6 +91,8 @@ export function registerRouteFamily(
   family: RouteFamily,
   routes: (scope: FastifyInstance) => void | Promise<void>,
 ): void {
+  if (!app.hasDecorator('routeFamilies'))
+    throw new Error('registerRouteFamily needs a server made by createHttpServer (src/http/server.ts)');
   void app.register(async (scope) => {
     scope.setErrorHandler(scope.routeFamilies.errorHandlerFor(family));
     scope.addHook('onRoute', (route) => {

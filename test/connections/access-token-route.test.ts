@@ -1,8 +1,8 @@
-import Fastify from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.ts';
 import { registerConnectionRoutes } from '../../src/connections/connection-routes.ts';
 import { sha512Hex } from '../../src/crypto/hash.ts';
+import { createHttpServer } from '../../src/http/server.ts';
 import { createTestApp, type TestApp } from '../harness.ts';
 import { makeConnection, principalOf } from './helpers.ts';
 
@@ -86,7 +86,7 @@ describe('GET /access-token/{nid}', () => {
   });
 
   it('rate limits each client address with 429 and Retry-After in the PDX format', async () => {
-    const app = Fastify();
+    const app = createHttpServer(t.ctx.logger);
     registerConnectionRoutes(app, t.ctx, { accessTokenRateLimit: { limit: 2, windowSeconds: 60 } });
     const from = (remoteAddress: string) => app.inject({ method: 'GET', url: `/access-token/${conn.nid}`, remoteAddress });
     expect((await from('10.0.0.1')).statusCode).toBe(200);
