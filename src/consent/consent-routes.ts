@@ -8,15 +8,66 @@ import type { WireFields } from '../wire.ts';
 import type { LinkIssuer } from './link-issuer.ts';
 import { parseConnection, parseRegistration, parseUpdate } from './link-request.ts';
 import { PDX_API, registerRouteFamily } from '../http/route-family.ts';
+import { BEARER_ERRORS, jsonResponse, PDX_SECURITY, pdxBody } from '../openapi/operation-builders.ts';
+import { jsonContent, ref } from '../openapi/pdx-components.ts';
+import type { RouteSchema } from '../openapi/route-schema.ts';
 
 type LinkCall = (links: LinkIssuer, credentials: ConnectionRequestCredentials, body: WireFields) => Promise<string>;
 
+interface LinkRoute {
+  call: LinkCall;
+  operationId: string;
+  summary: string;
+  /** the request body's schema in the document's components */
+  body: string;
+  description: string;
+  /** further error responses */
+  errors?: RouteSchema['responses'];
+}
+
 // Each call reads its body into a typed LinkBody; the issuer checks the credentials, then the body.
-const CALLS: Record<string, LinkCall> = {
-  '/api/pds': (l, c, b) => l.requestRegistration(c, parseRegistration(b)),
-  '/api/connection': (l, c, b) => l.requestConnection(c, parseConnection(b)),
-  '/api/connection/update': (l, c, b) => l.requestConnectionUpdate(c, parseUpdate(b)),
+const CALLS: Record<string, LinkRoute> = {
+  '/api/pds': {
+    call: (l, c, b) => l.requestRegistration(c, parseRegistration(b)),
+    operationId: 'postRegistration',
+    summary: 'Asks a new member to register and connect.',
+    body: 'RegistrationRequest',
+    description: 'Contract §4.1.',
+    errors: { '409': { description: 'MydexID or email already in use.', content: jsonContent(ref('schemas', 'PdxError')) } },
+  },
+  '/api/connection': {
+    call: (l, c, b) => l.requestConnection(c, parseConnection(b)),
+    operationId: 'postFirstTimeConnection',
+    summary: 'Asks a member to connect (first time connection).',
+    body: 'ConnectionRequest',
+    description: 'Contract §4.2: the URL is single use and expires after 24 h.',
+  },
+  '/api/connection/update': {
+    call: (l, c, b) => l.requestConnectionUpdate(c, parseUpdate(b)),
+    operationId: 'postConnectionUpdate',
+    summary: 'Asks a connected member to consent to a new DSSA version.',
+    body: 'ConnectionUpdateRequest',
+    description: 'Contract §4.3: the callback is a PUT.',
+  },
 };
+
+function schemaOf(route: LinkRoute): RouteSchema {
+  return {
+    operationId: route.operationId,
+    tags: ['Connection requests'],
+    summary: route.summary,
+    description: `${route.description} The Short-Access-Token is spent whatever the outcome.`,
+    security: PDX_SECURITY,
+    parameters: [ref('parameters', 'ShortAccessToken'), ref('parameters', 'Authentication')],
+    requestBody: pdxBody(ref('schemas', route.body)),
+    responses: {
+      '200': jsonResponse('A one-time URL on the member web app (a bare JSON string).', ref('schemas', 'OneTimeUrl')),
+      '400': ref('responses', 'BadRequest'),
+      ...BEARER_ERRORS,
+      ...route.errors,
+    },
+  };
+}
 
 export function registerConsentRoutes(app: FastifyInstance, ctx: AppContext): void {
   registerRouteFamily(app, PDX_API, (scope) => consentRoutes(scope, ctx));
@@ -24,11 +75,11 @@ export function registerConsentRoutes(app: FastifyInstance, ctx: AppContext): vo
 
 function consentRoutes(app: FastifyInstance, ctx: AppContext): void {
   const auth = requireBearer(ctx.oauth);
-  for (const [url, call] of Object.entries(CALLS)) {
-    app.post(url, { onRequest: auth }, async (req, reply) => {
+  for (const [url, route] of Object.entries(CALLS)) {
+    app.post(url, { onRequest: auth, schema: schemaOf(route) }, async (req, reply) => {
       const body = parsePdxBody(req.body);
       const credentials = readConnectionCredentials(principalOf(req), req.headers, body);
-      return sendUrl(reply, await call(ctx.consent.links, credentials, body));
+      return sendUrl(reply, await route.call(ctx.consent.links, credentials, body));
     });
   }
 }

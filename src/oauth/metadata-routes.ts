@@ -1,6 +1,9 @@
 /** RFC 8414 authorisation server metadata and the RFC 7517 key set the access tokens verify with. */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app-context.ts';
+import { jsonResponse, NO_SECURITY } from '../openapi/operation-builders.ts';
+import { ref } from '../openapi/pdx-components.ts';
+import type { RouteSchema } from '../openapi/route-schema.ts';
 import { PDX_SCOPE } from './principal.ts';
 
 const JWKS_PATH = '/.well-known/jwks.json';
@@ -26,11 +29,37 @@ function authorizationServerMetadata(issuer: string): Record<string, unknown> {
   };
 }
 
+/** A public discovery document: JSON, no authentication. */
+const wellKnown = (operationId: string, summary: string, answer: string, schema: string): RouteSchema => ({
+  operationId,
+  tags: ['OAuth2'],
+  summary,
+  security: NO_SECURITY,
+  responses: { '200': jsonResponse(answer, ref('schemas', schema)) },
+});
+
 export function registerMetadataRoutes(app: FastifyInstance, ctx: AppContext): void {
   const { issuer } = ctx.config;
   const metadata = authorizationServerMetadata(issuer);
   // RFC 8414 §3.1: for an issuer with a path, the well-known segment goes before that path (MD-03).
   const issuerPath = new URL(issuer).pathname.replace(/\/+$/, '');
-  app.get(`/.well-known/oauth-authorization-server${issuerPath}`, async () => metadata);
-  app.get(JWKS_PATH, async () => ctx.oauth.jwks());
+  app.get(
+    `/.well-known/oauth-authorization-server${issuerPath}`,
+    {
+      schema: wellKnown(
+        'getAuthorizationServerMetadata',
+        'Authorisation server metadata (RFC 8414).',
+        'The metadata.',
+        'AuthorizationServerMetadata',
+      ),
+    },
+    async () => metadata,
+  );
+  app.get(
+    JWKS_PATH,
+    {
+      schema: wellKnown('getJwks', 'The public keys access tokens are signed with (RFC 7517).', 'The key set.', 'JsonWebKeySet'),
+    },
+    async () => ctx.oauth.jwks(),
+  );
 }

@@ -6,6 +6,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app-context.ts';
 import { BODY_LIMITS } from '../http/body-limits.ts';
 import { registerRouteFamily, type RouteFamily } from '../http/route-family.ts';
+import { ref } from '../openapi/pdx-components.ts';
+import type { RouteSchema } from '../openapi/route-schema.ts';
 import { clientCredentialsOf } from './client-auth.ts';
 import { registerMetadataRoutes } from './metadata-routes.ts';
 import { invalidRequest, methodNotAllowed } from './oauth-errors.ts';
@@ -54,6 +56,64 @@ const introspectionResponse = {
   additionalProperties: false,
 } as const;
 
+// client_secret_basic, or (the empty requirement) client_secret_post in the form body
+const CLIENT_AUTH: Record<string, string[]>[] = [{ clientSecretBasic: [] }, {}];
+const NO_STORE_HEADER = { 'Cache-Control': { description: 'no-store', schema: { type: 'string' } } };
+const CLIENT_AUTH_TEXT =
+  'HTTP Basic (`client_secret_basic`, id and secret URL-decoded after base64) or `client_id`/`client_secret` in the body (`client_secret_post`), not both.';
+const oauthErrors = {
+  '400': ref('responses', 'OAuthError'),
+  '401': ref('responses', 'OAuthError'),
+  '413': ref('responses', 'OAuthError'),
+  '429': ref('responses', 'OAuthError'),
+};
+
+/** An OAuth endpoint's schema: a form body, client authentication, no-store answers. */
+function endpoint(operationId: string, summary: string, description: string, form: string, ok: string): RouteSchema {
+  return {
+    operationId,
+    tags: ['OAuth2'],
+    summary,
+    description,
+    security: CLIENT_AUTH,
+    requestBody: {
+      required: true,
+      content: { 'application/x-www-form-urlencoded': { schema: ref('schemas', form) } },
+    },
+    responses: { '200': { description: ok, headers: NO_STORE_HEADER }, ...oauthErrors },
+  };
+}
+
+const tokenSchema: RouteSchema = {
+  ...endpoint(
+    'postOAuthToken',
+    'Issues an access token (client credentials grant).',
+    `RFC 6749 §4.4. ${CLIENT_AUTH_TEXT} Every requested scope must be in the client’s allowed set; the token is an RFC 9068 JWT valid for an hour.`,
+    'TokenRequest',
+    'The access token (never cached).',
+  ),
+  response: { 200: tokenResponse },
+};
+const introspectionSchema: RouteSchema = {
+  ...endpoint(
+    'postOAuthIntrospect',
+    'Introspects one of the client’s own tokens (RFC 7662).',
+    CLIENT_AUTH_TEXT,
+    'TokenOperationRequest',
+    'Whether the token is active, and its claims when it is.',
+  ),
+  response: { 200: introspectionResponse },
+};
+const revocationSchema = endpoint(
+  'postOAuthRevoke',
+  'Revokes one of the client’s own tokens (RFC 7009).',
+  `${CLIENT_AUTH_TEXT} Every API process refuses a revoked token within a second.`,
+  'TokenOperationRequest',
+  'Revoked, or was not a token of this client: an empty body.',
+);
+
+const NOT_ALLOWED: RouteSchema = { undocumentedBecause: 'answers 405: credentials never travel in a URL (RFC 6749 §2.3.1)' };
+
 export function registerOAuthRoutes(app: FastifyInstance, ctx: AppContext): void {
   registerRouteFamily(app, OAUTH, (scope) => oauthRoutes(scope, ctx));
   registerMetadataRoutes(app, ctx);
@@ -69,7 +129,7 @@ function oauthRoutes(app: FastifyInstance, ctx: AppContext): void {
     return { form, client };
   }
 
-  app.post(TOKEN_PATH, { schema: { response: { 200: tokenResponse } } }, async (req, reply) => {
+  app.post(TOKEN_PATH, { schema: tokenSchema }, async (req, reply) => {
     const { form, client } = await authenticatedForm(req);
     const token = await oauth.grantClientCredentials(client, { grantType: form.get('grant_type'), scope: form.get('scope') });
     // Contract §2 writes the token type in lower case; RFC 6749 §5.1 makes it case-insensitive.
@@ -79,12 +139,12 @@ function oauthRoutes(app: FastifyInstance, ctx: AppContext): void {
   });
 
   // RFC 7662 §2.1 and RFC 7009 §2.1: `token_type_hint` is optional and ignored (IN-06): we only issue one type.
-  app.post(INTROSPECTION_PATH, { schema: { response: { 200: introspectionResponse } } }, async (req, reply) => {
+  app.post(INTROSPECTION_PATH, { schema: introspectionSchema }, async (req, reply) => {
     const { form, client } = await authenticatedForm(req);
     return reply.headers(NO_STORE).send(await oauth.introspect(requiredToken(form), client.clientId));
   });
 
-  app.post(REVOCATION_PATH, async (req, reply) => {
+  app.post(REVOCATION_PATH, { schema: revocationSchema }, async (req, reply) => {
     const { form, client } = await authenticatedForm(req);
     await oauth.revoke(requiredToken(form), client.clientId);
     return reply.code(200).headers(NO_STORE).send();
@@ -95,6 +155,7 @@ function oauthRoutes(app: FastifyInstance, ctx: AppContext): void {
     app.route({
       method: ['GET', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
       url,
+      schema: NOT_ALLOWED,
       handler: async () => {
         throw methodNotAllowed();
       },

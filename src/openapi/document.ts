@@ -14,7 +14,6 @@ import type {
   Components,
   DocumentationPart,
   DocumentedOperation,
-  ExcludedRoute,
   HttpMethod,
   JsonSchema,
   OperationObject,
@@ -22,7 +21,7 @@ import type {
   FamilyDescription,
   TagObject,
 } from './openapi-types.ts';
-import { operationFromSchema, responseSchemasOf } from './route-schema.ts';
+import { operationFromSchema, responseSchemasOf, type RouteSchema } from './route-schema.ts';
 
 export interface DocumentInfo {
   title: string;
@@ -55,7 +54,6 @@ interface Combined {
   operations: DocumentedOperation[];
   components: Required<Pick<Components, 'schemas' | 'responses' | 'parameters'>>;
   scopes: Record<string, string>;
-  excluded: ExcludedRoute[];
   families: FamilyDescription[];
 }
 
@@ -66,7 +64,6 @@ function combineParts(parts: readonly DocumentationPart[]): Combined {
     operations: [],
     components: { schemas: {}, responses: {}, parameters: {} },
     scopes: {},
-    excluded: [],
     families: [],
   };
   const keys = new Set<string>();
@@ -87,7 +84,6 @@ function combineParts(parts: readonly DocumentationPart[]): Combined {
       }
     }
     Object.assign(out.scopes, part.scopes);
-    out.excluded.push(...(part.excluded ?? []));
     out.families.push(...(part.families ?? []));
   }
   return out;
@@ -114,7 +110,12 @@ export function buildOpenApiDocument(
 ): { document: OpenApiDocument; drift: Drift } {
   const docs = combineParts(parts);
   const registered = new Map(routes.map((r) => [keyOf(r.method, toOpenApiPath(r.url)), r]));
-  const covered = new Set(docs.excluded.map((e) => keyOf(e.method, e.path)));
+  // Routes left out on purpose (`undocumentedBecause` in their schema) count as covered.
+  const covered = new Set(
+    routes
+      .filter((r) => (r.schema as RouteSchema | undefined)?.undocumentedBecause)
+      .map((r) => keyOf(r.method, toOpenApiPath(r.url))),
+  );
   const drift: Drift = { undocumented: [], unrouted: [] };
   const paths: OpenApiDocument['paths'] = {};
   const emit = (path: string, method: HttpMethod, op: OperationObject) => ((paths[path] ??= {})[method] = op);

@@ -12,7 +12,7 @@ export type DocumentationContext = Pick<AppContext, 'config' | 'templates'>;
 export function openPdxDocumentation(ctx: DocumentationContext): DocumentationPart[] {
   const features = featureBlockDocumentation();
   return [
-    pdxDocumentation(ctx.config.issuer),
+    pdxDocumentation(),
     datasetDocumentation(),
     features,
     templateDocumentation(ctx.templates.registry),

@@ -70,14 +70,6 @@ export interface DocumentedOperation {
   group?: string;
 }
 
-/** A route registered on purpose without an operation of its own, and why. */
-export interface ExcludedRoute {
-  method: string;
-  /** OpenAPI form */
-  path: string;
-  reason: string;
-}
-
 /**
  * Routes described by rule rather than one by one: the member web app's pages, which are for
  * people, not clients, and change with the pages.
@@ -96,6 +88,5 @@ export interface DocumentationPart {
   components?: Components;
   /** descriptions of OAuth scopes this part's operations name */
   scopes?: Record<string, string>;
-  excluded?: ExcludedRoute[];
   families?: FamilyDescription[];
 }

@@ -1,6 +1,6 @@
 /**
  * "CI fails when the document drifts from the routes": every route the app registers is
- * described (or excluded with a reason), and every described operation has its route.
+ * described (or left out with a reason: `undocumentedBecause` in its schema), and every described operation has its route.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../harness.ts';
