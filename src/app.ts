@@ -8,11 +8,29 @@ import { createHttpServer } from './http/server.ts';
 import { registerIdaasRoutes } from './idaas/idaas-routes.ts';
 import { registerDevRoutes } from './messaging/dev-routes.ts';
 import { registerOAuthRoutes } from './oauth/oauth-routes.ts';
+import { jsonResponse, NO_SECURITY } from './openapi/operation-builders.ts';
 import { registerOpenApi } from './openapi/openapi-routes.ts';
+import { ref } from './openapi/pdx-components.ts';
+import type { RouteSchema } from './openapi/route-schema.ts';
 import { registerDatasetRoutes } from './pds/dataset-routes.ts';
 import { registerTemplateRoutes } from './templates/template-routes.ts';
 import { errorPage } from './web/views/error-view.ts';
 import { registerWebRoutes } from './web/web-routes.ts';
+
+const health = (schema: RouteSchema): RouteSchema => ({ tags: ['Service'], security: NO_SECURITY, ...schema });
+const HEALTH = health({
+  operationId: 'getHealth',
+  summary: 'Liveness: the process answers.',
+  responses: { '200': jsonResponse('Alive.', ref('schemas', 'HealthStatus')) },
+});
+const READY = health({
+  operationId: 'getReadiness',
+  summary: 'Readiness: the database answers.',
+  responses: {
+    '200': jsonResponse('Ready.', ref('schemas', 'HealthStatus')),
+    '503': jsonResponse('The database does not answer.', ref('schemas', 'HealthStatus')),
+  },
+});
 
 /** Builds the HTTP application on a context: every surface on one Fastify instance. */
 export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
@@ -25,9 +43,9 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     outage: (err) => ctx.availability.failed(err, 'request'),
   });
   registerOpenApi(app, ctx); // first: it records every route registered after it
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/healthz', { schema: HEALTH }, async () => ({ status: 'ok' }));
   // Ready: the database answers and can store (a one-row write, at most once a second).
-  app.get('/readyz', async (_req, reply) => {
+  app.get('/readyz', { schema: READY }, async (_req, reply) => {
     if (await ctx.availability.ready()) return { status: 'ready' };
     return reply
       .code(503)

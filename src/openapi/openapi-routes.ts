@@ -10,7 +10,30 @@ import { DOCS_CSP, renderDocsPage } from './docs-page.ts';
 import { buildOpenApiDocument, type Drift, type OpenApiDocument } from './document.ts';
 import { openPdxDocumentation, type DocumentationContext } from './documentation.ts';
 import { collectRoutes, type RouteCatalogue } from './route-collector.ts';
-import { DOCS_PATH, OPENAPI_PATH } from './service-operations.ts';
+import { htmlResponse, jsonResponse, NO_SECURITY } from './operation-builders.ts';
+import type { RouteSchema } from './route-schema.ts';
+
+const OPENAPI_PATH = '/openapi.json';
+const DOCS_PATH = '/docs';
+
+const documentSchema: RouteSchema = {
+  operationId: 'getOpenApiDocument',
+  tags: ['Service'],
+  summary: 'This OpenAPI 3.1 document.',
+  description: 'Made from the registered routes; cacheable for five minutes, with an ETag.',
+  security: NO_SECURITY,
+  responses: {
+    '200': jsonResponse('The document.', { type: 'object', required: ['openapi', 'info', 'paths'] }),
+    '304': { description: 'Unchanged since the ETag given in If-None-Match.' },
+  },
+};
+const docsSchema: RouteSchema = {
+  operationId: 'getApiDocs',
+  tags: ['Service'],
+  summary: 'This document as a readable page.',
+  security: NO_SECURITY,
+  responses: { '200': htmlResponse('The API reference.') },
+};
 
 /** Short enough that a redeploy shows within minutes; the ETag makes revalidation cheap. */
 const CACHE = 'public, max-age=300';
@@ -58,7 +81,7 @@ export function registerOpenApi(app: FastifyInstance, ctx: DocumentationContext)
     return req.headers['if-none-match'] === etag;
   };
 
-  app.get(OPENAPI_PATH, async (req, reply) => {
+  app.get(OPENAPI_PATH, { schema: documentSchema }, async (req, reply) => {
     const b = build();
     // A public description of a public API: any origin may read it (no credentials involved).
     reply.header('access-control-allow-origin', '*');
@@ -66,7 +89,7 @@ export function registerOpenApi(app: FastifyInstance, ctx: DocumentationContext)
     return reply.type('application/json; charset=utf-8').send(b.json);
   });
 
-  app.get(DOCS_PATH, async (req, reply) => {
+  app.get(DOCS_PATH, { schema: docsSchema }, async (req, reply) => {
     const b = build();
     b.html ??= renderDocsPage(b.document);
     reply.header('content-security-policy', DOCS_CSP).header('referrer-policy', 'no-referrer');

@@ -2,12 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { serviceDocumentation } from './service-operations.ts';
 
 describe('serviceDocumentation', () => {
-  it('describes the sandbox surfaces in a sandbox only, as the routes exist only there', () => {
-    const paths = (env: 'sandbox' | 'live') => serviceDocumentation(env).operations.map((o) => o.path);
-    expect(paths('sandbox')).toContain('/dev/outbox');
-    expect(paths('live').some((p) => p.startsWith('/dev/'))).toBe(false);
-  });
-
   it('describes any route of the member web family by rule, as text/html', () => {
     const [web] = serviceDocumentation('live').families!;
     expect(web!.family).toBe('member-web');

@@ -1,88 +1,14 @@
 /**
- * The routes around the API: health, this document, the sandbox's developer surfaces, and the
- * member web app's pages (HTML for people, listed under `member-web` so the document covers every
- * route; they take form posts with a CSRF token and a session cookie, not bearer tokens). The
- * pages are described by rule from whatever the web app registers, so a new page needs no entry.
+ * The routes around the API: the tags of health checks, this document and the sandbox's developer
+ * surfaces (whose operations are declared with their routes: app.ts, openapi-routes.ts,
+ * messaging/dev-routes.ts), and the member web app's pages (HTML for people, listed under
+ * `member-web` so the document covers every route; they take form posts with a CSRF token and a
+ * session cookie, not bearer tokens). The pages are described by rule from whatever the web app
+ * registers, so a new page needs no entry.
  */
-import { htmlResponse, jsonResponse, NO_SECURITY, operation } from './operation-builders.ts';
+import { htmlResponse, NO_SECURITY } from './operation-builders.ts';
 import { MEMBER_WEB } from '../web/web-routes.ts';
-import type {
-  DocumentationPart,
-  DocumentedOperation,
-  HttpMethod,
-  OperationObject,
-  ParameterObject,
-  FamilyDescription,
-} from './openapi-types.ts';
-import { ref } from './pdx-components.ts';
-
-export const OPENAPI_PATH = '/openapi.json';
-export const DOCS_PATH = '/docs';
-
-const service: DocumentedOperation[] = [
-  operation('get', '/healthz', {
-    operationId: 'getHealth',
-    tags: ['Service'],
-    summary: 'Liveness: the process answers.',
-    security: NO_SECURITY,
-    responses: { '200': jsonResponse('Alive.', ref('schemas', 'HealthStatus')) },
-  }),
-  operation('get', '/readyz', {
-    operationId: 'getReadiness',
-    tags: ['Service'],
-    summary: 'Readiness: the database answers.',
-    security: NO_SECURITY,
-    responses: {
-      '200': jsonResponse('Ready.', ref('schemas', 'HealthStatus')),
-      '503': jsonResponse('The database does not answer.', ref('schemas', 'HealthStatus')),
-    },
-  }),
-  operation('get', OPENAPI_PATH, {
-    operationId: 'getOpenApiDocument',
-    tags: ['Service'],
-    summary: 'This OpenAPI 3.1 document.',
-    description: 'Made from the registered routes; cacheable for five minutes, with an ETag.',
-    security: NO_SECURITY,
-    responses: {
-      '200': jsonResponse('The document.', { type: 'object', required: ['openapi', 'info', 'paths'] }),
-      '304': { description: 'Unchanged since the ETag given in If-None-Match.' },
-    },
-  }),
-  operation('get', DOCS_PATH, {
-    operationId: 'getApiDocs',
-    tags: ['Service'],
-    summary: 'This document as a readable page.',
-    security: NO_SECURITY,
-    responses: { '200': htmlResponse('The API reference.') },
-  }),
-];
-
-const sandbox: DocumentedOperation[] = [
-  operation('get', '/dev/outbox', {
-    operationId: 'getSandboxOutbox',
-    tags: ['Sandbox'],
-    summary: 'The email and SMS the sandbox kept instead of sending.',
-    security: NO_SECURITY,
-    responses: { '200': htmlResponse('The outbox page (carries one-time links: never cached).') },
-  }),
-  ...(['post', 'put'] as const).map((method) =>
-    operation(method, '/dev/callback', {
-      operationId: `${method}SandboxCallback`,
-      tags: ['Sandbox'],
-      summary: `Receives a ${method.toUpperCase()} callback for the seeded demo connection.`,
-      security: NO_SECURITY,
-      requestBody: { content: { '*/*': { schema: { type: 'string' } } } },
-      responses: { '200': jsonResponse('Kept.', { type: 'object', properties: { received: { type: 'boolean', const: true } } }) },
-    }),
-  ),
-  operation('get', '/dev/callbacks', {
-    operationId: 'getSandboxCallbacks',
-    tags: ['Sandbox'],
-    summary: 'The callbacks /dev/callback received.',
-    security: NO_SECURITY,
-    responses: { '200': jsonResponse('Newest last.', { type: 'array', items: { type: 'object' } }) },
-  }),
-];
+import type { DocumentationPart, HttpMethod, OperationObject, ParameterObject, FamilyDescription } from './openapi-types.ts';
 
 const LINK = '/ftc/begin/{nid}/{token}/{version}';
 
@@ -169,7 +95,7 @@ export function serviceDocumentation(env: 'sandbox' | 'live'): DocumentationPart
       ...(env === 'sandbox' ? [{ name: 'Sandbox', description: 'Sandbox-only developer surfaces (absent in live).' }] : []),
       { name: 'member-web', description: 'The member web app (contract §5): HTML pages and form posts for people, not an API.' },
     ],
-    operations: [...service, ...(env === 'sandbox' ? sandbox : [])],
+    operations: [],
     families: [webFamily],
   };
 }

@@ -147,5 +147,9 @@ describe('in live', () => {
       const res = await t.app.inject({ method, url, payload: method === 'GET' ? undefined : '{}' });
       expect(res.statusCode, `${method} ${url}`).toBe(404);
     }
+    // …nor does its OpenAPI document describe them (the operations come with the routes).
+    const { document, drift } = t.app.openapi.build();
+    expect(Object.keys(document.paths).filter((p) => p.startsWith('/dev/'))).toEqual([]);
+    expect(drift).toEqual({ undocumented: [], unrouted: [] });
   });
 });
