@@ -51,7 +51,7 @@ describe('buildOpenApiDocument', () => {
     ).securitySchemes.oauth2.flows.clientCredentials;
     expect(scheme).toEqual({
       tokenUrl: 'http://localhost/oauth2/token',
-      scopes: { 'mydex:pdx': 'Global', 'get:/things': 'Route scope get:/things' },
+      scopes: { 'mydex:pdx': 'Global', 'get:/things': 'Route scope of GET /things' },
     });
   });
 

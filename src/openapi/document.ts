@@ -150,7 +150,7 @@ export function buildOpenApiDocument(
   const scopes = Object.fromEntries(
     [...usedScopes]
       .sort((a, b) => scopeOrder(a).localeCompare(scopeOrder(b)))
-      .map((s) => [s, docs.scopes[s] ?? `Route scope ${s}`]),
+      .map((s) => [s, docs.scopes[s] ?? routeScopeDescription(s)]),
   );
   const document: OpenApiDocument = {
     openapi: '3.1.0',
@@ -177,6 +177,11 @@ export function buildOpenApiDocument(
     },
   };
   return { document, drift };
+}
+
+/** `get:/api/pds/mam` → "Route scope of GET /api/pds/mam" (contract §3: a route scope is `<method>:<path>`). */
+function routeScopeDescription(scope: string): string {
+  return `Route scope of ${scope.replace(':', ' ').replace(/^\w+/, (m) => m.toUpperCase())}`;
 }
 
 /** Only the components the paths reach, directly or through other components. */

@@ -5,9 +5,8 @@ import type { DocumentationPart } from './openapi-types.ts';
 import { pdxDocumentation } from './pdx-operations.ts';
 import { featureBlockDocumentation, idaasDocumentation } from './reference-operations.ts';
 import { serviceDocumentation } from './service-operations.ts';
-import { templateDocumentation } from './template-operations.ts';
 
-export type DocumentationContext = Pick<AppContext, 'config' | 'templates'>;
+export type DocumentationContext = Pick<AppContext, 'config'>;
 
 export function openPdxDocumentation(ctx: DocumentationContext): DocumentationPart[] {
   const features = featureBlockDocumentation();
@@ -15,7 +14,16 @@ export function openPdxDocumentation(ctx: DocumentationContext): DocumentationPa
     pdxDocumentation(),
     datasetDocumentation(),
     features,
-    templateDocumentation(ctx.templates.registry),
+    // The template operations come with their routes (templates/template-docs.ts); their tag goes here.
+    {
+      tags: [
+        {
+          name: 'Templates',
+          description: 'Templates (contract §7), made from the template registry: each level lists the next at `…/index`.',
+        },
+      ],
+      operations: [],
+    },
     idaasDocumentation(features.components ?? {}),
     serviceDocumentation(ctx.config.env),
   ];

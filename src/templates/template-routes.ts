@@ -17,6 +17,9 @@ import { orderedJson, renderXml, renderXmlRows, type Format } from '../pds/rende
 import { templateRequest } from './template-requests.ts';
 import type { TemplateResult, TemplateService } from './template-service.ts';
 import { PDX_API, registerRouteFamily } from '../http/route-family.ts';
+import type { HttpMethod } from '../openapi/openapi-types.ts';
+import type { RouteSchema } from '../openapi/route-schema.ts';
+import { aliasSchema, dataSchema, indexSchema } from './template-docs.ts';
 
 const FORMATS: readonly (readonly [string, Format])[] = [
   ['', 'json'],
@@ -32,30 +35,32 @@ function templateRoutes(app: FastifyInstance, ctx: Pick<AppContext, 'oauth' | 't
   const svc: TemplateService = ctx.templates;
   const scoped = (method: string, path: string) => requireBearer(ctx.oauth, { routeScope: () => routeScopeOf(method, path) });
 
-  /** GET `level` and `level/index`, each in every format, answered by `describe`. */
-  const index = (level: string, describe: () => unknown) => {
+  /** `url` in every format: the operation's schema on the plain path, its aliases on the others. */
+  const schemaOf = (url: string, suffix: string, schema: () => RouteSchema) => (suffix ? aliasSchema(url) : schema());
+
+  /** GET `urls`, each in every format, answered by `describe`, needing `level`'s route scope. */
+  const index = (level: string, urls: readonly string[], title: string, describe: () => unknown) => {
     const onRequest = scoped('GET', level);
-    for (const url of [level, `${level}/index`]) {
+    for (const url of urls) {
       for (const [suffix, format] of FORMATS) {
-        app.get(`${url}${suffix}`, { onRequest }, async (_req, reply) => send(reply, format, { value: describe() }));
+        const schema = schemaOf(url, suffix, () => indexSchema(url, title));
+        app.get(`${url}${suffix}`, { onRequest, schema }, async (_req, reply) => send(reply, format, { value: describe() }));
       }
     }
   };
+  const level = (path: string, title: string, describe: () => unknown) => index(path, [path, `${path}/index`], title, describe);
 
   for (const t of svc.registry.templates()) {
-    index(t.path, () => svc.templateIndex(t));
-    for (const m of t.modules) index(m.path, () => svc.moduleIndex(t, m));
+    level(t.path, `the ${t.title} template`, () => svc.templateIndex(t));
+    for (const m of t.modules) level(m.path, `the ${m.title} module`, () => svc.moduleIndex(t, m));
     for (const e of [...t.modules.flatMap((m) => m.subsections), ...t.actions]) {
-      for (const [suffix, format] of FORMATS) {
-        app.get(`${e.path}/index${suffix}`, { onRequest: scoped('GET', e.path) }, async (_req, reply) =>
-          send(reply, format, { value: svc.endpointIndex(e) }),
-        );
-      }
+      index(e.path, [`${e.path}/index`], e.title.toLowerCase(), () => svc.endpointIndex(e));
       for (const method of e.methods) {
         for (const [suffix, format] of FORMATS) {
           app.route({
             method,
             url: `${e.path}${suffix}`,
+            schema: schemaOf(e.path, suffix, () => dataSchema(e, method.toLowerCase() as HttpMethod)),
             onRequest: scoped(method, e.path),
             handler: async (req: FastifyRequest, reply) => {
               const body = method === 'GET' ? {} : parsePdxBody(req.body);
