@@ -117,7 +117,7 @@ describe('buildOpenApiDocument', () => {
   });
 
   it('refuses two descriptions of one operation', () => {
-    expect(() => buildOpenApiDocument(routes, [part, { tags: [], operations: [part.operations[0]!] }], INFO)).toThrow(
+    expect(() => buildOpenApiDocument(routes, [part, { tags: [], operations: [part.operations![0]!] }], INFO)).toThrow(
       'GET /things/{id} is documented twice',
     );
   });

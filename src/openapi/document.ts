@@ -69,7 +69,7 @@ function combineParts(parts: readonly DocumentationPart[]): Combined {
   const keys = new Set<string>();
   for (const part of parts) {
     for (const tag of part.tags) if (!out.tags.some((t) => t.name === tag.name)) out.tags.push(tag);
-    for (const op of part.operations) {
+    for (const op of part.operations ?? []) {
       const key = keyOf(op.method, op.path);
       if (keys.has(key)) throw new Error(`OpenAPI: ${key} is documented twice`);
       keys.add(key);

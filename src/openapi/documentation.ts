@@ -1,6 +1,5 @@
 /** Every part of the OpenPDX document, in the order the reference page lists them. */
 import type { AppContext } from '../app-context.ts';
-import { datasetDocumentation } from './dataset-operations.ts';
 import type { DocumentationPart } from './openapi-types.ts';
 import { pdxDocumentation } from './pdx-operations.ts';
 import { featureBlockDocumentation, idaasDocumentation } from './reference-operations.ts';
@@ -12,7 +11,10 @@ export function openPdxDocumentation(ctx: DocumentationContext): DocumentationPa
   const features = featureBlockDocumentation();
   return [
     pdxDocumentation(),
-    datasetDocumentation(),
+    // The dataset operations come with their routes (pds/dataset-docs.ts); their tag goes here.
+    {
+      tags: [{ name: 'Datasets', description: 'The dataset API (contract §6): metadata instances and transactional rows.' }],
+    },
     features,
     // The template operations come with their routes (templates/template-docs.ts); their tag goes here.
     {
@@ -22,7 +24,6 @@ export function openPdxDocumentation(ctx: DocumentationContext): DocumentationPa
           description: 'Templates (contract §7), made from the template registry: each level lists the next at `…/index`.',
         },
       ],
-      operations: [],
     },
     idaasDocumentation(features.components ?? {}),
     serviceDocumentation(ctx.config.env),

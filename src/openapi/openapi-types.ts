@@ -84,7 +84,8 @@ export interface FamilyDescription {
 /** Everything a part of the API contributes to the document. */
 export interface DocumentationPart {
   tags: TagObject[];
-  operations: DocumentedOperation[];
+  /** operations described apart from their routes (Mydex's reference documents); the rest come with their routes */
+  operations?: DocumentedOperation[];
   components?: Components;
   /** descriptions of OAuth scopes this part's operations name */
   scopes?: Record<string, string>;

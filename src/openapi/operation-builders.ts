@@ -1,21 +1,12 @@
-/** Small builders shared by the hand-written parts of the document. */
+/** Small builders shared by the routes' schemas (src/openapi/route-schema.ts). */
 import { jsonContent, ref } from './pdx-components.ts';
-import type { DocumentedOperation, HttpMethod, JsonSchema, OperationObject, ResponseObject } from './openapi-types.ts';
+import type { JsonSchema, OperationObject, ResponseObject } from './openapi-types.ts';
 
 const PDX_SCOPE = 'mydex:pdx';
 export const PDX_SECURITY = [{ oauth2: [PDX_SCOPE] }];
 /** Contract §3: template and feature-block routes also need their route scope. */
 export const routeSecurity = (scope: string) => [{ oauth2: [PDX_SCOPE, scope] }];
 export const NO_SECURITY: Record<string, string[]>[] = [];
-
-export function operation(
-  method: HttpMethod,
-  path: string,
-  op: OperationObject,
-  aliases?: readonly string[],
-): DocumentedOperation {
-  return { method, path, operation: op, ...(aliases?.length ? { aliases } : {}) };
-}
 
 export const jsonResponse = (description: string, schema: JsonSchema): ResponseObject => ({
   description,

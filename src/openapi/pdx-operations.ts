@@ -20,7 +20,6 @@ export function pdxDocumentation(): DocumentationPart {
       },
       { name: 'Developer helpers', description: 'The master schema for developers (contract §7).' },
     ],
-    operations: [],
     components: PDX_COMPONENTS,
     scopes: { 'mydex:pdx': 'Global access scope' },
   };

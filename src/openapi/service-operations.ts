@@ -95,7 +95,6 @@ export function serviceDocumentation(env: 'sandbox' | 'live'): DocumentationPart
       ...(env === 'sandbox' ? [{ name: 'Sandbox', description: 'Sandbox-only developer surfaces (absent in live).' }] : []),
       { name: 'member-web', description: 'The member web app (contract §5): HTML pages and form posts for people, not an API.' },
     ],
-    operations: [],
     families: [webFamily],
   };
 }

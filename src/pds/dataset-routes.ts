@@ -10,6 +10,7 @@ import { principalOf, requireBearer } from '../http/auth.ts';
 import { parsePdxBody } from '../http/body.ts';
 import { BODY_LIMITS } from '../http/body-limits.ts';
 import { PDX_API, registerRouteFamily } from '../http/route-family.ts';
+import { datasetRouteSchema } from './dataset-docs.ts';
 import type { DataCaller } from './dataset-service.ts';
 import * as parse from './dataset-requests.ts';
 import type { WireFields } from '../wire.ts';
@@ -81,6 +82,7 @@ function datasetRoutes(app: FastifyInstance, ctx: AppContext): void {
       url,
       // Writes carry up to a batch of rows (every route here, so the limit does not depend on the method).
       bodyLimit: BODY_LIMITS.datasetWrite,
+      schema: datasetRouteSchema(method, url),
       onRequest: auth,
       handler: async (req, reply) => {
         const t = target(req);

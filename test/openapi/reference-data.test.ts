@@ -21,7 +21,7 @@ describe('src/openapi/reference', () => {
 
 describe('the feature-block operations', () => {
   const part = featureBlockDocumentation();
-  const ours = new Map(part.operations.map((o) => [`${o.method} ${o.path}`, o.operation]));
+  const ours = new Map((part.operations ?? []).map((o) => [`${o.method} ${o.path}`, o.operation]));
   const reference = Object.entries(FEATURE_BLOCKS_REFERENCE.paths).flatMap(([path, item]) =>
     Object.entries(item).map(([method, op]) => ({ key: `${method} ${path}`, op: toOpenApi31(op as OperationObject) })),
   );

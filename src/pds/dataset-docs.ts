@@ -1,15 +1,13 @@
-/** The dataset API (contract §6): metadata instances and transactional rows, in JSON or XML. */
-import { BEARER_ERRORS, jsonResponse, operation, PDX_SECURITY, pdxBody } from './operation-builders.ts';
-import type {
-  DocumentationPart,
-  DocumentedOperation,
-  HttpMethod,
-  JsonSchema,
-  ParameterObject,
-  Reference,
-  ResponseObject,
-} from './openapi-types.ts';
-import { ref } from './pdx-components.ts';
+/**
+ * The OpenAPI operations of the dataset API (contract §6): metadata instances and transactional
+ * rows, in JSON or XML; dataset-routes.ts declares each with its route. Their parameters are
+ * documentation only: these are the hot paths, and their values are checked by
+ * dataset-requests.ts with the contract's own messages, not by Fastify's schema validation.
+ */
+import { BEARER_ERRORS, jsonResponse, PDX_SECURITY, pdxBody } from '../openapi/operation-builders.ts';
+import type { HttpMethod, JsonSchema, ParameterObject, Reference, ResponseObject } from '../openapi/openapi-types.ts';
+import { ref } from '../openapi/pdx-components.ts';
+import type { RouteSchema } from '../openapi/route-schema.ts';
 
 const p = (name: string) => ref('parameters', name);
 const MEMBER = [p('MemberKey'), p('ConnectionTokenHeader'), p('ConIdQuery'), p('SourceType')];
@@ -149,8 +147,12 @@ const ROWS: Row[] = [
   },
 ];
 
-const operations: DocumentedOperation[] = ROWS.map((r) =>
-  operation(r.method, r.path, {
+/** The schema of the dataset route `method url` (Fastify's form, e.g. `/api/pds/pds/:file`). */
+export function datasetRouteSchema(method: string, url: string): RouteSchema {
+  const path = url.replace(/:(\w+)/g, '{$1}');
+  const r = ROWS.find((row) => row.method === method.toLowerCase() && row.path === path);
+  if (!r) throw new Error(`no OpenAPI description for the dataset route ${method} ${url}`);
+  return {
     operationId: r.id,
     tags: ['Datasets'],
     summary: r.summary,
@@ -160,12 +162,5 @@ const operations: DocumentedOperation[] = ROWS.map((r) =>
     parameters: [...r.parameters, ...MEMBER],
     ...(r.body ? { requestBody: pdxBody(r.body) } : {}),
     responses: { '200': r.ok, ...ERRORS },
-  }),
-);
-
-export function datasetDocumentation(): DocumentationPart {
-  return {
-    tags: [{ name: 'Datasets', description: 'The dataset API (contract §6): metadata instances and transactional rows.' }],
-    operations,
   };
 }
