@@ -11,7 +11,7 @@ import { registerAuthRoutes } from './auth-routes.ts';
 import { registerDashboardRoutes } from './dashboard-routes.ts';
 import { registerDataRoutes } from './data-routes.ts';
 import { registerIdentityRoutes } from './identity-routes.ts';
-import { registerLinkRoutes } from './link-routes.ts';
+import { registerConsentPageRoutes } from '../consent/consent-page-routes.ts';
 import { Web } from './web-context.ts';
 import { BODY_LIMITS } from '../http/body-limits.ts';
 import { registerRouteFamily, type RouteFamily } from '../http/route-family.ts';
@@ -51,7 +51,7 @@ export function registerWebRoutes(app: FastifyInstance, ctx: AppContext): void {
     );
     const web = new Web(ctx, ctx.sessions, ctx.authThrottle, CSS_HREF);
     registerAuthRoutes(scope, web);
-    registerLinkRoutes(scope, web);
+    registerConsentPageRoutes(scope, web);
     registerDashboardRoutes(scope, web);
     registerDataRoutes(scope, web);
     registerAccountRoutes(scope, web);

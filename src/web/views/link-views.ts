@@ -148,7 +148,7 @@ export function linkGonePage(chrome: Chrome): SafeHtml {
   });
 }
 
-/** The last hop back to the subscriber (see handOff in link-routes.ts). */
+/** The last hop back to the subscriber (see handOff in consent/consent-page-routes.ts). */
 export function returnPage(chrome: Chrome, to: string): SafeHtml {
   const host = new URL(to).host;
   return page(chrome, {

@@ -1,20 +1,29 @@
 /**
- * The one-time link journey (contract §5): GET /ftc/begin/{nid}/{token}/{version} shows the step
+ * The member's pages of the consent journey, in the member web app's family (web/web-routes.ts
+ * registers them with the other pages; their views are web/views/link-views.ts). The one-time
+ * link journey (contract §5): GET /ftc/begin/{nid}/{token}/{version} shows the step
  * the member is at; each step POSTs to a sub-path and answers 303 (post/redirect/get), ending at
  * the subscriber's return_to. The token is never echoed in a message, and Referrer-Policy keeps
  * it out of Referer (MX-09, BCP-05).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { LinkUnavailableError, LoginRequiredError, WrongMemberError, type LinkView } from '../consent/consent-service.ts';
+import { LinkUnavailableError, LoginRequiredError, WrongMemberError, type LinkView } from './consent-service.ts';
 import { ConflictError, ValidationError } from '../errors.ts';
 import { MIN_PRIVATE_KEY, sameMydexid } from '../members/member-rules.ts';
 import { safeEqual } from '../crypto/hash.ts';
-import { csrfToken } from './csrf.ts';
-import { refuseForm } from './refusals.ts';
-import { messagePage } from './views/auth-views.ts';
-import type { FieldErrors } from './views/forms.ts';
-import { agreementPage, detailsPage, linkGonePage, returnPage, signInFirstPage, wrongMemberPage } from './views/link-views.ts';
-import { COOKIE_OPTIONS, formValue, type Web } from './web-context.ts';
+import { csrfToken } from '../web/csrf.ts';
+import { refuseForm } from '../web/refusals.ts';
+import { messagePage } from '../web/views/auth-views.ts';
+import type { FieldErrors } from '../web/views/forms.ts';
+import {
+  agreementPage,
+  detailsPage,
+  linkGonePage,
+  returnPage,
+  signInFirstPage,
+  wrongMemberPage,
+} from '../web/views/link-views.ts';
+import { COOKIE_OPTIONS, formValue, type Web } from '../web/web-context.ts';
 
 type LinkParams = { Params: { nid: string; token: string; version: string } };
 type LinkRequest = FastifyRequest<LinkParams>;
@@ -26,7 +35,7 @@ const RETURN_COOKIE = '__Host-openpdx_return';
 
 const BASE = '/ftc/begin/:nid/:token/:version';
 
-export function registerLinkRoutes(app: FastifyInstance, web: Web): void {
+export function registerConsentPageRoutes(app: FastifyInstance, web: Web): void {
   const { ctx } = web;
   const basePath = (req: LinkRequest) =>
     `/ftc/begin/${encodeURIComponent(req.params.nid)}/${encodeURIComponent(req.params.token)}/${encodeURIComponent(req.params.version)}`;

@@ -4,7 +4,7 @@ import { parseGrantSpecs } from '../../src/connections/grant-spec.ts';
 import { csrfToken } from '../../src/web/csrf.ts';
 import { connectMember, createMember, createSubscriber, type Subscriber } from '../fixtures.ts';
 import { createTestApp, type TestApp } from '../harness.ts';
-import { csrfFor, FormClient, requestLink, squash } from './helpers.ts';
+import { csrfFor, FormClient, requestLink, squash } from '../web/helpers.ts';
 
 const RETURN_TO = 'https://subscriber.example.org/done';
 
