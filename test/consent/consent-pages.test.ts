@@ -146,25 +146,15 @@ describe('registration link', () => {
     expect(confirmed.headers.location).toBe(path);
     const dssa = await c.get(path);
     expect(squash(dssa.body)).toContain(squash('Choose your Private Key'));
-    const mismatch = await c.post(approve, {
-      csrf: csrfFor(dssa.body, approve),
-      private_key: 'new private key',
-      private_key_confirm: 'other key',
-    });
+    const choose = (key: string, confirm = key) =>
+      c.post(approve, { csrf: csrfFor(dssa.body, approve), private_key: key, private_key_confirm: confirm });
+    const mismatch = await choose('new private key', 'other key');
     expect(mismatch.statusCode).toBe(400);
     expect(squash(mismatch.body)).toContain(squash('<a href="#f-private_key_confirm">The two Private Keys are not the same.'));
-    const same = await c.post(approve, {
-      csrf: csrfFor(dssa.body, approve),
-      private_key: 'reg1 password',
-      private_key_confirm: 'reg1 password',
-    });
+    const same = await choose('reg1 password');
     expect(same.statusCode).toBe(400);
     expect(squash(same.body)).toContain(squash('Private Key must not be the same as the password.'));
-    const ok = await c.post(approve, {
-      csrf: csrfFor(dssa.body, approve),
-      private_key: 'new private key',
-      private_key_confirm: 'new private key',
-    });
+    const ok = await choose('new private key');
     expect(await finalDestination(c, ok)).toBe(`${RETURN_TO}?status=connected`);
     const member = await t.ctx.members.accounts.getMember({ mydexid: 'reg1' });
     expect(await t.ctx.members.grants.activeGrants(member!.uid)).toHaveLength(1);
