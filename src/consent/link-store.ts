@@ -1,19 +1,13 @@
 /** Kysely queries for one-time links (contract §4: registration, FTC and update links). */
-import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { sql, type Insertable, type Selectable } from 'kysely';
 import { canonicalMydexid } from '../members/member-rules.ts';
-import type { Database, OneTimeLinkTable } from '../storage/schema.ts';
+import type { OneTimeLinkTable } from '../storage/schema.ts';
+import { Store } from '../storage/store.ts';
 
 export type LinkRow = Selectable<OneTimeLinkTable>;
 export type LinkOutcome = 'connected' | 'rejected';
 
-export class LinkStore {
-  constructor(private readonly db: Kysely<Database>) {}
-
-  /** This store over the caller's transaction. */
-  in(trx: Transaction<Database>): LinkStore {
-    return new LinkStore(trx);
-  }
-
+export class LinkStore extends Store {
   async insert(row: Insertable<OneTimeLinkTable>): Promise<void> {
     await this.db.insertInto('one_time_links').values(row).execute();
   }
