@@ -1,17 +1,16 @@
 /** Kysely queries for organisations, dedicated connections, DSSAs and short access tokens. */
-import type { Insertable, Kysely, Selectable } from 'kysely';
-import type { ConnectionTable, Database, DssaTable, OrganisationTable, ShortAccessTokenTable } from '../storage/schema.ts';
+import type { Insertable, Selectable } from 'kysely';
+import type { ConnectionTable, DssaTable, OrganisationTable, ShortAccessTokenTable } from '../storage/schema.ts';
+import { Store } from '../storage/store.ts';
 
 export type OrganisationRow = Selectable<OrganisationTable>;
 export type ConnectionRow = Selectable<ConnectionTable>;
 export type DssaRow = Selectable<DssaTable>;
 
-export class ConnectionStore {
-  constructor(private readonly db: Kysely<Database>) {}
-
+export class ConnectionStore extends Store {
   /** Runs `fn` in one transaction with a store bound to it. */
   async transaction<T>(fn: (store: ConnectionStore) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => fn(new ConnectionStore(trx)));
+    return this.db.transaction().execute((trx) => fn(this.in(trx)));
   }
 
   async insertOrganisation(name: string, now: number): Promise<number> {

@@ -9,10 +9,9 @@ import { sha256Hex } from '../crypto/hash.ts';
 import { verifyPassword } from '../crypto/kdf.ts';
 import { ConflictError, ValidationError } from '../errors.ts';
 import { MIN_PRIVATE_KEY, sameMydexid } from '../members/member-rules.ts';
-import type { Trx } from '../storage/schema.ts';
 import { LinkUnavailableError, LoginRequiredError, WrongMemberError } from './consent-errors.ts';
 import { LinkIssuer, subscriberName, type LinkIssuerDeps, type LinkKind } from './link-issuer.ts';
-import { linkStore, type LinkOutcome, type LinkRow } from './link-store.ts';
+import { LinkStore, type LinkOutcome, type LinkRow } from './link-store.ts';
 import { withStatus } from './return-to.ts';
 
 export { LinkUnavailableError, LoginRequiredError, WrongMemberError } from './consent-errors.ts';
@@ -46,8 +45,11 @@ type CallbackExtras = (tokenHash: string) => Promise<Record<string, string> | un
 export class ConsentService {
   /** the three subscriber calls (contract §4.1–4.3) */
   readonly links: LinkIssuer;
+  private readonly store: LinkStore;
+
   constructor(readonly deps: ConsentDeps) {
     this.links = new LinkIssuer(deps);
+    this.store = new LinkStore(deps.db);
   }
 
   /** An FTC link for a referral to another subscriber's agreement (FtcLinkIssuer, src/features). */
@@ -93,7 +95,7 @@ export class ConsentService {
       nid: link.nid,
       privateKey: input.privateKey,
       version: link.dssa_version,
-      within: (trx) => this.spend(trx, link, 'connected'),
+      within: (trx) => this.spend(this.store.in(trx), link, 'connected'),
       ...(extra ? { callbackExtra: extra } : {}),
     });
     return { redirect: withStatus(link.return_to, 'connected'), uid };
@@ -102,7 +104,7 @@ export class ConsentService {
   /** Returns the return_to URL with ?status=rejected. */
   async reject(token: string): Promise<{ redirect: string }> {
     const link = await this.usableLink(token);
-    await this.spend(this.deps.db, link, 'rejected');
+    await this.spend(this.store, link, 'rejected');
     return { redirect: withStatus(link.return_to, 'rejected') };
   }
 
@@ -115,7 +117,7 @@ export class ConsentService {
 
   private async lookup(token: string): Promise<LinkRow | undefined> {
     if (typeof token !== 'string' || token === '' || token.length > MAX_TOKEN_LENGTH) return undefined;
-    return linkStore.byHash(this.deps.db, sha256Hex(token));
+    return this.store.byHash(sha256Hex(token));
   }
 
   private async usableLink(token: string): Promise<LinkRow> {
@@ -124,8 +126,9 @@ export class ConsentService {
     return link;
   }
 
-  private async spend(db: Trx | ConsentDeps['db'], link: LinkRow, outcome: LinkOutcome): Promise<void> {
-    if (!(await linkStore.spend(db, link.token_hash, outcome, this.deps.clock.now()))) throw new LinkUnavailableError();
+  /** Spends the link with `store`: in the grant's transaction (approve) or on its own (reject). */
+  private async spend(store: LinkStore, link: LinkRow, outcome: LinkOutcome): Promise<void> {
+    if (!(await store.spend(link.token_hash, outcome, this.deps.clock.now()))) throw new LinkUnavailableError();
   }
 
   private async previousDssa(link: LinkRow): Promise<Dssa | undefined> {
@@ -162,7 +165,7 @@ export class ConsentService {
       if (!(err instanceof ConflictError)) throw err;
       // A double submit, or an earlier attempt that made the member but not the grant: the member
       // this link created is the one with its MydexID and email, made after the link.
-      const again = await linkStore.byHash(this.deps.db, link.token_hash);
+      const again = await this.store.byHash(link.token_hash);
       if (!again || !usable(again, this.deps.clock.now())) throw new LinkUnavailableError();
       const existing = await this.deps.members.accounts.getMember({ mydexid });
       if (existing && existing.email === email && existing.createdAt >= link.created_at) return existing.uid;

@@ -25,7 +25,7 @@ import {
   type UpdateFields,
 } from './link-request.ts';
 import { linkNotice } from './link-notice.ts';
-import { linkStore } from './link-store.ts';
+import { LinkStore } from './link-store.ts';
 import type { ReturnToPolicy } from './return-to.ts';
 
 export type LinkKind = 'register' | 'ftc' | 'update';
@@ -54,7 +54,11 @@ interface Recipient {
 const LINK_PREFIX = 'pdx_ln_';
 
 export class LinkIssuer {
-  constructor(private readonly deps: LinkIssuerDeps) {}
+  private readonly store: LinkStore;
+
+  constructor(private readonly deps: LinkIssuerDeps) {
+    this.store = new LinkStore(deps.db);
+  }
 
   /** §4.1 `POST /api/pds`: a registration link; the password is kept only as Argon2id. */
   async requestRegistration(credentials: ConnectionRequestCredentials, body: LinkBody<RegistrationFields>): Promise<string> {
@@ -109,11 +113,11 @@ export class LinkIssuer {
 
   /** §4.1: 409 when a member, or an unexpired registration link, already has the MydexID or email. */
   private async refuseTaken(mydexid: string, email: string): Promise<void> {
-    const { db, clock, members } = this.deps;
+    const { clock, members } = this.deps;
     const [member, emailOwner, pending] = await Promise.all([
       members.accounts.getMember({ mydexid }),
       members.accounts.getMember({ email }),
-      linkStore.pendingRegistrationClaims(db, mydexid, email, clock.now()),
+      this.store.pendingRegistrationClaims(mydexid, email, clock.now()),
     ]);
     const problems: string[] = [];
     if (member || pending.mydexid) problems.push('Mydexid already in use.');
@@ -147,7 +151,7 @@ export class LinkIssuer {
       recipient && linkNotice(link.kind, await subscriberName(this.deps.connections, connection), url, config.linkTtl);
     const now = clock.now();
     await db.transaction().execute(async (trx) => {
-      await linkStore.insert(trx, {
+      await this.store.in(trx).insert({
         token_hash: sha256Hex(token),
         kind: link.kind,
         nid: connection.nid,

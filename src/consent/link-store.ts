@@ -1,26 +1,27 @@
 /** Kysely queries for one-time links (contract §4: registration, FTC and update links). */
-import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { sql, type Insertable, type Selectable } from 'kysely';
 import { canonicalMydexid } from '../members/member-rules.ts';
-import type { Database, OneTimeLinkTable } from '../storage/schema.ts';
+import type { OneTimeLinkTable } from '../storage/schema.ts';
+import { Store } from '../storage/store.ts';
 
 export type LinkRow = Selectable<OneTimeLinkTable>;
 export type LinkOutcome = 'connected' | 'rejected';
-type Db = Kysely<Database> | Transaction<Database>;
 
-export const linkStore = {
-  insert: async (db: Db, row: Insertable<OneTimeLinkTable>): Promise<void> => {
-    await db.insertInto('one_time_links').values(row).execute();
-  },
+export class LinkStore extends Store {
+  async insert(row: Insertable<OneTimeLinkTable>): Promise<void> {
+    await this.db.insertInto('one_time_links').values(row).execute();
+  }
 
-  byHash: (db: Db, tokenHash: string) =>
-    db.selectFrom('one_time_links').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst(),
+  byHash(tokenHash: string) {
+    return this.db.selectFrom('one_time_links').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+  }
 
   /**
    * Marks an unspent, unexpired link used; false when another request got there first. The
    * pending password hash goes with it: once the link is spent nothing needs it.
    */
-  spend: async (db: Db, tokenHash: string, outcome: LinkOutcome, now: number): Promise<boolean> => {
-    const result = await db
+  async spend(tokenHash: string, outcome: LinkOutcome, now: number): Promise<boolean> {
+    const result = await this.db
       .updateTable('one_time_links')
       .set({ used_at: now, outcome, password_hash: null })
       .where('token_hash', '=', tokenHash)
@@ -28,11 +29,11 @@ export const linkStore = {
       .where('expires_at', '>', now)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
-  },
+  }
 
   /** Which of a MydexID and an email an unexpired, unspent registration link already claims. */
-  pendingRegistrationClaims: async (db: Db, mydexid: string, email: string, now: number) => {
-    const rows = await db
+  async pendingRegistrationClaims(mydexid: string, email: string, now: number) {
+    const rows = await this.db
       .selectFrom('one_time_links')
       .select(['mydexid', 'email'])
       .where('kind', '=', 'register')
@@ -44,5 +45,5 @@ export const linkStore = {
       mydexid: rows.some((r) => r.mydexid !== null && canonicalMydexid(r.mydexid) === canonicalMydexid(mydexid)),
       email: rows.some((r) => r.email === email),
     };
-  },
-};
+  }
+}

@@ -9,7 +9,7 @@ import { sameMydexid } from '../members/member-rules.ts';
 import type { Members } from '../members/members.ts';
 import type { ServiceDeps } from '../service-deps.ts';
 import { UUID } from './identifier.ts';
-import { idaasStore, type ExternalIdentityRow } from './idaas-store.ts';
+import { IdaasStore, type ExternalIdentityRow } from './idaas-store.ts';
 
 export const PROVIDERS = ['myaccount', 'scotaccount'] as const;
 export type Provider = (typeof PROVIDERS)[number];
@@ -39,19 +39,23 @@ function normaliseExternalId(provider: Provider, raw: string): string | undefine
 }
 
 export class ExternalIdentities {
-  constructor(private readonly deps: Pick<ServiceDeps, 'db' | 'clock' | 'dialect'> & { members: Members }) {}
+  private readonly store: IdaasStore;
+
+  constructor(private readonly deps: Pick<ServiceDeps, 'db' | 'clock' | 'dialect'> & { members: Members }) {
+    this.store = new IdaasStore(deps.db);
+  }
 
   /** Maps the identity to the member; mapping it again to the same member changes nothing. */
   async map(input: { provider: string; externalId: string; mydexid: string }): Promise<ExternalIdentity> {
     const { provider, externalId } = checked(input.provider, input.externalId);
     const member = await this.deps.members.accounts.getMember({ mydexid: input.mydexid });
     if (!member) throw new NotFoundError('Member not found', `No member has the MydexID ${input.mydexid.trim()}.`);
-    const { db, clock, dialect } = this.deps;
-    const existing = await idaasStore.identity(db, provider, externalId);
+    const { clock, dialect } = this.deps;
+    const existing = await this.store.identity(provider, externalId);
     if (existing) return sameMemberOrConflict(existing, member.mydexid);
     try {
       return toIdentity(
-        await idaasStore.insertIdentity(db, {
+        await this.store.insertIdentity({
           provider,
           external_id: externalId,
           mydexid: member.mydexid,
@@ -61,20 +65,20 @@ export class ExternalIdentities {
     } catch (err) {
       if (!dialect.isUniqueViolation(err)) throw err;
       // Mapped by a concurrent command in the meantime.
-      const now = await idaasStore.identity(db, provider, externalId);
+      const now = await this.store.identity(provider, externalId);
       if (!now) throw err;
       return sameMemberOrConflict(now, member.mydexid);
     }
   }
 
   async list(filter: { mydexid?: string } = {}): Promise<ExternalIdentity[]> {
-    return (await idaasStore.identities(this.deps.db, filter.mydexid?.trim())).map(toIdentity);
+    return (await this.store.identities(filter.mydexid?.trim())).map(toIdentity);
   }
 
   /** Operator: removes a mapping; NotFoundError when there is none. */
   async unmap(input: { provider: string; externalId: string }): Promise<{ provider: Provider; external_id: string }> {
     const { provider, externalId } = checked(input.provider, input.externalId);
-    if (!(await idaasStore.deleteIdentity(this.deps.db, { provider, externalId }))) {
+    if (!(await this.store.deleteIdentity({ provider, externalId }))) {
       throw new NotFoundError('Identity not mapped', `No MydexID is mapped to this ${PROVIDER_NAMES[provider]} identity.`);
     }
     return { provider, external_id: externalId };
@@ -82,14 +86,14 @@ export class ExternalIdentities {
 
   /** Member: removes one of their own mappings by its id; false when they have no such mapping. */
   removeForMember(mydexid: string, id: number): Promise<boolean> {
-    return idaasStore.deleteIdentity(this.deps.db, { id, mydexid });
+    return this.store.deleteIdentity({ id, mydexid });
   }
 
   /** The MydexID mapped to the identity; undefined for an unknown or malformed one. */
   async lookup(provider: Provider, raw: string): Promise<string | undefined> {
     const externalId = normaliseExternalId(provider, raw);
     if (externalId === undefined) return undefined;
-    return (await idaasStore.identity(this.deps.db, provider, externalId))?.mydexid;
+    return (await this.store.identity(provider, externalId))?.mydexid;
   }
 }
 

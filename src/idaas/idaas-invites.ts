@@ -12,7 +12,7 @@ import { allowedReturnTo, memberOf, ownedConnection, sameCaller } from './idaas-
 import type { IdaasDeps } from './idaas-deps.ts';
 import { emailFooter } from './idaas-email.ts';
 import type { InviteInput, InviteStatusInput } from './idaas-request.ts';
-import { idaasStore, type InviteContext, type InviteRow } from './idaas-store.ts';
+import { IdaasStore, type InviteContext, type InviteRow } from './idaas-store.ts';
 
 /** GetInviteResponse. */
 export interface InviteResponse {
@@ -40,7 +40,11 @@ const INVITE_PREFIX = 'pdx_iv_';
 const MAX_INVITE_CODE = 128;
 
 export class IdaasInvites {
-  constructor(private readonly deps: IdaasDeps) {}
+  private readonly store: IdaasStore;
+
+  constructor(private readonly deps: IdaasDeps) {
+    this.store = new IdaasStore(deps.db);
+  }
 
   /** `POST /members/invite`: stores a one-time code (as SHA-256) and emails the member a link to app_url. */
   async invite(principal: ClientPrincipal, input: InviteInput): Promise<InviteResponse> {
@@ -53,8 +57,9 @@ export class IdaasInvites {
     const org = await subscriberName(this.deps.connections, connection);
     const now = clock.now();
     await db.transaction().execute(async (trx) => {
-      await idaasStore.supersedePending(trx, context);
-      await idaasStore.insertInvite(trx, {
+      const store = this.store.in(trx);
+      await store.supersedePending(context);
+      await store.insertInvite({
         code_hash: sha256Hex(code),
         org_id: context.orgId,
         client_id: context.clientId,
@@ -91,14 +96,14 @@ export class IdaasInvites {
 
   /** `GET /members/invite/{invite}`: the invitation's data; reading it spends it (pending → used). */
   async redeemInvite(principal: ClientPrincipal, code: string): Promise<InviteResponse> {
-    const { db, clock } = this.deps;
+    const { clock } = this.deps;
     const hash = code.length > 0 && code.length <= MAX_INVITE_CODE ? sha256Hex(code) : undefined;
-    const row = hash === undefined ? undefined : await idaasStore.invite(db, hash);
+    const row = hash === undefined ? undefined : await this.store.invite(hash);
     // Another organisation's invite answers exactly as an unknown one.
     if (!row || row.org_id !== principal.orgId) throw new AppError('invite_not_found', 404, 'Invite does not exist.');
     const now = clock.now();
-    if (statusOf(row, now) !== 'pending' || !(await idaasStore.spendInvite(db, row.code_hash, now))) {
-      const status = statusOf((await idaasStore.invite(db, row.code_hash)) ?? row, now);
+    if (statusOf(row, now) !== 'pending' || !(await this.store.spendInvite(row.code_hash, now))) {
+      const status = statusOf((await this.store.invite(row.code_hash)) ?? row, now);
       throw new AppError('invite_gone', 410, status === 'used' ? 'Invite has already been used.' : 'Invite has expired.');
     }
     return inviteResponse(code, {
@@ -116,7 +121,7 @@ export class IdaasInvites {
   /** `POST /members/invite/status`: the latest invite for exactly this context, unchanged. */
   async inviteStatus(principal: ClientPrincipal, input: InviteStatusInput): Promise<InviteStatusResponse> {
     const { context } = await this.inviteContext(principal, input);
-    const row = await idaasStore.latestInvite(this.deps.db, context);
+    const row = await this.store.latestInvite(context);
     return row ? { success: 1, status: statusOf(row, this.deps.clock.now()) } : { success: 0, status: 'not_found' };
   }
 

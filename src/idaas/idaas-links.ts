@@ -11,7 +11,7 @@ import { type ClientPrincipal } from '../oauth/principal.ts';
 import { allowedReturnTo } from './idaas-access.ts';
 import type { IdaasDeps } from './idaas-deps.ts';
 import type { FtcSetupInput, LinkSetupInput } from './idaas-request.ts';
-import { idaasStore } from './idaas-store.ts';
+import { IdaasStore } from './idaas-store.ts';
 import type { Database } from '../storage/schema.ts';
 
 /** FtcUrlResponse and IdentifyUrlResponse. */
@@ -22,7 +22,11 @@ export interface LinkResponse {
 }
 
 export class IdaasLinks {
-  constructor(private readonly deps: IdaasDeps) {}
+  private readonly store: IdaasStore;
+
+  constructor(private readonly deps: IdaasDeps) {
+    this.store = new IdaasStore(deps.db);
+  }
 
   /** `POST /ftc/setup`. */
   async ftcSetup(principal: ClientPrincipal, input: FtcSetupInput): Promise<LinkResponse> {
@@ -54,7 +58,7 @@ export class IdaasLinks {
 
   /** The linking_token a subscriber gave with an IDaaS link, by the link's token hash (one_time_links key). */
   async linkingToken(tokenHash: string): Promise<string | null | undefined> {
-    return (await idaasStore.linkByHash(this.deps.db, tokenHash))?.linking_token;
+    return (await this.store.linkByHash(tokenHash))?.linking_token;
   }
 
   /** Contract §3/§4: the caller's organisation owns the NID, and connection_token_hash matches its token. */
@@ -82,7 +86,7 @@ export class IdaasLinks {
     kind: 'ftc' | 'identify',
     link: { version: number; mydexid: string | null; returnTo: string; linkingToken: string | null },
   ): Promise<LinkResponse> {
-    const { db, clock, config } = this.deps;
+    const { clock, config } = this.deps;
     const url = await this.deps.links.createLink({
       kind: 'ftc',
       nid: connection.nid,
@@ -91,7 +95,7 @@ export class IdaasLinks {
       returnTo: link.returnTo,
     });
     const now = clock.now();
-    await idaasStore.insertLink(db, {
+    await this.store.insertLink({
       token_hash: sha256Hex(linkToken(url)),
       kind,
       org_id: principal.orgId,
@@ -118,8 +122,9 @@ function linkToken(url: string): string {
  * can be given it when it is made.
  */
 export function idaasCallbackExtras(db: Kysely<Database>): (tokenHash: string) => Promise<Record<string, string> | undefined> {
+  const store = new IdaasStore(db);
   return async (tokenHash) => {
-    const token = (await idaasStore.linkByHash(db, tokenHash))?.linking_token;
+    const token = (await store.linkByHash(tokenHash))?.linking_token;
     return token ? { linking_token: token } : undefined;
   };
 }

@@ -10,7 +10,7 @@ import { memberOf, ownedConnection, sameCaller } from './idaas-access.ts';
 import type { IdaasDeps } from './idaas-deps.ts';
 import { emailFooter } from './idaas-email.ts';
 import type { NotifyRequest } from './idaas-request.ts';
-import { idaasStore } from './idaas-store.ts';
+import { IdaasStore } from './idaas-store.ts';
 
 /** CreateIdentifierResponse. */
 export interface IdentifierResponse {
@@ -19,7 +19,11 @@ export interface IdentifierResponse {
 }
 
 export class IdaasNotifications {
-  constructor(private readonly deps: IdaasDeps) {}
+  private readonly store: IdaasStore;
+
+  constructor(private readonly deps: IdaasDeps) {
+    this.store = new IdaasStore(deps.db);
+  }
 
   /** `POST /members/notify`: emails the member named by `identifier_auth.parent_uuid`. */
   async notify(principal: ClientPrincipal, input: NotifyRequest): Promise<IdentifierResponse> {
@@ -31,7 +35,7 @@ export class IdaasNotifications {
     const identifier = randomUUID();
     const now = clock.now();
     await db.transaction().execute(async (trx) => {
-      await idaasStore.insertNotification(trx, {
+      await this.store.in(trx).insertNotification({
         identifier,
         parent_uuid: input.parentUuid,
         org_id: principal.orgId,
@@ -59,10 +63,10 @@ export class IdaasNotifications {
 
   /** `PATCH /members/notify/status`: the subscriber reports the notification used (sent → used), once. */
   async notificationUsed(principal: ClientPrincipal, identifier: string): Promise<IdentifierResponse> {
-    const { db, clock } = this.deps;
-    const row = await idaasStore.notification(db, principal.orgId, identifier);
+    const { clock } = this.deps;
+    const row = await this.store.notification(principal.orgId, identifier);
     if (!row) throw new ValidationError('Notification does not exist.');
-    if (!(await idaasStore.markNotificationUsed(db, identifier, clock.now()))) {
+    if (!(await this.store.markNotificationUsed(identifier, clock.now()))) {
       throw new ValidationError('Notification was already used.');
     }
     return { success: 1, identifier };

@@ -1,15 +1,9 @@
 /** Kysely queries of the IDaaS tables (migration 0003) and the one connection column they need. */
-import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { sql, type Insertable, type Selectable } from 'kysely';
 import { canonicalMydexid } from '../members/member-rules.ts';
-import type {
-  Database,
-  ExternalIdentityTable,
-  IdaasInviteTable,
-  IdaasLinkTable,
-  IdaasNotificationTable,
-} from '../storage/schema.ts';
+import type { ExternalIdentityTable, IdaasInviteTable, IdaasLinkTable, IdaasNotificationTable } from '../storage/schema.ts';
+import { Store } from '../storage/store.ts';
 
-type Db = Kysely<Database> | Transaction<Database>;
 export type ExternalIdentityRow = Selectable<ExternalIdentityTable>;
 export type InviteRow = Selectable<IdaasInviteTable>;
 
@@ -25,47 +19,50 @@ export interface InviteContext {
   type: string;
 }
 
-export const idaasStore = {
-  insertLink: async (db: Db, row: Insertable<IdaasLinkTable>): Promise<void> => {
-    await db.insertInto('idaas_links').values(row).execute();
-  },
+export class IdaasStore extends Store {
+  async insertLink(row: Insertable<IdaasLinkTable>): Promise<void> {
+    await this.db.insertInto('idaas_links').values(row).execute();
+  }
 
-  linkByHash: (db: Db, tokenHash: string) =>
-    db.selectFrom('idaas_links').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst(),
+  linkByHash(tokenHash: string) {
+    return this.db.selectFrom('idaas_links').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+  }
 
-  insertNotification: async (db: Db, row: Insertable<IdaasNotificationTable>): Promise<void> => {
-    await db.insertInto('idaas_notifications').values(row).execute();
-  },
+  async insertNotification(row: Insertable<IdaasNotificationTable>): Promise<void> {
+    await this.db.insertInto('idaas_notifications').values(row).execute();
+  }
 
-  notification: (db: Db, orgId: number, identifier: string) =>
-    db
+  notification(orgId: number, identifier: string) {
+    return this.db
       .selectFrom('idaas_notifications')
       .selectAll()
       .where('identifier', '=', identifier)
       .where('org_id', '=', orgId)
-      .executeTakeFirst(),
+      .executeTakeFirst();
+  }
 
   /** sent → used; false when it was not `sent` any more (another request got there first). */
-  markNotificationUsed: async (db: Db, identifier: string, now: number): Promise<boolean> => {
-    const r = await db
+  async markNotificationUsed(identifier: string, now: number): Promise<boolean> {
+    const r = await this.db
       .updateTable('idaas_notifications')
       .set({ status: 'used', updated_at: now })
       .where('identifier', '=', identifier)
       .where('status', '=', 'sent')
       .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
-  },
+  }
 
-  insertInvite: async (db: Db, row: Insertable<IdaasInviteTable>): Promise<void> => {
-    await db.insertInto('idaas_invites').values(row).execute();
-  },
+  async insertInvite(row: Insertable<IdaasInviteTable>): Promise<void> {
+    await this.db.insertInto('idaas_invites').values(row).execute();
+  }
 
-  invite: (db: Db, codeHash: string) =>
-    db.selectFrom('idaas_invites').selectAll().where('code_hash', '=', codeHash).executeTakeFirst(),
+  invite(codeHash: string) {
+    return this.db.selectFrom('idaas_invites').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
+  }
 
   /** pending → used while unexpired; false when another request spent it first or it expired. */
-  spendInvite: async (db: Db, codeHash: string, now: number): Promise<boolean> => {
-    const r = await db
+  async spendInvite(codeHash: string, now: number): Promise<boolean> {
+    const r = await this.db
       .updateTable('idaas_invites')
       .set({ status: 'used', used_at: now })
       .where('code_hash', '=', codeHash)
@@ -73,56 +70,61 @@ export const idaasStore = {
       .where('expires_at', '>', now)
       .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
-  },
+  }
 
   /** A new invite for the same context replaces any still pending: the older codes stop working. */
-  supersedePending: async (db: Db, c: InviteContext): Promise<void> => {
-    await db
+  async supersedePending(c: InviteContext): Promise<void> {
+    await this.db
       .updateTable('idaas_invites')
       .set({ status: 'expired' })
       .where((eb) => eb.and(contextColumns(c)))
       .where('status', '=', 'pending')
       .execute();
-  },
+  }
 
-  latestInvite: (db: Db, c: InviteContext) =>
-    db
-      .selectFrom('idaas_invites')
-      .selectAll()
-      .where((eb) => eb.and(contextColumns(c)))
-      .orderBy('created_at', 'desc')
-      // Within one second the newest is the one not superseded (supersedePending expires only older ones).
-      .orderBy((eb) => eb.case().when('status', '=', 'expired').then(1).else(0).end())
-      .limit(1)
-      .executeTakeFirst(),
+  latestInvite(c: InviteContext) {
+    return (
+      this.db
+        .selectFrom('idaas_invites')
+        .selectAll()
+        .where((eb) => eb.and(contextColumns(c)))
+        .orderBy('created_at', 'desc')
+        // Within one second the newest is the one not superseded (supersedePending expires only older ones).
+        .orderBy((eb) => eb.case().when('status', '=', 'expired').then(1).else(0).end())
+        .limit(1)
+        .executeTakeFirst()
+    );
+  }
 
-  insertIdentity: async (db: Db, row: Insertable<ExternalIdentityTable>): Promise<ExternalIdentityRow> =>
-    db.insertInto('external_identities').values(row).returningAll().executeTakeFirstOrThrow(),
+  async insertIdentity(row: Insertable<ExternalIdentityTable>): Promise<ExternalIdentityRow> {
+    return this.db.insertInto('external_identities').values(row).returningAll().executeTakeFirstOrThrow();
+  }
 
-  identity: (db: Db, provider: string, externalId: string) =>
-    db
+  identity(provider: string, externalId: string) {
+    return this.db
       .selectFrom('external_identities')
       .selectAll()
       .where('provider', '=', provider)
       .where('external_id', '=', externalId)
-      .executeTakeFirst(),
+      .executeTakeFirst();
+  }
 
-  identities: (db: Db, mydexid?: string) => {
-    let q = db.selectFrom('external_identities').selectAll();
+  identities(mydexid?: string) {
+    let q = this.db.selectFrom('external_identities').selectAll();
     if (mydexid !== undefined) q = q.where(sql<string>`lower(mydexid)`, '=', canonicalMydexid(mydexid));
     return q.orderBy('provider').orderBy('created_at').orderBy('id').execute();
-  },
+  }
 
-  deleteIdentity: async (db: Db, where: { provider: string; externalId: string } | { id: number; mydexid: string }) => {
-    let q = db.deleteFrom('external_identities');
+  async deleteIdentity(where: { provider: string; externalId: string } | { id: number; mydexid: string }) {
+    let q = this.db.deleteFrom('external_identities');
     q =
       'id' in where
         ? q.where('id', '=', where.id).where('mydexid', '=', where.mydexid)
         : q.where('provider', '=', where.provider).where('external_id', '=', where.externalId);
     const r = await q.executeTakeFirst();
     return Number(r.numDeletedRows) === 1;
-  },
-};
+  }
+}
 
 function contextColumns(c: InviteContext) {
   return {

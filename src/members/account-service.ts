@@ -9,7 +9,7 @@ import { NotFoundError, ValidationError } from '../errors.ts';
 import type { OutboxService } from '../outbox/outbox-service.ts';
 import type { ServiceDeps } from '../service-deps.ts';
 import { MIN_PASSWORD, MIN_PRIVATE_KEY } from './member-rules.ts';
-import { memberStore } from './member-store.ts';
+import { MemberStore } from './member-store.ts';
 import { throttleKeys } from './throttle-keys.ts';
 import type { Members } from './members.ts';
 
@@ -40,17 +40,21 @@ export interface AccessLogEntry {
 }
 
 export class AccountService {
-  constructor(private readonly deps: ServiceDeps & { members: Members; connections: ConnectionService; outbox: OutboxService }) {}
+  private readonly store: MemberStore;
+
+  constructor(private readonly deps: ServiceDeps & { members: Members; connections: ConnectionService; outbox: OutboxService }) {
+    this.store = new MemberStore(deps.db);
+  }
 
   async changePassword(uid: number, current: string, next: string): Promise<void> {
-    const { db, config } = this.deps;
-    const row = await memberStore.byUid(db, uid);
+    const { config } = this.deps;
+    const row = await this.store.byUid(uid);
     if (!row) throw new NotFoundError('Member not found');
     if (!(await verifyPassword(row.password_hash, current))) throw new WrongPasswordError();
     if (next.length < MIN_PASSWORD) throw new ValidationError(`Password must be at least ${MIN_PASSWORD} characters.`);
     if (next === row.mydexid) throw new ValidationError('Password must not be the same as the Mydexid.');
     const hash = await hashPassword(next, config.argon2);
-    await memberStore.setPasswordHash(db, uid, hash);
+    await this.store.setPasswordHash(uid, hash);
   }
 
   /**
@@ -60,8 +64,7 @@ export class AccountService {
   async changePrivateKey(uid: number, current: string, next: string): Promise<void> {
     if (next.length < MIN_PRIVATE_KEY) throw new ValidationError(`Private Key must be at least ${MIN_PRIVATE_KEY} characters.`);
     if (next === current) throw new ValidationError('The new Private Key must differ from the current one.');
-    const { db } = this.deps;
-    const row = await memberStore.byUid(db, uid);
+    const row = await this.store.byUid(uid);
     if (!row) throw new NotFoundError('Member not found');
     if (await verifyPassword(row.password_hash, next))
       throw new ValidationError('Private Key must not be the same as the password.');
@@ -97,7 +100,7 @@ export class AccountService {
   }
 
   async accessLog(uid: number, limit = 200, offset = 0): Promise<AccessLogEntry[]> {
-    const rows = await memberStore.accessLog(this.deps.db, uid, Math.min(limit, 1000), offset);
+    const rows = await this.store.accessLog(uid, Math.min(limit, 1000), offset);
     return rows.map((r) => ({
       at: r.at,
       nid: r.nid,
@@ -114,16 +117,17 @@ export class AccountService {
    */
   async deleteMember(uid: number, password: string): Promise<void> {
     const { db } = this.deps;
-    const row = await memberStore.byUid(db, uid);
+    const row = await this.store.byUid(uid);
     if (!row) throw new NotFoundError('Member not found');
     if (!(await verifyPassword(row.password_hash, password))) throw new WrongPasswordError();
     const grants: { nid: number; id: number }[] = [];
     await db.transaction().execute(async (trx) => {
-      for (const g of await memberStore.grantsOf(trx, uid)) {
+      const store = this.store.in(trx);
+      for (const g of await store.grantsOf(uid)) {
         grants.push(g);
         await this.deps.outbox.enqueueConnectionEvent(trx, { uid, nid: g.nid, event: 'member.deleted' });
       }
-      await memberStore.erase(trx, row, throttleKeys.ofMember(row));
+      await store.erase(row, throttleKeys.ofMember(row));
     });
     for (const g of grants) this.deps.members.grants.forgetGrant(uid, g.nid, g.id);
   }

@@ -18,7 +18,7 @@ import { TtlCache } from '../ttl-cache.ts';
 import { wrapContext } from './key-ring.ts';
 import type { MemberAccounts } from './member-accounts.ts';
 import type { MemberKeys } from './member-keys.ts';
-import { memberStore, type GrantRow } from './member-store.ts';
+import { MemberStore, type GrantRow } from './member-store.ts';
 import { OpenedKeyCache } from './opened-key-cache.ts';
 
 const GRANT_CACHE_MS = 900;
@@ -37,6 +37,7 @@ export class Grants {
   private readonly grantCache = new TtlCache<CachedGrant | null>(GRANT_CACHE_MS);
   /** Data keys recently unwrapped by a verified member key (OPENPDX_KEY_CACHE_MS; see the class). */
   readonly openedKeys: OpenedKeyCache;
+  private readonly store: MemberStore;
 
   constructor(
     private readonly deps: ServiceDeps & {
@@ -47,6 +48,7 @@ export class Grants {
     },
   ) {
     this.openedKeys = new OpenedKeyCache(deps.config.keyCacheMs);
+    this.store = new MemberStore(deps.db);
   }
 
   /** Wipes the keys held in memory (shutdown). */
@@ -85,10 +87,11 @@ export class Grants {
       const { db, clock } = this.deps;
       let replaced: number | undefined;
       const grantId = await db.transaction().execute(async (trx) => {
-        const previous = await memberStore.activeGrant(trx, member.uid, input.nid);
-        if (previous) await memberStore.revokeGrant(trx, previous.id, clock.now());
+        const store = this.store.in(trx);
+        const previous = await store.activeGrant(member.uid, input.nid);
+        if (previous) await store.revokeGrant(previous.id, clock.now());
         replaced = previous?.id;
-        const id = await memberStore.insertGrant(trx, {
+        const id = await store.insertGrant({
           uid: member.uid,
           nid: input.nid,
           dssa_version: dssa.version,
@@ -103,7 +106,7 @@ export class Grants {
           if (!dek) continue;
           rows.push({ grant_id: id, dataset: ds, wrapped: seal(kek, dek.key, wrapContext.grant(conId, id, ds)) });
         }
-        await memberStore.insertGrantKeys(trx, rows);
+        await store.insertGrantKeys(rows);
         // Contract §5.3: the callback is queued with the grant, POST first time, PUT on re-consent.
         await this.deps.outbox.enqueueCallback(trx, {
           nid: input.nid,
@@ -132,9 +135,10 @@ export class Grants {
     return db
       .transaction()
       .execute(async (trx) => {
-        const grant = await memberStore.activeGrant(trx, uid, nid);
+        const store = this.store.in(trx);
+        const grant = await store.activeGrant(uid, nid);
         if (!grant) return false;
-        await memberStore.revokeGrant(trx, grant.id, clock.now());
+        await store.revokeGrant(grant.id, clock.now());
         await this.deps.outbox.enqueueConnectionEvent(trx, { uid, nid, event: 'connection.revoked' });
         revoked = grant.id;
         return true;
@@ -153,15 +157,14 @@ export class Grants {
     const key = `${uid}-${nid}`;
     const hit = this.grantCache.get(key);
     if (hit !== undefined) return hit;
-    const { db, catalogue } = this.deps;
-    const grant = await memberStore.activeGrant(db, uid, nid);
+    const { catalogue } = this.deps;
+    const grant = await this.store.activeGrant(uid, nid);
     const value = grant
       ? {
           grant,
           wrapped: new Map(
             (
-              await memberStore.grantKeys(
-                db,
+              await this.store.grantKeys(
                 grant.id,
                 catalogue.datasets().map((d) => d.name),
               )
@@ -174,7 +177,7 @@ export class Grants {
   }
 
   async activeGrants(uid: number): Promise<{ nid: number; dssaVersion: number; createdAt: number }[]> {
-    const rows = await memberStore.grantsOf(this.deps.db, uid);
+    const rows = await this.store.grantsOf(uid);
     return rows.map((g) => ({ nid: g.nid, dssaVersion: g.dssa_version, createdAt: g.created_at }));
   }
 }

@@ -9,7 +9,7 @@ import { ConflictError, ValidationError } from '../errors.ts';
 import type { ServiceDeps } from '../service-deps.ts';
 import { DATA_KEY_VERSION, wrapContext } from './key-ring.ts';
 import { MIN_PRIVATE_KEY, memberInputProblems, type NewMemberInput } from './member-rules.ts';
-import { memberStore, type MemberRow } from './member-store.ts';
+import { MemberStore, type MemberRow } from './member-store.ts';
 
 export interface Member {
   uid: number;
@@ -19,7 +19,11 @@ export interface Member {
 }
 
 export class MemberAccounts {
-  constructor(private readonly deps: ServiceDeps) {}
+  private readonly store: MemberStore;
+
+  constructor(private readonly deps: ServiceDeps) {
+    this.store = new MemberStore(deps.db);
+  }
 
   async createMember(input: NewMemberInput): Promise<{ uid: number }> {
     const problems = memberInputProblems(input);
@@ -44,22 +48,22 @@ export class MemberAccounts {
     const mydexid = input.mydexid.trim();
     const email = input.email.trim().toLowerCase();
     const { db, clock, config, catalogue, dialect } = this.deps;
-    if (await memberStore.byMydexid(db, mydexid)) throw new ConflictError('Mydexid already in use.');
-    if (await memberStore.byEmail(db, email)) throw new ConflictError('Email already in use.');
+    if (await this.store.byMydexid(mydexid)) throw new ConflictError('Mydexid already in use.');
+    if (await this.store.byEmail(email)) throw new ConflictError('Email already in use.');
     // The slow work happens before the transaction so no database lock is held during it.
     const kdf = newPrivateKeyKdf(config.argon2);
     const kek = await derivePrivateKeyKek(input.privateKey, kdf);
     try {
       return await db.transaction().execute(async (trx) => {
-        const uid = await memberStore.insert(trx, {
+        const store = this.store.in(trx);
+        const uid = await store.insert({
           mydexid,
           email,
           password_hash: input.passwordHash,
           private_key_kdf: JSON.stringify(kdf),
           created_at: clock.now(),
         });
-        await memberStore.insertMemberKeys(
-          trx,
+        await store.insertMemberKeys(
           catalogue.datasets().map((ds) => {
             const dek = newDataKey();
             const wrapped = seal(kek, dek, wrapContext.member(uid, ds.name, DATA_KEY_VERSION));
@@ -78,28 +82,27 @@ export class MemberAccounts {
   }
 
   async getMember(ref: { uid?: number; mydexid?: string; email?: string }): Promise<Member | undefined> {
-    const { db } = this.deps;
     const row =
       ref.uid !== undefined
-        ? await memberStore.byUid(db, ref.uid)
+        ? await this.store.byUid(ref.uid)
         : ref.mydexid !== undefined
-          ? await memberStore.byMydexid(db, ref.mydexid.trim())
+          ? await this.store.byMydexid(ref.mydexid.trim())
           : ref.email !== undefined
-            ? await memberStore.byEmail(db, ref.email.trim().toLowerCase())
+            ? await this.store.byEmail(ref.email.trim().toLowerCase())
             : undefined;
     return row ? toMember(row) : undefined;
   }
 
   /** Password check for the member web app; the same work is done for unknown MydexIDs. */
   async authenticate(mydexid: string, password: string): Promise<Member | undefined> {
-    const { db, config } = this.deps;
-    const row = await memberStore.byMydexid(db, mydexid.trim());
+    const { config } = this.deps;
+    const row = await this.store.byMydexid(mydexid.trim());
     const ok = await verifyPassword(row?.password_hash ?? DUMMY_HASH, password);
     if (!row || !ok) return undefined;
     // Hashes made with weaker settings than today's are upgraded at the next good login.
     if (passwordNeedsRehash(row.password_hash, config.argon2)) {
       const hash = await hashPassword(password, config.argon2);
-      await memberStore.setPasswordHash(db, row.uid, hash);
+      await this.store.setPasswordHash(row.uid, hash);
     }
     return toMember(row);
   }

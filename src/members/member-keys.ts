@@ -7,7 +7,7 @@ import { derivePrivateKeyKek, newPrivateKeyKdf, type PrivateKeyKdf } from '../cr
 import { AppError, NotFoundError } from '../errors.ts';
 import type { ServiceDeps } from '../service-deps.ts';
 import { DataKeyRing, wrapContext } from './key-ring.ts';
-import { memberStore } from './member-store.ts';
+import { MemberStore } from './member-store.ts';
 
 export class WrongPrivateKeyError extends AppError {
   constructor() {
@@ -16,17 +16,21 @@ export class WrongPrivateKeyError extends AppError {
 }
 
 export class MemberKeys {
-  constructor(private readonly deps: ServiceDeps) {}
+  private readonly store: MemberStore;
+
+  constructor(private readonly deps: ServiceDeps) {
+    this.store = new MemberStore(deps.db);
+  }
 
   /** Every data key of the member, unwrapped with the Private Key (member's own session). */
   async unlock(uid: number, privateKey: string): Promise<DataKeyRing> {
-    const member = await memberStore.byUid(this.deps.db, uid);
+    const member = await this.store.byUid(uid);
     if (!member) throw new NotFoundError('Member not found');
     const kdf = JSON.parse(member.private_key_kdf) as PrivateKeyKdf;
     const kek = await derivePrivateKeyKek(privateKey, kdf);
     const ring = new DataKeyRing();
     try {
-      for (const row of await memberStore.memberKeys(this.deps.db, uid)) {
+      for (const row of await this.store.memberKeys(uid)) {
         ring.set(row.dataset, open(kek, row.wrapped, wrapContext.member(uid, row.dataset, row.key_version)), row.key_version);
       }
     } catch {
@@ -52,7 +56,7 @@ export class MemberKeys {
         const { key, version } = ring.get(dataset)!;
         return { dataset, wrapped: seal(kek, key, wrapContext.member(uid, dataset, version)) };
       });
-      await this.deps.db.transaction().execute((trx) => memberStore.rewrapMemberKeys(trx, uid, wrapped, JSON.stringify(kdf)));
+      await this.deps.db.transaction().execute((trx) => this.store.in(trx).rewrapMemberKeys(uid, wrapped, JSON.stringify(kdf)));
     } finally {
       kek.fill(0);
     }

@@ -1,8 +1,9 @@
 /**
  * Registered OAuth clients (table oauth_clients). Only SHA-256 hashes of secrets are stored.
  */
-import type { Kysely, Selectable } from 'kysely';
-import type { Database, OauthClientTable } from '../storage/schema.ts';
+import type { Selectable } from 'kysely';
+import type { OauthClientTable } from '../storage/schema.ts';
+import { Store } from '../storage/store.ts';
 
 /** What callers may see of a client: no secret material. */
 export interface OAuthClientInfo {
@@ -32,9 +33,7 @@ export interface NewClientRecord {
   createdAt: number;
 }
 
-export class ClientStore {
-  constructor(private readonly db: Kysely<Database>) {}
-
+export class ClientStore extends Store {
   /** Whether the organisation a new client is for exists. */
   async organisationExists(orgId: number): Promise<boolean> {
     return !!(await this.db.selectFrom('organisations').select('id').where('id', '=', orgId).executeTakeFirst());

@@ -6,7 +6,7 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.ts';
 import type { Database } from '../storage/schema.ts';
-import { revocationStore } from './revocation-store.ts';
+import { RevocationStore } from './revocation-store.ts';
 
 const PAGE = 1000;
 /**
@@ -23,18 +23,21 @@ export class RevocationList {
   private readonly gaps = new Map<number, number>();
   private lastSeq = 0;
   private primed = false;
+  private readonly store: RevocationStore;
 
   constructor(
-    private readonly db: Kysely<Database>,
+    db: Kysely<Database>,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.store = new RevocationStore(db);
+  }
 
   isRevoked(jti: string): boolean {
     return this.revoked.has(jti);
   }
 
   async revoke(jti: string, expiresAt: number): Promise<void> {
-    await revocationStore.insert(this.db, { jti, expires_at: expiresAt, revoked_at: this.clock.now() });
+    await this.store.insert({ jti, expires_at: expiresAt, revoked_at: this.clock.now() });
     this.revoked.set(jti, expiresAt);
   }
 
@@ -43,7 +46,7 @@ export class RevocationList {
     const nowMs = performance.now();
     for (const [seq, deadline] of this.gaps) if (deadline <= nowMs) this.gaps.delete(seq);
     for (;;) {
-      const rows = await revocationStore.since(this.db, this.lastSeq, [...this.gaps.keys()], PAGE);
+      const rows = await this.store.since(this.lastSeq, [...this.gaps.keys()], PAGE);
       for (const row of rows) this.see(row.seq, row.jti, row.expires_at, nowMs);
       if (rows.length < PAGE) break;
     }
@@ -54,7 +57,7 @@ export class RevocationList {
   async purge(): Promise<void> {
     const now = this.clock.now();
     for (const [jti, exp] of this.revoked) if (exp < now) this.revoked.delete(jti);
-    await revocationStore.purgeExpired(this.db, now);
+    await this.store.purgeExpired(now);
   }
 
   private see(seq: number, jti: string, expiresAt: number, nowMs: number): void {

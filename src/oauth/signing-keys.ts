@@ -10,7 +10,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Clock } from '../clock.ts';
 import type { MasterKeyRing } from '../crypto/master-key.ts';
 import type { Database, SigningKeyTable } from '../storage/schema.ts';
-import { signingKeyStore } from './signing-key-store.ts';
+import { SigningKeyStore } from './signing-key-store.ts';
 
 export const SIGNING_ALG = 'ES256';
 /** A retired key stays published (and accepted) this long past the last token it can have signed. */
@@ -51,12 +51,15 @@ export class SigningKeyRing {
   private queued: Promise<void> | undefined;
   private unknownKidReload: Promise<void> | undefined;
   private lastUnknownKidReload = -Infinity;
+  private readonly store: SigningKeyStore;
 
-  constructor(private readonly o: SigningKeyRingOptions) {}
+  constructor(private readonly o: SigningKeyRingOptions) {
+    this.store = new SigningKeyStore(o.db);
+  }
 
   /** On start: make sure some key can sign, then load the ring. */
   async ensureKey(): Promise<void> {
-    if (!(await signingKeyStore.anyLive(this.o.db))) await this.insertNewKey(false);
+    if (!(await this.store.anyLive())) await this.insertNewKey(false);
     await this.refresh();
   }
 
@@ -126,7 +129,7 @@ export class SigningKeyRing {
 
   private async load(): Promise<void> {
     const oldest = this.o.clock.now() - this.window();
-    const rows = await signingKeyStore.published(this.o.db, oldest);
+    const rows = await this.store.published(oldest);
     const next = new Map<string, PublishedKey>();
     for (const row of rows) {
       const known = this.keys.get(row.kid);
@@ -163,7 +166,7 @@ export class SigningKeyRing {
       created_at: now,
       retired_at: null,
     };
-    await signingKeyStore.insert(this.o.db, row, retireOthers, now);
+    await this.store.insert(row, retireOthers, now);
     return kid;
   }
 

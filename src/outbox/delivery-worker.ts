@@ -9,13 +9,13 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import type { MasterKeyRing } from '../crypto/master-key.ts';
-import { messageStore } from '../messaging/message-store.ts';
+import { MessageStore } from '../messaging/message-store.ts';
 import { NOT_CONFIGURED, type Senders } from '../messaging/senders.ts';
 import type { DatabaseAvailability } from '../storage/availability.ts';
 import type { Database } from '../storage/schema.ts';
 import { retryDelay } from './backoff.ts';
 import { deliverHttp, type AttemptOutcome } from './http-delivery.ts';
-import { outboxStore, type OutboxRow } from './outbox-store.ts';
+import { OutboxStore, type OutboxRow } from './outbox-store.ts';
 import type { OutboxPayload } from './payloads.ts';
 
 const POLL_MS = 250;
@@ -47,8 +47,13 @@ export class DeliveryWorker {
   private polling: Promise<unknown> | undefined;
   private readonly inFlight = new Set<Promise<void>>();
   private shutdown = new AbortController();
+  private readonly store: OutboxStore;
+  private readonly messages: MessageStore;
 
-  constructor(private readonly deps: DeliveryWorkerDeps) {}
+  constructor(private readonly deps: DeliveryWorkerDeps) {
+    this.store = new OutboxStore(deps.db);
+    this.messages = new MessageStore(deps.db);
+  }
 
   start(): void {
     if (this.running) return;
@@ -99,11 +104,10 @@ export class DeliveryWorker {
   private async claimAndStart(): Promise<Promise<void>[]> {
     const free = MAX_IN_FLIGHT - this.inFlight.size;
     if (free <= 0) return [];
-    const { db, clock } = this.deps;
-    const now = clock.now();
+    const now = this.deps.clock.now();
     const started: Promise<void>[] = [];
-    for (const id of await outboxStore.dueIds(db, now, free)) {
-      const row = await outboxStore.claim(db, id, now, LEASE_SECONDS);
+    for (const id of await this.store.dueIds(now, free)) {
+      const row = await this.store.claim(id, now, LEASE_SECONDS);
       if (!row) continue; // another worker took it
       const p: Promise<void> = this.attempt(row).finally(() => this.inFlight.delete(p));
       this.inFlight.add(p);
@@ -162,19 +166,19 @@ export class DeliveryWorker {
 
   private async record(row: OutboxRow, payload: OutboxPayload | undefined, outcome: AttemptOutcome): Promise<void> {
     const { db, clock, logger } = this.deps;
-    if (!outcome.ok && outcome.interrupted) return outboxStore.release(db, row.id);
+    if (!outcome.ok && outcome.interrupted) return this.store.release(row.id);
     const now = clock.now();
     const attempted = { attempts: row.attempts + 1, lastStatus: outcome.status, lastError: outcome.ok ? null : outcome.error };
     const messageId = payload?.messageId;
     if (outcome.ok) {
       await db.transaction().execute(async (trx) => {
-        await outboxStore.delivered(trx, row.id, now, attempted);
-        if (messageId !== undefined) await messageStore.setStatus(trx, messageId, 'sent');
+        await this.store.in(trx).delivered(row.id, now, attempted);
+        if (messageId !== undefined) await this.messages.in(trx).setStatus(messageId, 'sent');
       });
     } else if (outcome.permanent || now >= row.expires_at) {
       await db.transaction().execute(async (trx) => {
-        await outboxStore.dead(trx, row.id, attempted);
-        if (messageId !== undefined) await messageStore.setStatus(trx, messageId, 'failed');
+        await this.store.in(trx).dead(row.id, attempted);
+        if (messageId !== undefined) await this.messages.in(trx).setStatus(messageId, 'failed');
       });
       logger.warn(
         { deliveryId: row.id, kind: row.kind, nid: row.nid, attempts: attempted.attempts, error: outcome.error },
@@ -183,7 +187,7 @@ export class DeliveryWorker {
     } else {
       // The last try falls exactly on the expiry, so a row is retried for the whole window.
       const next = Math.min(now + retryDelay(attempted.attempts, outcome.retryAfter), row.expires_at);
-      await outboxStore.failed(db, row.id, next, attempted);
+      await this.store.failed(row.id, next, attempted);
       logger.info(
         { deliveryId: row.id, kind: row.kind, nid: row.nid, attempts: attempted.attempts, error: outcome.error },
         'outbox delivery will be retried',

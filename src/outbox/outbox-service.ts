@@ -9,17 +9,17 @@
  * dies (24 h). Message bodies (one-time links) are sealed the same way (`message|<id>`).
  */
 import { randomUUID } from 'node:crypto';
-import type { Insertable, Kysely } from 'kysely';
+import { Transaction, type Insertable, type Kysely } from 'kysely';
 import type { ConnectionService } from '../connections/connection-service.ts';
 import { readableFields, type DssaPermissions } from '../connections/dssa.ts';
 import { AppError, NotFoundError } from '../errors.ts';
-import { messageContext, messageStore } from '../messaging/message-store.ts';
+import { messageContext, MessageStore } from '../messaging/message-store.ts';
 import { createSenders, NOT_CONFIGURED, type Senders } from '../messaging/senders.ts';
 import type { ServiceDeps } from '../service-deps.ts';
 import type { Database, OutboxTable, Trx } from '../storage/schema.ts';
 import { DELIVERY_WINDOW_SECONDS } from './backoff.ts';
 import { DeliveryWorker, payloadContext } from './delivery-worker.ts';
-import { outboxStore, type DeliveryStatus, type OutboxRow } from './outbox-store.ts';
+import { OutboxStore, type DeliveryStatus, type OutboxRow } from './outbox-store.ts';
 import { callbackBody, changeBody, connectionEventBody, type OutboxPayload } from './payloads.ts';
 
 export interface CallbackInput {
@@ -95,8 +95,12 @@ type OutboxMeta = Pick<Insertable<OutboxTable>, 'kind' | 'nid' | 'uid' | 'method
 export class OutboxService {
   private readonly senders: Senders;
   private readonly worker: DeliveryWorker;
+  private readonly store: OutboxStore;
+  private readonly messages: MessageStore;
 
   constructor(readonly deps: ServiceDeps & { connections: ConnectionService }) {
+    this.store = new OutboxStore(deps.db);
+    this.messages = new MessageStore(deps.db);
     this.senders = createSenders(deps.config);
     this.worker = new DeliveryWorker({
       db: deps.db,
@@ -130,10 +134,11 @@ export class OutboxService {
 
   /** Queues the consent callback inside the grant's transaction. */
   async enqueueCallback(trx: Trx, input: CallbackInput): Promise<void> {
-    const connection = await outboxStore.connection(trx, input.nid);
+    const store = this.store.in(trx);
+    const connection = await store.connection(input.nid);
     if (!connection) throw new Error(`connection ${input.nid} does not exist`);
     await this.insert(
-      trx,
+      store,
       { kind: 'callback', nid: input.nid, uid: input.uid, method: input.method, target: connection.callback_url },
       callbackBody(input),
     );
@@ -145,12 +150,13 @@ export class OutboxService {
    * happened.
    */
   async enqueueChange(trx: Trx, input: ChangeInput): Promise<void> {
-    for (const c of await outboxStore.notifiable(trx, input.uid)) {
+    const store = this.store.in(trx);
+    for (const c of await store.notifiable(input.uid)) {
       if (c.nid === input.writerNid) continue;
       const readable = readableFields(JSON.parse(c.permissions) as DssaPermissions, input.dataset);
       if (!input.fields.some((f) => readable.includes(f))) continue;
       await this.insert(
-        trx,
+        store,
         { kind: 'notification', nid: c.nid, uid: input.uid, method: 'POST', target: c.callback_url },
         changeBody(input, c.nid),
       );
@@ -159,10 +165,11 @@ export class OutboxService {
 
   /** Tells a subscriber its connection to a member ended (whatever its notifications setting). */
   async enqueueConnectionEvent(trx: Trx, input: ConnectionEventInput): Promise<void> {
-    const connection = await outboxStore.connection(trx, input.nid);
+    const store = this.store.in(trx);
+    const connection = await store.connection(input.nid);
     if (!connection) return;
     await this.insert(
-      trx,
+      store,
       { kind: 'event', nid: input.nid, uid: input.uid, method: 'POST', target: connection.callback_url },
       connectionEventBody(input),
     );
@@ -174,12 +181,12 @@ export class OutboxService {
    * recorded as failed, with a dead delivery row saying why.
    */
   async enqueueMessage(db: Trx | Kysely<Database>, input: MessageInput): Promise<{ messageId: number }> {
-    const run = async (trx: Kysely<Database>) => {
+    const run = async (trx: Trx) => {
       const { clock, config, masterKeys } = this.deps;
       const sender = this.senders[input.channel];
       const status = config.env === 'sandbox' ? 'sandbox' : sender ? 'queued' : 'failed';
-      const messageId = await messageStore.insert(
-        trx,
+      const [store, messages] = [this.store.in(trx), this.messages.in(trx)];
+      const messageId = await messages.insert(
         { channel: input.channel, recipient: input.recipient, subject: input.subject, status, created_at: clock.now() },
         (id) => masterKeys.seal(input.body, messageContext(id)),
       );
@@ -192,9 +199,9 @@ export class OutboxService {
         target: input.recipient,
       };
       if (status === 'failed') {
-        await this.insert(trx, meta, undefined, { status: 'dead', last_error: NOT_CONFIGURED[input.channel] });
+        await this.insert(store, meta, undefined, { status: 'dead', last_error: NOT_CONFIGURED[input.channel] });
       } else {
-        await this.insert(trx, meta, {
+        await this.insert(store, meta, {
           contentType: 'text/plain; charset=utf-8',
           body: input.body,
           subject: input.subject,
@@ -203,31 +210,31 @@ export class OutboxService {
       }
       return { messageId };
     };
-    return db.isTransaction ? run(db) : db.transaction().execute(run);
+    return db instanceof Transaction ? run(db) : db.transaction().execute(run);
   }
 
   async listDeliveries(filter: { status?: DeliveryStatus; limit?: number } = {}): Promise<Delivery[]> {
-    const rows = await outboxStore.list(this.deps.db, { ...filter, limit: filter.limit ?? 50 });
+    const rows = await this.store.list({ ...filter, limit: filter.limit ?? 50 });
     return rows.map(toDelivery);
   }
 
   /** Due now again (operator replay, WH-07); same `webhook-id`. Erased payloads cannot be resent. */
   async retryDelivery(id: number): Promise<Delivery> {
-    const { db, clock } = this.deps;
-    const row = await outboxStore.byId(db, id);
+    const { clock } = this.deps;
+    const row = await this.store.byId(id);
     if (!row) throw new NotFoundError('Unknown delivery', `There is no delivery ${id}.`);
     const now = clock.now();
-    if (!(await outboxStore.retry(db, id, now, Math.max(row.expires_at, now + DELIVERY_WINDOW_SECONDS)))) {
+    if (!(await this.store.retry(id, now, Math.max(row.expires_at, now + DELIVERY_WINDOW_SECONDS)))) {
       throw new AppError('delivery_not_retryable', 409, 'Delivery cannot be retried', {
         reason: `Delivery ${id} is ${row.status} and its payload was erased; it can no longer be sent.`,
       });
     }
-    return toDelivery((await outboxStore.byId(db, id))!);
+    return toDelivery((await this.store.byId(id))!);
   }
 
   /** Sandbox messages, newest first, bodies opened (for /dev/outbox and `openpdx admin outbox`). */
   async listSandboxMessages(limit = 200): Promise<SandboxMessage[]> {
-    const rows = await messageStore.byStatus(this.deps.db, 'sandbox', limit);
+    const rows = await this.messages.byStatus('sandbox', limit);
     return rows.map((m) => ({
       id: m.id,
       channel: m.channel,
@@ -238,15 +245,16 @@ export class OutboxService {
     }));
   }
 
+  /** Queues one row with `store`, a store over the caller's transaction. */
   private async insert(
-    db: Kysely<Database>,
+    store: OutboxStore,
     meta: OutboxMeta,
     payload: OutboxPayload | undefined,
     overrides: Partial<Insertable<OutboxTable>> = {},
   ): Promise<number> {
     const now = this.deps.clock.now();
     const eventId = randomUUID();
-    return outboxStore.insert(db, {
+    return store.insert({
       event_id: eventId,
       ...meta,
       payload_enc: payload ? this.deps.masterKeys.seal(JSON.stringify(payload), payloadContext(eventId)) : null,

@@ -1,12 +1,12 @@
 /**
- * Kysely queries for the outbox. Every function takes the database or the caller's transaction:
- * enqueueing runs inside the transaction of the change it reports (one SQLite connection: a query
- * on the outer handle there would wait for the transaction forever).
+ * Kysely queries for the outbox. Enqueueing runs inside the transaction of the change it reports,
+ * through a store over that transaction (`in(trx)`; one SQLite connection: a query on the outer
+ * handle there would wait for the transaction forever).
  */
-import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
-import type { Database, OutboxTable } from '../storage/schema.ts';
+import type { Insertable, Selectable } from 'kysely';
+import type { OutboxTable } from '../storage/schema.ts';
+import { Store } from '../storage/store.ts';
 
-export type Db = Kysely<Database> | Transaction<Database>;
 export type OutboxRow = Selectable<OutboxTable>;
 export type DeliveryStatus = 'pending' | 'delivered' | 'dead';
 
@@ -16,15 +16,18 @@ export interface Attempted {
   lastError: string | null;
 }
 
-export const outboxStore = {
-  insert: async (db: Db, row: Insertable<OutboxTable>) =>
-    (await db.insertInto('outbox').values(row).returning('id').executeTakeFirstOrThrow()).id,
+export class OutboxStore extends Store {
+  async insert(row: Insertable<OutboxTable>) {
+    return (await this.db.insertInto('outbox').values(row).returning('id').executeTakeFirstOrThrow()).id;
+  }
 
-  byId: (db: Db, id: number) => db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirst(),
+  byId(id: number) {
+    return this.db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirst();
+  }
 
-  dueIds: async (db: Db, now: number, limit: number) =>
-    (
-      await db
+  async dueIds(now: number, limit: number) {
+    return (
+      await this.db
         .selectFrom('outbox')
         .select('id')
         .where('status', '=', 'pending')
@@ -34,14 +37,15 @@ export const outboxStore = {
         .orderBy('id')
         .limit(limit)
         .execute()
-    ).map((r) => r.id),
+    ).map((r) => r.id);
+  }
 
   /**
    * Takes a lease on one due row in a single guarded statement: of several workers (processes)
    * racing for the row, exactly one gets it back; the others get undefined.
    */
-  claim: (db: Db, id: number, now: number, leaseSeconds: number) =>
-    db
+  claim(id: number, now: number, leaseSeconds: number) {
+    return this.db
       .updateTable('outbox')
       .set({ lease_until: now + leaseSeconds })
       .where('id', '=', id)
@@ -49,62 +53,68 @@ export const outboxStore = {
       .where('next_attempt_at', '<=', now)
       .where('lease_until', '<', now)
       .returningAll()
-      .executeTakeFirst(),
+      .executeTakeFirst();
+  }
 
   /** Delivered: the payload (which may hold a member key) is erased. */
-  delivered: async (db: Db, id: number, now: number, a: Attempted) => {
-    await db
+  async delivered(id: number, now: number, a: Attempted) {
+    await this.db
       .updateTable('outbox')
       .set({ status: 'delivered', delivered_at: now, payload_enc: null, lease_until: 0, ...attemptColumns(a) })
       .where('id', '=', id)
       .execute();
-  },
+  }
 
-  failed: async (db: Db, id: number, nextAttemptAt: number, a: Attempted) => {
-    await db
+  async failed(id: number, nextAttemptAt: number, a: Attempted) {
+    await this.db
       .updateTable('outbox')
       .set({ next_attempt_at: nextAttemptAt, lease_until: 0, ...attemptColumns(a) })
       .where('id', '=', id)
       .execute();
-  },
+  }
 
   /** Given up: the payload is erased, the row stays as the record of what was not delivered. */
-  dead: async (db: Db, id: number, a: Attempted) => {
-    await db
+  async dead(id: number, a: Attempted) {
+    await this.db
       .updateTable('outbox')
       .set({ status: 'dead', payload_enc: null, lease_until: 0, ...attemptColumns(a) })
       .where('id', '=', id)
       .execute();
-  },
+  }
 
   /** Hands a row back untouched (shutdown interrupted its attempt). */
-  release: async (db: Db, id: number) => {
-    await db.updateTable('outbox').set({ lease_until: 0 }).where('id', '=', id).execute();
-  },
+  async release(id: number) {
+    await this.db.updateTable('outbox').set({ lease_until: 0 }).where('id', '=', id).execute();
+  }
 
-  list: (db: Db, filter: { status?: DeliveryStatus; limit: number }) => {
-    let q = db.selectFrom('outbox').selectAll();
+  list(filter: { status?: DeliveryStatus; limit: number }) {
+    let q = this.db.selectFrom('outbox').selectAll();
     if (filter.status) q = q.where('status', '=', filter.status);
     return q.orderBy('id', 'desc').limit(filter.limit).execute();
-  },
+  }
 
   /** Due now again; returns false when the row is gone or has no payload left. */
-  retry: async (db: Db, id: number, now: number, expiresAt: number) => {
-    const r = await db
+  async retry(id: number, now: number, expiresAt: number) {
+    const r = await this.db
       .updateTable('outbox')
       .set({ status: 'pending', next_attempt_at: now, expires_at: expiresAt })
       .where('id', '=', id)
       .where('payload_enc', 'is not', null)
       .executeTakeFirst();
     return r.numUpdatedRows === 1n;
-  },
+  }
 
-  connection: (db: Db, nid: number) =>
-    db.selectFrom('connections').select(['nid', 'callback_url', 'notifications']).where('nid', '=', nid).executeTakeFirst(),
+  connection(nid: number) {
+    return this.db
+      .selectFrom('connections')
+      .select(['nid', 'callback_url', 'notifications'])
+      .where('nid', '=', nid)
+      .executeTakeFirst();
+  }
 
   /** Connections with notifications on and an active grant for the member, with their DSSA permissions. */
-  notifiable: (db: Db, uid: number) =>
-    db
+  notifiable(uid: number) {
+    return this.db
       .selectFrom('grants as g')
       .innerJoin('connections as c', 'c.nid', 'g.nid')
       .innerJoin('dssas as d', (j) => j.onRef('d.nid', '=', 'g.nid').onRef('d.version', '=', 'g.dssa_version'))
@@ -113,8 +123,9 @@ export const outboxStore = {
       .where('g.revoked_at', 'is', null)
       .where('c.notifications', '=', 1)
       .orderBy('c.nid')
-      .execute(),
-};
+      .execute();
+  }
+}
 
 function attemptColumns(a: Attempted) {
   return { attempts: a.attempts, last_status: a.lastStatus, last_error: a.lastError };

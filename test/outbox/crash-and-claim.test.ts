@@ -4,7 +4,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAppContext, type AppContext } from '../../src/app-context.ts';
 import { ManualClock } from '../../src/clock.ts';
-import { outboxStore } from '../../src/outbox/outbox-store.ts';
+import { OutboxStore } from '../../src/outbox/outbox-store.ts';
 import type { TestApp } from '../harness.ts';
 import { connectionTo, consentedMember, manualOutboxApp, outboxRows, Receiver } from './helpers.ts';
 
@@ -47,13 +47,12 @@ describe('claims across processes', () => {
     try {
       const [row] = await outboxRows(t);
       const now = t.clock.now();
-      const [a, b] = await Promise.all([
-        outboxStore.claim(t.ctx.db, row!.id, now, 60),
-        outboxStore.claim(other.db, row!.id, now, 60),
-      ]);
+      const mine = new OutboxStore(t.ctx.db);
+      const theirs = new OutboxStore(other.db);
+      const [a, b] = await Promise.all([mine.claim(row!.id, now, 60), theirs.claim(row!.id, now, 60)]);
       expect([a, b].filter(Boolean)).toHaveLength(1);
-      expect(await outboxStore.claim(t.ctx.db, row!.id, now + 59, 60)).toBeUndefined();
-      expect(await outboxStore.claim(other.db, row!.id, now + 61, 60)).toMatchObject({ id: row!.id });
+      expect(await mine.claim(row!.id, now + 59, 60)).toBeUndefined();
+      expect(await theirs.claim(row!.id, now + 61, 60)).toMatchObject({ id: row!.id });
     } finally {
       await other.close();
     }
