@@ -40,7 +40,7 @@ declare module 'autocannon' {
   export = autocannon;
 }
 
-declare module 'oidc-provider' {
+declare module 'oidc-provider-9' {
   import type { IncomingMessage, ServerResponse } from 'node:http';
 
   export default class Provider {

@@ -7,7 +7,7 @@
 import cluster from 'node:cluster';
 import { createPrivateKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import Provider from 'oidc-provider';
+import Provider from 'oidc-provider-9';
 import './guard.ts';
 import { clusterPrimary } from './cluster.ts';
 
