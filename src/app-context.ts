@@ -21,6 +21,8 @@ import { createLogger } from './logger.ts';
 import { AccountService } from './members/account-service.ts';
 import { AuthThrottle } from './members/auth-throttle-store.ts';
 import { createMembers, type Members } from './members/members.ts';
+import { OidcService } from './oidc/oidc-service.ts';
+import { errorPage } from './web/views/error-view.ts';
 import { OAuthService } from './oauth/oauth-service.ts';
 import { OutboxService } from './outbox/outbox-service.ts';
 import { loadCatalogue, type Catalogue } from './pds/schema/catalogue.ts';
@@ -45,6 +47,8 @@ export interface AppContext {
   masterKeys: MasterKeyRing;
   catalogue: Catalogue;
   oauth: OAuthService;
+  /** Sign in with MydexID: the OpenID Connect provider (docs/oidc.md) */
+  oidc: OidcService;
   connections: ConnectionService;
   members: Members;
   datasets: DatasetService;
@@ -140,7 +144,21 @@ async function assemble(
     invites: new IdaasInvites(idaasDeps),
     lookups: new IdaasLookups(deps, identities),
   };
+  const oidc = new OidcService({
+    ...deps,
+    signingKey: () => oauth.signingKey(),
+    client: async (clientId) => {
+      const c = await oauth.signInClient(clientId);
+      if (!c) return undefined;
+      const organisation = (await connections.getOrganisation(c.orgId))?.name ?? c.name;
+      const { name, redirectUris, scopes, publicClient } = c;
+      return { clientId, name, organisation, redirectUris, scopes, publicClient };
+    },
+    mydexid: async (uid) => (await members.accounts.getMember({ uid }))?.mydexid,
+    errorPage: (status, message, detail) => errorPage(config.env === 'sandbox', status, message, detail),
+  });
   await oauth.start();
+  await oidc.start();
   if (overrides.startWorkers ?? true) await outbox.start();
   return {
     config,
@@ -152,6 +170,7 @@ async function assemble(
     masterKeys,
     catalogue,
     oauth,
+    oidc,
     connections,
     members,
     datasets,

@@ -9,6 +9,7 @@ import { registerIdaasRoutes } from './idaas/idaas-routes.ts';
 import { registerDevRoutes } from './messaging/dev-routes.ts';
 import { registerOAuthRoutes } from './oauth/oauth-routes.ts';
 import { jsonResponse, NO_SECURITY } from './openapi/operation-builders.ts';
+import { registerOidcRoutes } from './oidc/oidc-routes.ts';
 import { registerOpenApi } from './openapi/openapi-routes.ts';
 import { ref } from './openapi/pdx-components.ts';
 import type { RouteSchema } from './openapi/route-schema.ts';
@@ -53,6 +54,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
       .send({ status: 'unavailable', outage: ctx.availability.outage ?? 'unreachable' });
   });
   registerOAuthRoutes(app, ctx);
+  registerOidcRoutes(app, ctx);
   registerConnectionRoutes(app, ctx);
   registerConsentRoutes(app, ctx);
   registerDatasetRoutes(app, ctx);

@@ -29,6 +29,10 @@ export interface ClientSummary {
   scopes: string;
   disabled: boolean;
   created_at: number;
+  /** a client that signs members in: its redirect URIs, space separated */
+  redirect_uris?: string;
+  /** a client with no secret (PKCE) */
+  public?: true;
 }
 
 export interface NewConnectionRequest {
@@ -47,6 +51,14 @@ class SandboxOnlyError extends AppError {
   constructor(what: string) {
     super('sandbox_only', 403, `${what} is only available in sandbox: in live, members consent through the FTC journey.`);
   }
+}
+
+interface NewClientRequest {
+  orgId: number;
+  scopes: readonly string[];
+  name?: string;
+  redirectUris?: readonly string[];
+  publicClient?: boolean;
 }
 
 export class AdminService {
@@ -106,11 +118,10 @@ export class AdminService {
     });
   }
 
-  async createClient(req: {
-    orgId: number;
-    scopes: readonly string[];
-    name?: string;
-  }): Promise<{ client_id: string; client_secret: string }> {
+  /** A new client; a public one (no secret, PKCE) is answered without `client_secret`. */
+  async createClient(req: NewClientRequest & { publicClient?: false }): Promise<{ client_id: string; client_secret: string }>;
+  async createClient(req: NewClientRequest): Promise<{ client_id: string; client_secret?: string }>;
+  async createClient(req: NewClientRequest): Promise<{ client_id: string; client_secret?: string }> {
     if (!(await this.ctx.connections.getOrganisation(req.orgId))) {
       throw new NotFoundError('Unknown organisation', `Organisation ${req.orgId} does not exist.`);
     }
@@ -118,8 +129,10 @@ export class AdminService {
       orgId: req.orgId,
       scopes: [...req.scopes],
       ...(req.name !== undefined ? { name: req.name } : {}),
+      ...(req.redirectUris ? { redirectUris: [...req.redirectUris] } : {}),
+      ...(req.publicClient ? { publicClient: true } : {}),
     });
-    return { client_id: clientId, client_secret: clientSecret };
+    return req.publicClient ? { client_id: clientId } : { client_id: clientId, client_secret: clientSecret };
   }
 
   async rotateClientSecret(clientId: string, graceSeconds?: number): Promise<{ client_id: string; client_secret: string }> {
@@ -140,6 +153,8 @@ export class AdminService {
       scopes: c.scopes.join(' '),
       disabled: c.disabled,
       created_at: c.createdAt,
+      ...(c.redirectUris.length ? { redirect_uris: c.redirectUris.join(' ') } : {}),
+      ...(c.publicClient ? { public: true as const } : {}),
     }));
   }
 

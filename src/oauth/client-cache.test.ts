@@ -11,6 +11,8 @@ const record = (disabled: boolean): OAuthClientRecord => ({
   disabled,
   createdAt: 0,
   secretHash: 'h',
+  redirectUris: [],
+  publicClient: false,
   previousSecretHash: null,
   previousSecretExpiresAt: null,
 });

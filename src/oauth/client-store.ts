@@ -14,6 +14,10 @@ export interface OAuthClientInfo {
   grantTypes: string[];
   disabled: boolean;
   createdAt: number;
+  /** exact redirect URIs for signing members in (OpenID Connect); empty: client credentials only */
+  redirectUris: string[];
+  /** no secret: signs members in with PKCE only */
+  publicClient: boolean;
 }
 
 /** A client as the authenticator needs it. */
@@ -31,6 +35,8 @@ export interface NewClientRecord {
   scopes: string[];
   grantTypes: string[];
   createdAt: number;
+  redirectUris?: string[];
+  publicClient?: boolean;
 }
 
 export class ClientStore extends Store {
@@ -53,6 +59,8 @@ export class ClientStore extends Store {
         grant_types: c.grantTypes.join(' '),
         disabled: 0,
         created_at: c.createdAt,
+        redirect_uris: (c.redirectUris ?? []).join(' '),
+        public_client: c.publicClient ? 1 : 0,
       })
       .execute();
   }
@@ -106,6 +114,8 @@ export function toInfo(c: OAuthClientRecord): OAuthClientInfo {
     grantTypes: c.grantTypes,
     disabled: c.disabled,
     createdAt: c.createdAt,
+    redirectUris: c.redirectUris,
+    publicClient: c.publicClient,
   };
 }
 
@@ -119,6 +129,8 @@ function toRecord(row: Selectable<OauthClientTable>): OAuthClientRecord {
     disabled: row.disabled !== 0,
     createdAt: row.created_at,
     secretHash: row.secret_hash,
+    redirectUris: splitList(row.redirect_uris),
+    publicClient: row.public_client !== 0,
     previousSecretHash: row.previous_secret_hash,
     previousSecretExpiresAt: row.previous_secret_expires_at,
   };

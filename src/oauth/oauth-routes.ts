@@ -6,11 +6,12 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app-context.ts';
 import { BODY_LIMITS } from '../http/body-limits.ts';
 import { registerRouteFamily, type RouteFamily } from '../http/route-family.ts';
+import { exchangeAtProvider, PROVIDER_GRANTS } from '../oidc/oidc-routes.ts';
 import { ref } from '../openapi/pdx-components.ts';
 import type { RouteSchema } from '../openapi/route-schema.ts';
 import { clientCredentialsOf } from './client-auth.ts';
 import { registerMetadataRoutes } from './metadata-routes.ts';
-import { invalidRequest, methodNotAllowed } from './oauth-errors.ts';
+import { invalidClient, invalidRequest, methodNotAllowed } from './oauth-errors.ts';
 import { readOAuthForm, type OAuthForm } from './oauth-form.ts';
 
 const TOKEN_PATH = '/oauth2/token';
@@ -123,6 +124,23 @@ function oauthRoutes(app: FastifyInstance, ctx: AppContext): void {
   const { oauth } = ctx;
   const realm = ctx.config.issuer;
 
+  /**
+   * The client of a code or refresh-token grant: a confidential one authenticated as for any
+   * grant (same throttle), a public one (no secret) named by `client_id` alone.
+   */
+  async function signInClientOf(req: FastifyRequest, form: OAuthForm) {
+    const named = form.get('client_id');
+    const bare = req.headers.authorization === undefined && !form.has('client_secret') && named !== undefined;
+    if (bare) {
+      const client = await ctx.oidc.signInClient(named);
+      if (!client?.publicClient) throw invalidClient(realm, 'client authentication required');
+      return client;
+    }
+    const client = await oauth.authenticateClient(clientCredentialsOf(req.headers.authorization, form, realm), req.ip);
+    const signIn = await ctx.oidc.signInClient(client.clientId);
+    return signIn && !signIn.publicClient ? signIn : undefined;
+  }
+
   async function authenticatedForm(req: FastifyRequest) {
     const form = readOAuthForm(req.headers['content-type'], req.body);
     const client = await oauth.authenticateClient(clientCredentialsOf(req.headers.authorization, form, realm), req.ip);
@@ -130,7 +148,12 @@ function oauthRoutes(app: FastifyInstance, ctx: AppContext): void {
   }
 
   app.post(TOKEN_PATH, { schema: tokenSchema }, async (req, reply) => {
-    const { form, client } = await authenticatedForm(req);
+    const form = readOAuthForm(req.headers['content-type'], req.body);
+    // Signing members in (docs/oidc.md): the provider answers these grants, for a client we authenticate.
+    if (PROVIDER_GRANTS.has(form.get('grant_type') ?? '')) {
+      return exchangeAtProvider(ctx, req, reply, form, await signInClientOf(req, form));
+    }
+    const client = await oauth.authenticateClient(clientCredentialsOf(req.headers.authorization, form, realm), req.ip);
     const token = await oauth.grantClientCredentials(client, { grantType: form.get('grant_type'), scope: form.get('scope') });
     // Contract §2 writes the token type in lower case; RFC 6749 §5.1 makes it case-insensitive.
     return reply

@@ -2,7 +2,7 @@
  * The OAuth 2.0 authorisation server and the resource server's token check (contract §2, §3):
  * client registry, client_credentials grant, RFC 9068 access tokens, introspection, revocation.
  */
-import { randomUUID } from 'node:crypto';
+import { randomUUID, type KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
 import { sha256Hex } from '../crypto/hash.ts';
 import { randomSecret } from '../crypto/random.ts';
@@ -49,6 +49,10 @@ export interface NewClient {
   scopes: string[];
   name?: string;
   grantTypes?: string[];
+  /** exact redirect URIs: the client may sign members in (OpenID Connect, docs/oidc.md) */
+  redirectUris?: string[];
+  /** no secret (a browser or native app): signs members in with PKCE, nothing else */
+  publicClient?: boolean;
 }
 
 export class OAuthService implements AccessTokenVerifier {
@@ -113,9 +117,14 @@ export class OAuthService implements AccessTokenVerifier {
 
   // ---- clients -------------------------------------------------------------------------------
 
+  /** A new client and its secret (which a public client's owner is never shown: admin-service.ts). */
   async createClient(input: NewClient): Promise<{ clientId: string; clientSecret: string }> {
     const scopes = checkTokens('scope', input.scopes);
-    const grantTypes = checkTokens('grant type', input.grantTypes ?? [CLIENT_CREDENTIALS]);
+    const redirectUris = checkRedirectUris(input.redirectUris ?? [], this.deps.config.env);
+    const publicClient = input.publicClient ?? false;
+    if (publicClient && !redirectUris.length) throw new ValidationError('A public client needs at least one redirect URI.');
+    const signIn = redirectUris.length ? SIGN_IN_GRANTS : [];
+    const grantTypes = checkTokens('grant type', input.grantTypes ?? [...(publicClient ? [] : [CLIENT_CREDENTIALS]), ...signIn]);
     if (!(await this.clients.organisationExists(input.orgId))) throw new NotFoundError('Organisation not found');
     const clientId = randomUUID();
     const clientSecret = randomSecret('pdx_cs_');
@@ -127,9 +136,22 @@ export class OAuthService implements AccessTokenVerifier {
       scopes,
       grantTypes,
       createdAt: this.deps.clock.now(),
+      redirectUris,
+      publicClient,
     });
     this.clientCache.invalidate(clientId);
     return { clientId, clientSecret };
+  }
+
+  /** A client that may sign members in: enabled, with redirect URIs; undefined otherwise. */
+  async signInClient(clientId: string): Promise<OAuthClientRecord | undefined> {
+    const client = await this.clientCache.get(clientId);
+    return client && !client.disabled && client.redirectUris.length ? client : undefined;
+  }
+
+  /** The key tokens, and ID tokens, are signed with now. */
+  signingKey(): { kid: string; key: KeyObject } {
+    return this.ring.currentSigner();
   }
 
   /** A new secret; the old one keeps working for `graceSeconds` (default 0: it stops at once). */
@@ -245,6 +267,29 @@ export class OAuthService implements AccessTokenVerifier {
       if (!this.deps.availability.failed(err, 'oauth')) this.deps.logger.warn({ err }, 'oauth background refresh failed');
     }
   }
+}
+
+const SIGN_IN_GRANTS = ['authorization_code', 'refresh_token'];
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * Redirect URIs are matched exactly (RFC 9700 §4.1.3), so they are checked here once: absolute,
+ * no fragment, and HTTPS, except plain HTTP to this machine (a developer's app) or in a sandbox.
+ */
+function checkRedirectUris(uris: readonly string[], env: 'sandbox' | 'live'): string[] {
+  for (const uri of uris) {
+    let url: URL;
+    try {
+      url = new URL(uri);
+    } catch {
+      throw new ValidationError(`Redirect URI ${uri} is not an absolute URL.`);
+    }
+    if (uri.includes('#')) throw new ValidationError(`Redirect URI ${uri} must not have a fragment.`);
+    const http = url.protocol === 'http:' && (env === 'sandbox' || LOOPBACK.has(url.hostname));
+    if (url.protocol !== 'https:' && !http)
+      throw new ValidationError(`Redirect URI ${uri} must use https (plain http only to localhost, or in a sandbox).`);
+  }
+  return [...new Set(uris)];
 }
 
 function checkTokens(what: string, values: readonly string[]): string[] {

@@ -7,6 +7,23 @@ export interface OrganisationTable {
   created_at: number;
 }
 
+/** An artifact of the OpenID Connect provider (migration 0007): id hashed, payload sealed. */
+export interface OidcRecordTable {
+  /** hex SHA-256 of `<model>:<id>` */
+  id_hash: string;
+  model: string;
+  /** the JSON payload, sealed under the master key */
+  payload: string;
+  grant_id_hash: string | null;
+  uid_hash: string | null;
+  /** the member the artifact belongs to, when known */
+  uid: number | null;
+  /** unix seconds; null: no expiry */
+  expires_at: number | null;
+  /** unix seconds the artifact was spent (a code, a rotated refresh token); null: not yet */
+  consumed_at: number | null;
+}
+
 export interface OauthClientTable {
   client_id: string;
   org_id: number;
@@ -21,6 +38,10 @@ export interface OauthClientTable {
   grant_types: string;
   disabled: number;
   created_at: number;
+  /** space separated exact redirect URIs (OpenID Connect sign-in); '' for none */
+  redirect_uris: Generated<string>;
+  /** 1: no secret, PKCE required (a browser or native app) */
+  public_client: Generated<number>;
 }
 
 export interface SigningKeyTable {
@@ -300,6 +321,7 @@ interface HealthProbeTable {
 export interface Database {
   organisations: OrganisationTable;
   oauth_clients: OauthClientTable;
+  oidc_records: OidcRecordTable;
   signing_keys: SigningKeyTable;
   revoked_tokens: RevokedTokenTable;
   connections: ConnectionTable;

@@ -2,9 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { safeNext } from './safe-next.ts';
 
 describe('safeNext', () => {
-  it.each(['/me', '/me/data', '/me/activity?page=2', '/ftc/begin/40000/abc_DEF-123/2'])('allows %s', (next) => {
-    expect(safeNext(next)).toBe(next);
-  });
+  it.each(['/me', '/me/data', '/me/activity?page=2', '/ftc/begin/40000/abc_DEF-123/2', '/oauth2/interaction/Ab9_-x'])(
+    'allows %s',
+    (next) => {
+      expect(safeNext(next)).toBe(next);
+    },
+  );
 
   it.each([
     'https://evil.example/me',
@@ -16,6 +19,8 @@ describe('safeNext', () => {
     '/me/%2e%2e/admin',
     '/login',
     '/oauth2/token',
+    '/oauth2/interaction/a/../../admin',
+    '/oauth2/interaction/',
     'me',
     '',
     'javascript:alert(1)',

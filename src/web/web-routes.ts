@@ -12,6 +12,7 @@ import { registerDashboardRoutes } from './dashboard-routes.ts';
 import { registerDataRoutes } from './data-routes.ts';
 import { registerIdentityRoutes } from './identity-routes.ts';
 import { registerConsentPageRoutes } from '../consent/consent-page-routes.ts';
+import { registerSignInPageRoutes } from '../oidc/sign-in-page-routes.ts';
 import { Web } from './web-context.ts';
 import { BODY_LIMITS } from '../http/body-limits.ts';
 import { registerRouteFamily, type RouteFamily } from '../http/route-family.ts';
@@ -56,5 +57,6 @@ export function registerWebRoutes(app: FastifyInstance, ctx: AppContext): void {
     registerDataRoutes(scope, web);
     registerAccountRoutes(scope, web);
     registerIdentityRoutes(scope, web);
+    registerSignInPageRoutes(scope, web);
   });
 }

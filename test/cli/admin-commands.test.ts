@@ -174,6 +174,29 @@ describe('openpdx admin client', () => {
     ]);
   });
 
+  it('creates sign-in clients: --redirect-uri (repeatable), and --public without a secret', async () => {
+    await cli.json(['admin', 'org', 'create', '--name', 'Acme']);
+    const args = ['admin', 'client', 'create', '--org', '1', '--scope', 'openid mydexid'];
+    const uris = ['--redirect-uri', 'https://app.example.org/cb', '--redirect-uri', 'http://localhost:5555/callback'];
+    const confidential = (await cli.json([...args, ...uris])) as Record<string, string>;
+    expect(Object.keys(confidential)).toEqual(['client_id', 'client_secret']);
+    const pub = (await cli.json([...args, ...uris.slice(0, 2), '--public'])) as Record<string, string>;
+    expect(Object.keys(pub)).toEqual(['client_id']);
+    const listed = (await cli.json(['admin', 'client', 'list'])) as Record<string, unknown>[];
+    expect(listed.find((c) => c.client_id === confidential.client_id)).toMatchObject({
+      redirect_uris: 'https://app.example.org/cb http://localhost:5555/callback',
+    });
+    expect(listed.find((c) => c.client_id === confidential.client_id)).not.toHaveProperty('public');
+    expect(listed.find((c) => c.client_id === pub.client_id)).toMatchObject({
+      redirect_uris: 'https://app.example.org/cb',
+      public: true,
+    });
+    const noUri = await cli.run([...args, '--public']);
+    expect(noUri).toMatchObject({ code: 1, stderr: expect.stringContaining('A public client needs at least one redirect URI.') });
+    const plain = await cli.run([...args, '--redirect-uri', 'ftp://app.example.org/cb']);
+    expect(plain).toMatchObject({ code: 1, stderr: expect.stringContaining('must use https') });
+  });
+
   it('refuses a client for an unknown organisation', async () => {
     const r = await cli.run(['admin', 'client', 'create', '--org', '5', '--scope', 'mydex:pdx']);
     expect(r).toEqual({ code: 1, stdout: '', stderr: 'error: Unknown organisation: Organisation 5 does not exist.\n' });

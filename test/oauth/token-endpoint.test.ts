@@ -231,11 +231,20 @@ describe('grant and request checks', () => {
     });
   });
 
-  it.each(['password', 'authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:jwt-bearer', 'foo'])(
+  it.each(['password', 'urn:ietf:params:oauth:grant-type:jwt-bearer', 'foo'])(
     'OA-10 answers grant_type=%s with 400 unsupported_grant_type',
     async (grant) => {
       const res = await tokenRequest(t.app, client, `grant_type=${encodeURIComponent(grant)}&scope=mydex:pdx`);
       expectError(res, 400, { error: 'unsupported_grant_type', error_description: 'only client_credentials is supported' });
+    },
+  );
+
+  it.each(['authorization_code', 'refresh_token'])(
+    'OA-10 answers grant_type=%s from a client that does not sign members in with 400 unauthorized_client',
+    async (grant) => {
+      const res = await tokenRequest(t.app, client, `grant_type=${encodeURIComponent(grant)}&code=x&refresh_token=x`);
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ error: 'unauthorized_client' });
     },
   );
 

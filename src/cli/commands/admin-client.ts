@@ -5,22 +5,43 @@ import { examples, wholeNumberOption, withJson, words } from '../options.ts';
 import { withContext, type CliRuntime } from '../runtime.ts';
 
 export function registerClientCommands(admin: Command, rt: CliRuntime): void {
-  const client = admin.command('client').description('OAuth clients (client_credentials) of organisations');
+  const client = admin
+    .command('client')
+    .description('OAuth clients of organisations: client credentials, and signing members in (OpenID Connect)');
 
   examples(
     withJson(client.command('create').description('register an OAuth client for an organisation'))
       .requiredOption('--org <id>', 'owning organisation id', wholeNumberOption)
-      .requiredOption('--scope <scopes...>', 'allowed scopes, space separated (mydex:pdx plus route scopes)')
-      .option('--name <name>', 'client name'),
+      .requiredOption(
+        '--scope <scopes...>',
+        'allowed scopes, space separated (mydex:pdx plus route scopes; openid and mydexid to sign members in)',
+      )
+      .option('--name <name>', 'client name (members see it when they sign in)')
+      .option(
+        '--redirect-uri <url>',
+        'where signed-in members are sent back, exactly (repeat for several); without it the client only uses client credentials',
+        (v: string, prev: string[] = []) => [...prev, v],
+      )
+      .option('--public', 'no secret: a browser or native app, which must use PKCE (needs --redirect-uri)'),
     'openpdx admin client create --org 1 --scope "mydex:pdx get:/api/pds/mam" --json',
-  ).action((opts: OutputOptions & { org: number; scope: string[]; name?: string }) =>
+    'openpdx admin client create --org 1 --scope "openid mydexid" --redirect-uri https://app.example.org/callback --json',
+  ).action((opts: OutputOptions & { org: number; scope: string[]; name?: string; redirectUri?: string[]; public?: boolean }) =>
     withContext(rt, async (ctx) => {
       const result = await new AdminService(ctx).createClient({
         orgId: opts.org,
         scopes: words(opts.scope),
         ...(opts.name !== undefined ? { name: opts.name } : {}),
+        ...(opts.redirectUri ? { redirectUris: opts.redirectUri } : {}),
+        ...(opts.public ? { publicClient: true } : {}),
       });
-      emit(rt, opts, result, () => fields('Client created. The secret is shown only this once: keep it secret.', result));
+      emit(rt, opts, result, () =>
+        fields(
+          result.client_secret === undefined
+            ? 'Public client created: it has no secret, and signs members in with PKCE.'
+            : 'Client created. The secret is shown only this once: keep it secret.',
+          result,
+        ),
+      );
     }),
   );
 

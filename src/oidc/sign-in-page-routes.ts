@@ -1,0 +1,99 @@
+/**
+ * The member's half of signing in to an app with their MydexID (docs/oidc.md): the provider
+ * sends the browser to `/oauth2/interaction/:uid` whenever it needs the member to sign in or to
+ * consent. Signing in is the member web app's own (`/login`, `/register` with `next=` back here:
+ * the same password check, lock-outs and CSRF protection); consent is a page naming the
+ * organisation and what the app will learn, remembered per app and scope.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { InteractionResults } from 'oidc-provider';
+import { refuseForm } from '../web/refusals.ts';
+import { signInConsentPage, signInGonePage } from '../web/views/sign-in-views.ts';
+import type { Web } from '../web/web-context.ts';
+import { INTERACTION_PATH } from './oidc-provider.ts';
+
+type Interaction = Awaited<ReturnType<ReturnType<Web['ctx']['oidc']['provider']>['interactionDetails']>>;
+type WithUid = FastifyRequest<{ Params: { uid: string } }>;
+
+export function registerSignInPageRoutes(app: FastifyInstance, web: Web): void {
+  const { ctx } = web;
+  const base = (req: WithUid) => `${INTERACTION_PATH}/${encodeURIComponent(req.params.uid)}`;
+
+  /** The interaction the browser is in, or undefined when it has expired or is not this browser's. */
+  async function interaction(req: FastifyRequest, reply: FastifyReply): Promise<Interaction | undefined> {
+    try {
+      return await ctx.oidc.provider().interactionDetails(req.raw, reply.raw);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Ends the interaction with `result` and sends the browser on to the provider. */
+  async function finish(req: FastifyRequest, reply: FastifyReply, result: InteractionResults, merge: boolean) {
+    const to = await ctx.oidc.provider().interactionResult(req.raw, reply.raw, result, { mergeWithLastSubmission: merge });
+    return web.redirect(reply, to);
+  }
+
+  app.get<{ Params: { uid: string } }>(`${INTERACTION_PATH}/:uid`, async (req, reply) => {
+    const details = await interaction(req, reply);
+    if (!details || details.uid !== req.params.uid) return web.send(reply, signInGonePage(await web.chrome(req)), 400);
+    const me = await web.signedIn(req);
+    const here = base(req);
+    if (details.prompt.name === 'login') {
+      // prompt=login or max_age: the member signs in again, even with a session.
+      const fresh = me && me.session.createdAt >= (details.iat ?? 0);
+      const forced = details.prompt.reasons.some((r) => r === 'login_prompt' || r === 'max_age');
+      if (me && (fresh || !forced)) {
+        return finish(req, reply, { login: { accountId: String(me.member.uid), ts: me.session.createdAt } }, false);
+      }
+      if (me) await web.endSession(req, reply);
+      const page = details.params.action === 'register' ? '/register' : '/login';
+      return web.redirect(reply, `${page}?next=${encodeURIComponent(here).replace(/%2F/g, '/')}`);
+    }
+    // Consent: only the member the provider signed in may give it.
+    if (!me || String(me.member.uid) !== details.session?.accountId) return web.toLogin(req, reply);
+    const client = await ctx.oidc.signInClient(String(details.params.client_id));
+    if (!client) return web.send(reply, signInGonePage(await web.chrome(req)), 400);
+    const scopes = consentScopes(details);
+    return web.send(
+      reply,
+      signInConsentPage(await web.chrome(req), {
+        organisation: client.organisation,
+        app: client.name,
+        scopes,
+        approve: { action: `${here}/consent`, csrf: await web.token(req, reply, `${here}/consent`) },
+        deny: { action: `${here}/deny`, csrf: await web.token(req, reply, `${here}/deny`) },
+      }),
+    );
+  });
+
+  app.post<{ Params: { uid: string } }>(`${INTERACTION_PATH}/:uid/consent`, async (req, reply) => {
+    if (!(await web.checkCsrf(req, web.readForm(req), true))) return refuseForm(web, req, reply, base(req));
+    const details = await interaction(req, reply);
+    const me = await web.signedIn(req);
+    if (!details || details.uid !== req.params.uid || details.prompt.name !== 'consent') {
+      return web.send(reply, signInGonePage(await web.chrome(req)), 400);
+    }
+    if (!me || String(me.member.uid) !== details.session?.accountId) return web.toLogin(req, reply);
+    const grantId = await ctx.oidc.grant(
+      me.member.uid,
+      String(details.params.client_id),
+      consentScopes(details),
+      details.grantId,
+    );
+    return finish(req, reply, { consent: { grantId } }, true);
+  });
+
+  app.post<{ Params: { uid: string } }>(`${INTERACTION_PATH}/:uid/deny`, async (req, reply) => {
+    if (!(await web.checkCsrf(req, web.readForm(req), true))) return refuseForm(web, req, reply, base(req));
+    const details = await interaction(req, reply);
+    if (!details || details.uid !== req.params.uid) return web.send(reply, signInGonePage(await web.chrome(req)), 400);
+    return finish(req, reply, { error: 'access_denied', error_description: 'The member did not allow the sign-in.' }, false);
+  });
+}
+
+/** The scopes the member is asked to agree to: those requested that no earlier consent covers. */
+function consentScopes(details: Interaction): string[] {
+  const missing = (details.prompt.details.missingOIDCScope as string[] | undefined) ?? [];
+  return missing.length ? missing : String(details.params.scope ?? 'openid').split(' ');
+}

@@ -1,0 +1,45 @@
+/** The pages of signing in to another organisation's app with a MydexID (OpenID Connect, docs/oidc.md). */
+import { html, type SafeHtml } from '../html.ts';
+import { button, csrfField } from './forms.ts';
+import { page, type Chrome } from './layout.ts';
+
+/** What each scope lets the app learn, in the member's words. */
+const SCOPE_TEXT: Readonly<Record<string, string>> = {
+  openid: 'that you are signed in, with an identifier for you that only this app sees',
+  mydexid: 'your MydexID',
+  offline_access: 'that it may keep you signed in when you are not using it',
+};
+
+export interface ConsentView {
+  /** the organisation the app belongs to */
+  organisation: string;
+  /** the app, as its organisation named it */
+  app: string;
+  scopes: string[];
+  approve: { action: string; csrf: string };
+  deny: { action: string; csrf: string };
+}
+
+export function signInConsentPage(chrome: Chrome, v: ConsentView): SafeHtml {
+  return page(chrome, {
+    title: `Sign in to ${v.app}`,
+    body: html`<h1>Sign in to ${v.app} with your MydexID?</h1>
+      <p>${v.app} is run by <strong>${v.organisation}</strong>. If you continue, it will learn:</p>
+      <ul>
+        ${v.scopes.map((s) => html`<li>${SCOPE_TEXT[s] ?? s}</li>`)}
+      </ul>
+      <p>It will not see the data in your Personal Data Store. You can stop it signing you in at any time from your account.</p>
+      <div class="button-row">
+        <form method="post" action="${v.approve.action}">${csrfField(v.approve.csrf)} ${button('Continue')}</form>
+        <form method="post" action="${v.deny.action}">${csrfField(v.deny.csrf)} ${button('Cancel', 'secondary')}</form>
+      </div>`,
+  });
+}
+
+export function signInGonePage(chrome: Chrome): SafeHtml {
+  return page(chrome, {
+    title: 'This sign-in has expired',
+    body: html`<h1>This sign-in has expired</h1>
+      <p>Signing in took too long, or the page was opened twice. Go back to the app and sign in again.</p>`,
+  });
+}

@@ -1,0 +1,279 @@
+/**
+ * Sign in with MydexID (docs/oidc.md): the requests Mydex's relying-party example makes
+ * (idp-api/oidc/my-oidc-app/oidc_rp.py: the authorization redirect, the code exchange with HTTP
+ * Basic at /oauth2/token, /userinfo), driven through the member web app's sign-in and consent.
+ */
+import { createHash } from 'node:crypto';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMember } from '../fixtures.ts';
+import { createTestApp, type TestApp } from '../harness.ts';
+import { csrfFor, FormClient } from '../web/helpers.ts';
+
+const REDIRECT = 'https://rp.example.org/callback';
+let t: TestApp;
+let rp: { client_id: string; client_secret: string };
+let member: Awaited<ReturnType<typeof createMember>>;
+
+/** A client of a new organisation `org`, registered with REDIRECT. */
+async function appOf(org: string, options: { name?: string; scopes?: string[]; publicClient?: boolean } = {}) {
+  const { orgId } = await t.ctx.connections.createOrganisation(org);
+  const { scopes = ['openid', 'mydexid'], ...rest } = options;
+  return t.ctx.oauth.createClient({ orgId, scopes, redirectUris: [REDIRECT], ...rest });
+}
+
+beforeAll(async () => {
+  t = await createTestApp({ startWorkers: false });
+  const created = await appOf('Acme Health', { name: 'Acme Portal' });
+  rp = { client_id: created.clientId, client_secret: created.clientSecret };
+  member = await createMember(t.ctx, 'oidc.jo');
+});
+afterAll(() => t.close());
+
+const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+
+function authorizeUrl(extra: Record<string, string> = {}): string {
+  const q = new URLSearchParams({
+    response_type: 'code',
+    client_id: rp.client_id,
+    redirect_uri: REDIRECT,
+    scope: 'openid mydexid',
+    state: 'st4te',
+    ...extra,
+  });
+  return `/oauth2/auth?${q}`;
+}
+
+/** Follows redirects inside OpenPDX until one leaves it (to the RP) or a page answers. */
+async function follow(browser: FormClient, location: string) {
+  let res = await browser.get(location);
+  for (let i = 0; i < 10 && res.statusCode >= 300 && res.statusCode < 400; i++) {
+    const next = String(res.headers.location);
+    if (next.startsWith(REDIRECT)) return { res, leftTo: new URL(next) };
+    res = await browser.get(next.replace(/^http:\/\/localhost:8080/, ''));
+  }
+  return { res, leftTo: undefined };
+}
+
+/** Signs in through the web app and consents (when the member has not for this app yet); where the browser is sent back to. */
+async function signInAndConsent(
+  browser: FormClient,
+  shown: { consent?: boolean } = {},
+  authorize: Record<string, string> = {},
+  app = { name: 'Acme Portal', organisation: 'Acme Health' },
+): Promise<URL> {
+  const first = await follow(browser, authorizeUrl(authorize));
+  // Not signed in: the member web app's own sign-in page, coming back to the interaction.
+  expect(first.res.statusCode).toBe(200);
+  expect(first.res.body).toContain('name="next" value="/oauth2/interaction/');
+  const next = /name="next" value="([^"]+)"/.exec(first.res.body)![1]!;
+  const login = await browser.post('/login', {
+    csrf: csrfFor(first.res.body, '/login'),
+    mydexid: member.mydexid,
+    password: member.password,
+    next,
+  });
+  expect(login.statusCode).toBe(303);
+  const consent = await follow(browser, String(login.headers.location));
+  shown.consent = !consent.leftTo;
+  if (consent.leftTo) return consent.leftTo; // consent given before is remembered
+  expect(consent.res.statusCode).toBe(200);
+  expect(consent.res.body).toContain(app.name);
+  expect(consent.res.body).toContain(app.organisation);
+  expect(consent.res.body).toContain('your MydexID');
+  const action = /<form method="post" action="([^"]+\/consent)"/.exec(consent.res.body)![1]!;
+  const approved = await browser.post(action, { csrf: csrfFor(consent.res.body, action) });
+  expect(approved.statusCode).toBe(303);
+  const done = await follow(browser, String(approved.headers.location));
+  expect(done.leftTo).toBeDefined();
+  return done.leftTo!;
+}
+
+function exchange(code: string, auth = basic(rp.client_id, rp.client_secret)) {
+  return t.app.inject({
+    method: 'POST',
+    url: '/oauth2/token',
+    headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT }).toString(),
+  });
+}
+
+describe("Mydex's relying-party flow", () => {
+  it('signs a member in through the web app, exchanges the code with HTTP Basic, and answers /userinfo', async () => {
+    const browser = new FormClient(t.app);
+    const back = await signInAndConsent(browser);
+    expect(back.searchParams.get('state')).toBe('st4te');
+    const code = back.searchParams.get('code')!;
+    expect(code).toBeTruthy();
+
+    const token = await exchange(code);
+    expect(token.statusCode, token.body).toBe(200);
+    const tokens = token.json<{ access_token: string; id_token: string; token_type: string }>();
+    expect(tokens.token_type).toBe('Bearer');
+    expect(decodeProtectedHeader(tokens.id_token).alg).toBe('ES256');
+    const idToken = decodeJwt(tokens.id_token);
+    expect(idToken).toMatchObject({ iss: 'http://localhost:8080', aud: rp.client_id });
+    // A pairwise subject: 64 hex characters, not the member's uid.
+    expect(idToken.sub).toMatch(/^[0-9a-f]{64}$/);
+
+    const info = await t.app.inject({
+      method: 'GET',
+      url: '/userinfo',
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    });
+    expect(info.statusCode, info.body).toBe(200);
+    expect(info.json()).toMatchObject({ sub: idToken.sub, mydexid: 'oidc.jo', username: 'oidc.jo' });
+
+    // The code is single use: a second exchange fails.
+    const again = await exchange(code);
+    expect(again.statusCode).toBe(400);
+    expect(again.json()).toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('remembers consent across sign-ins, and a signed-in member goes straight back to the app', async () => {
+    const newcomer = await createMember(t.ctx, 'oidc.sam');
+    const sign = async () => {
+      const shown: { consent?: boolean } = {};
+      const browser = new FormClient(t.app);
+      const m = member;
+      member = newcomer;
+      try {
+        await signInAndConsent(browser, shown);
+      } finally {
+        member = m;
+      }
+      return { browser, consentShown: shown.consent };
+    };
+    expect((await sign()).consentShown).toBe(true);
+    const { browser, consentShown } = await sign();
+    expect(consentShown).toBe(false);
+    const again = await follow(browser, authorizeUrl({ state: 'second' }));
+    expect(again.leftTo?.searchParams.get('state')).toBe('second');
+    expect(again.leftTo?.searchParams.get('code')).toBeTruthy();
+  });
+
+  it('refuses a redirect_uri that is not registered exactly, on a page rather than a redirect', async () => {
+    const res = await new FormClient(t.app).get(authorizeUrl({ redirect_uri: `${REDIRECT}/other` }));
+    expect(res.statusCode).toBe(400);
+    expect(res.headers.location).toBeUndefined();
+    expect(res.body).toContain('redirect_uri');
+  });
+
+  it('refuses the code to a wrong secret, and to a client-credentials-only client', async () => {
+    const browser = new FormClient(t.app);
+    const code = (await signInAndConsent(browser)).searchParams.get('code')!;
+    expect((await exchange(code, basic(rp.client_id, 'wrong'))).statusCode).toBe(401);
+    const { orgId } = await t.ctx.connections.createOrganisation('Other Org');
+    const cc = await t.ctx.oauth.createClient({ orgId, scopes: ['mydex:pdx'] });
+    const other = await exchange(code, basic(cc.clientId, cc.clientSecret));
+    expect(other.statusCode).toBe(400);
+    expect(other.json()).toMatchObject({ error: 'unauthorized_client' });
+  });
+
+  it('publishes discovery with the endpoints Mydex names, and keys that verify the ID token', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/.well-known/openid-configuration' });
+    expect(res.statusCode).toBe(200);
+    const meta = res.json<Record<string, unknown>>();
+    expect(meta).toMatchObject({
+      issuer: 'http://localhost:8080',
+      authorization_endpoint: 'http://localhost:8080/oauth2/auth',
+      token_endpoint: 'http://localhost:8080/oauth2/token',
+      userinfo_endpoint: 'http://localhost:8080/userinfo',
+      jwks_uri: 'http://localhost:8080/.well-known/jwks.json',
+      subject_types_supported: ['pairwise'],
+    });
+    const jwks = (await t.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json<{ keys: { kid: string }[] }>();
+    expect(jwks.keys.map((k) => k.kid)).toContain(t.ctx.oauth.signingKey().kid);
+  });
+
+  it('shows registration for action=register: a new MydexID and PDS, then consent, then the code', async () => {
+    const browser = new FormClient(t.app);
+    const first = await follow(browser, authorizeUrl({ action: 'register', state: 'reg' }));
+    expect(first.res.statusCode).toBe(200);
+    expect(first.res.body).toContain('action="/register"');
+    const next = /name="next" value="([^"]+)"/.exec(first.res.body)![1]!;
+    const registered = await browser.post('/register', {
+      csrf: csrfFor(first.res.body, '/register'),
+      mydexid: 'oidc.newbie',
+      email: 'newbie@example.org',
+      password: 'a long enough password',
+      private_key: 'a different private key',
+      private_key_confirm: 'a different private key',
+      next,
+    });
+    expect(registered.statusCode, registered.body.slice(0, 300)).toBe(303);
+    const consent = await follow(browser, String(registered.headers.location));
+    const action = /<form method="post" action="([^"]+\/consent)"/.exec(consent.res.body)![1]!;
+    const done = await follow(
+      browser,
+      String((await browser.post(action, { csrf: csrfFor(consent.res.body, action) })).headers.location),
+    );
+    expect(done.leftTo?.searchParams.get('state')).toBe('reg');
+    expect(await t.ctx.members.accounts.getMember({ mydexid: 'oidc.newbie' })).toBeDefined();
+  });
+
+  it('answers prompt=none without a session with login_required at the redirect URI', async () => {
+    const res = await new FormClient(t.app).get(authorizeUrl({ prompt: 'none', state: 'quiet' }));
+    const back = new URL(String(res.headers.location));
+    expect(`${back.origin}${back.pathname}`).toBe(REDIRECT);
+    expect(back.searchParams.get('error')).toBe('login_required');
+    expect(back.searchParams.get('state')).toBe('quiet');
+  });
+
+  it('sends access_denied back when the member cancels', async () => {
+    const c = await appOf('Cancel Org', { name: 'Cancel App', scopes: ['openid'] });
+    const browser = new FormClient(t.app);
+    const signedIn = await signInAndConsent(browser);
+    expect(signedIn.searchParams.get('code')).toBeTruthy();
+    const ask = await follow(browser, authorizeUrl({ client_id: c.clientId, scope: 'openid', state: 'cancel' }));
+    const action = /<form method="post" action="([^"]+\/deny)"/.exec(ask.res.body)![1]!;
+    const done = await follow(
+      browser,
+      String((await browser.post(action, { csrf: csrfFor(ask.res.body, action) })).headers.location),
+    );
+    expect(done.leftTo?.searchParams.get('error')).toBe('access_denied');
+  });
+
+  it('refuses a client whose scopes do not include openid', async () => {
+    const c = await appOf('No OpenID Org', { scopes: ['mydex:pdx'] });
+    const res = await new FormClient(t.app).get(authorizeUrl({ client_id: c.clientId }));
+    expect(res.statusCode).toBe(400);
+    expect(res.headers.location).toBeUndefined();
+  });
+
+  it('makes a public client use PKCE (S256), and exchanges its code with the verifier and client_id alone', async () => {
+    const app = await appOf('Public Org', { name: 'Phone App', publicClient: true });
+    const browser = new FormClient(t.app);
+    const without = await browser.get(authorizeUrl({ client_id: app.clientId }));
+    expect(new URL(String(without.headers.location)).searchParams.get('error')).toBe('invalid_request');
+
+    const verifier = 'a-pkce-verifier-that-is-long-enough-0123456789';
+    const challenge = createHash('sha256').update(verifier).digest('base64url');
+    const back = await signInAndConsent(
+      browser,
+      {},
+      { client_id: app.clientId, code_challenge: challenge, code_challenge_method: 'S256' },
+      { name: 'Phone App', organisation: 'Public Org' },
+    );
+    const code = back.searchParams.get('code')!;
+    const exchangeWith = (codeVerifier: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/oauth2/token',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: REDIRECT,
+          client_id: app.clientId,
+          code_verifier: codeVerifier,
+        }).toString(),
+      });
+    const wrong = await exchangeWith('another-verifier-that-is-long-enough-0123456789');
+    expect(wrong.statusCode).toBe(400);
+    expect(wrong.json()).toMatchObject({ error: 'invalid_grant' });
+    const right = await exchangeWith(verifier);
+    expect(right.statusCode, right.body).toBe(200);
+    expect(right.json()).toHaveProperty('id_token');
+  });
+});
