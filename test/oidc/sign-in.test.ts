@@ -276,4 +276,32 @@ describe("Mydex's relying-party flow", () => {
     expect(right.statusCode, right.body).toBe(200);
     expect(right.json()).toHaveProperty('id_token');
   });
+
+  it('refuses an expired code', async () => {
+    const code = (await signInAndConsent(new FormClient(t.app))).searchParams.get('code')!;
+    // Expire it where it is stored (the provider gives codes 60 s).
+    await t.ctx.db
+      .updateTable('oidc_records')
+      .set({ expires_at: Math.floor(Date.now() / 1000) - 1 })
+      .where('model', '=', 'AuthorizationCode')
+      .execute();
+    const res = await exchange(code);
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('keeps every artifact hashed and sealed, and deletes a member’s with the member', async () => {
+    const rows = await t.ctx.db.selectFrom('oidc_records').selectAll().execute();
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) {
+      expect(row.id_hash).toMatch(/^[0-9a-f]{64}$/);
+      expect(row.payload).not.toContain('accountId');
+      expect(row.payload).not.toContain('oidc.jo');
+    }
+    const uid = member.uid;
+    expect(rows.some((r) => r.uid === uid)).toBe(true);
+    await t.ctx.accounts.deleteMember(uid, member.password);
+    const left = await t.ctx.db.selectFrom('oidc_records').select('uid').where('uid', '=', uid).execute();
+    expect(left).toEqual([]);
+  });
 });

@@ -1,0 +1,134 @@
+/**
+ * Signing in with a certified relying-party library (openid-client): discovery, PKCE, nonce,
+ * ID-token validation against the published keys, userinfo, refresh-token rotation and logout.
+ * Its requests reach the app through `inject` (customFetch); the member's browser is FormClient.
+ */
+import * as oc from 'openid-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMember } from '../fixtures.ts';
+import { createTestApp, type TestApp } from '../harness.ts';
+import { csrfFor, FormClient } from '../web/helpers.ts';
+
+const ISSUER = 'http://localhost:8080';
+const REDIRECT = 'http://localhost:5555/callback';
+let t: TestApp;
+let config: oc.Configuration;
+let member: Awaited<ReturnType<typeof createMember>>;
+
+/** fetch, answered by the app in process. */
+const injectFetch: oc.CustomFetch = async (url, options) => {
+  const u = new URL(url);
+  const res = await t.app.inject({
+    method: options.method as 'GET' | 'POST',
+    url: `${u.pathname}${u.search}`,
+    headers: Object.fromEntries(new Headers(options.headers as HeadersInit)),
+    ...(options.body !== undefined && options.body !== null ? { payload: String(options.body) } : {}),
+  });
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) headers.set(name, String(value));
+  return new Response(res.statusCode === 204 || res.statusCode === 304 ? null : new Uint8Array(res.rawPayload), {
+    status: res.statusCode,
+    headers,
+  });
+};
+
+beforeAll(async () => {
+  t = await createTestApp({ startWorkers: false });
+  const { orgId } = await t.ctx.connections.createOrganisation('Library Org');
+  const client = await t.ctx.oauth.createClient({
+    orgId,
+    name: 'Library App',
+    scopes: ['openid', 'mydexid', 'offline_access'],
+    redirectUris: [REDIRECT],
+  });
+  member = await createMember(t.ctx, 'oidc.lib');
+  config = await oc.discovery(new URL(ISSUER), client.clientId, undefined, oc.ClientSecretBasic(client.clientSecret), {
+    execute: [oc.allowInsecureRequests],
+    [oc.customFetch]: injectFetch,
+  });
+  config[oc.customFetch] = injectFetch;
+});
+afterAll(() => t.close());
+
+/** The member signs in and consents in the web app; the URL the browser is sent back to. */
+async function browserSignIn(browser: FormClient, authorizationUrl: URL): Promise<URL> {
+  let res = await browser.get(`${authorizationUrl.pathname}${authorizationUrl.search}`);
+  const go = async () => {
+    for (let i = 0; i < 10 && res.statusCode >= 300 && res.statusCode < 400; i++) {
+      const next = String(res.headers.location);
+      if (next.startsWith(REDIRECT)) return new URL(next);
+      res = await browser.get(next.replace(ISSUER, ''));
+    }
+    return undefined;
+  };
+  const early = await go();
+  if (early) return early;
+  if (res.body.includes('action="/login"')) {
+    const next = /name="next" value="([^"]+)"/.exec(res.body)![1]!;
+    res = await browser.post('/login', {
+      csrf: csrfFor(res.body, '/login'),
+      mydexid: member.mydexid,
+      password: member.password,
+      next,
+    });
+    const signedIn = await go();
+    if (signedIn) return signedIn;
+  }
+  const action = /<form method="post" action="([^"]+\/consent)"/.exec(res.body)![1]!;
+  res = await browser.post(action, { csrf: csrfFor(res.body, action) });
+  return (await go())!;
+}
+
+describe('openid-client against OpenPDX', () => {
+  it('discovers, signs in with PKCE and a nonce, validates the ID token, reads userinfo, refreshes and logs out', async () => {
+    expect(config.serverMetadata().issuer).toBe(ISSUER);
+    const verifier = oc.randomPKCECodeVerifier();
+    const nonce = oc.randomNonce();
+    const state = oc.randomState();
+    const url = oc.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT,
+      scope: 'openid mydexid offline_access',
+      code_challenge: await oc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+      nonce,
+      // OpenID Connect Core §11: a refresh token (offline_access) needs the consent prompt.
+      prompt: 'consent',
+    });
+    const browser = new FormClient(t.app);
+    const back = await browserSignIn(browser, url);
+
+    // The library checks state, the code, PKCE, and the ID token (signature from the JWKS, iss, aud, nonce).
+    const tokens = await oc.authorizationCodeGrant(config, back, {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+      expectedNonce: nonce,
+    });
+    const claims = tokens.claims()!;
+    expect(claims.sub).toMatch(/^[0-9a-f]{64}$/);
+    expect(claims.nonce).toBe(nonce);
+
+    const info = await oc.fetchUserInfo(config, tokens.access_token, claims.sub);
+    expect(info).toMatchObject({ sub: claims.sub, mydexid: 'oidc.lib', username: 'oidc.lib' });
+
+    // Refresh tokens rotate: the new one works, the old one is refused.
+    expect(tokens.refresh_token).toBeTruthy();
+    const refreshed = await oc.refreshTokenGrant(config, tokens.refresh_token!);
+    expect(refreshed.refresh_token).toBeTruthy();
+    expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
+    expect((await oc.fetchUserInfo(config, refreshed.access_token, claims.sub)).sub).toBe(claims.sub);
+    await expect(oc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+
+    // RP-initiated logout: the member confirms, and the provider's session is gone.
+    const logout = oc.buildEndSessionUrl(config, { id_token_hint: tokens.id_token! });
+    const page = await browser.get(`${logout.pathname}${logout.search}`);
+    expect(page.statusCode).toBe(200);
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(page.body)![1]!;
+    const confirmed = await browser.post('/oauth2/sessions/logout/confirm', { xsrf, logout: 'yes' });
+    expect(confirmed.statusCode).toBeGreaterThanOrEqual(300);
+    expect(confirmed.statusCode).toBeLessThan(400);
+    const quiet = oc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: 'openid', prompt: 'none', state: 'q' });
+    const after = await browser.get(`${quiet.pathname}${quiet.search}`);
+    expect(new URL(String(after.headers.location)).searchParams.get('error')).toBe('login_required');
+  });
+});
