@@ -1,5 +1,6 @@
 /**
- * The member's half of signing in to an app with their MydexID (docs/oidc.md): the provider
+ * The member's half of signing in to an app with their MydexID (docs/oidc.md), and `/me/apps`,
+ * the apps they let sign them in, with remove. The provider
  * sends the browser to `/oauth2/interaction/:uid` whenever it needs the member to sign in or to
  * consent. Signing in is the member web app's own (`/login`, `/register` with `next=` back here:
  * the same password check, lock-outs and CSRF protection); consent is a page naming the
@@ -7,8 +8,9 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { InteractionResults } from 'oidc-provider';
-import { refuseForm } from '../web/refusals.ts';
-import { signInConsentPage, signInGonePage } from '../web/views/sign-in-views.ts';
+import { noticeFor } from '../web/notices.ts';
+import { refuseForm, sessionEnded } from '../web/refusals.ts';
+import { appsPage, signInConsentPage, signInGonePage, type SignedInApp } from '../web/views/sign-in-views.ts';
 import type { Web } from '../web/web-context.ts';
 import { INTERACTION_PATH } from './oidc-provider.ts';
 
@@ -82,6 +84,29 @@ export function registerSignInPageRoutes(app: FastifyInstance, web: Web): void {
       details.grantId,
     );
     return finish(req, reply, { consent: { grantId } }, true);
+  });
+
+  // The apps the member lets sign them in, each with a way to take that back.
+  app.get<{ Querystring: Record<string, unknown> }>('/me/apps', async (req, reply) => {
+    const me = await web.signedIn(req);
+    if (!me) return web.toLogin(req, reply);
+    const apps: SignedInApp[] = [];
+    for (const g of await ctx.oidc.grants(me.member.uid)) {
+      const client = await ctx.oidc.signInClient(g.clientId);
+      apps.push({ grantId: g.grantId, app: client?.name ?? g.clientId, organisation: client?.organisation ?? 'an organisation' });
+    }
+    const csrf = await web.token(req, reply, '/me/apps/remove');
+    return web.send(reply, appsPage(await web.chrome(req), { apps, csrf, notice: noticeFor(req.query.done) }));
+  });
+
+  app.post('/me/apps/remove', async (req, reply) => {
+    const me = await web.signedIn(req);
+    if (!me) return sessionEnded(web, req, reply);
+    const form = web.readForm(req);
+    if (!(await web.checkCsrf(req, form, true))) return refuseForm(web, req, reply, '/me/apps');
+    // Only the member's own grant can be removed; anything else is simply not there.
+    if (!(await ctx.oidc.revokeGrant(me.member.uid, form.get('grant') ?? ''))) return web.redirect(reply, '/me/apps');
+    return web.redirect(reply, '/me/apps?done=app-removed');
   });
 
   app.post<{ Params: { uid: string } }>(`${INTERACTION_PATH}/:uid/deny`, async (req, reply) => {

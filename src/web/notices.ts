@@ -11,6 +11,7 @@ const NOTICES: Record<string, string> = {
   revoked: 'The connection has been removed. The organisation can no longer read or write your data.',
   saved: 'Your changes have been saved.',
   'identity-removed': 'The linked account has been removed. Organisations can no longer find your MydexID with it.',
+  'app-removed': 'The app can no longer sign you in, and what it was given has been taken back. It will ask you again next time.',
 };
 
 export function noticeFor(code: unknown): string | undefined {

@@ -277,6 +277,39 @@ describe("Mydex's relying-party flow", () => {
     expect(right.json()).toHaveProperty('id_token');
   });
 
+  it('lists the apps a member signs in to at /me/apps, and removing one revokes its tokens and asks consent again', async () => {
+    const sam = await createMember(t.ctx, 'oidc.apps');
+    const m = member;
+    member = sam;
+    try {
+      const browser = new FormClient(t.app);
+      const code = (await signInAndConsent(browser)).searchParams.get('code')!;
+      const { access_token } = (await exchange(code)).json<{ access_token: string }>();
+      const userinfo = () =>
+        t.app.inject({ method: 'GET', url: '/userinfo', headers: { authorization: `Bearer ${access_token}` } });
+      expect((await userinfo()).statusCode).toBe(200);
+
+      const page = await browser.get('/me/apps');
+      expect(page.statusCode).toBe(200);
+      expect(page.body).toContain('Acme Portal');
+      expect(page.body).toContain('Acme Health');
+      const grant = /name="grant" value="([^"]+)"/.exec(page.body)![1]!;
+      // Someone else's grant, or nonsense, is not there to remove.
+      const other = await browser.post('/me/apps/remove', { csrf: csrfFor(page.body, '/me/apps/remove'), grant: 'not-a-grant' });
+      expect(other.headers.location).toBe('/me/apps');
+      const removed = await browser.post('/me/apps/remove', { csrf: csrfFor(page.body, '/me/apps/remove'), grant });
+      expect(removed.headers.location).toBe('/me/apps?done=app-removed');
+      expect((await browser.get('/me/apps')).body).not.toContain('Acme Portal');
+      expect((await userinfo()).statusCode).toBe(401);
+
+      const shown: { consent?: boolean } = {};
+      await signInAndConsent(new FormClient(t.app), shown);
+      expect(shown.consent).toBe(true);
+    } finally {
+      member = m;
+    }
+  });
+
   it('refuses an expired code', async () => {
     const code = (await signInAndConsent(new FormClient(t.app))).searchParams.get('code')!;
     // Expire it where it is stored (the provider gives codes 60 s).

@@ -9,7 +9,7 @@ export interface Chrome {
   member?: { mydexid: string; logoutToken: string };
 }
 
-type NavItem = 'overview' | 'data' | 'connections' | 'identities' | 'activity' | 'account';
+type NavItem = 'overview' | 'data' | 'connections' | 'apps' | 'identities' | 'activity' | 'account';
 
 export interface PageSpec {
   title: string;
@@ -26,6 +26,7 @@ const NAV: { item: NavItem; href: string; label: string }[] = [
   { item: 'overview', href: '/me', label: 'Overview' },
   { item: 'data', href: '/me/data', label: 'My data' },
   { item: 'connections', href: '/me/connections', label: 'Connections' },
+  { item: 'apps', href: '/me/apps', label: 'Apps' },
   { item: 'identities', href: '/me/identities', label: 'Linked accounts' },
   { item: 'activity', href: '/me/activity', label: 'Activity' },
   { item: 'account', href: '/me/account', label: 'Account' },

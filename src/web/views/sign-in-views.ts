@@ -1,7 +1,7 @@
 /** The pages of signing in to another organisation's app with a MydexID (OpenID Connect, docs/oidc.md). */
 import { html, type SafeHtml } from '../html.ts';
 import { button, csrfField } from './forms.ts';
-import { page, type Chrome } from './layout.ts';
+import { notice, page, type Chrome } from './layout.ts';
 
 /** What each scope lets the app learn, in the member's words. */
 const SCOPE_TEXT: Readonly<Record<string, string>> = {
@@ -41,5 +41,55 @@ export function signInGonePage(chrome: Chrome): SafeHtml {
     title: 'This sign-in has expired',
     body: html`<h1>This sign-in has expired</h1>
       <p>Signing in took too long, or the page was opened twice. Go back to the app and sign in again.</p>`,
+  });
+}
+
+/** An app the member lets sign them in. */
+export interface SignedInApp {
+  grantId: string;
+  app: string;
+  organisation: string;
+}
+
+export function appsPage(chrome: Chrome, v: { apps: SignedInApp[]; csrf: string; notice?: string | undefined }): SafeHtml {
+  return page(chrome, {
+    title: 'Apps',
+    nav: 'apps',
+    body: html`${notice(v.notice)}
+      <h1>Apps you sign in to</h1>
+      <p>These apps sign you in with your MydexID. They learn who you are, not the data in your Personal Data Store.</p>
+      ${
+        v.apps.length === 0
+          ? html`<p class="panel">No app signs you in with your MydexID.</p>`
+          : html`<div class="table-wrap">
+              <table>
+                <caption class="visually-hidden">
+                  Apps that sign you in with your MydexID
+                </caption>
+                <thead>
+                  <tr>
+                    <th scope="col">App</th>
+                    <th scope="col">Run by</th>
+                    <th scope="col"><span class="visually-hidden">Action</span></th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${v.apps.map(
+                    (a) =>
+                      html`<tr>
+                        <td>${a.app}</td>
+                        <td>${a.organisation}</td>
+                        <td>
+                          <form method="post" action="/me/apps/remove">
+                            ${csrfField(v.csrf)}<input type="hidden" name="grant" value="${a.grantId}" />
+                            ${button(`Remove ${a.app}`, 'warning')}
+                          </form>
+                        </td>
+                      </tr>`,
+                  )}
+                </tbody>
+              </table>
+            </div>`
+      }`,
   });
 }
