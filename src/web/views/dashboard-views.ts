@@ -5,7 +5,7 @@ import type { Member } from '../../members/member-accounts.ts';
 import type { Catalogue } from '../../pds/schema/catalogue.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { button, csrfField } from './forms.ts';
-import { time } from './format.ts';
+import { dataTable, time } from './format.ts';
 import { notice, page, type Chrome } from './layout.ts';
 import { datasetTitle, fieldLabel, permissionTables } from './permissions-view.ts';
 
@@ -130,34 +130,16 @@ export function activityPage(
 
 /** The log names datasets and fields, never values (PV-07); labels come from the catalogue. */
 function activityTable(cat: Catalogue, entries: AccessLogEntry[], caption: string): SafeHtml {
-  return html`<div class="table-wrap">
-    <table>
-      <caption class="visually-hidden">
-        ${caption}
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">When</th>
-          <th scope="col">Who</th>
-          <th scope="col">What</th>
-          <th scope="col">Read or change</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${entries.map(
-          (e) =>
-            html`<tr>
-              <td>${time(e.at)}</td>
-              <td>${e.subscriberName}</td>
-              <td>
-                ${datasetTitle(cat, e.dataset)}${e.fields.length > 0 && html`<br /><span class="muted">${e.fields.map((f) => fieldLabel(cat, e.dataset, f)).join(', ')}</span>`}
-              </td>
-              <td>${actionText(e.action)}</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
-  </div>`;
+  return dataTable(
+    caption,
+    ['When', 'Who', 'What', 'Read or change'],
+    entries.map((e) => [
+      time(e.at),
+      e.subscriberName,
+      html`${datasetTitle(cat, e.dataset)}${e.fields.length > 0 && html`<br /><span class="muted">${e.fields.map((f) => fieldLabel(cat, e.dataset, f)).join(', ')}</span>`}`,
+      actionText(e.action),
+    ]),
+  );
 }
 
 function actionText(action: string): string {

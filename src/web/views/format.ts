@@ -1,5 +1,5 @@
-/** Small presentation helpers: dates in UTC, lock-out messages. */
-import { html, type SafeHtml } from '../html.ts';
+/** Small presentation helpers: dates in UTC, lock-out messages, tables. */
+import { html, type HtmlValue, type SafeHtml } from '../html.ts';
 
 /** Unix seconds as "2025-03-01 14:05 UTC". */
 function utc(seconds: number): string {
@@ -16,4 +16,28 @@ export function lockedMessage(
   until: number,
 ): string {
   return `Too many attempts. For your security, ${what.charAt(0).toLowerCase()}${what.slice(1)} is paused until ${utc(until)}. Try again after that.`;
+}
+
+/** A table of the member's things, its caption for screen readers; a header of '' is a hidden "Action". */
+export function dataTable(caption: string, headers: readonly string[], rows: readonly (readonly HtmlValue[])[]): SafeHtml {
+  return html`<div class="table-wrap">
+    <table>
+      <caption class="visually-hidden">
+        ${caption}
+      </caption>
+      <thead>
+        <tr>
+          ${headers.map((h) => html`<th scope="col">${h === '' ? html`<span class="visually-hidden">Action</span>` : h}</th>`)}
+        </tr>
+      </thead>
+      <tbody>
+        ${rows.map(
+          (cells) =>
+            html`<tr>
+              ${cells.map((c) => html`<td>${c}</td>`)}
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+  </div>`;
 }

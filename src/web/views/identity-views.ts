@@ -2,7 +2,7 @@
 import { PROVIDER_NAMES, type ExternalIdentity } from '../../idaas/external-identities.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { button, csrfField } from './forms.ts';
-import { time } from './format.ts';
+import { dataTable, time } from './format.ts';
 import { notice, page, type Chrome } from './layout.ts';
 
 const WHAT_IT_DOES =
@@ -19,36 +19,18 @@ export function identitiesPage(chrome: Chrome, v: { identities: ExternalIdentity
       ${
         v.identities.length === 0
           ? html`<p class="panel">No account is linked to your MydexID.</p>`
-          : html`<div class="table-wrap">
-              <table>
-                <caption class="visually-hidden">
-                  Accounts linked to your MydexID
-                </caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Account</th>
-                    <th scope="col">Identifier</th>
-                    <th scope="col">Linked since</th>
-                    <th scope="col"><span class="visually-hidden">Action</span></th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${v.identities.map(
-                    (i) =>
-                      html`<tr>
-                        <td>${PROVIDER_NAMES[i.provider]}</td>
-                        <td><code>${i.external_id}</code></td>
-                        <td>${time(i.created_at)}</td>
-                        <td>
-                          <a href="/me/identities/${i.id}/remove"
-                            >Remove<span class="visually-hidden"> the ${PROVIDER_NAMES[i.provider]} link</span></a
-                          >
-                        </td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>
-            </div>`
+          : dataTable(
+              'Accounts linked to your MydexID',
+              ['Account', 'Identifier', 'Linked since', ''],
+              v.identities.map((i) => [
+                PROVIDER_NAMES[i.provider],
+                html`<code>${i.external_id}</code>`,
+                time(i.created_at),
+                html`<a href="/me/identities/${i.id}/remove"
+                  >Remove<span class="visually-hidden"> the ${PROVIDER_NAMES[i.provider]} link</span></a
+                >`,
+              ]),
+            )
       }`,
   });
 }

@@ -1,6 +1,7 @@
 /** The pages of signing in to another organisation's app with a MydexID (OpenID Connect, docs/oidc.md). */
 import { html, type SafeHtml } from '../html.ts';
 import { button, csrfField } from './forms.ts';
+import { dataTable } from './format.ts';
 import { notice, page, type Chrome } from './layout.ts';
 
 /** What each scope lets the app learn, in the member's words. */
@@ -61,35 +62,18 @@ export function appsPage(chrome: Chrome, v: { apps: SignedInApp[]; csrf: string;
       ${
         v.apps.length === 0
           ? html`<p class="panel">No app signs you in with your MydexID.</p>`
-          : html`<div class="table-wrap">
-              <table>
-                <caption class="visually-hidden">
-                  Apps that sign you in with your MydexID
-                </caption>
-                <thead>
-                  <tr>
-                    <th scope="col">App</th>
-                    <th scope="col">Run by</th>
-                    <th scope="col"><span class="visually-hidden">Action</span></th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${v.apps.map(
-                    (a) =>
-                      html`<tr>
-                        <td>${a.app}</td>
-                        <td>${a.organisation}</td>
-                        <td>
-                          <form method="post" action="/me/apps/remove">
-                            ${csrfField(v.csrf)}<input type="hidden" name="grant" value="${a.grantId}" />
-                            ${button(`Remove ${a.app}`, 'warning')}
-                          </form>
-                        </td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>
-            </div>`
+          : dataTable(
+              'Apps that sign you in with your MydexID',
+              ['App', 'Run by', ''],
+              v.apps.map((a) => [
+                a.app,
+                a.organisation,
+                html`<form method="post" action="/me/apps/remove">
+                  ${csrfField(v.csrf)}<input type="hidden" name="grant" value="${a.grantId}" />
+                  ${button(`Remove ${a.app}`, 'warning')}
+                </form>`,
+              ]),
+            )
       }`,
   });
 }
