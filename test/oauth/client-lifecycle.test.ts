@@ -40,6 +40,8 @@ describe('client registry', () => {
       grantTypes: ['client_credentials'],
       disabled: false,
       createdAt: clock.now(),
+      redirectUris: [],
+      publicClient: false,
     });
   });
 
