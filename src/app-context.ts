@@ -23,6 +23,7 @@ import { AuthThrottle } from './members/auth-throttle-store.ts';
 import { createMembers, type Members } from './members/members.ts';
 import { OidcService } from './oidc/oidc-service.ts';
 import { errorPage } from './web/views/error-view.ts';
+import { signedOutPage, signOutPage } from './web/views/sign-in-views.ts';
 import { OAuthService } from './oauth/oauth-service.ts';
 import { OutboxService } from './outbox/outbox-service.ts';
 import { loadCatalogue, type Catalogue } from './pds/schema/catalogue.ts';
@@ -156,6 +157,10 @@ async function assemble(
     },
     mydexid: async (uid) => (await members.accounts.getMember({ uid }))?.mydexid,
     errorPage: (status, message, detail) => errorPage(config.env === 'sandbox', status, message, detail),
+    logoutPages: {
+      confirm: (form) => signOutPage(config.env === 'sandbox', form),
+      done: () => signedOutPage(config.env === 'sandbox'),
+    },
   });
   await oauth.start();
   await oidc.start();

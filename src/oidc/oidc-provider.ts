@@ -23,7 +23,13 @@ import type { OidcStore } from './oidc-store.ts';
 
 /** The OpenID Connect scopes and the claims each releases (Mydex's: `mydexid` names the member). */
 const OIDC_SCOPES = ['openid', 'mydexid', 'offline_access'] as const;
-const CLAIMS = { openid: ['sub'], mydexid: ['mydexid', 'username'] };
+/**
+ * Besides `sub`, /userinfo answers as Mydex's does: `iss`, `aud` (a list), `iat`, `auth_time` and
+ * `rat` (when the sign-in was granted: the code's, or the refresh token's, time); the provider sets
+ * the first four itself in ID tokens.
+ */
+const USERINFO_CONTEXT = ['iss', 'aud', 'iat', 'auth_time', 'rat'];
+const CLAIMS = { openid: ['sub', ...USERINFO_CONTEXT], mydexid: ['mydexid', 'username'] };
 
 export const INTERACTION_PATH = '/oauth2/interaction';
 
@@ -66,6 +72,8 @@ export interface OidcProviderOptions {
   rememberedGrant(accountId: string, clientId: string): Promise<string | undefined>;
   /** the member web app's error page (a browser sees the authorization endpoint's errors) */
   errorPage: (status: number, message: string, detail: string | undefined) => string;
+  /** the logout confirmation around the provider's `form`, and the page after it, in the member app's look */
+  logoutPages: { confirm(form: string): string; done(): string };
 }
 
 /**
@@ -116,11 +124,24 @@ export function createOidcProvider(o: OidcProviderOptions): Provider {
     // A per-client opaque `sub`, as Mydex's: no two clients can correlate a member by it.
     pairwiseIdentifier: (_ctx, accountId, client) =>
       createHmac('sha256', pairwiseKey).update(`${client.clientId}:${accountId}`).digest('hex'),
-    findAccount: async (_ctx, sub): Promise<Account | undefined> => {
+    findAccount: async (_ctx, sub, token): Promise<Account | undefined> => {
       const uid = Number(sub);
       const mydexid = Number.isSafeInteger(uid) ? await o.mydexid(uid) : undefined;
       if (mydexid === undefined) return undefined;
-      return { accountId: sub, claims: () => ({ sub, mydexid, username: mydexid }) };
+      return {
+        accountId: sub,
+        claims: (use) => ({
+          sub,
+          mydexid,
+          username: mydexid,
+          ...(use === 'userinfo' && token && userinfoContext(o.issuer, token)),
+        }),
+      };
+    },
+    // When the member signed in and when the sign-in was asked for travel with the tokens, for /userinfo.
+    extraTokenClaims: (ctx) => {
+      const code = ctx.oidc.entities.AuthorizationCode ?? ctx.oidc.entities.RefreshToken;
+      return code ? { auth_time: code.authTime, rat: code.iat } : undefined;
     },
     // Consent is remembered per member, app and scope, across sign-ins (not only within one session).
     loadExistingGrant: async (ctx) => {
@@ -135,7 +156,17 @@ export function createOidcProvider(o: OidcProviderOptions): Provider {
     interactions: { url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}` },
     features: {
       devInteractions: { enabled: false },
-      rpInitiatedLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: (ctx, form) => {
+          ctx.type = 'text/html; charset=utf-8';
+          ctx.body = o.logoutPages.confirm(form);
+        },
+        postLogoutSuccessSource: (ctx) => {
+          ctx.type = 'text/html; charset=utf-8';
+          ctx.body = o.logoutPages.done();
+        },
+      },
       revocation: { enabled: false },
       introspection: { enabled: false },
       pushedAuthorizationRequests: { enabled: false },
@@ -154,6 +185,18 @@ export function createOidcProvider(o: OidcProviderOptions): Provider {
     },
   };
   return new Provider(o.issuer, configuration);
+}
+
+/** The /userinfo claims about the sign-in itself, from the access token. */
+function userinfoContext(issuer: string, token: NonNullable<Parameters<Configuration['findAccount'] & {}>[2]>) {
+  const extra = ('extra' in token ? token.extra : undefined) as { auth_time?: number; rat?: number } | undefined;
+  return {
+    iss: issuer,
+    aud: [token.clientId],
+    iat: Math.floor(Date.now() / 1000),
+    ...(extra?.auth_time !== undefined ? { auth_time: extra.auth_time } : {}),
+    ...(extra?.rat !== undefined ? { rat: extra.rat } : {}),
+  };
 }
 
 /** The provider's Client model: read from OpenPDX's clients, never written by the provider. */

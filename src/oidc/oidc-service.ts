@@ -18,6 +18,7 @@ export interface OidcDeps extends ServiceDeps {
   client(clientId: string): Promise<SignInClient | undefined>;
   mydexid(uid: number): Promise<string | undefined>;
   errorPage: (status: number, message: string, detail: string | undefined) => string;
+  logoutPages: { confirm(form: string): string; done(): string };
 }
 
 const SECRETS = ['oidc cookies', 'oidc pairwise subject'] as const;
@@ -58,7 +59,7 @@ export class OidcService {
   provider(): Provider {
     const signingKey = this.deps.signingKey();
     if (this.current?.kid !== signingKey.kid) {
-      const { config, masterKeys, client, mydexid, errorPage } = this.deps;
+      const { config, masterKeys, client, mydexid, errorPage, logoutPages } = this.deps;
       const provider = createOidcProvider({
         issuer: config.issuer,
         store: this.store,
@@ -67,6 +68,7 @@ export class OidcService {
         client,
         mydexid,
         errorPage,
+        logoutPages,
         rememberedGrant: async (accountId, clientId) =>
           (await this.grants(Number(accountId))).find((g) => g.clientId === clientId)?.grantId,
         secret: (name) => this.secret(name as SecretName),

@@ -10,7 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { InteractionResults } from 'oidc-provider';
 import { noticeFor } from '../web/notices.ts';
 import { refuseForm, sessionEnded } from '../web/refusals.ts';
-import { appsPage, signInConsentPage, signInGonePage, type SignedInApp } from '../web/views/sign-in-views.ts';
+import { appsPage, continuePage, signInConsentPage, signInGonePage, type SignedInApp } from '../web/views/sign-in-views.ts';
 import type { Web } from '../web/web-context.ts';
 import { INTERACTION_PATH } from './oidc-provider.ts';
 
@@ -30,10 +30,10 @@ export function registerSignInPageRoutes(app: FastifyInstance, web: Web): void {
     }
   }
 
-  /** Ends the interaction with `result` and sends the browser on to the provider. */
+  /** Ends the interaction with `result` and sends the browser on to the provider (continuePage says why not a redirect). */
   async function finish(req: FastifyRequest, reply: FastifyReply, result: InteractionResults, merge: boolean) {
     const to = await ctx.oidc.provider().interactionResult(req.raw, reply.raw, result, { mergeWithLastSubmission: merge });
-    return web.redirect(reply, to);
+    return web.send(reply, continuePage(await web.chrome(req), to));
   }
 
   app.get<{ Params: { uid: string } }>(`${INTERACTION_PATH}/:uid`, async (req, reply) => {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMember } from '../fixtures.ts';
 import { createTestApp, type TestApp } from '../harness.ts';
 import { csrfFor, FormClient } from '../web/helpers.ts';
+import { follow } from './browser-steps.ts';
 
 const ISSUER = 'http://localhost:8080';
 const REDIRECT = 'http://localhost:5555/callback';
@@ -52,31 +53,20 @@ afterAll(() => t.close());
 
 /** The member signs in and consents in the web app; the URL the browser is sent back to. */
 async function browserSignIn(browser: FormClient, authorizationUrl: URL): Promise<URL> {
-  let res = await browser.get(`${authorizationUrl.pathname}${authorizationUrl.search}`);
-  const go = async () => {
-    for (let i = 0; i < 10 && res.statusCode >= 300 && res.statusCode < 400; i++) {
-      const next = String(res.headers.location);
-      if (next.startsWith(REDIRECT)) return new URL(next);
-      res = await browser.get(next.replace(ISSUER, ''));
-    }
-    return undefined;
-  };
-  const early = await go();
-  if (early) return early;
-  if (res.body.includes('action="/login"')) {
-    const next = /name="next" value="([^"]+)"/.exec(res.body)![1]!;
-    res = await browser.post('/login', {
-      csrf: csrfFor(res.body, '/login'),
-      mydexid: member.mydexid,
-      password: member.password,
-      next,
-    });
-    const signedIn = await go();
-    if (signedIn) return signedIn;
+  let step = await follow(browser, await browser.get(`${authorizationUrl.pathname}${authorizationUrl.search}`), REDIRECT);
+  if (step.leftTo) return step.leftTo;
+  if (step.res.body.includes('action="/login"')) {
+    const next = /name="next" value="([^"]+)"/.exec(step.res.body)![1]!;
+    const csrf = csrfFor(step.res.body, '/login');
+    step = await follow(
+      browser,
+      await browser.post('/login', { csrf, mydexid: member.mydexid, password: member.password, next }),
+      REDIRECT,
+    );
+    if (step.leftTo) return step.leftTo;
   }
-  const action = /<form method="post" action="([^"]+\/consent)"/.exec(res.body)![1]!;
-  res = await browser.post(action, { csrf: csrfFor(res.body, action) });
-  return (await go())!;
+  const action = /<form method="post" action="([^"]+\/consent)"/.exec(step.res.body)![1]!;
+  return (await follow(browser, await browser.post(action, { csrf: csrfFor(step.res.body, action) }), REDIRECT)).leftTo!;
 }
 
 describe('openid-client against OpenPDX', () => {

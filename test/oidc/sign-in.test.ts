@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMember } from '../fixtures.ts';
 import { createTestApp, type TestApp } from '../harness.ts';
 import { csrfFor, FormClient } from '../web/helpers.ts';
+import { follow as followRes } from './browser-steps.ts';
 
 const REDIRECT = 'https://rp.example.org/callback';
 let t: TestApp;
@@ -44,16 +45,13 @@ function authorizeUrl(extra: Record<string, string> = {}): string {
   return `/oauth2/auth?${q}`;
 }
 
-/** Follows redirects inside OpenPDX until one leaves it (to the RP) or a page answers. */
+/** GETs `location` and follows it until the browser leaves for the app or a page stays put. */
 async function follow(browser: FormClient, location: string) {
-  let res = await browser.get(location);
-  for (let i = 0; i < 10 && res.statusCode >= 300 && res.statusCode < 400; i++) {
-    const next = String(res.headers.location);
-    if (next.startsWith(REDIRECT)) return { res, leftTo: new URL(next) };
-    res = await browser.get(next.replace(/^http:\/\/localhost:8080/, ''));
-  }
-  return { res, leftTo: undefined };
+  return followRes(browser, await browser.get(location), REDIRECT);
 }
+
+/** Follows the answer to a form post. */
+const after = (browser: FormClient, res: Awaited<ReturnType<FormClient['post']>>) => followRes(browser, res, REDIRECT);
 
 /** Signs in through the web app and consents (when the member has not for this app yet); where the browser is sent back to. */
 async function signInAndConsent(
@@ -74,7 +72,7 @@ async function signInAndConsent(
     next,
   });
   expect(login.statusCode).toBe(303);
-  const consent = await follow(browser, String(login.headers.location));
+  const consent = await after(browser, login);
   shown.consent = !consent.leftTo;
   if (consent.leftTo) return consent.leftTo; // consent given before is remembered
   expect(consent.res.statusCode).toBe(200);
@@ -83,8 +81,8 @@ async function signInAndConsent(
   expect(consent.res.body).toContain('your MydexID');
   const action = /<form method="post" action="([^"]+\/consent)"/.exec(consent.res.body)![1]!;
   const approved = await browser.post(action, { csrf: csrfFor(consent.res.body, action) });
-  expect(approved.statusCode).toBe(303);
-  const done = await follow(browser, String(approved.headers.location));
+  expect(approved.statusCode).toBe(200);
+  const done = await after(browser, approved);
   expect(done.leftTo).toBeDefined();
   return done.leftTo!;
 }
@@ -122,7 +120,17 @@ describe("Mydex's relying-party flow", () => {
       headers: { authorization: `Bearer ${tokens.access_token}` },
     });
     expect(info.statusCode, info.body).toBe(200);
-    expect(info.json()).toMatchObject({ sub: idToken.sub, mydexid: 'oidc.jo', username: 'oidc.jo' });
+    // The claims Mydex's provider shows (its README's example).
+    expect(info.json()).toEqual({
+      sub: idToken.sub,
+      mydexid: 'oidc.jo',
+      username: 'oidc.jo',
+      iss: 'http://localhost:8080',
+      aud: [rp.client_id],
+      iat: expect.any(Number),
+      auth_time: idToken.auth_time,
+      rat: expect.any(Number),
+    });
 
     // The code is single use: a second exchange fails.
     const again = await exchange(code);
@@ -202,12 +210,9 @@ describe("Mydex's relying-party flow", () => {
       next,
     });
     expect(registered.statusCode, registered.body.slice(0, 300)).toBe(303);
-    const consent = await follow(browser, String(registered.headers.location));
+    const consent = await after(browser, registered);
     const action = /<form method="post" action="([^"]+\/consent)"/.exec(consent.res.body)![1]!;
-    const done = await follow(
-      browser,
-      String((await browser.post(action, { csrf: csrfFor(consent.res.body, action) })).headers.location),
-    );
+    const done = await after(browser, await browser.post(action, { csrf: csrfFor(consent.res.body, action) }));
     expect(done.leftTo?.searchParams.get('state')).toBe('reg');
     expect(await t.ctx.members.accounts.getMember({ mydexid: 'oidc.newbie' })).toBeDefined();
   });
@@ -227,10 +232,7 @@ describe("Mydex's relying-party flow", () => {
     expect(signedIn.searchParams.get('code')).toBeTruthy();
     const ask = await follow(browser, authorizeUrl({ client_id: c.clientId, scope: 'openid', state: 'cancel' }));
     const action = /<form method="post" action="([^"]+\/deny)"/.exec(ask.res.body)![1]!;
-    const done = await follow(
-      browser,
-      String((await browser.post(action, { csrf: csrfFor(ask.res.body, action) })).headers.location),
-    );
+    const done = await after(browser, await browser.post(action, { csrf: csrfFor(ask.res.body, action) }));
     expect(done.leftTo?.searchParams.get('error')).toBe('access_denied');
   });
 

@@ -1,5 +1,6 @@
 /** The pages of signing in to another organisation's app with a MydexID (OpenID Connect, docs/oidc.md). */
-import { html, type SafeHtml } from '../html.ts';
+import { CSS_HREF } from '../assets.ts';
+import { html, SafeHtml } from '../html.ts';
 import { button, csrfField } from './forms.ts';
 import { dataTable } from './format.ts';
 import { notice, page, type Chrome } from './layout.ts';
@@ -34,6 +35,21 @@ export function signInConsentPage(chrome: Chrome, v: ConsentView): SafeHtml {
         <form method="post" action="${v.approve.action}">${csrfField(v.approve.csrf)} ${button('Continue')}</form>
         <form method="post" action="${v.deny.action}">${csrfField(v.deny.csrf)} ${button('Cancel', 'secondary')}</form>
       </div>`,
+  });
+}
+
+/**
+ * The step from the member's pages back to the provider, which sends the browser on to the app. A
+ * page that moves on by itself, not a redirect: a browser applies a form's `form-action` policy to
+ * every redirect that follows its submission, so a sign-in or consent form's answer must not
+ * redirect to the app's origin.
+ */
+export function continuePage(chrome: Chrome, to: string): SafeHtml {
+  return page(chrome, {
+    title: 'Signing you in',
+    head: html`<meta http-equiv="refresh" content="0; url=${to}" />`,
+    body: html`<h1>Signing you in</h1>
+      <p>If nothing happens, <a href="${to}">continue</a>.</p>`,
   });
 }
 
@@ -76,4 +92,34 @@ export function appsPage(chrome: Chrome, v: { apps: SignedInApp[]; csrf: string;
             )
       }`,
   });
+}
+
+/**
+ * RP-initiated logout, the provider's confirmation step: `form` is the provider's own (empty) form,
+ * carrying its anti-forgery value; the buttons submit it. Markup from the library's code, not data.
+ */
+export function signOutPage(sandbox: boolean, form: string): string {
+  return page(
+    { sandbox, cssHref: CSS_HREF },
+    {
+      title: 'Sign out',
+      body: html`<h1>Sign out of the apps you signed in to with your MydexID?</h1>
+        ${new SafeHtml(form)}
+        <div class="button-row">
+          <button type="submit" class="button" form="op.logoutForm" name="logout" value="yes">Yes, sign me out</button>
+          <button type="submit" class="button button--secondary" form="op.logoutForm">No, stay signed in</button>
+        </div>`,
+    },
+  ).value;
+}
+
+export function signedOutPage(sandbox: boolean): string {
+  return page(
+    { sandbox, cssHref: CSS_HREF },
+    {
+      title: 'Signed out',
+      body: html`<h1>You have signed out</h1>
+        <p>You can close this page.</p>`,
+    },
+  ).value;
 }
