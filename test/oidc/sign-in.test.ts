@@ -6,7 +6,11 @@
 import { createHash } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { createAppContext } from '../../src/app-context.ts';
+import { buildApp } from '../../src/app.ts';
 import { createMember } from '../fixtures.ts';
+import { pgSchemaOf } from '../oauth/helpers.ts';
 import { createTestApp, type TestApp } from '../harness.ts';
 import { csrfFor, FormClient } from '../web/helpers.ts';
 import { follow as followRes } from './browser-steps.ts';
@@ -309,6 +313,45 @@ describe("Mydex's relying-party flow", () => {
       expect(shown.consent).toBe(true);
     } finally {
       member = m;
+    }
+  });
+
+  it('serves one sign-in across two processes on the same database', async () => {
+    const pgSchema = await pgSchemaOf(t.ctx);
+    const other = await createAppContext(t.ctx.config, {
+      logger: pino({ level: 'silent' }),
+      migrate: false,
+      startWorkers: false,
+      ...(pgSchema ? { databaseOptions: { pgSchema } } : {}),
+    });
+    const otherApp = await buildApp(other);
+    try {
+      // The browser starts on the first process and signs in there…
+      const a = new FormClient(t.app);
+      const first = await follow(a, authorizeUrl({ state: 'two' }));
+      const next = /name="next" value="([^"]+)"/.exec(first.res.body)![1]!;
+      const login = await a.post('/login', {
+        csrf: csrfFor(first.res.body, '/login'),
+        mydexid: member.mydexid,
+        password: member.password,
+        next,
+      });
+      // …and the load balancer sends the rest to the second.
+      const b = new FormClient(otherApp);
+      for (const [name, value] of a.cookies) b.cookies.set(name, value);
+      const done = await followRes(b, login, REDIRECT);
+      expect(done.leftTo?.searchParams.get('state')).toBe('two');
+      const token = await exchange(done.leftTo!.searchParams.get('code')!);
+      expect(token.statusCode, token.body).toBe(200);
+      const info = await otherApp.inject({
+        method: 'GET',
+        url: '/userinfo',
+        headers: { authorization: `Bearer ${token.json<{ access_token: string }>().access_token}` },
+      });
+      expect(info.json()).toMatchObject({ mydexid: member.mydexid });
+    } finally {
+      await otherApp.close();
+      await other.close();
     }
   });
 
