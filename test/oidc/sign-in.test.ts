@@ -57,6 +57,12 @@ async function follow(browser: FormClient, location: string) {
 /** Follows the answer to a form post. */
 const after = (browser: FormClient, res: Awaited<ReturnType<FormClient['post']>>) => followRes(browser, res, REDIRECT);
 
+/** Posts the member's MydexID and password on the sign-in page `page` (which comes back to the sign-in). */
+function signIn(browser: FormClient, page: string) {
+  const next = /name="next" value="([^"]+)"/.exec(page)![1]!;
+  return browser.post('/login', { csrf: csrfFor(page, '/login'), mydexid: member.mydexid, password: member.password, next });
+}
+
 /** Signs in through the web app and consents (when the member has not for this app yet); where the browser is sent back to. */
 async function signInAndConsent(
   browser: FormClient,
@@ -68,13 +74,7 @@ async function signInAndConsent(
   // Not signed in: the member web app's own sign-in page, coming back to the interaction.
   expect(first.res.statusCode).toBe(200);
   expect(first.res.body).toContain('name="next" value="/oauth2/interaction/');
-  const next = /name="next" value="([^"]+)"/.exec(first.res.body)![1]!;
-  const login = await browser.post('/login', {
-    csrf: csrfFor(first.res.body, '/login'),
-    mydexid: member.mydexid,
-    password: member.password,
-    next,
-  });
+  const login = await signIn(browser, first.res.body);
   expect(login.statusCode).toBe(303);
   const consent = await after(browser, login);
   shown.consent = !consent.leftTo;
