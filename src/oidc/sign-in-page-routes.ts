@@ -11,11 +11,14 @@ import type { InteractionResults } from 'oidc-provider';
 import { noticeFor } from '../web/notices.ts';
 import { refuseForm, sessionEnded } from '../web/refusals.ts';
 import { appsPage, continuePage, signInConsentPage, signInGonePage, type SignedInApp } from '../web/views/sign-in-views.ts';
-import type { Web } from '../web/web-context.ts';
+import { COOKIE_OPTIONS, type Web } from '../web/web-context.ts';
 import { INTERACTION_PATH } from './oidc-provider.ts';
 
 type Interaction = Awaited<ReturnType<ReturnType<Web['ctx']['oidc']['provider']>['interactionDetails']>>;
 type WithUid = FastifyRequest<{ Params: { uid: string } }>;
+
+/** The sign-in (interaction uid) for which the member was sent to sign in again (prompt=login, max_age). */
+const REAUTH_COOKIE = '__Host-openpdx_reauth';
 
 export function registerSignInPageRoutes(app: FastifyInstance, web: Web): void {
   const { ctx } = web;
@@ -42,13 +45,16 @@ export function registerSignInPageRoutes(app: FastifyInstance, web: Web): void {
     const me = await web.signedIn(req);
     const here = base(req);
     if (details.prompt.name === 'login') {
-      // prompt=login or max_age: the member signs in again, even with a session.
-      const fresh = me && me.session.createdAt >= (details.iat ?? 0);
+      // prompt=login or max_age: the member signs in again, even with a session. The cookie says
+      // we sent them to sign in for this very sign-in (their old session ended there).
       const forced = details.prompt.reasons.some((r) => r === 'login_prompt' || r === 'max_age');
-      if (me && (fresh || !forced)) {
+      const signedInAgain = req.cookies[REAUTH_COOKIE] === details.uid;
+      if (me && (!forced || signedInAgain)) {
+        reply.clearCookie(REAUTH_COOKIE, COOKIE_OPTIONS);
         return finish(req, reply, { login: { accountId: String(me.member.uid), ts: me.session.createdAt } }, false);
       }
       if (me) await web.endSession(req, reply);
+      if (forced) reply.setCookie(REAUTH_COOKIE, details.uid, COOKIE_OPTIONS);
       const page = details.params.action === 'register' ? '/register' : '/login';
       return web.redirect(reply, `${page}?next=${encodeURIComponent(here).replace(/%2F/g, '/')}`);
     }

@@ -136,10 +136,16 @@ describe("Mydex's relying-party flow", () => {
       rat: expect.any(Number),
     });
 
-    // The code is single use: a second exchange fails.
+    // The code is single use: a second exchange fails, and takes back what the first was given.
     const again = await exchange(code);
     expect(again.statusCode).toBe(400);
     expect(again.json()).toMatchObject({ error: 'invalid_grant' });
+    const revoked = await t.app.inject({
+      method: 'GET',
+      url: '/userinfo',
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    });
+    expect(revoked.statusCode).toBe(401);
   });
 
   it('remembers consent across sign-ins, and a signed-in member goes straight back to the app', async () => {
@@ -219,6 +225,21 @@ describe("Mydex's relying-party flow", () => {
     const done = await after(browser, await browser.post(action, { csrf: csrfFor(consent.res.body, action) }));
     expect(done.leftTo?.searchParams.get('state')).toBe('reg');
     expect(await t.ctx.members.accounts.getMember({ mydexid: 'oidc.newbie' })).toBeDefined();
+  });
+
+  it('makes a signed-in member sign in again for prompt=login and for a max_age their sign-in is older than', async () => {
+    const browser = new FormClient(t.app);
+    await signInAndConsent(browser);
+    // Signed in (web session and provider session): no sign-in page…
+    expect((await follow(browser, authorizeUrl({ state: 'plain' }))).leftTo).toBeDefined();
+    for (const extra of [{ prompt: 'login' }, { max_age: '0' }] as Record<string, string>[]) {
+      const asked = await follow(browser, authorizeUrl({ state: 'again', ...extra }));
+      // …unless the app asks for a fresh one: the sign-in page again, and back to the app after it.
+      expect(asked.leftTo, JSON.stringify(extra)).toBeUndefined();
+      expect(asked.res.body).toContain('action="/login"');
+      const done = await after(browser, await signIn(browser, asked.res.body));
+      expect(done.leftTo?.searchParams.get('state')).toBe('again');
+    }
   });
 
   it('answers prompt=none without a session with login_required at the redirect URI', async () => {
