@@ -19,6 +19,11 @@ export function pdxDocumentation(): DocumentationPart {
         description: 'Dedicated connection requests (contract §4): registration, first time connection, update.',
       },
       { name: 'Developer helpers', description: 'The master schema for developers (contract §7).' },
+      {
+        name: 'OpenID Connect',
+        description:
+          'Sign in with MydexID (docs/oidc.md): discovery, authorization, userinfo, logout; the token endpoint is shared.',
+      },
     ],
     components: PDX_COMPONENTS,
     scopes: { 'mydex:pdx': 'Global access scope' },
