@@ -191,6 +191,7 @@ async function assemble(
     async close() {
       await outbox.stop();
       await oauth.stop();
+      oidc.stop();
       members.grants.close();
       availability.close();
       await database.close();

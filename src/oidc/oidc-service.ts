@@ -22,6 +22,8 @@ export interface OidcDeps extends ServiceDeps {
 }
 
 const SECRETS = ['oidc cookies', 'oidc pairwise subject'] as const;
+/** How often expired sign-in artifacts are deleted (they are ignored as soon as they expire). */
+const SWEEP_MS = 10 * 60 * 1000;
 type SecretName = (typeof SECRETS)[number];
 const secretContext = (idHash: string) => `oidc|${idHash}`;
 
@@ -29,6 +31,7 @@ export class OidcService {
   private readonly store: OidcStore;
   private readonly secrets = new Map<string, Buffer>();
   private current: { kid: string; provider: Provider } | undefined;
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: OidcDeps) {
     this.store = new OidcStore(deps.db);
@@ -53,6 +56,19 @@ export class OidcService {
       if (!row) throw new Error(`the OpenID Connect secret "${name}" could not be stored`);
       this.secrets.set(name, masterKeys.open(row.payload, secretContext(idHash)));
     }
+    this.sweeper = setInterval(() => {
+      this.sweep().catch((err: unknown) => {
+        // An outage is logged where it begins; anything else is logged here.
+        if (!this.deps.availability.failed(err, 'oidc sweep'))
+          this.deps.logger.error({ err }, 'sweeping expired sign-in artifacts failed');
+      });
+    }, SWEEP_MS);
+    this.sweeper.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
   }
 
   /** The provider, signing with the current key. */

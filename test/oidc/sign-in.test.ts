@@ -389,6 +389,21 @@ describe("Mydex's relying-party flow", () => {
     expect(res.json()).toMatchObject({ error: 'invalid_grant' });
   });
 
+  it('sweeps expired artifacts away', async () => {
+    const victim = await t.ctx.db
+      .selectFrom('oidc_records')
+      .select('id_hash')
+      .where('model', '!=', 'Secret')
+      .executeTakeFirstOrThrow();
+    await t.ctx.db.updateTable('oidc_records').set({ expires_at: 1 }).where('id_hash', '=', victim.id_hash).execute();
+    expect(await t.ctx.oidc.sweep()).toBeGreaterThanOrEqual(1);
+    const left = await t.ctx.db.selectFrom('oidc_records').select('id_hash').where('id_hash', '=', victim.id_hash).execute();
+    expect(left).toEqual([]);
+    // Unexpired ones, and the server secrets (no expiry), stay.
+    expect((await t.ctx.db.selectFrom('oidc_records').select('id_hash').execute()).length).toBeGreaterThan(0);
+    expect(await t.ctx.db.selectFrom('oidc_records').select('id_hash').where('model', '=', 'Secret').execute()).toHaveLength(2);
+  });
+
   it('keeps every artifact hashed and sealed, and deletes a member’s with the member', async () => {
     const rows = await t.ctx.db.selectFrom('oidc_records').selectAll().execute();
     expect(rows.length).toBeGreaterThan(0);
