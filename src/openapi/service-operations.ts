@@ -14,6 +14,7 @@ const LINK = '/ftc/begin/{nid}/{token}/{version}';
 
 /** Summaries of the pages known when this was written; a new page gets a generic one. */
 const PAGES: Readonly<Record<string, string>> = {
+  'get /': 'The landing page: what the service is, sign in, register, the API reference.',
   'get /login': 'Sign-in page.',
   'post /login': 'Signs the member in.',
   'post /logout': 'Signs the member out.',
