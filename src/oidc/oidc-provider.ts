@@ -29,7 +29,7 @@ const OIDC_SCOPES = ['openid', 'mydexid', 'offline_access'] as const;
  * the first four itself in ID tokens.
  */
 const USERINFO_CONTEXT = ['iss', 'aud', 'iat', 'auth_time', 'rat'];
-const CLAIMS = { openid: ['sub', ...USERINFO_CONTEXT], mydexid: ['mydexid', 'username'] };
+const CLAIMS = { openid: ['sub', 'amr', ...USERINFO_CONTEXT], mydexid: ['mydexid', 'username'] };
 
 export const INTERACTION_PATH = '/oauth2/interaction';
 

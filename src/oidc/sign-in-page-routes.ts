@@ -51,7 +51,9 @@ export function registerSignInPageRoutes(app: FastifyInstance, web: Web): void {
       const signedInAgain = req.cookies[REAUTH_COOKIE] === details.uid;
       if (me && (!forced || signedInAgain)) {
         reply.clearCookie(REAUTH_COOKIE, COOKIE_OPTIONS);
-        return finish(req, reply, { login: { accountId: String(me.member.uid), ts: me.session.createdAt } }, false);
+        // amr (RFC 8176): members sign in with their password, the only way in ("pwd").
+        const login = { accountId: String(me.member.uid), ts: me.session.createdAt, amr: ['pwd'] };
+        return finish(req, reply, { login }, false);
       }
       if (me) await web.endSession(req, reply);
       if (forced) reply.setCookie(REAUTH_COOKIE, details.uid, COOKIE_OPTIONS);

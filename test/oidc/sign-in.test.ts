@@ -117,6 +117,7 @@ describe("Mydex's relying-party flow", () => {
     expect(idToken).toMatchObject({ iss: 'http://localhost:8080', aud: rp.client_id });
     // A pairwise subject: 64 hex characters, not the member's uid.
     expect(idToken.sub).toMatch(/^[0-9a-f]{64}$/);
+    expect(idToken.amr).toEqual(['pwd']);
 
     const info = await t.app.inject({
       method: 'GET',
