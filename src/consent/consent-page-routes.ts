@@ -19,6 +19,7 @@ import {
   agreementPage,
   detailsPage,
   linkGonePage,
+  linkUsedPage,
   returnPage,
   signInFirstPage,
   wrongMemberPage,
@@ -52,10 +53,13 @@ export function registerConsentPageRoutes(app: FastifyInstance, web: Web): void 
     }
   }
 
-  /** Contract §5 step 4: back to the subscriber with status=expired when we know where; else a 410 page. */
+  /**
+   * Contract §5 step 4: the member goes back to the subscriber with status=expired when we know
+   * where, after a page that says what happened (opening a used link); else a 410 page.
+   */
   async function gone(req: LinkRequest, reply: FastifyReply) {
     const to = await ctx.consent.expiredRedirect(req.params.token);
-    if (to) return req.method === 'GET' ? web.redirect(reply, to) : handOff(req, reply, to);
+    if (to) return req.method === 'GET' ? web.send(reply, linkUsedPage(await web.chrome(req), to), 410) : handOff(req, reply, to);
     return web.send(reply, linkGonePage(await web.chrome(req)), 410);
   }
 

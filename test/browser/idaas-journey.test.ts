@@ -115,7 +115,7 @@ describe('IDaaS links in Chromium', () => {
     expect(await callbackFor(m.uid)).toEqual({ method: 'PUT', kind: 'callback' });
   });
 
-  it('a spent link sends the member back with status=expired', async () => {
+  it('a spent link says so, and sends the member back with status=expired', async () => {
     const m = await createMember(app.t.ctx, 'idaas.chrome.spent');
     const link = await idaasLink('/identify', linkBody(sub, returnTo('spent')));
     await page.goto(app.base + link.path);
@@ -123,6 +123,10 @@ describe('IDaaS links in Chromium', () => {
     await approve(m.privateKey);
     await expectReturnedTo(`${returnTo('spent')}?status=connected`);
     await page.goto(app.base + link.path);
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe(
+      'This link has expired or was already used',
+    );
+    await page.getByRole('link', { name: /^Go back to / }).click();
     await expectReturnedTo(`${returnTo('spent')}?status=expired`);
   });
 

@@ -74,9 +74,11 @@ describe('first time connection', () => {
     const ok = await c.post(approve, { csrf: csrfFor(wrong.body, approve), private_key: m.privateKey });
     expect(await finalDestination(c, ok)).toBe(`${RETURN_TO}?status=connected`);
     expect((await t.ctx.members.grants.activeGrants(m.uid)).map((g) => g.nid)).toEqual([sub.nid]);
+    // A used link says so first, then offers the way back (with status=expired).
     const again = await c.get(path);
-    expect(again.statusCode).toBe(303);
-    expect(again.headers.location).toBe(`${RETURN_TO}?status=expired`);
+    expect(again.statusCode).toBe(410);
+    expect(again.body).toContain('This link has expired or was already used');
+    expect(again.body).toContain(`href="${RETURN_TO}?status=expired"`);
   });
 
   it('lets someone without a PDS register and come back to the same link', async () => {

@@ -148,6 +148,21 @@ export function linkGonePage(chrome: Chrome): SafeHtml {
   });
 }
 
+/**
+ * A spent or expired link whose organisation is known (contract §5: it hears `status=expired`):
+ * say what happened before sending the member back, rather than redirecting without a word.
+ */
+export function linkUsedPage(chrome: Chrome, to: string): SafeHtml {
+  const host = new URL(to).host;
+  return page(chrome, {
+    title: 'This link has expired or was already used',
+    body: html`<h1>This link has expired or was already used</h1>
+      <p>Links to connect or register work once, and only for a limited time. Nothing was changed.</p>
+      <p>If you still want to connect, the organisation can send you a new link.</p>
+      <p><a class="button" href="${to}">Go back to ${host}</a></p>`,
+  });
+}
+
 /** The last hop back to the subscriber (see handOff in consent/consent-page-routes.ts). */
 export function returnPage(chrome: Chrome, to: string): SafeHtml {
   const host = new URL(to).host;
