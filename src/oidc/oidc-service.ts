@@ -112,6 +112,14 @@ export class OidcService {
     return grant.save();
   }
 
+  /** The app a sign-in in progress (an interaction) is for, by name; undefined when there is none. */
+  async waitingApp(interactionUid: string): Promise<string | undefined> {
+    const interaction = await new OidcRecordAdapter('Interaction', this.store, this.deps.masterKeys).find(interactionUid);
+    const clientId = (interaction?.params as { client_id?: unknown } | undefined)?.client_id;
+    const client = typeof clientId === 'string' ? await this.signInClient(clientId) : undefined;
+    return client && `${client.name} (${client.organisation})`;
+  }
+
   /** The apps the member has let sign them in: their grants, by client id. */
   async grants(uid: number): Promise<{ grantId: string; clientId: string }[]> {
     const payloads = await new OidcRecordAdapter('Grant', this.store, this.deps.masterKeys).ofMember(uid);

@@ -20,7 +20,8 @@ export function registerAuthRoutes(app: FastifyInstance, web: Web): void {
     const next = safeNext(req.query.next);
     if (await web.signedIn(req)) return web.redirect(reply, next ?? '/me');
     const csrf = await web.token(req, reply, '/login');
-    return web.send(reply, loginPage(await web.chrome(req), { csrf, next, notice: noticeFor(req.query.done) }));
+    const waiting = await web.waitingFor(next);
+    return web.send(reply, loginPage(await web.chrome(req), { csrf, next, waiting, notice: noticeFor(req.query.done) }));
   });
 
   app.post('/login', async (req, reply) => {
@@ -32,7 +33,13 @@ export function registerAuthRoutes(app: FastifyInstance, web: Web): void {
     const again = async (status: number, error: string) =>
       web.send(
         reply,
-        loginPage(await web.chrome(req), { csrf: await web.token(req, reply, '/login'), next, mydexid, error }),
+        loginPage(await web.chrome(req), {
+          csrf: await web.token(req, reply, '/login'),
+          next,
+          mydexid,
+          error,
+          waiting: await web.waitingFor(next),
+        }),
         status,
       );
     if (!mydexid || !password) return again(400, 'Enter your MydexID and your password.');
@@ -108,7 +115,7 @@ export function registerAuthRoutes(app: FastifyInstance, web: Web): void {
 
   async function showRegister(req: FastifyRequest, reply: FastifyReply, f: Omit<RegisterForm, 'csrf'>, status = 200) {
     const csrf = await web.token(req, reply, '/register');
-    return web.send(reply, registerPage(await web.chrome(req), { ...f, csrf }), status);
+    return web.send(reply, registerPage(await web.chrome(req), { ...f, csrf, waiting: await web.waitingFor(f.next) }), status);
   }
 }
 

@@ -146,6 +146,21 @@ export class Web {
     return reply.code(303).header('location', location).send();
   }
 
+  /**
+   * Who is waiting for the member when they sign in or register on the way somewhere (`next`): the
+   * organisation of a one-time link, or the app of a sign-in with their MydexID.
+   */
+  async waitingFor(next: string | undefined): Promise<string | undefined> {
+    const link = next && /^\/ftc\/begin\/[^/]+\/([^/]+)\//.exec(next);
+    if (link)
+      return this.ctx.consent.viewLink(link[1]!).then(
+        (v) => v.subscriberName,
+        () => undefined,
+      );
+    const signIn = next && /^\/oauth2\/interaction\/([A-Za-z0-9_-]+)$/.exec(next);
+    return signIn ? this.ctx.oidc.waitingApp(signIn[1]!) : undefined;
+  }
+
   /** 303 to the login page, coming back here after; a stale session cookie is dropped and explained. */
   toLogin(req: FastifyRequest, reply: FastifyReply): FastifyReply {
     const path = req.url.split('?')[0] ?? '/me';

@@ -88,6 +88,11 @@ describe('first time connection', () => {
     const registerHref = `/register?next=${encodeURIComponent(path)}`;
     expect(squash(start.body)).toContain(squash(`href="${registerHref}"`));
     const form = await c.get(registerHref);
+    // The registration page says who is waiting.
+    const org = (await t.ctx.connections.getOrganisation(sub.orgId))!.name;
+    expect(squash(form.body)).toContain(
+      squash(`<strong>${org}</strong> is waiting for you. Create your Personal Data Store to continue.`),
+    );
     const res = await c.post('/register', {
       csrf: csrfFor(form.body, '/register'),
       next: path,

@@ -74,6 +74,7 @@ async function signInAndConsent(
   // Not signed in: the member web app's own sign-in page, coming back to the interaction.
   expect(first.res.statusCode).toBe(200);
   expect(first.res.body).toContain('name="next" value="/oauth2/interaction/');
+  expect(first.res.body).toContain(`<strong>${app.name} (${app.organisation})</strong> is waiting for you. Sign in to continue.`);
   const login = await signIn(browser, first.res.body);
   expect(login.statusCode).toBe(303);
   const consent = await after(browser, login);

@@ -9,6 +9,13 @@ export interface LoginForm {
   mydexid?: string;
   error?: string;
   notice?: string;
+  /** who is waiting for the member (web-context.ts, waitingFor) */
+  waiting?: string | undefined;
+}
+
+/** "Acme Health is waiting for you": the reason the member is on this page. */
+function waitingNote(waiting: string | undefined, what: string): HtmlValue {
+  return waiting && html`<p class="panel"><strong>${waiting}</strong> is waiting for you. ${what} to continue.</p>`;
 }
 
 export function loginPage(chrome: Chrome, f: LoginForm): SafeHtml {
@@ -18,7 +25,7 @@ export function loginPage(chrome: Chrome, f: LoginForm): SafeHtml {
     hasErrors: Boolean(f.error),
     body: html`${notice(f.notice)}
       <h1>Sign in to your Personal Data Store</h1>
-      ${problem(f.error)}
+      ${waitingNote(f.waiting, 'Sign in')} ${problem(f.error)}
       <form method="post" action="/login" novalidate>
         ${csrfField(f.csrf)} ${f.next && html`<input type="hidden" name="next" value="${f.next}" />`}
         ${input({ name: 'mydexid', label: 'MydexID', autocomplete: 'username', value: f.mydexid ?? '', required: true })}
@@ -32,6 +39,7 @@ export function loginPage(chrome: Chrome, f: LoginForm): SafeHtml {
 export interface RegisterForm {
   csrf: string;
   next: string | undefined;
+  waiting?: string | undefined;
   values: { mydexid?: string; email?: string };
   errors: FieldErrors;
 }
@@ -44,7 +52,7 @@ export function registerPage(chrome: Chrome, f: RegisterForm): SafeHtml {
     title: 'Create your Personal Data Store',
     hasErrors: Object.keys(e).length > 0,
     body: html`<h1>Create your Personal Data Store</h1>
-      ${errorSummary(e, REGISTER_FIELDS)}
+      ${waitingNote(f.waiting, 'Create your Personal Data Store')} ${errorSummary(e, REGISTER_FIELDS)}
       <form method="post" action="/register" novalidate>
         ${csrfField(f.csrf)} ${f.next && html`<input type="hidden" name="next" value="${f.next}" />`}
         <fieldset class="fieldset">
