@@ -122,7 +122,8 @@ afterAll(async () => {
 });
 
 async function consent(page: Page): Promise<void> {
-  await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Sign in to Acme Portal with your MydexID?');
+  // The way there passes a page that moves on by itself ("Signing you in"): wait for the consent page.
+  await page.getByRole('heading', { level: 1, name: 'Sign in to Acme Portal with your MydexID?' }).waitFor({ timeout: 10_000 });
   await page.getByRole('button', { name: 'Continue' }).click();
 }
 
