@@ -207,6 +207,26 @@ describe('/me/activity', () => {
     expect(squash(second.body)).toContain(squash('<a href="/me/activity" rel="prev">Newer</a>'));
     expect(squash(second.body)).toContain(squash('First name'));
   });
+
+  it('summarises a read of many fields as "N fields", with the list on demand', async () => {
+    const { m, c } = await signedIn('activity2');
+    const fields = ['fname', 'faname', 'sname', 'title', 'dob'].map((f) => `field_personal_${f}`).join(',');
+    await t.ctx.db
+      .insertInto('access_log')
+      .values({
+        uid: m.uid,
+        nid: null,
+        actor: 'member',
+        dataset: 'ds_personal_details',
+        fields,
+        action: 'read',
+        at: 1_700_000_000,
+      })
+      .execute();
+    const page = squash((await c.get('/me/activity')).body);
+    expect(page).toContain(squash('<summary>5 fields</summary>'));
+    expect(page).toContain('First name');
+  });
 });
 
 describe('account', () => {

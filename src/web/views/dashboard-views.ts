@@ -3,7 +3,7 @@ import { diffPermissions } from '../dssa-diff.ts';
 import type { AccessLogEntry, MemberConnection } from '../../members/account-service.ts';
 import type { Member } from '../../members/member-accounts.ts';
 import type { Catalogue } from '../../pds/schema/catalogue.ts';
-import { html, type SafeHtml } from '../html.ts';
+import { html, type HtmlValue, type SafeHtml } from '../html.ts';
 import { button, csrfField } from './forms.ts';
 import { dataTable, time } from './format.ts';
 import { notice, page, type Chrome } from './layout.ts';
@@ -128,6 +128,20 @@ export function activityPage(
   });
 }
 
+/** Up to this many fields are listed in a row; more are summarised, the list a click away. */
+const LISTED_FIELDS = 3;
+
+/** The fields an entry touched: listed when few, else "N fields" with the list on demand. */
+function fieldsOf(cat: Catalogue, e: AccessLogEntry): HtmlValue {
+  if (e.fields.length === 0) return undefined;
+  const labels = e.fields.map((f) => fieldLabel(cat, e.dataset, f)).join(', ');
+  if (e.fields.length <= LISTED_FIELDS) return html`<br /><span class="muted">${labels}</span>`;
+  return html`<details class="muted">
+    <summary>${e.fields.length} fields</summary>
+    ${labels}
+  </details>`;
+}
+
 /** The log names datasets and fields, never values (PV-07); labels come from the catalogue. */
 function activityTable(cat: Catalogue, entries: AccessLogEntry[], caption: string): SafeHtml {
   return dataTable(
@@ -136,7 +150,7 @@ function activityTable(cat: Catalogue, entries: AccessLogEntry[], caption: strin
     entries.map((e) => [
       time(e.at),
       e.subscriberName,
-      html`${datasetTitle(cat, e.dataset)}${e.fields.length > 0 && html`<br /><span class="muted">${e.fields.map((f) => fieldLabel(cat, e.dataset, f)).join(', ')}</span>`}`,
+      html`${datasetTitle(cat, e.dataset)}${fieldsOf(cat, e)}`,
       actionText(e.action),
     ]),
   );
