@@ -13,20 +13,10 @@ import { forUpdate, type Dialect } from '../storage/dialect.ts';
 import type { Database } from '../storage/schema.ts';
 import { prepared, type QueryTarget } from '../storage/prepared.ts';
 import type { Clock } from '../clock.ts';
+import type { ChangeInput } from '../outbox/outbox-service.ts';
 import type { AccessEntry, FieldValues, PdsWriter, RowRead, StoredRow } from './pds-store.ts';
 import { RowIndex } from './row-index-store.ts';
 import { RowFinder, ScanLimitExceeded, type StoredRowRecord } from './row-read-store.ts';
-
-/** A committed-with-the-write change, for notifications (contract §5.4). */
-export interface DataChange {
-  uid: number;
-  dataset: string;
-  action: 'create' | 'update' | 'delete';
-  updatedId: string;
-  writerNid: number | null;
-  /** the fields written, cleared or deleted: only connections that may read one of them are told */
-  fields: readonly string[];
-}
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -97,13 +87,13 @@ export class MemberPds implements PdsWriter {
     private readonly uid: number,
     private readonly keys: DataKeyRing,
     private readonly writerNid: number | null,
-    private readonly changed: (c: DataChange) => Promise<void>,
+    private readonly changed: (c: ChangeInput) => Promise<void>,
   ) {
     this.db = target.db;
     this.index = new RowIndex(this.db, dialect, uid, (dataset) => this.key(dataset).key);
   }
 
-  private emit(dataset: string, action: DataChange['action'], updatedId: number, fields: readonly string[]): Promise<void> {
+  private emit(dataset: string, action: ChangeInput['action'], updatedId: number, fields: readonly string[]): Promise<void> {
     return this.changed({ uid: this.uid, dataset, action, updatedId: String(updatedId), writerNid: this.writerNid, fields });
   }
 

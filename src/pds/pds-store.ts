@@ -8,6 +8,7 @@ import type { DataKeyRing } from '../members/key-ring.ts';
 import type { DatabaseHandle, Dialect } from '../storage/dialect.ts';
 import type { Database } from '../storage/schema.ts';
 import type { Clock } from '../clock.ts';
+import type { ChangeInput } from '../outbox/outbox-service.ts';
 import { AccessLogBuffer, type AccessLogSink } from './access-log-buffer.ts';
 import { MetadataReadBatch } from './metadata-batch-store.ts';
 import { AppendError, type OpenedRow, type SealedRead } from '../storage/row-appender.ts';
@@ -23,11 +24,11 @@ import {
   openValues,
   parseRecord,
   rowContextPrefix,
-  type DataChange,
 } from './member-pds-store.ts';
 import { sealedPageQuery, type RowQuery, type SealedPageRow } from './row-read-store.ts';
 
-export type ChangeHook = (trx: Transaction<Database>, change: DataChange) => Promise<void>;
+/** A committed-with-the-write change goes to the outbox in the write's transaction (contract §5.4). */
+export type ChangeHook = (trx: Transaction<Database>, change: ChangeInput) => Promise<void>;
 
 export type FieldValues = Record<string, string | null>;
 
