@@ -136,15 +136,18 @@ function oauthRoutes(app: FastifyInstance, ctx: AppContext): void {
       if (!client?.publicClient) throw invalidClient(realm, 'client authentication required');
       return client;
     }
-    const client = await oauth.authenticateClient(clientCredentialsOf(req.headers.authorization, form, realm), req.ip);
+    const client = await authenticated(req, form);
     const signIn = await ctx.oidc.signInClient(client.clientId);
     return signIn && !signIn.publicClient ? signIn : undefined;
   }
 
+  /** The client the request authenticates as (HTTP Basic or the form), throttled per client and address. */
+  const authenticated = (req: FastifyRequest, form: OAuthForm) =>
+    oauth.authenticateClient(clientCredentialsOf(req.headers.authorization, form, realm), req.ip);
+
   async function authenticatedForm(req: FastifyRequest) {
     const form = readOAuthForm(req.headers['content-type'], req.body);
-    const client = await oauth.authenticateClient(clientCredentialsOf(req.headers.authorization, form, realm), req.ip);
-    return { form, client };
+    return { form, client: await authenticated(req, form) };
   }
 
   app.post(TOKEN_PATH, { schema: tokenSchema }, async (req, reply) => {
@@ -153,7 +156,7 @@ function oauthRoutes(app: FastifyInstance, ctx: AppContext): void {
     if (PROVIDER_GRANTS.has(form.get('grant_type') ?? '')) {
       return exchangeAtProvider(ctx, req, reply, form, await signInClientOf(req, form));
     }
-    const client = await oauth.authenticateClient(clientCredentialsOf(req.headers.authorization, form, realm), req.ip);
+    const client = await authenticated(req, form);
     const token = await oauth.grantClientCredentials(client, { grantType: form.get('grant_type'), scope: form.get('scope') });
     // Contract §2 writes the token type in lower case; RFC 6749 §5.1 makes it case-insensitive.
     return reply

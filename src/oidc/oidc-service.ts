@@ -114,7 +114,7 @@ export class OidcService {
 
   /** The app a sign-in in progress (an interaction) is for, by name; undefined when there is none. */
   async waitingApp(interactionUid: string): Promise<string | undefined> {
-    const interaction = await new OidcRecordAdapter('Interaction', this.store, this.deps.masterKeys).find(interactionUid);
+    const interaction = await this.records('Interaction').find(interactionUid);
     const clientId = (interaction?.params as { client_id?: unknown } | undefined)?.client_id;
     const client = typeof clientId === 'string' ? await this.signInClient(clientId) : undefined;
     return client && `${client.name} (${client.organisation})`;
@@ -122,14 +122,14 @@ export class OidcService {
 
   /** The apps the member has let sign them in: their grants, by client id. */
   async grants(uid: number): Promise<{ grantId: string; clientId: string }[]> {
-    const payloads = await new OidcRecordAdapter('Grant', this.store, this.deps.masterKeys).ofMember(uid);
+    const payloads = await this.records('Grant').ofMember(uid);
     return payloads.flatMap((p) => (p.jti && p.clientId ? [{ grantId: p.jti, clientId: p.clientId }] : []));
   }
 
   /** Takes back one of the member's grants, and every token issued under it. */
   async revokeGrant(uid: number, grantId: string): Promise<boolean> {
     if (!(await this.grants(uid)).some((g) => g.grantId === grantId)) return false;
-    const adapter = new OidcRecordAdapter('Grant', this.store, this.deps.masterKeys);
+    const adapter = this.records('Grant');
     await adapter.revokeByGrantId(grantId);
     await adapter.destroy(grantId);
     return true;
@@ -138,6 +138,11 @@ export class OidcService {
   /** Deletes expired artifacts; the number deleted. */
   sweep(): Promise<number> {
     return this.store.sweep(Math.floor(Date.now() / 1000));
+  }
+
+  /** The provider's artifacts of one model, as its adapter reads them. */
+  private records(model: string): OidcRecordAdapter {
+    return new OidcRecordAdapter(model, this.store, this.deps.masterKeys);
   }
 
   private secret(name: SecretName): Buffer {

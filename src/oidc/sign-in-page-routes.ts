@@ -7,14 +7,13 @@
  * organisation and what the app will learn, remembered per app and scope.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { InteractionResults } from 'oidc-provider';
+import type { Interaction, InteractionResults } from 'oidc-provider';
 import { noticeFor } from '../web/notices.ts';
 import { refuseForm, sessionEnded } from '../web/refusals.ts';
 import { appsPage, continuePage, signInConsentPage, signInGonePage, type SignedInApp } from '../web/views/sign-in-views.ts';
 import { COOKIE_OPTIONS, type Web } from '../web/web-context.ts';
 import { INTERACTION_PATH } from './oidc-provider.ts';
 
-type Interaction = Awaited<ReturnType<ReturnType<Web['ctx']['oidc']['provider']>['interactionDetails']>>;
 type WithUid = FastifyRequest<{ Params: { uid: string } }>;
 
 /** The sign-in (interaction uid) for which the member was sent to sign in again (prompt=login, max_age). */
