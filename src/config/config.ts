@@ -54,6 +54,11 @@ const settings = {
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info')
     .describe('pino log level.'),
+  OPENPDX_TIMEZONE: z
+    .string()
+    .default('Europe/London')
+    .refine(isTimeZone, 'must be an IANA time zone, such as Europe/London or America/New_York')
+    .describe('The time zone the member web app shows times in (an IANA name such as Europe/London).'),
   OPENPDX_TOKEN_TTL: z.coerce.number().int().min(60).max(86400).default(3600).describe('Access token lifetime in seconds.'),
   OPENPDX_SAT_TTL: z.coerce.number().int().min(10).max(3600).default(300).describe('Short access token lifetime in seconds.'),
   OPENPDX_LINK_TTL: z.coerce
@@ -79,6 +84,15 @@ const settings = {
     .max(86400)
     .default(1800)
     .describe('Member web app: a session ends after this many seconds without a request.'),
+  OPENPDX_UNLOCK_IDLE_TIMEOUT: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(3600)
+    .default(300)
+    .describe(
+      "Member web app: after the Private Key is entered, 'My data' stays unlocked for this many seconds without use (the data keys held on the server, sealed under the session id).",
+    ),
   OPENPDX_SESSION_MAX_AGE: z.coerce
     .number()
     .int()
@@ -173,6 +187,8 @@ export interface Config {
   requireHttps: boolean;
   /** Fastify trustProxy: false, true, a hop count or a list of addresses/CIDRs (BCP-04) */
   trustProxy: boolean | number | string[];
+  /** OPENPDX_TIMEZONE: the member web app's times are shown in this zone */
+  timeZone: string;
   tokenTtl: number;
   satTtl: number;
   /** one-time link lifetime in seconds */
@@ -181,7 +197,7 @@ export interface Config {
   keyCacheMs: number;
   tokenRateLimit: number;
   /** member web app session timeouts in seconds (ASVS 7.3.1/7.3.2) */
-  memberSession: { idleSeconds: number; absoluteSeconds: number };
+  memberSession: { idleSeconds: number; absoluteSeconds: number; unlockIdleSeconds: number };
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
   seed: 'auto' | 'off';
   /** processes `openpdx start` serves from */
@@ -192,6 +208,15 @@ export interface Config {
   maxRowsScanned: number;
   /** platform email and SMS (live only; the sandbox keeps messages at /dev/outbox) */
   messaging: { smtpUrl: string | undefined; mailFrom: string; smsUrl: string | undefined; smsToken: string | undefined };
+}
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export class ConfigError extends Error {
@@ -246,6 +271,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     masterKey: e.OPENPDX_MASTER_KEY,
     dataDir: e.OPENPDX_DATA_DIR,
     logLevel: e.OPENPDX_LOG_LEVEL,
+    timeZone: e.OPENPDX_TIMEZONE,
     trustProxy: parseTrustProxy(e.OPENPDX_TRUST_PROXY),
     requireHttps: e.OPENPDX_REQUIRE_HTTPS ? e.OPENPDX_REQUIRE_HTTPS === 'true' : e.OPENPDX_ENV === 'live',
     tokenTtl: e.OPENPDX_TOKEN_TTL,
@@ -253,7 +279,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     linkTtl: e.OPENPDX_LINK_TTL,
     keyCacheMs: e.OPENPDX_KEY_CACHE_MS,
     tokenRateLimit: e.OPENPDX_TOKEN_RATE_LIMIT,
-    memberSession: { idleSeconds: e.OPENPDX_SESSION_IDLE_TIMEOUT, absoluteSeconds: e.OPENPDX_SESSION_MAX_AGE },
+    memberSession: {
+      idleSeconds: e.OPENPDX_SESSION_IDLE_TIMEOUT,
+      absoluteSeconds: e.OPENPDX_SESSION_MAX_AGE,
+      unlockIdleSeconds: e.OPENPDX_UNLOCK_IDLE_TIMEOUT,
+    },
     argon2: { memoryCost: e.OPENPDX_ARGON2_MEMORY_KIB, timeCost: e.OPENPDX_ARGON2_TIME, parallelism: 1 },
     seed: e.OPENPDX_SEED,
     workers: e.OPENPDX_WORKERS === 'auto' ? availableParallelism() : e.OPENPDX_WORKERS,

@@ -99,6 +99,12 @@ export class AccountService {
     return out;
   }
 
+  /** nid → the organisation's name, for the connections that wrote the member's rows. */
+  async organisationNames(nids: Iterable<number>): Promise<Map<number, string>> {
+    const rows = await this.store.organisationNames([...new Set(nids)]);
+    return new Map(rows.map((r) => [r.nid, r.name]));
+  }
+
   async accessLog(uid: number, limit = 200, offset = 0): Promise<AccessLogEntry[]> {
     const rows = await this.store.accessLog(uid, Math.min(limit, 1000), offset);
     return rows.map((r) => ({

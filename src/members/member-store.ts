@@ -64,6 +64,17 @@ export class MemberStore extends Store {
       .execute();
   }
 
+  /** The organisation behind each of these connections. */
+  organisationNames(nids: readonly number[]) {
+    if (nids.length === 0) return Promise.resolve([]);
+    return this.db
+      .selectFrom('connections')
+      .innerJoin('organisations', 'organisations.id', 'connections.org_id')
+      .select(['connections.nid', 'organisations.name'])
+      .where('connections.nid', 'in', [...nids])
+      .execute();
+  }
+
   async setPasswordHash(uid: number, hash: string) {
     await this.db.updateTable('members').set({ password_hash: hash }).where('uid', '=', uid).execute();
   }

@@ -212,7 +212,7 @@ export class DatasetService {
       // Every row is checked before the first is written: all or nothing.
       const rows = items.map((item) => checkWrite(ds, access.dssa.permissions, item, this.deps.catalogue));
       const out: number[] = [];
-      for (const values of rows) out.push(await w.insertRow(ds.name, instance, 'connection', values));
+      for (const values of rows) out.push(await w.insertRow(ds.name, instance, 'connection', values, access.nid));
       await w.recordAccess(this.entry(access, ds, [...new Set(rows.flatMap((r) => Object.keys(r)))], 'write'));
       return out;
     });

@@ -23,8 +23,13 @@ export interface DatasetContent {
 export class MemberDataService {
   constructor(private readonly deps: ServiceDeps & { members: Members; accounts: AccountService; pds: PdsStore }) {}
 
+  /** The member's data keys, unwrapped with their Private Key (WrongPrivateKeyError if it is not). */
+  unlock(uid: number, privateKey: string): Promise<DataKeyRing> {
+    return this.deps.members.keys.unlock(uid, privateKey);
+  }
+
   private async withKeys<T>(uid: number, privateKey: string, fn: (keys: DataKeyRing) => Promise<T>): Promise<T> {
-    const keys = await this.deps.members.keys.unlock(uid, privateKey);
+    const keys = await this.unlock(uid, privateKey);
     try {
       return await fn(keys);
     } finally {
@@ -33,29 +38,43 @@ export class MemberDataService {
   }
 
   /** Every dataset with its content (empty ones too, so the member can fill them in). */
-  async view(uid: number, privateKey: string): Promise<DatasetContent[]> {
-    return this.withKeys(uid, privateKey, (keys) =>
-      this.deps.pds.read(uid, keys, async (r) => {
-        const out: DatasetContent[] = [];
-        for (const ds of this.deps.catalogue.datasets()) {
-          if (!keys.has(ds.name)) continue;
-          const content: DatasetContent = { name: ds.name, title: ds.title, type: ds.type, instances: {}, rows: [] };
-          if (ds.type === 'metadata') {
-            for (const [n, values] of await r.metadata(ds.name)) content.instances[String(n)] = values;
-          } else {
-            content.rows = await r.rows(ds.name);
-          }
-          out.push(content);
+  view(uid: number, privateKey: string): Promise<DatasetContent[]> {
+    return this.withKeys(uid, privateKey, (keys) => this.viewWith(uid, keys));
+  }
+
+  /** view(), with keys already unwrapped (the web app's unlock window). */
+  viewWith(uid: number, keys: DataKeyRing): Promise<DatasetContent[]> {
+    return this.deps.pds.read(uid, keys, async (r) => {
+      const out: DatasetContent[] = [];
+      for (const ds of this.deps.catalogue.datasets()) {
+        if (!keys.has(ds.name)) continue;
+        const content: DatasetContent = { name: ds.name, title: ds.title, type: ds.type, instances: {}, rows: [] };
+        if (ds.type === 'metadata') {
+          for (const [n, values] of await r.metadata(ds.name)) content.instances[String(n)] = values;
+        } else {
+          content.rows = await r.rows(ds.name);
         }
-        return out;
-      }),
-    );
+        out.push(content);
+      }
+      return out;
+    });
   }
 
   /** The member edits a metadata instance or (with `rowId`) a row; subscribers are notified. */
-  async edit(
+  edit(
     uid: number,
     privateKey: string,
+    datasetName: string,
+    target: { instance?: number; rowId?: number },
+    input: Record<string, unknown>,
+  ): Promise<void> {
+    return this.withKeys(uid, privateKey, (keys) => this.editWith(uid, keys, datasetName, target, input));
+  }
+
+  /** edit(), with keys already unwrapped. */
+  async editWith(
+    uid: number,
+    keys: DataKeyRing,
     datasetName: string,
     target: { instance?: number; rowId?: number },
     input: Record<string, unknown>,
@@ -75,25 +94,28 @@ export class MemberDataService {
       else problems.push(`${def.label} ${r.problem}`);
     }
     if (problems.length) throw new PdxError(400, 'Invalid value', `${listed(problems, '; ', MAX_REASON_LENGTH)}.`);
-    await this.withKeys(uid, privateKey, (keys) =>
-      this.deps.pds.transact(uid, keys, async (w) => {
-        if (ds.type === 'metadata') {
-          await w.mergeMetadata(ds.name, target.instance ?? 0, values);
-        } else if (target.rowId !== undefined) {
-          if (!(await w.row(ds.name, target.rowId))) throw new PdxError(404, 'Not found', `No such ${ds.title} entry.`);
-          await w.updateRow(ds.name, target.rowId, values);
-        } else {
-          await w.insertRow(ds.name, target.instance ?? 0, 'user', values);
-        }
-        await w.recordAccess({ nid: null, actor: 'member', dataset: ds.name, fields: Object.keys(values), action: 'write' });
-      }),
-    );
+    await this.deps.pds.transact(uid, keys, async (w) => {
+      if (ds.type === 'metadata') {
+        await w.mergeMetadata(ds.name, target.instance ?? 0, values);
+      } else if (target.rowId !== undefined) {
+        if (!(await w.row(ds.name, target.rowId))) throw new PdxError(404, 'Not found', `No such ${ds.title} entry.`);
+        await w.updateRow(ds.name, target.rowId, values);
+      } else {
+        await w.insertRow(ds.name, target.instance ?? 0, 'user', values);
+      }
+      await w.recordAccess({ nid: null, actor: 'member', dataset: ds.name, fields: Object.keys(values), action: 'write' });
+    });
   }
 
   /** Everything the PDS holds about the member, as one JSON document. */
-  async export(uid: number, privateKey: string): Promise<Record<string, unknown>> {
+  export(uid: number, privateKey: string): Promise<Record<string, unknown>> {
+    return this.withKeys(uid, privateKey, (keys) => this.exportWith(uid, keys));
+  }
+
+  /** export(), with keys already unwrapped. */
+  async exportWith(uid: number, keys: DataKeyRing): Promise<Record<string, unknown>> {
     const member = await this.deps.members.accounts.getMember({ uid });
-    const datasets = await this.view(uid, privateKey);
+    const datasets = await this.viewWith(uid, keys);
     const data: Record<string, unknown> = {};
     for (const ds of datasets) {
       if (ds.type === 'metadata' && Object.keys(ds.instances).length) {

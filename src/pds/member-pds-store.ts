@@ -141,6 +141,7 @@ export class MemberPds implements PdsWriter {
       id: r.id,
       instance: r.instance,
       source: r.source,
+      writerNid: r.writer_nid ?? undefined,
       createdAt: r.created_at,
       updatedAt: r.updated_at,
       values: values ?? this.openRow(dataset, r),
@@ -216,13 +217,23 @@ export class MemberPds implements PdsWriter {
     await this.emit(dataset, action, instance, fields);
   }
 
-  async insertRow(dataset: string, instance: number, source: string, values: FieldValues): Promise<number> {
+  async insertRow(dataset: string, instance: number, source: string, values: FieldValues, writerNid?: number): Promise<number> {
     const rid = randomBytes(12).toString('base64url');
     const now = this.clock.now();
     const ciphertext = this.encrypt(dataset, values, ctxRow(this.uid, dataset, instance, rid));
     const r = await this.db
       .insertInto('transaction_rows')
-      .values({ uid: this.uid, dataset, instance, rid, source, ciphertext, created_at: now, updated_at: now })
+      .values({
+        uid: this.uid,
+        dataset,
+        instance,
+        rid,
+        source,
+        writer_nid: writerNid ?? null,
+        ciphertext,
+        created_at: now,
+        updated_at: now,
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     await this.index.add(dataset, r.id, values, false);

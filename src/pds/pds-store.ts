@@ -36,6 +36,8 @@ export interface StoredRow {
   id: number;
   instance: number;
   source: string;
+  /** the connection that added the row (undefined: the member, or a row from before migration 0008) */
+  writerNid?: number | undefined;
   createdAt: number;
   updatedAt: number;
   values: FieldValues;
@@ -76,7 +78,8 @@ export interface PdsWriter extends PdsReader {
   mergeMetadata(dataset: string, instance: number, values: FieldValues): Promise<FieldValues>;
   /** Replaces the instance's record; an empty record deletes it. */
   replaceMetadata(dataset: string, instance: number, values: FieldValues): Promise<void>;
-  insertRow(dataset: string, instance: number, source: string, values: FieldValues): Promise<number>;
+  /** `writerNid`: the connection adding the row, kept so the member can see who did */
+  insertRow(dataset: string, instance: number, source: string, values: FieldValues, writerNid?: number): Promise<number>;
   updateRow(dataset: string, id: number, values: FieldValues): Promise<FieldValues>;
   deleteRow(dataset: string, id: number): Promise<void>;
   recordAccess(entry: AccessEntry): Promise<void>;

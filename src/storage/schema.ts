@@ -165,6 +165,8 @@ export interface TransactionRowTable {
   /** random id bound into the ciphertext's additional data, so rows cannot be swapped */
   rid: string;
   source: string;
+  /** the connection that added the row; null for the member's own rows and older rows */
+  writer_nid: number | null;
   ciphertext: string;
   created_at: number;
   updated_at: number;
@@ -227,6 +229,9 @@ interface MemberSessionTable {
   csrf_secret: string;
   created_at: number;
   expires_at: number;
+  /** the data keys while "My data" is unlocked, sealed under the session id (migration 0008) */
+  unlocked_keys: string | null;
+  unlocked_until: number | null;
 }
 
 interface AuthThrottleTable {

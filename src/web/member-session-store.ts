@@ -3,9 +3,12 @@
  * database holds only its SHA-256, so a copy of member_sessions cannot be replayed. A session
  * ends after `idleSeconds` without a request or `absoluteSeconds` after login, whichever first.
  */
+import { hkdfSync } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.ts';
+import { open, seal } from '../crypto/aead.ts';
 import { sha256Hex } from '../crypto/hash.ts';
+import { DataKeyRing } from '../members/key-ring.ts';
 import { randomSecret } from '../crypto/random.ts';
 import type { Database } from '../storage/schema.ts';
 import { newCsrfSecret } from './csrf.ts';
@@ -13,6 +16,8 @@ import { newCsrfSecret } from './csrf.ts';
 export interface SessionPolicy {
   idleSeconds: number;
   absoluteSeconds: number;
+  /** how long "My data" stays unlocked without use */
+  unlockIdleSeconds: number;
 }
 
 export interface MemberSession {
@@ -21,7 +26,19 @@ export interface MemberSession {
   csrfSecret: string;
   createdAt: number;
   expiresAt: number;
+  /** when "My data" locks again; undefined while it is locked */
+  unlockedUntil?: number | undefined;
 }
+
+/**
+ * The key that seals the data keys held for an unlock window: derived from the session id, which
+ * only the member's cookie holds (the database keeps its SHA-256), so a copy of the database
+ * cannot open them.
+ */
+function unlockKey(id: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', Buffer.from(id, 'utf8'), Buffer.alloc(0), 'openpdx member-session unlock', 32));
+}
+const unlockContext = (uid: number, idHash: string) => `unlock|${uid}|${idHash}`;
 
 const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
 /** Sliding the idle expiry costs a write; skip it while the stored expiry is this fresh. */
@@ -74,7 +91,84 @@ export class MemberSessions {
     if (expiresAt - row.expires_at >= SLIDE_GRANULARITY) {
       await this.db.updateTable('member_sessions').set({ expires_at: expiresAt }).where('id_hash', '=', row.id_hash).execute();
     }
-    return { idHash: row.id_hash, uid: row.uid, csrfSecret: row.csrf_secret, createdAt: row.created_at, expiresAt };
+    const unlockedUntil = row.unlocked_until !== null && row.unlocked_until > now ? row.unlocked_until : undefined;
+    return {
+      idHash: row.id_hash,
+      uid: row.uid,
+      csrfSecret: row.csrf_secret,
+      createdAt: row.created_at,
+      expiresAt,
+      unlockedUntil,
+    };
+  }
+
+  /**
+   * Holds the member's data keys for the unlock window, sealed under the session id; returns when
+   * the window ends (`policy.unlockIdleSeconds` from now, and never after the session).
+   */
+  async holdKeys(id: string, session: MemberSession, ring: DataKeyRing): Promise<number> {
+    const until = Math.min(this.clock.now() + this.policy.unlockIdleSeconds, session.createdAt + this.policy.absoluteSeconds);
+    const entries = ring.datasets().map((dataset) => {
+      const { key, version } = ring.get(dataset)!;
+      return [dataset, version, key.toString('base64')];
+    });
+    const key = unlockKey(id);
+    try {
+      const sealed = seal(key, JSON.stringify(entries), unlockContext(session.uid, session.idHash));
+      await this.db
+        .updateTable('member_sessions')
+        .set({ unlocked_keys: sealed, unlocked_until: until })
+        .where('id_hash', '=', session.idHash)
+        .execute();
+    } finally {
+      key.fill(0);
+    }
+    return until;
+  }
+
+  /**
+   * The data keys held for this session while its window is open, the window pushed forward by
+   * this use; undefined when locked. The caller wipes the ring when done.
+   */
+  async heldKeys(id: string, session: MemberSession): Promise<{ ring: DataKeyRing; until: number } | undefined> {
+    const now = this.clock.now();
+    if (session.unlockedUntil === undefined || session.unlockedUntil <= now) return undefined;
+    const row = await this.db
+      .selectFrom('member_sessions')
+      .select(['unlocked_keys', 'unlocked_until'])
+      .where('id_hash', '=', session.idHash)
+      .executeTakeFirst();
+    if (!row?.unlocked_keys || row.unlocked_until === null || row.unlocked_until <= now) return undefined;
+    const key = unlockKey(id);
+    const ring = new DataKeyRing();
+    try {
+      const entries = JSON.parse(open(key, row.unlocked_keys, unlockContext(session.uid, session.idHash)).toString('utf8')) as [
+        string,
+        number,
+        string,
+      ][];
+      for (const [dataset, version, k] of entries) ring.set(dataset, Buffer.from(k, 'base64'), version);
+    } catch {
+      // Sealed under another id (a rotation raced this request) or damaged: locked.
+      ring.wipe();
+      return undefined;
+    } finally {
+      key.fill(0);
+    }
+    const until = Math.min(now + this.policy.unlockIdleSeconds, session.createdAt + this.policy.absoluteSeconds);
+    if (until > row.unlocked_until) {
+      await this.db.updateTable('member_sessions').set({ unlocked_until: until }).where('id_hash', '=', session.idHash).execute();
+    }
+    return { ring, until: Math.max(until, row.unlocked_until) };
+  }
+
+  /** Locks "My data": the held keys are deleted. */
+  async dropKeys(session: MemberSession): Promise<void> {
+    await this.db
+      .updateTable('member_sessions')
+      .set({ unlocked_keys: null, unlocked_until: null })
+      .where('id_hash', '=', session.idHash)
+      .execute();
   }
 
   /**
@@ -89,7 +183,14 @@ export class MemberSessions {
     const nextHash = sha256Hex(next);
     const row = await this.db.transaction().execute(async (trx) => {
       const found = await trx.selectFrom('member_sessions').selectAll().where('id_hash', '=', oldHash).executeTakeFirst();
-      if (found) await trx.updateTable('member_sessions').set({ id_hash: nextHash }).where('id_hash', '=', oldHash).execute();
+      // Keys held for an unlock window were sealed under the old id: they go with it.
+      if (found) {
+        await trx
+          .updateTable('member_sessions')
+          .set({ id_hash: nextHash, unlocked_keys: null, unlocked_until: null })
+          .where('id_hash', '=', oldHash)
+          .execute();
+      }
       return found;
     });
     if (!row) return undefined;

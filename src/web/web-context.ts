@@ -11,6 +11,7 @@ import type { AuthThrottle } from '../members/auth-throttle-store.ts';
 import { csrfToken, newCsrfSecret, verifyCsrfToken } from './csrf.ts';
 import type { SafeHtml } from './html.ts';
 import type { MemberSession, MemberSessions } from './member-session-store.ts';
+import type { DataKeyRing } from '../members/key-ring.ts';
 import { withPrivateKey, type Guarded } from './private-key-guard.ts';
 import type { Chrome } from './views/layout.ts';
 
@@ -67,6 +68,40 @@ export class Web {
     const r = await withPrivateKey(this.throttle, req.log, uid, privateKey, fn);
     if (r.ok) await this.rotateSession(req, reply);
     return r;
+  }
+
+  /** The data keys held for this session's unlock window (the caller wipes them); undefined when locked. */
+  async heldKeys(req: FastifyRequest): Promise<{ ring: DataKeyRing; until: number } | undefined> {
+    const me = await this.signedIn(req);
+    const id = req.cookies[SESSION_COOKIE];
+    return me && id ? this.sessions.heldKeys(id, me.session) : undefined;
+  }
+
+  /**
+   * Checks the Private Key (throttled, as every entry of it is) and opens the unlock window:
+   * the data keys are held for the session until it ends, the member locks, or the window passes.
+   */
+  async unlockData(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    uid: number,
+    privateKey: string,
+  ): Promise<Guarded<{ ring: DataKeyRing; until: number }>> {
+    const r = await this.withPrivateKey(req, reply, uid, privateKey, (pk) => this.ctx.memberData.unlock(uid, pk));
+    if (!r.ok) return r;
+    const me = await this.signedIn(req);
+    const id = req.cookies[SESSION_COOKIE];
+    if (!me || !id) {
+      r.value.wipe();
+      return { ok: false, status: 401, error: 'Your session ended. Sign in again to continue.' };
+    }
+    const until = await this.sessions.holdKeys(id, me.session, r.value);
+    return { ok: true, value: { ring: r.value, until } };
+  }
+
+  async lockData(req: FastifyRequest): Promise<void> {
+    const me = await this.signedIn(req);
+    if (me) await this.sessions.dropKeys(me.session);
   }
 
   private async rotateSession(req: FastifyRequest, reply: FastifyReply): Promise<void> {

@@ -10,6 +10,7 @@ import { registerAccountRoutes } from './account-routes.ts';
 import { registerAuthRoutes } from './auth-routes.ts';
 import { registerDashboardRoutes } from './dashboard-routes.ts';
 import { registerDataRoutes } from './data-routes.ts';
+import { showTimesIn } from './views/format.ts';
 import { registerHomeRoutes } from './home-routes.ts';
 import { registerIdentityRoutes } from './identity-routes.ts';
 import { registerConsentPageRoutes } from '../consent/consent-page-routes.ts';
@@ -51,6 +52,7 @@ export function registerWebRoutes(app: FastifyInstance, ctx: AppContext): void {
         .type('text/css; charset=utf-8')
         .send(CSS),
     );
+    showTimesIn(ctx.config.timeZone);
     const web = new Web(ctx, ctx.sessions, ctx.authThrottle, CSS_HREF);
     registerHomeRoutes(scope, web);
     registerAuthRoutes(scope, web);

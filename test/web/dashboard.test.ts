@@ -20,23 +20,41 @@ async function signedIn(name?: string) {
   return { m, c };
 }
 
-const edit = (privateKey: string, fields: Record<string, string>) => ({
+const edit = (fields: Record<string, string>) => ({
   dataset: 'ds_personal_details',
   instance: '0',
-  private_key: privateKey,
   ...fields,
 });
 
+/** Enters the Private Key on /me/data: the answer is a 303 back to /me/data, now unlocked. */
+async function unlock(c: FormClient, privateKey: string) {
+  const res = await c.submit('/me/data', '/me/data', { private_key: privateKey });
+  expect(res.statusCode, res.body).toBe(303);
+  expect(res.headers.location).toBe('/me/data');
+  return c.get('/me/data');
+}
+
 describe('/me/data', () => {
-  it('shows nothing until the Private Key is entered, then every dataset', async () => {
+  it('shows nothing until the Private Key is entered, then what holds data first and the rest behind one control', async () => {
     const { m, c } = await signedIn('data1');
+    await t.ctx.memberData.edit(m.uid, m.privateKey, 'ds_personal_details', { instance: 0 }, { field_personal_fname: 'Ada' });
     const page = await c.get('/me/data');
     expect(squash(page.body)).toContain(squash('<form method="post" action="/me/data"'));
     expect(squash(page.body)).not.toContain(squash('Personal details'));
-    const res = await c.submit('/me/data', '/me/data', { private_key: m.privateKey });
+    const res = await unlock(c, m.privateKey);
     expect(res.statusCode).toBe(200);
-    expect(squash(res.body)).toContain(squash('<h2 id="ds-ds_personal_details">Personal details</h2>'));
-    expect(squash(res.body)).toContain(squash('<h2 id="ds-ds_events">'));
+    const body = squash(res.body);
+    expect(body).toContain(squash('<h2 id="ds-ds_personal_details">Personal details</h2>'));
+    // Empty and technical datasets come after, inside the one "More kinds of data" control.
+    const more = body.indexOf(squash('<details class="more-data">'));
+    expect(more).toBeGreaterThan(body.indexOf('id="ds-ds_personal_details"'));
+    expect(body.indexOf(squash('<h3 id="ds-ds_events">'))).toBeGreaterThan(more);
+    expect(body.indexOf(squash('<h3 id="ds-ds_variables">'))).toBeGreaterThan(
+      body.indexOf('Kept by organisations for their records'),
+    );
+    // The hints speak to the member.
+    expect(body).toContain('Your first (given) name.');
+    expect(body).not.toMatch(/The member/);
   });
 
   it('gives the browser a new session id once the Private Key is right, and only then (SE-02)', async () => {
@@ -48,8 +66,7 @@ describe('/me/data', () => {
     expect(c.cookies.get(SESSION)).toBe(before);
     // A form fetched before the unlock still posts afterwards: the CSRF secret stays with the session.
     const logoutToken = csrfFor((await c.get('/me')).body, '/logout');
-    const res = await c.submit('/me/data', '/me/data', { private_key: m.privateKey });
-    expect(res.statusCode).toBe(200);
+    await unlock(c, m.privateKey);
     const after = c.cookies.get(SESSION)!;
     expect(after).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(after).not.toBe(before);
@@ -61,6 +78,22 @@ describe('/me/data', () => {
     const out = await c.post('/logout', { csrf: logoutToken });
     expect(out.statusCode).toBe(303);
     expect(c.cookies.has(SESSION)).toBe(false);
+  });
+
+  it('holds only sealed keys in the database while unlocked, and deletes them on Lock', async () => {
+    const { m, c } = await signedIn('data-hold');
+    const page = await unlock(c, m.privateKey);
+    const row = await t.ctx.db.selectFrom('member_sessions').selectAll().where('uid', '=', m.uid).executeTakeFirstOrThrow();
+    expect(row.unlocked_keys).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(row.unlocked_keys).not.toContain(m.privateKey);
+    expect(row.unlocked_until).toBeGreaterThan(row.created_at);
+    const res = await c.post('/me/data/lock', { csrf: csrfFor(page.body, '/me/data/lock') });
+    expect(res.headers.location).toBe('/me/data?done=locked');
+    const locked = await c.get('/me/data?done=locked');
+    expect(squash(locked.body)).toContain('Your data is locked.');
+    expect(squash(locked.body)).toContain(squash('<form method="post" action="/me/data"'));
+    const after = await t.ctx.db.selectFrom('member_sessions').selectAll().where('uid', '=', m.uid).executeTakeFirstOrThrow();
+    expect(after.unlocked_keys).toBeNull();
   });
 
   it('says the Private Key is wrong, linked to the field, and shows no data', async () => {
@@ -84,7 +117,7 @@ describe('/me/data', () => {
     expect(squash(right.body)).toContain(squash('entering your Private Key is paused until'));
   });
 
-  it('saves only the fields the member changed, asking for the Private Key again', async () => {
+  it('saves only the fields the member changed, without the Private Key while unlocked', async () => {
     const { m, c } = await signedIn('data4');
     await t.ctx.memberData.edit(
       m.uid,
@@ -93,11 +126,11 @@ describe('/me/data', () => {
       { instance: 0 },
       { field_personal_faname: 'Lovelace' },
     );
-    const page = await c.submit('/me/data', '/me/data', { private_key: m.privateKey });
+    const page = await unlock(c, m.privateKey);
     const csrf = csrfFor(page.body, '/me/data/edit');
     const res = await c.post('/me/data/edit', {
       csrf,
-      ...edit(m.privateKey, {
+      ...edit({
         field_personal_fname: 'Ada',
         'orig:field_personal_fname': '',
         field_personal_faname: 'Lovelace',
@@ -106,6 +139,10 @@ describe('/me/data', () => {
     });
     expect(res.statusCode, res.body).toBe(303);
     expect(res.headers.location).toBe('/me/data?done=saved');
+    // Still unlocked: the saved values show at once, under the notice.
+    const saved = squash((await c.get('/me/data?done=saved')).body);
+    expect(saved).toContain('Your changes have been saved.');
+    expect(saved).toContain(squash('<dt>First name</dt> <dd>Ada</dd>'));
     const [content] = (await t.ctx.memberData.view(m.uid, m.privateKey)).filter((d) => d.name === 'ds_personal_details');
     expect(content!.instances['0']).toMatchObject({ field_personal_fname: 'Ada', field_personal_faname: 'Lovelace' });
     const [latest] = await t.ctx.accounts.accessLog(m.uid, 1);
@@ -114,26 +151,102 @@ describe('/me/data', () => {
 
   it('shows a bad value next to its field and saves nothing', async () => {
     const { m, c } = await signedIn('data5');
-    const page = await c.submit('/me/data', '/me/data', { private_key: m.privateKey });
+    const page = await unlock(c, m.privateKey);
     const res = await c.post('/me/data/edit', {
       csrf: csrfFor(page.body, '/me/data/edit'),
-      ...edit(m.privateKey, { field_personal_title: 'Emperor', 'orig:field_personal_title': '' }),
+      ...edit({ field_personal_title: 'Emperor', 'orig:field_personal_title': '' }),
     });
     expect(res.statusCode).toBe(400);
     expect(squash(res.body)).toContain(squash('<a href="#f-field_personal_title">Title must be one of'));
     expect(await t.ctx.accounts.accessLog(m.uid, 10)).toEqual([]);
   });
 
-  it('refuses an edit with a wrong Private Key', async () => {
-    const { m, c } = await signedIn('data6');
-    const page = await c.submit('/me/data', '/me/data', { private_key: m.privateKey });
-    const res = await c.post('/me/data/edit', {
-      csrf: csrfFor(page.body, '/me/data/edit'),
-      ...edit('wrong private key', { field_personal_fname: 'Eve', 'orig:field_personal_fname': '' }),
+  it('checks dates, email addresses and phone numbers, and stores a date as a day number', async () => {
+    const { m, c } = await signedIn('data-kinds');
+    const page = await unlock(c, m.privateKey);
+    const post = (fields: Record<string, string>) =>
+      c.post('/me/data/edit', { csrf: csrfFor(page.body, '/me/data/edit'), ...edit(fields) });
+    const bad = await post({
+      field_personal_email_address: 'nope',
+      'orig:field_personal_email_address': '',
+      field_personal_mobile_phone: 'not a phone',
+      'orig:field_personal_mobile_phone': '',
     });
-    expect(res.statusCode).toBe(403);
-    expect(squash(res.body)).toContain(squash('The Private Key is not correct.'));
+    expect(bad.statusCode).toBe(400);
+    expect(squash(bad.body)).toContain('Email address must be an email address, like name@example.com.');
+    expect(squash(bad.body)).toContain('must be a phone number, like 07700 900 982');
+    expect(squash(page.body)).toContain(squash('type="email"'));
+    expect(squash(page.body)).toContain(squash('autocomplete="email"'));
+    expect(squash(page.body)).toContain(squash('type="tel"'));
+    const home = await c.post('/me/data/edit', {
+      csrf: csrfFor(page.body, '/me/data/edit'),
+      dataset: 'ds_home',
+      instance: '0',
+      field_home_date_from: 'next tuesday',
+      'orig:field_home_date_from': '',
+    });
+    expect(home.statusCode).toBe(400);
+    expect(squash(home.body)).toContain('must be a real date, for example 27 3 2007');
+    const ok = await c.post('/me/data/edit', {
+      csrf: csrfFor(page.body, '/me/data/edit'),
+      dataset: 'ds_home',
+      instance: '0',
+      field_home_date_from: '2019-06-01',
+      'orig:field_home_date_from': '',
+    });
+    expect(ok.statusCode, ok.body).toBe(303);
+    const [content] = (await t.ctx.memberData.view(m.uid, m.privateKey)).filter((d) => d.name === 'ds_home');
+    expect(content!.instances['0']?.field_home_date_from).toBe(String(Date.UTC(2019, 5, 1) / 86_400_000));
+    const shown = squash((await c.get('/me/data')).body);
+    expect(shown).toContain(squash('<dd>1 June 2019</dd>'));
+    expect(shown).toContain(squash('type="date"'));
+    expect(shown).toContain(squash('value="2019-06-01"'));
+  });
+
+  it('asks for the Private Key again when the page locked while editing, keeping what was typed', async () => {
+    const { m, c } = await signedIn('data6');
+    const page = await unlock(c, m.privateKey);
+    const editCsrf = csrfFor(page.body, '/me/data/edit');
+    await c.post('/me/data/lock', { csrf: csrfFor(page.body, '/me/data/lock') });
+    const locked = await c.post('/me/data/edit', {
+      csrf: editCsrf,
+      ...edit({ field_personal_fname: 'Eve', 'orig:field_personal_fname': '' }),
+    });
+    expect(locked.statusCode).toBe(401);
+    expect(squash(locked.body)).toContain('Your data locked while you were editing.');
+    expect(squash(locked.body)).toContain(squash('value="Eve"'));
+    const again = csrfFor(locked.body, '/me/data/edit');
+    const wrong = await c.post('/me/data/edit', {
+      csrf: again,
+      ...edit({ field_personal_fname: 'Eve', 'orig:field_personal_fname': '', private_key: 'wrong private key' }),
+    });
+    expect(wrong.statusCode).toBe(403);
+    expect(squash(wrong.body)).toContain(squash('The Private Key is not correct.'));
     expect(await t.ctx.accounts.accessLog(m.uid, 10)).toEqual([]);
+    const right = await c.post('/me/data/edit', {
+      csrf: csrfFor(wrong.body, '/me/data/edit'),
+      ...edit({ field_personal_fname: 'Eve', 'orig:field_personal_fname': '', private_key: m.privateKey }),
+    });
+    expect(right.statusCode, right.body).toBe(303);
+    // Saving with the key opened the window again.
+    expect(squash((await c.get('/me/data')).body)).toContain(squash('<dd>Eve</dd>'));
+  });
+
+  it('names the organisation that added a row', async () => {
+    const own = await createSubscriber(t, ['ds_events:rw']);
+    const em = await connectMember(t.ctx, own, 'data-writer2');
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/pds/transaction?uid=${em.uid}&key=${em.key}&con_id=${em.conId}&source_type=connection&dataset=ds_events`,
+      headers: { ...bearer(own), 'content-type': 'application/json' },
+      payload: { ds_events: { title: 'Clinic appointment' } },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const c = new FormClient(t.app);
+    await c.login(em.mydexid, em.password);
+    const page = squash((await unlock(c, em.privateKey)).body);
+    const org = (await t.ctx.connections.getOrganisation(own.orgId))!.name;
+    expect(page).toContain(`by ${org}`);
   });
 });
 
@@ -199,11 +312,11 @@ describe('/me/activity', () => {
       )
       .execute();
     const first = await c.get('/me/activity');
-    expect(squash(first.body).match(/<tr>\s*<td><time/g)).toHaveLength(50);
-    expect(first.body.indexOf('2023-11-14 23:12 UTC')).toBeLessThan(first.body.indexOf('2023-11-14 23:11 UTC'));
+    expect(squash(first.body).match(/<tr>\s*<td data-label="When"><time/g)).toHaveLength(50);
+    expect(first.body.indexOf('14 Nov 2023, 23:12 GMT')).toBeLessThan(first.body.indexOf('14 Nov 2023, 23:11 GMT'));
     expect(squash(first.body)).toContain(squash('<a href="/me/activity?page=2" rel="next">Older</a>'));
     const second = await c.get('/me/activity?page=2');
-    expect(squash(second.body).match(/<tr>\s*<td><time/g)).toHaveLength(10);
+    expect(squash(second.body).match(/<tr>\s*<td data-label="When"><time/g)).toHaveLength(10);
     expect(squash(second.body)).toContain(squash('<a href="/me/activity" rel="prev">Newer</a>'));
     expect(squash(second.body)).toContain(squash('First name'));
   });
@@ -261,7 +374,7 @@ describe('account', () => {
     });
     expect(res.headers.location).toBe('/me/account?done=private-key');
     expect((await c.submit('/me/data', '/me/data', { private_key: m.privateKey })).statusCode).toBe(403);
-    expect((await c.submit('/me/data', '/me/data', { private_key: 'my new private key' })).statusCode).toBe(200);
+    expect((await c.submit('/me/data', '/me/data', { private_key: 'my new private key' })).statusCode).toBe(303);
   });
 
   it('deletes the account only with the password and the typed MydexID, then ends the session', async () => {

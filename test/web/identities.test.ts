@@ -55,8 +55,12 @@ describe('/me/identities', () => {
     await t.ctx.idaas.identities.map({ provider: 'myaccount', externalId: '<b>svt&"x', mydexid: m.mydexid });
     await t.ctx.idaas.identities.map({ provider: 'myaccount', externalId: 'someone-elses-svt', mydexid: 'ident.someone' });
     const body = squash((await c.get('/me/identities')).body);
-    expect(body).toContain(squash(`<td>ScotAccount</td><td><code>${GUID}</code></td>`));
-    expect(body).toContain(squash('<td>MyAccount</td><td><code>&lt;b&gt;svt&amp;&quot;x</code></td>'));
+    expect(body).toContain(
+      squash(`<td data-label="Account">ScotAccount</td><td data-label="Identifier"><code>${GUID}</code></td>`),
+    );
+    expect(body).toContain(
+      squash('<td data-label="Account">MyAccount</td><td data-label="Identifier"><code>&lt;b&gt;svt&amp;&quot;x</code></td>'),
+    );
     expect(body).not.toContain('<b>svt');
     expect(body).not.toContain('someone-elses-svt');
   });

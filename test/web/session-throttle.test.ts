@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.ts';
 import { sha256Hex } from '../../src/crypto/hash.ts';
 import { AuthThrottle, LOGIN_RULE, PRIVATE_KEY_RULE } from '../../src/members/auth-throttle-store.ts';
+import { DataKeyRing } from '../../src/members/key-ring.ts';
 import { MemberSessions } from '../../src/web/member-session-store.ts';
 import { createMember } from '../fixtures.ts';
 import { createTestApp, type TestApp } from '../harness.ts';
@@ -20,7 +21,7 @@ beforeAll(async () => {
   clock = new ManualClock(1_800_000_000);
   t = await createTestApp({ clock });
   ({ uid } = await createMember(t.ctx, 'sessionowner'));
-  sessions = new MemberSessions(t.ctx.db, clock, { idleSeconds: 1800, absoluteSeconds: 43200 });
+  sessions = new MemberSessions(t.ctx.db, clock, { idleSeconds: 1800, absoluteSeconds: 43200, unlockIdleSeconds: 300 });
   throttle = new AuthThrottle(t.ctx.db, clock);
 });
 afterAll(() => t.close());
@@ -51,6 +52,37 @@ describe('member sessions', () => {
     }
     clock.advance(1200);
     expect(await sessions.resolve(id)).toBeUndefined();
+  });
+
+  it('holds data keys for the unlock window only, sealed under the session id', async () => {
+    const { id } = await sessions.create(uid);
+    const ring = new DataKeyRing();
+    ring.set('ds_home', Buffer.alloc(32, 7), 1);
+    const until = await sessions.holdKeys(id, (await sessions.resolve(id))!, ring);
+    expect(until).toBe(clock.now() + 300);
+    const held = await sessions.heldKeys(id, (await sessions.resolve(id))!);
+    expect(held!.ring.get('ds_home')).toEqual({ key: Buffer.alloc(32, 7), version: 1 });
+    // Another id (what a copy of the table has, at best) opens nothing.
+    const { id: other } = await sessions.create(uid);
+    expect(await sessions.heldKeys(other, (await sessions.resolve(id))!)).toBeUndefined();
+    // Each use slides the window; 5 idle minutes lock it.
+    clock.advance(299);
+    expect(await sessions.heldKeys(id, (await sessions.resolve(id))!)).toBeDefined();
+    clock.advance(299);
+    expect(await sessions.heldKeys(id, (await sessions.resolve(id))!)).toBeDefined();
+    clock.advance(301);
+    expect(await sessions.heldKeys(id, (await sessions.resolve(id))!)).toBeUndefined();
+  });
+
+  it('drops held keys when the session id rotates', async () => {
+    const { id } = await sessions.create(uid);
+    const ring = new DataKeyRing();
+    ring.set('ds_home', Buffer.alloc(32, 9), 1);
+    await sessions.holdKeys(id, (await sessions.resolve(id))!, ring);
+    const rotated = await sessions.rotate(id);
+    const session = (await sessions.resolve(rotated!.id))!;
+    expect(session.unlockedUntil).toBeUndefined();
+    expect(await sessions.heldKeys(rotated!.id, session)).toBeUndefined();
   });
 
   it('refuses a destroyed session and ids that are not ours', async () => {

@@ -5,7 +5,7 @@ import type { Member } from '../../members/member-accounts.ts';
 import type { Catalogue } from '../../pds/schema/catalogue.ts';
 import { html, type HtmlValue, type SafeHtml } from '../html.ts';
 import { button, csrfField } from './forms.ts';
-import { dataTable, time } from './format.ts';
+import { dataTable, time, timeZoneShown } from './format.ts';
 import { notice, page, type Chrome } from './layout.ts';
 import { datasetTitle, fieldLabel, permissionTables } from './permissions-view.ts';
 
@@ -119,7 +119,10 @@ export function activityPage(
     title: v.page > 1 ? `Activity (page ${v.page})` : 'Activity',
     nav: 'activity',
     body: html`<h1>Activity</h1>
-      <p>Every time you or a connected organisation read or changed your data, newest first. Times are in UTC.</p>
+      <p>
+        Every time you or a connected organisation read or changed your data, newest first. Times are
+        ${timeZoneShown().replace(/_/g, ' ')} time.
+      </p>
       ${v.entries.length === 0 ? html`<p class="panel">No activity ${v.page > 1 ? 'on this page' : 'yet'}.</p>` : activityTable(v.catalogue, v.entries, `Activity, page ${v.page}`)}
       <nav class="pagination" aria-label="Activity pages">
         ${v.page > 1 && html`<a href="/me/activity${v.page > 2 ? `?page=${v.page - 1}` : ''}" rel="prev">Newer</a>`}

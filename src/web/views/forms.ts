@@ -37,7 +37,7 @@ export interface InputSpec {
   /** defaults to fieldId(name); set it when one page holds several forms with the same fields */
   id?: string;
   label: string;
-  type?: 'text' | 'email' | 'password' | 'number' | 'search';
+  type?: 'text' | 'email' | 'password' | 'number' | 'search' | 'date' | 'tel';
   value?: string | null;
   hint?: HtmlValue;
   error?: string | undefined;

@@ -37,7 +37,7 @@ export function permissionTables(catalogue: Catalogue, diff: Map<string, FieldDi
     const shown = showChanges ? rows : rows.filter((r) => r.change !== 'removed');
     if (shown.length === 0) return null;
     return html`<div class="table-wrap">
-      <table class="permissions">
+      <table class="permissions stack">
         <caption>
           ${datasetTitle(catalogue, dataset)}
         </caption>
@@ -60,11 +60,11 @@ export function permissionTables(catalogue: Catalogue, diff: Map<string, FieldDi
                   : '';
             return html`<tr${rowAttr}>
     <th scope="row">${fieldLabel(catalogue, dataset, r.field)}</th>
-    <td>${r.change === 'removed' ? 'No' : flag(acc?.r)}</td>
-    <td>${r.change === 'removed' ? 'No' : flag(acc?.w)}</td>
+    <td data-label="Can read">${r.change === 'removed' ? 'No' : flag(acc?.r)}</td>
+    <td data-label="Can change">${r.change === 'removed' ? 'No' : flag(acc?.w)}</td>
     ${
       showChanges &&
-      html`<td>
+      html`<td data-label="Since last time">
         ${TAGS[r.change] ?? 'No change'}${
           (r.change === 'changed' || r.change === 'removed') && html` <span class="muted">was: ${accessPhrase(r.before)}</span>`
         }
