@@ -19,6 +19,7 @@ import { IdaasLookups } from './idaas/idaas-lookups.ts';
 import { IdaasNotifications } from './idaas/idaas-notifications.ts';
 import { createLogger } from './logger.ts';
 import { AccountService } from './members/account-service.ts';
+import { PasswordResetService } from './members/password-reset-service.ts';
 import { AuthThrottle } from './members/auth-throttle-store.ts';
 import { createMembers, type Members } from './members/members.ts';
 import { OidcService } from './oidc/oidc-service.ts';
@@ -56,6 +57,8 @@ export interface AppContext {
   outbox: OutboxService;
   consent: ConsentService;
   accounts: AccountService;
+  /** "Forgot password": one-time codes by email (docs/member-web.md) */
+  passwordResets: PasswordResetService;
   /** the member web app's sessions (table member_sessions) */
   sessions: MemberSessions;
   /** back-off and lock-out for passwords and Private Keys, shared by every process (table auth_throttle) */
@@ -182,6 +185,7 @@ async function assemble(
     outbox,
     consent,
     accounts,
+    passwordResets: new PasswordResetService({ ...deps, outbox }),
     sessions: new MemberSessions(db, clock, config.memberSession),
     authThrottle: new AuthThrottle(db, clock),
     memberData,

@@ -24,6 +24,10 @@ export type SecurityEventName =
   /** a Private Key was wrong, or refused because the member's Private Key is locked */
   | 'auth.private_key_failed'
   | 'auth.private_key_locked'
+  /** a password reset code was wrong (or refused while locked), or a password was reset */
+  | 'auth.reset_failed'
+  | 'auth.reset_locked'
+  | 'auth.password_reset'
   /** a member form arrived without its anti-CSRF token, or from another site */
   | 'csrf.refused';
 

@@ -10,6 +10,7 @@ import type { OutboxService } from '../outbox/outbox-service.ts';
 import type { ServiceDeps } from '../service-deps.ts';
 import { MIN_PASSWORD, MIN_PRIVATE_KEY } from './member-rules.ts';
 import { MemberStore } from './member-store.ts';
+import { passwordChangedEmail } from './password-reset-service.ts';
 import { throttleKeys } from './throttle-keys.ts';
 import type { Members } from './members.ts';
 
@@ -54,7 +55,10 @@ export class AccountService {
     if (next.length < MIN_PASSWORD) throw new ValidationError(`Password must be at least ${MIN_PASSWORD} characters.`);
     if (next === row.mydexid) throw new ValidationError('Password must not be the same as the Mydexid.');
     const hash = await hashPassword(next, config.argon2);
-    await this.store.setPasswordHash(uid, hash);
+    await this.deps.db.transaction().execute(async (trx) => {
+      await this.store.in(trx).setPasswordHash(uid, hash);
+      await this.deps.outbox.enqueueMessage(trx, passwordChangedEmail(row, config.publicUrl));
+    });
   }
 
   /**
@@ -74,6 +78,16 @@ export class AccountService {
     } finally {
       ring.wipe();
     }
+    await this.deps.outbox.enqueueMessage(this.deps.db, {
+      channel: 'email',
+      recipient: row.email,
+      subject: 'Your Private Key was changed',
+      body: [
+        `The Private Key of MydexID ${row.mydexid} was just changed. Use the new one from now on; the old one no longer opens your data.`,
+        '',
+        `If this was not you, someone knows your password and your old Private Key: change your password at ${this.deps.config.publicUrl}/me/password and check your connections.`,
+      ].join('\n'),
+    });
   }
 
   async connections(uid: number): Promise<MemberConnection[]> {

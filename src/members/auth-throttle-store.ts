@@ -20,6 +20,8 @@ export const LOGIN_RULE: ThrottleRule = { limit: 5, windowSeconds: FIFTEEN_MINUT
 export const LOGIN_ADDRESS_RULE: ThrottleRule = { limit: 20, windowSeconds: FIFTEEN_MINUTES, lockSeconds: FIFTEEN_MINUTES };
 /** Each registration costs two Argon2id hashes: at most 10 accounts an hour from one address. */
 export const REGISTER_ADDRESS_RULE: ThrottleRule = { limit: 10, windowSeconds: 3600, lockSeconds: 3600 };
+/** Each ask may send an email: at most 10 asks for password reset codes an hour from one address. */
+export const RESET_ADDRESS_RULE: ThrottleRule = { limit: 10, windowSeconds: 3600, lockSeconds: 3600 };
 export const PRIVATE_KEY_RULE: ThrottleRule = { limit: 5, windowSeconds: FIFTEEN_MINUTES, lockSeconds: FIFTEEN_MINUTES };
 
 export type AttemptVerdict = { allowed: true } | { allowed: false; until: number };

@@ -234,6 +234,16 @@ interface MemberSessionTable {
   unlocked_until: number | null;
 }
 
+interface PasswordResetTable {
+  id: Generated<number>;
+  uid: number;
+  /** SHA-256 of `<uid>:<code>`: the code itself is only in the member's email */
+  code_hash: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
 interface AuthThrottleTable {
   key: string;
   failures: number;
@@ -344,6 +354,7 @@ export interface Database {
   outbox: OutboxTable;
   one_time_links: OneTimeLinkTable;
   member_sessions: MemberSessionTable;
+  password_resets: PasswordResetTable;
   auth_throttle: AuthThrottleTable;
   messages: MessageTable;
   external_identities: ExternalIdentityTable;

@@ -10,6 +10,8 @@ const NOTICES: Record<string, string> = {
   'private-key': 'Your Private Key has been changed. Use the new one from now on.',
   revoked: 'The connection has been removed. The organisation can no longer read or write your data.',
   saved: 'Your changes have been saved.',
+  'password-reset':
+    'Your password has been reset, and every browser signed in with the old one has been signed out. Sign in with the new one.',
   locked: 'Your data is locked. Enter your Private Key to see it again.',
   'identity-removed': 'The linked account has been removed. Organisations can no longer find your MydexID with it.',
   'app-removed': 'The app can no longer sign you in, and what it was given has been taken back. It will ask you again next time.',

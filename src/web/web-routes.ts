@@ -13,6 +13,7 @@ import { registerDataRoutes } from './data-routes.ts';
 import { showTimesIn } from './views/format.ts';
 import { registerHomeRoutes } from './home-routes.ts';
 import { registerIdentityRoutes } from './identity-routes.ts';
+import { registerPasswordResetRoutes } from './password-reset-routes.ts';
 import { registerConsentPageRoutes } from '../consent/consent-page-routes.ts';
 import { registerSignInPageRoutes } from '../oidc/sign-in-page-routes.ts';
 import { Web } from './web-context.ts';
@@ -60,6 +61,7 @@ export function registerWebRoutes(app: FastifyInstance, ctx: AppContext): void {
     registerDashboardRoutes(scope, web);
     registerDataRoutes(scope, web);
     registerAccountRoutes(scope, web);
+    registerPasswordResetRoutes(scope, web);
     registerIdentityRoutes(scope, web);
     registerSignInPageRoutes(scope, web);
   });

@@ -67,6 +67,15 @@ async function visits(tag: string): Promise<Visit[]> {
         await signIn(page, m.mydexid, 'not the password');
       },
     },
+    { name: 'forgot password', open: go('/forgot-password') },
+    {
+      name: 'forgot password: code, errors',
+      open: async (page) => {
+        await page.goto(`${app.base}/forgot-password/code?sent=1`);
+        await page.getByRole('button', { name: 'Reset my password' }).click();
+        await page.getByRole('alert').waitFor();
+      },
+    },
     { name: 'register', open: go('/register') },
     {
       name: 'register, errors',

@@ -32,6 +32,7 @@ export function loginPage(chrome: Chrome, f: LoginForm): SafeHtml {
         ${input({ name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password', required: true })}
         ${button('Sign in')}
       </form>
+      <p><a href="/forgot-password">Forgotten your password?</a></p>
       <p>New here? <a href="${registerHref}">Create a Personal Data Store</a>.</p>`,
   });
 }

@@ -38,7 +38,12 @@ export function time(seconds: number): SafeHtml {
 }
 
 export function lockedMessage(
-  what: 'Signing in' | 'Entering your Private Key' | 'Creating accounts from this network',
+  what:
+    | 'Signing in'
+    | 'Entering your Private Key'
+    | 'Creating accounts from this network'
+    | 'Asking for codes from this network'
+    | 'Entering codes',
   until: number,
 ): string {
   return `Too many attempts. For your security, ${what.charAt(0).toLowerCase()}${what.slice(1)} is paused until ${when(until)}. Try again after that.`;
