@@ -9,7 +9,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LinkUnavailableError, LoginRequiredError, WrongMemberError, type LinkView } from './consent-service.ts';
 import { ConflictError, ValidationError } from '../errors.ts';
-import { MIN_PRIVATE_KEY, sameMydexid } from '../members/member-rules.ts';
+import { MIN_PASSWORD, MIN_PRIVATE_KEY, sameMydexid } from '../members/member-rules.ts';
 import { safeEqual } from '../crypto/hash.ts';
 import { csrfToken } from '../web/csrf.ts';
 import { refuseForm } from '../web/refusals.ts';
@@ -154,9 +154,13 @@ export function registerConsentPageRoutes(app: FastifyInstance, web: Web): void 
       if (view.kind === 'register') {
         // SE-10: the details step comes first; a POST straight here starts the journey again.
         if (!(await detailsConfirmed(req, reply))) return web.redirect(reply, base);
-        const errors = newKeyErrors(privateKey, formValue(form, 'private_key_confirm'));
+        const password = formValue(form, 'password');
+        const errors = {
+          ...newPasswordErrors(password, formValue(form, 'password_confirm'), view.mydexid ?? ''),
+          ...newKeyErrors(privateKey, formValue(form, 'private_key_confirm'), password),
+        };
         if (Object.keys(errors).length) return showAgreement(req, reply, view, errors, 400);
-        outcome = await ctx.consent.approve(req.params.token, { privateKey });
+        outcome = await ctx.consent.approve(req.params.token, { privateKey, password });
         reply.clearCookie(STEP_COOKIE, COOKIE_OPTIONS);
       } else {
         if (!me) return web.redirect(reply, base);
@@ -212,9 +216,18 @@ export function registerConsentPageRoutes(app: FastifyInstance, web: Web): void 
   }
 }
 
-function newKeyErrors(privateKey: string, confirm: string): FieldErrors {
+function newPasswordErrors(password: string, confirm: string, mydexid: string): FieldErrors {
+  if (password.length < MIN_PASSWORD) return { password: `Your password must be at least ${MIN_PASSWORD} characters.` };
+  if (sameMydexid(password, mydexid)) return { password: 'Your password must not be your MydexID.' };
+  if (confirm !== password) return { password_confirm: 'The two passwords are not the same. Enter the same password twice.' };
+  return {};
+}
+
+/** `password`: the one chosen on the same page, so comparing with it tells nobody anything new. */
+function newKeyErrors(privateKey: string, confirm: string, password: string): FieldErrors {
   if (privateKey.length < MIN_PRIVATE_KEY)
     return { private_key: `Your Private Key must be at least ${MIN_PRIVATE_KEY} characters.` };
+  if (privateKey === password) return { private_key: 'Your Private Key must be different from the password you chose above.' };
   if (confirm !== privateKey)
     return { private_key_confirm: 'The two Private Keys are not the same. Enter the same Private Key twice.' };
   return {};

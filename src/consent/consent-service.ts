@@ -6,9 +6,8 @@
  */
 import type { Dssa } from '../connections/dssa.ts';
 import { sha256Hex } from '../crypto/hash.ts';
-import { verifyPassword } from '../crypto/kdf.ts';
 import { ConflictError, ValidationError } from '../errors.ts';
-import { MIN_PRIVATE_KEY, sameMydexid } from '../members/member-rules.ts';
+import { memberInputProblems, sameMydexid } from '../members/member-rules.ts';
 import { LinkUnavailableError, LoginRequiredError, WrongMemberError } from './consent-errors.ts';
 import { LinkIssuer, subscriberName, type LinkIssuerDeps, type LinkKind } from './link-issuer.ts';
 import { LinkStore, type LinkOutcome, type LinkRow } from './link-store.ts';
@@ -79,14 +78,20 @@ export class ConsentService {
   }
 
   /**
-   * Approve with the Private Key. For `register` the member is created first from the details
-   * the subscriber sent (`privateKey` is the new one); for `ftc`/`update` `uid` is the logged-in
-   * member. Returns the return_to URL with ?status=connected.
+   * Approve with the Private Key. For `register` the member is created first from the MydexID and
+   * email the subscriber sent, with the password and Private Key they choose on the link page
+   * (`password`, `privateKey`); for `ftc`/`update` `uid` is the logged-in member. Returns the
+   * return_to URL with ?status=connected.
    */
-  async approve(token: string, input: { uid?: number; privateKey: string }): Promise<{ redirect: string; uid: number }> {
+  async approve(
+    token: string,
+    input: { uid?: number; privateKey: string; password?: string },
+  ): Promise<{ redirect: string; uid: number }> {
     const link = await this.usableLink(token);
     const uid =
-      link.kind === 'register' ? await this.registerMember(link, input.privateKey) : await this.loggedInMember(link, input.uid);
+      link.kind === 'register'
+        ? await this.registerMember(link, input.privateKey, input.password ?? '')
+        : await this.loggedInMember(link, input.uid);
     // The link is spent inside the grant's transaction: a double submit cannot consent twice, and
     // a wrong Private Key (thrown before the transaction) leaves the link usable.
     const extra = await this.deps.callbackExtras?.(link.token_hash);
@@ -148,19 +153,19 @@ export class ConsentService {
     return uid;
   }
 
-  /** Creates the member a registration link describes, with the Private Key they just chose. */
-  private async registerMember(link: LinkRow, privateKey: string): Promise<number> {
-    const { mydexid, email, password_hash: passwordHash } = link;
-    if (mydexid === null || email === null || passwordHash === null) throw new LinkUnavailableError();
-    // member-rules.ts checks these for the other registration paths; here only the hash is known.
-    if (privateKey.length < MIN_PRIVATE_KEY) {
-      throw new ValidationError(`Private Key must be at least ${MIN_PRIVATE_KEY} characters.`);
-    }
-    if (await verifyPassword(passwordHash, privateKey)) {
-      throw new ValidationError('Private Key must not be the same as the password.');
-    }
+  /**
+   * Creates the member a registration link describes, with the password and Private Key they just
+   * chose. The password the subscriber's call carried is not used (docs/contract.md, §4.1): the
+   * member never typed it here, so a rule comparing the Private Key with it would be a puzzle to
+   * them and an oracle for it to whoever holds the link.
+   */
+  private async registerMember(link: LinkRow, privateKey: string, password: string): Promise<number> {
+    const { mydexid, email } = link;
+    if (mydexid === null || email === null || link.password_hash === null) throw new LinkUnavailableError();
+    const problems = memberInputProblems({ mydexid, email, password, privateKey });
+    if (problems.length) throw new ValidationError(problems[0]!, problems.join(' '));
     try {
-      return (await this.deps.members.accounts.createMemberWithHash({ mydexid, email, passwordHash, privateKey })).uid;
+      return (await this.deps.members.accounts.createMember({ mydexid, email, password, privateKey })).uid;
     } catch (err) {
       if (!(err instanceof ConflictError)) throw err;
       // A double submit, or an earlier attempt that made the member but not the grant: the member

@@ -68,6 +68,8 @@ describe('one-time links in Chromium', () => {
     await page.getByRole('heading', { name: `What ${orgName} will be able to do` }).waitFor();
     await expect(page.getByRole('table', { name: 'Personal details' }).textContent()).resolves.toContain('First name');
     await page.screenshot({ path: screenshotPath('dssa-registration'), fullPage: true });
+    await page.getByLabel('Password', { exact: true }).fill('chromereg password');
+    await page.getByLabel('Password again').fill('chromereg password');
     await page.getByLabel('Private Key', { exact: true }).fill('chrome private key');
     await page.getByLabel('Private Key again').fill('chrome private key');
     await page.getByRole('button', { name: 'Create my Personal Data Store and approve' }).click();

@@ -209,18 +209,33 @@ describe('registration', () => {
     });
   });
 
-  it('refuses a Private Key that is too short or equal to the password, and keeps the link', async () => {
+  it('refuses a short password or Private Key, or one equal to the other, and keeps the link', async () => {
     const body = registration('reg.rules');
     const { token } = linkOf(await linkCall(t, sub, REGISTER, body));
-    await expect(t.ctx.consent.approve(token, { privateKey: 'short' })).rejects.toMatchObject({
+    await expect(t.ctx.consent.approve(token, { privateKey: 'short', password: 'my own password' })).rejects.toMatchObject({
       status: 400,
       message: 'Private Key must be at least 8 characters.',
     });
-    await expect(t.ctx.consent.approve(token, { privateKey: body.password as string })).rejects.toMatchObject({
+    await expect(t.ctx.consent.approve(token, { privateKey: 'a private key', password: 'short' })).rejects.toMatchObject({
+      status: 400,
+      message: 'Password must be at least 8 characters.',
+    });
+    await expect(
+      t.ctx.consent.approve(token, { privateKey: 'the same words', password: 'the same words' }),
+    ).rejects.toMatchObject({
       status: 400,
       message: 'Private Key must not be the same as the password.',
     });
     await expect(t.ctx.consent.viewLink(token)).resolves.toMatchObject({ kind: 'register' });
+  });
+
+  it('never compares the Private Key with the password the subscriber sent (no oracle for it)', async () => {
+    const body = registration('reg.oracle');
+    const { token } = linkOf(await linkCall(t, sub, REGISTER, body));
+    const { uid } = await t.ctx.consent.approve(token, { privateKey: body.password as string, password: 'my own password' });
+    // The subscriber's password does not sign in: the member's own does.
+    expect(await t.ctx.members.accounts.authenticate('reg.oracle', body.password as string)).toBeUndefined();
+    expect(await t.ctx.members.accounts.authenticate('reg.oracle', 'my own password')).toMatchObject({ uid });
   });
 
   it('forgets the password hash when the link is rejected', async () => {
@@ -231,21 +246,21 @@ describe('registration', () => {
     expect(await t.ctx.members.accounts.getMember({ mydexid: 'reg.reject' })).toBeUndefined();
   });
 
-  it('creates the member with the password the subscriber sent, connects it, and forgets the hash', async () => {
+  it('creates the member with the password they chose, connects it, and forgets the subscriber’s hash', async () => {
     const body = registration('reg.approve');
     const { token } = linkOf(await linkCall(t, sub, REGISTER, body));
     const privateKey = 'A-New-Private-Key-123';
-    const { redirect, uid } = await t.ctx.consent.approve(token, { privateKey });
+    const { redirect, uid } = await t.ctx.consent.approve(token, { privateKey, password: 'the member’s password' });
     expect(redirect).toBe(`${RETURN_TO}?status=connected`);
     expect(await t.ctx.members.accounts.getMember({ uid })).toMatchObject({
       mydexid: 'reg.approve',
       email: 'reg.approve@example.com',
     });
-    expect(await t.ctx.members.accounts.authenticate('reg.approve', body.password as string)).toMatchObject({ uid });
+    expect(await t.ctx.members.accounts.authenticate('reg.approve', 'the member’s password')).toMatchObject({ uid });
     await expect(t.ctx.members.keys.unlock(uid, privateKey)).resolves.toBeDefined();
     expect(await t.ctx.members.grants.activeGrants(uid)).toEqual([expect.objectContaining({ nid: sub.nid })]);
     expect(await callbacks(uid)).toEqual([{ kind: 'callback', method: 'POST', nid: sub.nid }]);
     expect(await linkRow(token)).toMatchObject({ password_hash: null, outcome: 'connected' });
-    await unavailable(t.ctx.consent.approve(token, { privateKey }));
+    await unavailable(t.ctx.consent.approve(token, { privateKey, password: 'the member’s password' }));
   });
 });

@@ -153,14 +153,27 @@ describe('registration link', () => {
     expect(confirmed.headers.location).toBe(path);
     const dssa = await c.get(path);
     expect(squash(dssa.body)).toContain(squash('Choose your Private Key'));
-    const choose = (key: string, confirm = key) =>
-      c.post(approve, { csrf: csrfFor(dssa.body, approve), private_key: key, private_key_confirm: confirm });
+    expect(squash(dssa.body)).toContain(squash('Choose your password'));
+    // The page never mentions a password the member did not choose on it.
+    expect(squash(dssa.body)).not.toContain('must not be the same as the password');
+    const choose = (key: string, confirm = key, password = 'my own password') =>
+      c.post(approve, {
+        csrf: csrfFor(dssa.body, approve),
+        password,
+        password_confirm: password,
+        private_key: key,
+        private_key_confirm: confirm,
+      });
     const mismatch = await choose('new private key', 'other key');
     expect(mismatch.statusCode).toBe(400);
     expect(squash(mismatch.body)).toContain(squash('<a href="#f-private_key_confirm">The two Private Keys are not the same.'));
-    const same = await choose('reg1 password');
+    const same = await choose('my own password');
     expect(same.statusCode).toBe(400);
-    expect(squash(same.body)).toContain(squash('Private Key must not be the same as the password.'));
+    expect(squash(same.body)).toContain(squash('Your Private Key must be different from the password you chose above.'));
+    // The subscriber's password as the Private Key is neither refused nor remarked on: no oracle.
+    const noPassword = await choose('new private key', 'new private key', '');
+    expect(noPassword.statusCode).toBe(400);
+    expect(squash(noPassword.body)).toContain(squash('<a href="#f-password">Your password must be at least 8 characters.'));
     const ok = await choose('new private key');
     expect(await finalDestination(c, ok)).toBe(`${RETURN_TO}?status=connected`);
     const member = await t.ctx.members.accounts.getMember({ mydexid: 'reg1' });

@@ -142,6 +142,9 @@ describe('a subscriber and a member, end to end', () => {
     expect(link).toMatch(new RegExp(`/ftc/begin/${nid}/[^/]+/1$`));
     await page.goto(inBrowser(link));
     await page.getByRole('button', { name: 'These are my details, continue' }).click();
+    // The member chooses the password they sign in with here (docs/contract.md, §4.1).
+    await page.getByLabel('Password', { exact: true }).fill('jane-password-1');
+    await page.getByLabel('Password again').fill('jane-password-1');
     await page.getByLabel('Private Key', { exact: true }).fill('jane private key');
     await page.getByLabel('Private Key again').fill('jane private key');
     await page.getByRole('button', { name: 'Create my Personal Data Store and approve' }).click();

@@ -76,15 +76,19 @@ describe('killing workers under load', () => {
     // Four kills: the primary gives up on a fifth crash within a minute (a crash loop).
     for (let i = 0; i < 4; i++) {
       await new Promise((r) => setTimeout(r, 400));
-      const [victim] = server.workerPids();
+      const before = server.workerPids();
+      const [victim] = before;
       process.kill(victim!, 'SIGKILL');
       await until(
         'a replacement worker',
         () => server.workerPids().length === 2 && !server.workerPids().includes(victim!),
         30_000,
       );
-      // Let the replacement start listening before the next kill.
-      await new Promise((r) => setTimeout(r, 2500));
+      // The next kill waits for the replacement to listen (a busy machine may take seconds): the
+      // test is about killing a serving worker while another serves, not about killing them all.
+      const replacement = server.workerPids().find((p) => p !== victim && !before.includes(p));
+      await until('the replacement to listen', () => server.output().err.includes(`worker ${replacement} is listening`), 30_000);
+      await new Promise((r) => setTimeout(r, 500));
     }
     await new Promise((r) => setTimeout(r, 500));
     const result = await load.stop();

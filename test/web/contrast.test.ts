@@ -3,7 +3,12 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 const css = readFileSync(new URL('../../src/web/assets/openpdx.css', import.meta.url), 'utf8');
-const vars = Object.fromEntries([...css.matchAll(/--([a-z-]+):\s*(#[0-9a-f]{6})/gi)].map((m) => [m[1]!, m[2]!]));
+const varsIn = (block: string) =>
+  Object.fromEntries([...block.matchAll(/--([a-z-]+):\s*(#[0-9a-f]{6})\b/gi)].map((m) => [m[1]!, m[2]!]));
+const light = varsIn(/:root \{([^}]*)\}/.exec(css)![1]!);
+const darkBlock = /@media \(prefers-color-scheme: dark\) \{\s*:root \{([^}]*)\}/.exec(css);
+const dark = { ...light, ...varsIn(darkBlock?.[1] ?? '') };
+let vars: Record<string, string> = light;
 const colour = (c: string) => (c.startsWith('--') ? vars[c.slice(2)]! : c);
 
 function luminance(hex: string): number {
@@ -19,33 +24,42 @@ function contrast(fg: string, bg: string): number {
   return (a! + 0.05) / (b! + 0.05);
 }
 
-// [text, background, where]
+// [text, background, where], in the variables both schemes define
 const PAIRS: [string, string, string][] = [
-  ['--text', '#ffffff', 'body text'],
-  ['--muted', '#ffffff', 'hints'],
-  ['--link', '#ffffff', 'links'],
-  ['--link-visited', '#ffffff', 'visited links'],
-  ['--error', '#ffffff', 'error messages'],
-  ['#ffffff', '--ok', 'primary buttons'],
-  ['#ffffff', '--error', 'warning buttons'],
-  ['#ffffff', '--brand', 'header'],
-  ['#ffffff', '#0d2d44', 'dashboard navigation'],
-  ['--text', '#fff2a8', 'sandbox banner'],
+  ['--text', '--bg', 'body text'],
+  ['--muted', '--bg', 'hints'],
+  ['--link', '--bg', 'links'],
+  ['--link-visited', '--bg', 'visited links'],
+  ['--error-text', '--bg', 'error messages'],
+  ['--text', '--input-bg', 'form fields'],
+  ['--on-accent', '--ok', 'primary buttons'],
+  ['--on-accent', '--error', 'warning buttons'],
+  ['--on-accent', '--brand', 'header'],
+  ['--on-accent', '--nav', 'dashboard navigation'],
+  ['--text', '--sandbox-bg', 'sandbox banner'],
   ['--text', '--panel', 'panels and secondary buttons'],
   ['--muted', '--panel', 'hints in panels'],
   ['--link', '--panel', 'links in panels'],
-  ['--text', '--focus', 'focused links'],
-  ['--text', '#fff7d6', 'warning text'],
-  ['--text', '#e9f5ee', 'notices'],
+  ['--focus-text', '--focus', 'focused links'],
+  ['--text', '--caution-bg', 'warning text'],
+  ['--text', '--notice-bg', 'notices'],
   ['--muted', '--added', 'added rows'],
   ['--muted', '--removed', 'removed rows'],
-  ['#005a30', '#cce2d8', 'New tag'],
-  ['#8e1b0c', '#f4cdc6', 'Removed tag'],
-  ['#594d00', '#fff2a8', 'Changed tag'],
+  ['--tag-added-text', '--tag-added', 'New tag'],
+  ['--tag-removed-text', '--tag-removed', 'Removed tag'],
+  ['--tag-changed-text', '--tag-changed', 'Changed tag'],
 ];
 
-describe('stylesheet contrast', () => {
+describe.each([
+  ['light', light],
+  ['dark (prefers-color-scheme)', dark],
+])('stylesheet contrast, %s', (_scheme, scheme) => {
+  it('has a dark scheme that changes the page colours', () => {
+    expect(dark.bg).not.toBe(light.bg);
+    expect(dark.text).not.toBe(light.text);
+  });
   it.each(PAIRS)('%s on %s (%s) is at least 4.5:1', (fg, bg) => {
+    vars = scheme;
     expect(colour(fg), fg).toMatch(/^#[0-9a-f]{6}$/i);
     expect(colour(bg), bg).toMatch(/^#[0-9a-f]{6}$/i);
     expect(contrast(fg, bg)).toBeGreaterThanOrEqual(4.5);

@@ -152,6 +152,8 @@ async function runPrimary(config: Config, rt: CliRuntime): Promise<void> {
     let up = false;
     worker.once('listening', (address) => {
       up = true;
+      // A replacement's readiness, for the operator (and the fault tests, which wait for it).
+      if (announced) rt.io.err(`worker ${worker.process.pid} is listening (replacement ready)\n`);
       if (++listening === config.workers && !announced) {
         announced = true;
         const host = address.address ?? config.host;

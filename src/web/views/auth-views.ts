@@ -85,7 +85,11 @@ export function registerPage(chrome: Chrome, f: RegisterForm): SafeHtml {
 }
 
 /** Choosing a new Private Key, entered twice, with the warning that matters most. */
-export function privateKeyChoice(e: FieldErrors, legend = 'Choose your Private Key'): SafeHtml {
+export function privateKeyChoice(
+  e: FieldErrors,
+  legend = 'Choose your Private Key',
+  hint = 'At least 8 characters. It must be different from your password.',
+): SafeHtml {
   return html`<fieldset class="fieldset">
     <legend class="fieldset__legend">${legend}</legend>
     ${privateKeyWarning()}
@@ -93,7 +97,7 @@ export function privateKeyChoice(e: FieldErrors, legend = 'Choose your Private K
       name: 'private_key',
       label: 'Private Key',
       type: 'password',
-      hint: 'At least 8 characters. It must be different from your password.',
+      hint,
       autocomplete: 'off',
       error: e.private_key,
       required: true,

@@ -88,7 +88,7 @@ export function agreementPage(chrome: Chrome, v: AgreementForm): SafeHtml {
     title: `Review ${view.subscriberName}’s request`,
     hasErrors,
     body: html`<h1>${heading(view)}</h1>
-      ${errorSummary(v.errors, ['private_key', 'private_key_confirm'])}
+      ${errorSummary(v.errors, ['password', 'password_confirm', 'private_key', 'private_key_confirm'])}
       <dl class="summary-list">
         <dt>Organisation</dt>
         <dd>${view.subscriberName}</dd>
@@ -116,11 +116,39 @@ export function agreementPage(chrome: Chrome, v: AgreementForm): SafeHtml {
   });
 }
 
+const PRIVATE_KEY_HINT = 'At least 8 characters. Different from the password above, and not a password you have given anyone.';
+
+/**
+ * The password the member will sign in with, chosen here: the one the organisation's request
+ * carried is not used (docs/contract.md, §4.1), so nothing on this page depends on a password the
+ * member may never have seen.
+ */
+function passwordChoice(e: FieldErrors, subscriberName: string): SafeHtml {
+  return html`<fieldset class="fieldset">
+    <legend class="fieldset__legend">Choose your password</legend>
+    ${input({
+      name: 'password',
+      label: 'Password',
+      type: 'password',
+      autocomplete: 'new-password',
+      hint: `You will sign in with your MydexID and this password. At least 8 characters. If you already chose one with ${subscriberName}, you can use it again.`,
+      error: e.password,
+      required: true,
+    })}
+    ${input({ name: 'password_confirm', label: 'Password again', type: 'password', autocomplete: 'new-password', error: e.password_confirm, required: true })}
+  </fieldset>`;
+}
+
 function approveForm(v: AgreementForm): HtmlValue {
   const register = v.view.kind === 'register';
   return html`<form method="post" action="${v.base}/approve" novalidate>
     ${csrfField(v.approveCsrf)}
-    ${register ? privateKeyChoice(v.errors) : privateKeyInput(v.errors.private_key, 'Enter your Private Key to approve')}
+    ${
+      register
+        ? html`${passwordChoice(v.errors, v.view.subscriberName)}
+          ${privateKeyChoice(v.errors, 'Choose your Private Key', PRIVATE_KEY_HINT)}`
+        : privateKeyInput(v.errors.private_key, 'Enter your Private Key to approve')
+    }
     ${button(register ? 'Create my Personal Data Store and approve' : 'Approve')}
   </form>`;
 }
