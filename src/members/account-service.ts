@@ -29,6 +29,9 @@ export interface MemberConnection {
   purpose: string;
   permissions: DssaPermissions;
   since: number;
+  /** when it last read the member's data, and last changed (wrote or deleted) it; unix seconds */
+  lastRead?: number | undefined;
+  lastChange?: number | undefined;
 }
 
 export interface AccessLogEntry {
@@ -92,6 +95,13 @@ export class AccountService {
 
   async connections(uid: number): Promise<MemberConnection[]> {
     const out: MemberConnection[] = [];
+    const last = new Map<number, { read?: number; change?: number }>();
+    for (const r of await this.store.lastAccessByConnection(uid)) {
+      const seen = last.get(r.nid) ?? {};
+      const key = r.action === 'read' ? 'read' : 'change';
+      seen[key] = Math.max(seen[key] ?? 0, Number(r.at));
+      last.set(r.nid, seen);
+    }
     for (const g of await this.deps.members.grants.activeGrants(uid)) {
       const [conn, dssa] = await Promise.all([
         this.deps.connections.getConnection(g.nid),
@@ -108,6 +118,8 @@ export class AccountService {
         purpose: dssa.purpose,
         permissions: dssa.permissions,
         since: g.createdAt,
+        lastRead: last.get(g.nid)?.read,
+        lastChange: last.get(g.nid)?.change,
       });
     }
     return out;

@@ -64,6 +64,19 @@ export class MemberStore extends Store {
       .execute();
   }
 
+  /** For each connection and action (read, write, delete), the member's latest access log entry. */
+  lastAccessByConnection(uid: number) {
+    return this.db
+      .selectFrom('access_log')
+      .select(['nid', 'action'])
+      .select((eb) => eb.fn.max('at').as('at'))
+      .where('uid', '=', uid)
+      .where('nid', 'is not', null)
+      .groupBy(['nid', 'action'])
+      .$narrowType<{ nid: number }>()
+      .execute();
+  }
+
   /** The organisation behind each of these connections. */
   organisationNames(nids: readonly number[]) {
     if (nids.length === 0) return Promise.resolve([]);

@@ -66,6 +66,11 @@ describe('one-time links in Chromium', () => {
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toContain(orgName);
     await page.getByRole('button', { name: 'These are my details, continue' }).click();
     await page.getByRole('heading', { name: `What ${orgName} will be able to do` }).waitFor();
+    // A line per dataset first; the field tables behind one control, after the decision.
+    await expect(page.getByRole('list', { name: `What ${orgName} asks for` }).textContent()).resolves.toContain(
+      'Personal details',
+    );
+    await page.getByText(/^See each of the \d+ fields$/).click();
     await expect(page.getByRole('table', { name: 'Personal details' }).textContent()).resolves.toContain('First name');
     await page.screenshot({ path: screenshotPath('dssa-registration'), fullPage: true });
     await page.getByLabel('Password', { exact: true }).fill('chromereg password');
@@ -128,6 +133,7 @@ describe('one-time links in Chromium', () => {
     await signIn(m.mydexid, m.password);
     const changes = page.getByRole('region', { name: 'What has changed since version 1' });
     await expect(changes.textContent()).resolves.toContain('New: Personal details: Nickname (read automatically)');
+    await page.getByText(/^See each of the \d+ fields$/).click();
     await expect(page.getByRole('row', { name: /Nickname/ }).textContent()).resolves.toContain('New');
     await page.screenshot({ path: screenshotPath('dssa-update'), fullPage: true });
     await page.getByLabel('Enter your Private Key to approve').fill(m.privateKey);

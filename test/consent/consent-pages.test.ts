@@ -29,6 +29,49 @@ async function finalDestination(c: FormClient, res: { statusCode: number; header
   return /<meta http-equiv="refresh" content="0; url=([^"]+)">/.exec(squash(page.body))![1]!.replace(/&amp;/g, '&');
 }
 
+describe('the agreement page, summarised', () => {
+  it('says per dataset what is asked, explains the modes, and puts the decision before the field tables', async () => {
+    const wide = await createSubscriber(t, [
+      'ds_personal_details:r',
+      'ds_contact_details:rw:field_contact_email,field_contact_phone_mobile',
+    ]);
+    const m = await createMember(t.ctx, 'summary1');
+    const path = await requestLink(t, wide, '/api/connection', { mydexid: m.mydexid, return_to: RETURN_TO });
+    const c = new FormClient(t.app);
+    await c.login(m.mydexid, m.password);
+    const body = squash((await c.get(path)).body);
+    const readable = t.ctx.catalogue.dataset('ds_personal_details')!.fields.size;
+    expect(body).toContain(squash(`<li><strong>Personal details</strong>: reads ${readable} fields automatically</li>`));
+    expect(body).toContain(
+      squash('<li><strong>Contact details</strong>: reads 2 fields automatically; changes 2 fields automatically</li>'),
+    );
+    expect(body).toContain(squash('<strong>Automatically</strong> means whenever the organisation needs to'));
+    const decision = body.indexOf('<h2>Your decision</h2>');
+    expect(decision).toBeGreaterThan(0);
+    expect(body.indexOf('<caption>Personal details</caption>')).toBeGreaterThan(decision);
+    expect(body).toContain(squash(`<summary>See each of the ${readable + 2} fields</summary>`));
+  });
+
+  it('tells a member who is already connected what is shared now and what Reject changes', async () => {
+    const m = await connectMember(t.ctx, sub, 'summary2');
+    const path = await requestLink(t, sub, '/api/connection', { mydexid: m.mydexid, return_to: RETURN_TO });
+    const c = new FormClient(t.app);
+    await c.login(m.mydexid, m.password);
+    const body = squash((await c.get(path)).body);
+    expect(body).toContain(squash(`${orgName} asks you to agree again`));
+    expect(body).toContain(squash(`You are already connected to ${orgName}`));
+    expect(body).toContain(squash('<li><strong>Personal details</strong>: reads 2 fields automatically</li>'));
+    expect(body).toContain(squash('Reject this request'));
+    expect(body).toContain(squash('Your existing connection stays as it is'));
+    expect(body).not.toContain(squash('Nothing is shared.'));
+    // And rejecting leaves the connection live.
+    const reject = `${path}/reject`;
+    const page = await c.get(path);
+    await c.post(reject, { csrf: csrfFor(page.body, reject) });
+    expect((await t.ctx.members.grants.activeGrants(m.uid)).map((g) => g.nid)).toEqual([sub.nid]);
+  });
+});
+
 describe('unusable links', () => {
   it('shows a 410 page for an unknown token, without echoing it', async () => {
     const res = await t.app.inject({ method: 'GET', url: `/ftc/begin/${sub.nid}/pdx_ln_madeUpTokenValue123/1` });

@@ -265,6 +265,25 @@ describe('/me/export', () => {
 });
 
 describe('/me/connections', () => {
+  it('shows when each connection last read and last changed the member’s data', async () => {
+    const cm = await connectMember(t.ctx, sub, 'conn-last');
+    const c = new FormClient(t.app);
+    await c.login(cm.mydexid, cm.password);
+    const query = `key=${cm.key}&con_id=${cm.conId}&source_type=connection&dataset=ds_personal_details`;
+    const read = await t.app.inject({ method: 'GET', url: `/api/pds/pds/${cm.uid}.json?${query}`, headers: bearer(sub) });
+    expect(read.statusCode).toBe(200);
+    const write = await t.app.inject({
+      method: 'PUT',
+      url: `/api/pds/pds/${cm.uid}.json?${query}&instance=0`,
+      headers: { ...bearer(sub), 'content-type': 'application/json' },
+      payload: { ds_personal_details: { field_personal_fname: 'Ada' } },
+    });
+    expect(write.statusCode, write.body).toBe(200);
+    const body = squash((await c.get('/me/connections')).body);
+    expect(body).toMatch(/<dt>Last read your data<\/dt><dd><time datetime="[^"]+">[^<]+<\/time><\/dd>/);
+    expect(body).toMatch(/<dt>Last changed your data<\/dt><dd><time datetime="[^"]+">[^<]+<\/time><\/dd>/);
+  });
+
   it('lists what each connection may do and revokes one after confirmation', async () => {
     const cm = await connectMember(t.ctx, sub, 'conn1');
     const c = new FormClient(t.app);
@@ -274,6 +293,7 @@ describe('/me/connections', () => {
     expect(squash(list.body)).toContain(squash(`<h2 id="con-${sub.nid}">${org}</h2>`));
     expect(squash(list.body)).toContain(squash('<caption>Personal details</caption>'));
     expect(squash(list.body)).toContain(squash('<th scope="row">First name</th>'));
+    expect(squash(list.body)).toContain(squash('<dt>Last read your data</dt> <dd>Not yet</dd>'));
     const read = () =>
       t.app.inject({
         method: 'GET',

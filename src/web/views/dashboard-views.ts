@@ -7,7 +7,7 @@ import { html, type HtmlValue, type SafeHtml } from '../html.ts';
 import { button, csrfField } from './forms.ts';
 import { dataTable, time, timeZoneShown } from './format.ts';
 import { notice, page, type Chrome } from './layout.ts';
-import { datasetTitle, fieldLabel, permissionTables } from './permissions-view.ts';
+import { ACCESS_MODES, datasetTitle, fieldLabel, permissionDetails, permissionSummary } from './permissions-view.ts';
 
 export function overviewPage(
   chrome: Chrome,
@@ -65,6 +65,7 @@ export function connectionsPage(
     body: html`${notice(v.notice)}
       <h1>Connections</h1>
       <p>These organisations can use your data, as shown. Removing a connection stops their access straight away.</p>
+      ${v.connections.length > 0 && ACCESS_MODES}
       ${v.connections.length === 0 && html`<p class="panel">No organisation is connected to your store.</p>`}
       ${v.connections.map(
         (c) =>
@@ -75,11 +76,16 @@ export function connectionsPage(
               <dd>${c.purpose || 'Not stated'}</dd>
               <dt>Connected since</dt>
               <dd>${time(c.since)}</dd>
+              <dt>Last read your data</dt>
+              <dd>${c.lastRead ? time(c.lastRead) : 'Not yet'}</dd>
+              <dt>Last changed your data</dt>
+              <dd>${c.lastChange ? time(c.lastChange) : 'Not yet'}</dd>
               <dt>Agreement</dt>
               <dd>Version ${c.dssaVersion}${c.connectionName !== c.subscriberName && html` of ${c.connectionName}`}</dd>
             </dl>
             <h3>What ${c.subscriberName} can do</h3>
-            ${permissionTables(v.catalogue, diffPermissions(undefined, c.permissions), false)}
+            ${permissionSummary(v.catalogue, diffPermissions(undefined, c.permissions), `What ${c.subscriberName} can do`)}
+            ${permissionDetails(v.catalogue, diffPermissions(undefined, c.permissions), false)}
             <p>
               <a class="button button--warning" href="/me/connections/${c.nid}/revoke"
                 >Remove this connection<span class="visually-hidden"> to ${c.subscriberName}</span></a

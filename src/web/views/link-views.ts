@@ -7,18 +7,26 @@ import { privateKeyChoice } from './auth-views.ts';
 import { button, csrfField, errorSummary, input, privateKeyInput, type FieldErrors } from './forms.ts';
 import { time } from './format.ts';
 import { page, type Chrome } from './layout.ts';
-import { changeList, permissionTables } from './permissions-view.ts';
+import { ACCESS_MODES, changeList, permissionDetails, permissionSummary } from './permissions-view.ts';
 
 function heading(view: LinkView): string {
   if (view.kind === 'register') return `${view.subscriberName} would like to create a Personal Data Store for you`;
   if (view.kind === 'update') return `${view.subscriberName} has changed what it asks to use`;
+  if (view.previousDssa) return `${view.subscriberName} asks you to agree again`;
   return `${view.subscriberName} would like to connect to your Personal Data Store`;
 }
 
-function rejectForm(base: string, csrf: string, subscriber: string): SafeHtml {
+/** What Reject changes: for a member already connected, not the connection they have. */
+function rejectForm(base: string, csrf: string, subscriber: string, alreadyConnected = false): SafeHtml {
   return html`<form method="post" action="${base}/reject">
-    ${csrfField(csrf)} ${button('Reject', 'secondary')}
-    <p class="hint">${subscriber} will be told that you said no. Nothing is shared.</p>
+    ${csrfField(csrf)} ${button(alreadyConnected ? 'Reject this request' : 'Reject', 'secondary')}
+    <p class="hint">
+      ${
+        alreadyConnected
+          ? `${subscriber} will be told that you said no to this request. Your existing connection stays as it is: to stop it, remove it under Connections.`
+          : `${subscriber} will be told that you said no. Nothing is shared.`
+      }
+    </p>
   </form>`;
 }
 
@@ -82,6 +90,8 @@ export function agreementPage(chrome: Chrome, v: AgreementForm): SafeHtml {
   const { view } = v;
   const dssa = view.dssa;
   const isUpdate = view.kind === 'update' && view.previousDssa !== undefined;
+  /** an FTC link for a member who already has a connection to this organisation */
+  const connected = view.kind === 'ftc' && view.previousDssa !== undefined;
   const diff = diffPermissions(isUpdate ? view.previousDssa!.permissions : undefined, dssa.permissions);
   const hasErrors = Object.keys(v.errors).length > 0;
   return page(chrome, {
@@ -106,13 +116,26 @@ export function agreementPage(chrome: Chrome, v: AgreementForm): SafeHtml {
           ${changeList(v.catalogue, diff)}
         </section>`
       }
+      ${
+        connected &&
+        html`<section class="panel" aria-labelledby="already">
+          <h2 id="already">You are already connected to ${view.subscriberName}</h2>
+          <p>Under the agreement you accepted (version ${view.previousDssa!.version}), ${view.subscriberName} can use:</p>
+          ${permissionSummary(v.catalogue, diffPermissions(undefined, view.previousDssa!.permissions), 'What is shared now')}
+          <p>
+            Approve to share under version ${dssa.version} instead. If you reject this request, the connection you have stays as
+            it is.
+          </p>
+        </section>`
+      }
       <h2>What ${view.subscriberName} will be able to do</h2>
-      <p>“Automatically” means whenever it needs to; “on request” means it asks each time.</p>
-      ${permissionTables(v.catalogue, diff, isUpdate)}
-      <h2>How ${view.subscriberName} will look after your data</h2>
-      <p>${dssa.gdprStatement || 'No statement was provided.'}</p>
+      ${permissionSummary(v.catalogue, diff, `What ${view.subscriberName} asks for`)} ${ACCESS_MODES}
       <h2>Your decision</h2>
-      ${approveForm(v)} ${rejectForm(v.base, v.rejectCsrf, view.subscriberName)}`,
+      ${approveForm(v)} ${rejectForm(v.base, v.rejectCsrf, view.subscriberName, connected)}
+      <h2>The details</h2>
+      ${permissionDetails(v.catalogue, diff, isUpdate)}
+      <h3>How ${view.subscriberName} will look after your data</h3>
+      <p>${dssa.gdprStatement || 'No statement was provided.'}</p>`,
   });
 }
 

@@ -32,7 +32,7 @@ const TAGS: Record<FieldDiff['change'], SafeHtml | null> = {
 };
 
 /** One table per dataset. With `showChanges`, each row says whether it is new, removed or changed. */
-export function permissionTables(catalogue: Catalogue, diff: Map<string, FieldDiff[]>, showChanges: boolean): SafeHtml {
+function permissionTables(catalogue: Catalogue, diff: Map<string, FieldDiff[]>, showChanges: boolean): SafeHtml {
   return html`${[...diff].map(([dataset, rows]) => {
     const shown = showChanges ? rows : rows.filter((r) => r.change !== 'removed');
     if (shown.length === 0) return null;
@@ -76,6 +76,58 @@ export function permissionTables(catalogue: Catalogue, diff: Map<string, FieldDi
       </table>
     </div>`;
   })}`;
+}
+
+/** What "automatically" and "on request" mean, wherever either appears. */
+export const ACCESS_MODES = html`<p class="hint">
+  <strong>Automatically</strong> means whenever the organisation needs to, without asking you each time.
+  <strong>On request</strong> means it asks you each time.
+</p>`;
+
+const fieldCount = (n: number) => `${n} field${n === 1 ? '' : 's'}`;
+
+/** "reads 12 fields automatically and 2 on request" */
+function accessCounts(verb: string, flags: (AccessFlag | undefined)[]): string | undefined {
+  const granted = flags.filter((f): f is AccessFlag => f?.a === 1);
+  if (granted.length === 0) return undefined;
+  const auto = granted.filter((f) => f.s !== 'R').length;
+  const asked = granted.length - auto;
+  const parts = [auto && `${fieldCount(auto)} automatically`, asked && `${fieldCount(asked)} on request`].filter(Boolean);
+  return `${verb} ${parts.join(' and ')}`;
+}
+
+/**
+ * One line per dataset, before any table: "Personal details: reads 12 fields automatically;
+ * changes 2 fields on request". The field-by-field tables go behind a disclosure.
+ */
+export function permissionSummary(catalogue: Catalogue, diff: Map<string, FieldDiff[]>, caption: string): SafeHtml {
+  const lines = [...diff].flatMap(([dataset, rows]) => {
+    const now = rows.filter((r) => r.change !== 'removed').map((r) => r.after);
+    const what = [
+      accessCounts(
+        'reads',
+        now.map((a) => a?.r),
+      ),
+      accessCounts(
+        'changes',
+        now.map((a) => a?.w),
+      ),
+    ].filter(Boolean);
+    return what.length ? [html`<li><strong>${datasetTitle(catalogue, dataset)}</strong>: ${what.join('; ')}</li>`] : [];
+  });
+  if (lines.length === 0) return html`<p>${caption}: nothing.</p>`;
+  return html`<ul class="permission-summary" aria-label="${caption}">
+    ${lines}
+  </ul>`;
+}
+
+/** The tables behind one control, with the number of fields on it. */
+export function permissionDetails(catalogue: Catalogue, diff: Map<string, FieldDiff[]>, showChanges: boolean): SafeHtml {
+  const fields = [...diff.values()].flat().filter((r) => showChanges || r.change !== 'removed').length;
+  return html`<details>
+    <summary>See each of the ${fields} fields</summary>
+    ${permissionTables(catalogue, diff, showChanges)}
+  </details>`;
 }
 
 /** A plain list of the changes, read before the tables (WCAG 1.4.1: not by colour alone). */
