@@ -93,17 +93,44 @@ export class ConsentService {
         ? await this.registerMember(link, input.privateKey, input.password ?? '')
         : await this.loggedInMember(link, input.uid);
     // The link is spent inside the grant's transaction: a double submit cannot consent twice, and
-    // a wrong Private Key (thrown before the transaction) leaves the link usable.
+    // a wrong Private Key (thrown before the transaction) leaves the link usable. A connection that
+    // is new to the member is told to them by email in the same transaction.
     const extra = await this.deps.callbackExtras?.(link.token_hash);
+    const isNew = !(await this.deps.members.grants.activeGrants(uid)).some((g) => g.nid === link.nid);
+    const notice = isNew ? await this.newConnectionEmail(uid, link.nid) : undefined;
     await this.deps.members.grants.consent({
       uid,
       nid: link.nid,
       privateKey: input.privateKey,
       version: link.dssa_version,
-      within: (trx) => this.spend(this.store.in(trx), link, 'connected'),
+      within: async (trx) => {
+        await this.spend(this.store.in(trx), link, 'connected');
+        if (notice) await this.deps.outbox.enqueueMessage(trx, notice);
+      },
       ...(extra ? { callbackExtra: extra } : {}),
     });
     return { redirect: withStatus(link.return_to, 'connected'), uid };
+  }
+
+  /** "<Organisation> is now connected": what it may do is on the Connections page, not in the email. */
+  private async newConnectionEmail(uid: number, nid: number) {
+    const { members, connections, config } = this.deps;
+    const member = await members.accounts.getMember({ uid });
+    const connection = await connections.getConnection(nid);
+    if (!member || !connection) return undefined;
+    const name = await subscriberName(connections, connection);
+    return {
+      channel: 'email' as const,
+      recipient: member.email,
+      subject: `${name} is now connected to your Personal Data Store`,
+      body: [
+        `${name} is now connected to the Personal Data Store of MydexID ${member.mydexid}, as you agreed.`,
+        '',
+        `See what it can read and change, when it last did, or remove the connection at ${config.publicUrl}/me/connections.`,
+        '',
+        `If you did not agree to this, remove the connection there and change your password at ${config.publicUrl}/me/password.`,
+      ].join('\n'),
+    };
   }
 
   /** Returns the return_to URL with ?status=rejected. */

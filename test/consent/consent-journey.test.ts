@@ -198,6 +198,22 @@ describe('expiry', () => {
   });
 });
 
+describe('emails to the member', () => {
+  it('tells the member when a new organisation connects, and not when one already connected agrees again', async () => {
+    const m = await createMember(t.ctx, 'mail.connect');
+    const mails = async () =>
+      (await t.ctx.outbox.listSandboxMessages()).filter((x) => x.recipient === `${m.mydexid}@example.org`);
+    const first = linkOf(await linkCall(t, sub, CONNECT, { mydexid: m.mydexid, return_to: RETURN_TO }));
+    await t.ctx.consent.approve(first.token, { uid: m.uid, privateKey: m.privateKey });
+    const [mail] = await mails();
+    expect(mail!.subject).toMatch(/ is now connected to your Personal Data Store$/);
+    expect(mail!.body).toContain('/me/connections');
+    const again = linkOf(await linkCall(t, sub, CONNECT, { mydexid: m.mydexid, return_to: RETURN_TO }));
+    await t.ctx.consent.approve(again.token, { uid: m.uid, privateKey: m.privateKey });
+    expect(await mails()).toHaveLength(1);
+  });
+});
+
 describe('registration', () => {
   it('shows the MydexID and email the subscriber sent', async () => {
     const { token } = linkOf(await linkCall(t, sub, REGISTER, registration('reg.view')));
