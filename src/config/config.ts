@@ -167,9 +167,45 @@ const settings = {
       'Live: HTTP SMS provider that receives POST JSON `{"to","body"}`. Unset in live: SMS is marked failed (a warning is logged at start).',
     ),
   OPENPDX_SMS_TOKEN: z.string().optional().describe('Live: bearer token sent to OPENPDX_SMS_URL.'),
+  OPENPDX_SERVICE_NAME: z
+    .string()
+    .trim()
+    .min(1)
+    .max(60)
+    .default('OpenPDX')
+    .describe("The service's name, as members see it in the web app, page titles and emails."),
+  OPENPDX_ID_NAME: z
+    .string()
+    .trim()
+    .min(1)
+    .max(40)
+    .default('MydexID')
+    .describe("What members' sign-in identifier is called in the web app and emails (the API's field names do not change)."),
+  OPENPDX_LOGO_FILE: z
+    .string()
+    .optional()
+    .describe(
+      'A PNG, SVG, JPEG or WebP file (at most 256 KiB) shown beside the service name in the header; served from this server.',
+    ),
+  OPENPDX_PRIVACY_URL: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .describe("Link to the operator's privacy notice, in the footer of every member page."),
+  OPENPDX_SUPPORT_URL: z
+    .url({ protocol: /^(https?|mailto)$/ })
+    .optional()
+    .describe("Link to the operator's support (a web page or a mailto: address), in the footer of every member page."),
 } as const;
 
 const schema = z.object(settings);
+
+export interface Branding {
+  serviceName: string;
+  idName: string;
+  logoFile: string | undefined;
+  privacyUrl: string | undefined;
+  supportUrl: string | undefined;
+}
 
 export interface Config {
   port: number;
@@ -208,6 +244,8 @@ export interface Config {
   maxRowsScanned: number;
   /** platform email and SMS (live only; the sandbox keeps messages at /dev/outbox) */
   messaging: { smtpUrl: string | undefined; mailFrom: string; smsUrl: string | undefined; smsToken: string | undefined };
+  /** what the operator calls the service and the member's identifier, and their logo and links */
+  branding: Branding;
 }
 
 function isTimeZone(name: string): boolean {
@@ -294,6 +332,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       mailFrom: e.OPENPDX_MAIL_FROM ?? `no-reply@${new URL(publicUrl).hostname}`,
       smsUrl: e.OPENPDX_SMS_URL,
       smsToken: e.OPENPDX_SMS_TOKEN,
+    },
+    branding: {
+      serviceName: e.OPENPDX_SERVICE_NAME,
+      idName: e.OPENPDX_ID_NAME,
+      logoFile: e.OPENPDX_LOGO_FILE,
+      privacyUrl: e.OPENPDX_PRIVACY_URL,
+      supportUrl: e.OPENPDX_SUPPORT_URL,
     },
   };
 }

@@ -9,6 +9,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LinkUnavailableError, LoginRequiredError, WrongMemberError, type LinkView } from './consent-service.ts';
 import { ConflictError, ValidationError } from '../errors.ts';
+import { idName } from '../web/branding.ts';
 import { MIN_PASSWORD, MIN_PRIVATE_KEY, sameMydexid } from '../members/member-rules.ts';
 import { safeEqual } from '../crypto/hash.ts';
 import { csrfToken } from '../web/csrf.ts';
@@ -205,7 +206,7 @@ export function registerConsentPageRoutes(app: FastifyInstance, web: Web): void 
 
   async function alreadyRegistered(req: LinkRequest, reply: FastifyReply) {
     const page = messagePage(await web.chrome(req), {
-      title: 'This MydexID or email address is already registered',
+      title: `This ${idName()} or email address is already registered`,
       paragraphs: [
         'Someone has registered a Personal Data Store with these details since the organisation sent this link. Nothing was created or shared.',
         'If it is yours, sign in; otherwise ask the organisation for a new link.',
@@ -218,7 +219,7 @@ export function registerConsentPageRoutes(app: FastifyInstance, web: Web): void 
 
 function newPasswordErrors(password: string, confirm: string, mydexid: string): FieldErrors {
   if (password.length < MIN_PASSWORD) return { password: `Your password must be at least ${MIN_PASSWORD} characters.` };
-  if (sameMydexid(password, mydexid)) return { password: 'Your password must not be your MydexID.' };
+  if (sameMydexid(password, mydexid)) return { password: `Your password must not be your ${idName()}.` };
   if (confirm !== password) return { password_confirm: 'The two passwords are not the same. Enter the same password twice.' };
   return {};
 }

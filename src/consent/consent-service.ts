@@ -124,7 +124,7 @@ export class ConsentService {
       recipient: member.email,
       subject: `${name} is now connected to your Personal Data Store`,
       body: [
-        `${name} is now connected to the Personal Data Store of MydexID ${member.mydexid}, as you agreed.`,
+        `${name} is now connected to the Personal Data Store of ${config.branding.idName} ${member.mydexid}, as you agreed.`,
         '',
         `See what it can read and change, when it last did, or remove the connection at ${config.publicUrl}/me/connections.`,
         '',

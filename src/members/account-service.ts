@@ -60,7 +60,7 @@ export class AccountService {
     const hash = await hashPassword(next, config.argon2);
     await this.deps.db.transaction().execute(async (trx) => {
       await this.store.in(trx).setPasswordHash(uid, hash);
-      await this.deps.outbox.enqueueMessage(trx, passwordChangedEmail(row, config.publicUrl));
+      await this.deps.outbox.enqueueMessage(trx, passwordChangedEmail(row, config));
     });
   }
 
@@ -86,7 +86,7 @@ export class AccountService {
       recipient: row.email,
       subject: 'Your Private Key was changed',
       body: [
-        `The Private Key of MydexID ${row.mydexid} was just changed. Use the new one from now on; the old one no longer opens your data.`,
+        `The Private Key of ${this.deps.config.branding.idName} ${row.mydexid} was just changed. Use the new one from now on; the old one no longer opens your data.`,
         '',
         `If this was not you, someone knows your password and your old Private Key: change your password at ${this.deps.config.publicUrl}/me/password and check your connections.`,
       ].join('\n'),

@@ -12,6 +12,7 @@
  *   touch the Private Key, which nobody can recover.
  */
 import { randomInt } from 'node:crypto';
+import type { Config } from '../config/config.ts';
 import { hashPassword } from '../crypto/kdf.ts';
 import { safeEqual, sha256Hex } from '../crypto/hash.ts';
 import { ValidationError } from '../errors.ts';
@@ -79,7 +80,7 @@ export class PasswordResetService {
         recipient: member.email,
         subject: 'Your code to reset your password',
         body: [
-          `Someone, hopefully you, asked to reset the password of MydexID ${member.mydexid}.`,
+          `Someone, hopefully you, asked to reset the password of ${config.branding.idName} ${member.mydexid}.`,
           '',
           `Your code is ${shown}`,
           '',
@@ -121,7 +122,7 @@ export class PasswordResetService {
       // Every other code of the member dies with this reset, and every session ends.
       await resets.afterReset(member.uid, match.id);
       await this.store.in(trx).setPasswordHash(member.uid, hash);
-      await outbox.enqueueMessage(trx, passwordChangedEmail(member, config.publicUrl));
+      await outbox.enqueueMessage(trx, passwordChangedEmail(member, config));
       return true;
     });
     return done ? { uid: member.uid } : undefined;
@@ -129,13 +130,14 @@ export class PasswordResetService {
 }
 
 /** The email a member gets whenever their password changes, however it changed. */
-export function passwordChangedEmail(member: { email: string; mydexid: string }, publicUrl: string) {
+export function passwordChangedEmail(member: { email: string; mydexid: string }, config: Pick<Config, 'publicUrl' | 'branding'>) {
+  const { publicUrl } = config;
   return {
     channel: 'email' as const,
     recipient: member.email,
     subject: 'Your password was changed',
     body: [
-      `The password of MydexID ${member.mydexid} was just changed. Browsers signed in with the old password have been signed out.`,
+      `The password of ${config.branding.idName} ${member.mydexid} was just changed. Browsers signed in with the old password have been signed out.`,
       '',
       `If this was not you, reset your password now at ${publicUrl}/forgot-password and check your connections at ${publicUrl}/me/connections.`,
     ].join('\n'),

@@ -1,4 +1,5 @@
 /** /me/password, /me/private-key, /me/delete and the goodbye page after deletion. */
+import { idName } from './branding.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ValidationError } from '../errors.ts';
 import { WrongPasswordError } from '../members/account-service.ts';
@@ -80,7 +81,7 @@ export function registerAccountRoutes(app: FastifyInstance, web: Web): void {
       if (wrong) return show(req, reply, me, '/me/password', passwordPage, { current_password: wrong }, 403);
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
-      return show(req, reply, me, '/me/password', passwordPage, { new_password: err.message.replace('Mydexid', 'MydexID') }, 400);
+      return show(req, reply, me, '/me/password', passwordPage, { new_password: err.message.replace('Mydexid', idName()) }, 400);
     }
     await web.sessions.destroyOthers(me.member.uid, me.session);
     return web.redirect(reply, '/me/account?done=password');
@@ -119,7 +120,7 @@ export function registerAccountRoutes(app: FastifyInstance, web: Web): void {
     const errors: FieldErrors = {};
     if (!password) errors.password = 'Enter your password.';
     if (formValue(form, 'confirm_mydexid').trim() !== me.member.mydexid) {
-      errors.confirm_mydexid = 'Type your MydexID exactly as shown to confirm.';
+      errors.confirm_mydexid = `Type your ${idName()} exactly as shown to confirm.`;
     }
     if (Object.keys(errors).length) return show(req, reply, me, '/me/delete', deletePage, errors, 400);
     const wrong = await checkPassword(me, () => ctx.accounts.deleteMember(me.member.uid, password));

@@ -1,4 +1,5 @@
 /** /login, /logout and /register (a member registering directly, without a subscriber's link). */
+import { idName } from './branding.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ConflictError, ValidationError } from '../errors.ts';
 import { memberInputProblems } from '../members/member-rules.ts';
@@ -42,7 +43,7 @@ export function registerAuthRoutes(app: FastifyInstance, web: Web): void {
         }),
         status,
       );
-    if (!mydexid || !password) return again(400, 'Enter your MydexID and your password.');
+    if (!mydexid || !password) return again(400, `Enter your ${idName()} and your password.`);
     // The same keys and the same messages whether or not the MydexID exists: no enumeration.
     const accountKey = throttleKeys.login(mydexid);
     const addressKey = throttleKeys.loginAddress(req.ip);
@@ -60,7 +61,7 @@ export function registerAuthRoutes(app: FastifyInstance, web: Web): void {
     if (!member) {
       const until = await web.throttle.failed(keys);
       securityEvent(req.log, until ? 'auth.login_locked' : 'auth.login_failed', { remoteAddress: req.ip, until });
-      return until ? again(429, lockedMessage('Signing in', until)) : again(401, 'The MydexID or password is not correct.');
+      return until ? again(429, lockedMessage('Signing in', until)) : again(401, `The ${idName()} or password is not correct.`);
     }
     await web.throttle.succeeded([addressKey], [accountKey]);
     await web.startSession(req, reply, member);
@@ -143,7 +144,7 @@ function errorsFromMessages(messages: readonly string[]): FieldErrors {
           : /^Private Key/i.test(m)
             ? 'private_key'
             : 'mydexid';
-    errors[field] ??= m.replace(/^Mydexid/, 'MydexID');
+    errors[field] ??= m.replace(/^Mydexid/, idName());
   }
   return errors;
 }

@@ -1,4 +1,5 @@
 /** /me/identities: the member's linked MyAccount and ScotAccount identities, with remove (+ confirmation). */
+import { idName } from './branding.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ExternalIdentity } from '../idaas/external-identities.ts';
 import { noticeFor } from './notices.ts';
@@ -51,7 +52,7 @@ export function registerIdentityRoutes(app: FastifyInstance, web: Web): void {
   async function notLinked(req: FastifyRequest) {
     return messagePage(await web.chrome(req), {
       title: 'Linked account not found',
-      paragraphs: ['No account with that number is linked to your MydexID. It may have been removed already.'],
+      paragraphs: [`No account with that number is linked to your ${idName()}. It may have been removed already.`],
       link: { href: '/me/identities', text: 'Back to your linked accounts' },
     });
   }

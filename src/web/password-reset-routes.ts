@@ -3,6 +3,7 @@
  * asker is not signed in. Both answer the same whether or not the account exists; asking is
  * limited per address, and guessing codes per account name and per address.
  */
+import { idName } from './branding.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ValidationError } from '../errors.ts';
 import { LOGIN_ADDRESS_RULE, LOGIN_RULE, RESET_ADDRESS_RULE } from '../members/auth-throttle-store.ts';
@@ -42,7 +43,7 @@ export function registerPasswordResetRoutes(app: FastifyInstance, web: Web): voi
     const form = web.readForm(req);
     if (!(await web.checkCsrf(req, form, false))) return refuseForm(web, req, reply, '/forgot-password');
     const identifier = formValue(form, 'identifier').trim();
-    if (!identifier) return showForgot(req, reply, { identifier: 'Enter your MydexID or email address.' }, 400);
+    if (!identifier) return showForgot(req, reply, { identifier: `Enter your ${idName()} or email address.` }, 400);
     const verdict = await web.throttle.attempt([[throttleKeys.resetAddress(req.ip), RESET_ADDRESS_RULE]]);
     if (!verdict.allowed) {
       const error = lockedMessage('Asking for codes from this network', verdict.until);
@@ -64,7 +65,7 @@ export function registerPasswordResetRoutes(app: FastifyInstance, web: Web): voi
     const code = formValue(form, 'code');
     const password = formValue(form, 'new_password');
     const errors: FieldErrors = {};
-    if (!identifier) errors.identifier = 'Enter your MydexID or email address.';
+    if (!identifier) errors.identifier = `Enter your ${idName()} or email address.`;
     if (!code.trim()) errors.code = 'Enter the code from the email.';
     if (!password) errors.new_password = 'Choose a new password.';
     else if (password !== formValue(form, 'new_password_confirm')) {

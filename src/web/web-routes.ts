@@ -11,6 +11,7 @@ import { registerAuthRoutes } from './auth-routes.ts';
 import { registerDashboardRoutes } from './dashboard-routes.ts';
 import { registerDataRoutes } from './data-routes.ts';
 import { showTimesIn } from './views/format.ts';
+import { brandLogo, useBranding } from './branding.ts';
 import { registerHomeRoutes } from './home-routes.ts';
 import { registerIdentityRoutes } from './identity-routes.ts';
 import { registerPasswordResetRoutes } from './password-reset-routes.ts';
@@ -54,6 +55,13 @@ export function registerWebRoutes(app: FastifyInstance, ctx: AppContext): void {
         .send(CSS),
     );
     showTimesIn(ctx.config.timeZone);
+    useBranding(ctx.config.branding);
+    const logo = brandLogo();
+    if (logo) {
+      scope.get(logo.href, async (_req, reply) =>
+        reply.header('cache-control', 'public, max-age=31536000, immutable').type(logo.type).send(logo.bytes),
+      );
+    }
     const web = new Web(ctx, ctx.sessions, ctx.authThrottle, CSS_HREF);
     registerHomeRoutes(scope, web);
     registerAuthRoutes(scope, web);

@@ -1,4 +1,5 @@
 /** Password, Private Key and account deletion pages. */
+import { idName } from '../branding.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { privateKeyChoice } from './auth-views.ts';
 import { button, csrfField, errorSummary, input, type FieldErrors } from './forms.ts';
@@ -23,7 +24,7 @@ export function passwordPage(chrome: Chrome, v: { csrf: string; errors: FieldErr
           label: 'New password',
           type: 'password',
           autocomplete: 'new-password',
-          hint: 'At least 8 characters, not your MydexID, and different from your Private Key.',
+          hint: `At least 8 characters, not your ${idName()}, and different from your Private Key.`,
           error: e.new_password,
           required: true,
         })}
@@ -80,8 +81,8 @@ export function deletePage(chrome: Chrome, v: { csrf: string; mydexid: string; e
         ${input({ name: 'password', label: 'Your password', type: 'password', autocomplete: 'current-password', error: e.password, required: true })}
         ${input({
           name: 'confirm_mydexid',
-          label: 'Type your MydexID to confirm',
-          hint: html`Your MydexID is <strong>${v.mydexid}</strong>.`,
+          label: `Type your ${idName()} to confirm`,
+          hint: html`Your ${idName()} is <strong>${v.mydexid}</strong>.`,
           autocomplete: 'off',
           error: e.confirm_mydexid,
           required: true,

@@ -1,4 +1,5 @@
 /** Sign in, registration and the plain message pages. */
+import { idName } from '../branding.ts';
 import { html, type HtmlValue, type SafeHtml } from '../html.ts';
 import { button, csrfField, errorSummary, input, problem, type FieldErrors } from './forms.ts';
 import { notice, page, type Chrome } from './layout.ts';
@@ -28,7 +29,7 @@ export function loginPage(chrome: Chrome, f: LoginForm): SafeHtml {
       ${waitingNote(f.waiting, 'Sign in')} ${problem(f.error)}
       <form method="post" action="/login" novalidate>
         ${csrfField(f.csrf)} ${f.next && html`<input type="hidden" name="next" value="${f.next}" />`}
-        ${input({ name: 'mydexid', label: 'MydexID', autocomplete: 'username', value: f.mydexid ?? '', required: true })}
+        ${input({ name: 'mydexid', label: idName(), autocomplete: 'username', value: f.mydexid ?? '', required: true })}
         ${input({ name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password', required: true })}
         ${button('Sign in')}
       </form>
@@ -60,7 +61,7 @@ export function registerPage(chrome: Chrome, f: RegisterForm): SafeHtml {
           <legend class="fieldset__legend">Your account</legend>
           ${input({
             name: 'mydexid',
-            label: 'MydexID',
+            label: idName(),
             hint: 'The name you sign in with: 3 to 64 letters, digits, dots, underscores or hyphens, not only digits.',
             autocomplete: 'username',
             value: f.values.mydexid ?? '',
@@ -72,7 +73,7 @@ export function registerPage(chrome: Chrome, f: RegisterForm): SafeHtml {
             name: 'password',
             label: 'Password',
             type: 'password',
-            hint: 'At least 8 characters, and not your MydexID.',
+            hint: `At least 8 characters, and not your ${idName()}.`,
             autocomplete: 'new-password',
             error: e.password,
             required: true,

@@ -1,4 +1,5 @@
 /** The dashboard: overview, connections (with revoke), activity and the account menu. */
+import { idName } from '../branding.ts';
 import { diffPermissions } from '../dssa-diff.ts';
 import type { AccessLogEntry, MemberConnection } from '../../members/account-service.ts';
 import type { Member } from '../../members/member-accounts.ts';
@@ -26,7 +27,7 @@ export function overviewPage(
     body: html`${notice(v.notice)}
       <h1>Your Personal Data Store</h1>
       <dl class="summary-list">
-        <dt>MydexID</dt>
+        <dt>${idName()}</dt>
         <dd>${v.member.mydexid}</dd>
         <dt>Email address</dt>
         <dd>${v.member.email}</dd>

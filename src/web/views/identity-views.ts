@@ -1,13 +1,14 @@
 /** Linked accounts: the MyAccount and ScotAccount identities mapped to the member's MydexID. */
+import { idName } from '../branding.ts';
 import { PROVIDER_NAMES, type ExternalIdentity } from '../../idaas/external-identities.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { button, csrfField } from './forms.ts';
 import { dataTable, time } from './format.ts';
 import { notice, page, type Chrome } from './layout.ts';
 
-const WHAT_IT_DOES =
-  'An organisation that uses one of these accounts to sign you in can ask us for your MydexID with it. ' +
-  'Remove a link and they can no longer find your MydexID that way.';
+const whatItDoes = () =>
+  `An organisation that uses one of these accounts to sign you in can ask us for your ${idName()} with it. ` +
+  `Remove a link and they can no longer find your ${idName()} that way.`;
 
 export function identitiesPage(chrome: Chrome, v: { identities: ExternalIdentity[]; notice?: string | undefined }): SafeHtml {
   return page(chrome, {
@@ -15,12 +16,12 @@ export function identitiesPage(chrome: Chrome, v: { identities: ExternalIdentity
     nav: 'identities',
     body: html`${notice(v.notice)}
       <h1>Linked accounts</h1>
-      <p>These accounts are linked to your MydexID. ${WHAT_IT_DOES}</p>
+      <p>These accounts are linked to your ${idName()}. ${whatItDoes()}</p>
       ${
         v.identities.length === 0
-          ? html`<p class="panel">No account is linked to your MydexID.</p>`
+          ? html`<p class="panel">No account is linked to your ${idName()}.</p>`
           : dataTable(
-              'Accounts linked to your MydexID',
+              `Accounts linked to your ${idName()}`,
               ['Account', 'Identifier', 'Linked since', ''],
               v.identities.map((i) => [
                 PROVIDER_NAMES[i.provider],
@@ -49,7 +50,7 @@ export function removeIdentityPage(chrome: Chrome, v: { identity: ExternalIdenti
       </dl>
       <div class="warning-text">
         <p>
-          Organisations that sign you in with ${name} will no longer be able to find your MydexID with it. Your data and your
+          Organisations that sign you in with ${name} will no longer be able to find your ${idName()} with it. Your data and your
           connections do not change.
         </p>
       </div>

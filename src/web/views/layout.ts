@@ -1,4 +1,5 @@
 /** The page shell shared by every member page: skip link, sandbox banner, header, main. */
+import { brand, brandLogo } from '../branding.ts';
 import { html, type HtmlValue, type SafeHtml } from '../html.ts';
 
 /** What every page needs to know about the request it answers. */
@@ -33,7 +34,9 @@ const NAV: { item: NavItem; href: string; label: string }[] = [
 ];
 
 export function page(chrome: Chrome, spec: PageSpec): SafeHtml {
-  const title = `${spec.hasErrors ? 'Error: ' : ''}${spec.title} – OpenPDX`;
+  const { serviceName, privacyUrl, supportUrl } = brand();
+  const logo = brandLogo();
+  const title = `${spec.hasErrors ? 'Error: ' : ''}${spec.title} – ${serviceName}`;
   return html`<!doctype html>
     <html lang="en">
       <head>
@@ -50,7 +53,8 @@ export function page(chrome: Chrome, spec: PageSpec): SafeHtml {
         <header class="site-header">
           <div class="container site-header__inner">
             <a class="site-header__name" href="${chrome.member ? '/me' : '/login'}"
-              >OpenPDX <span class="site-header__sub">Personal Data Store</span></a
+              >${logo && html`<img class="site-header__logo" src="${logo.href}" alt="" />`}${serviceName}
+              <span class="site-header__sub">Personal Data Store</span></a
             >
             ${
               chrome.member &&
@@ -65,7 +69,16 @@ export function page(chrome: Chrome, spec: PageSpec): SafeHtml {
         </header>
         <main id="main" class="container" tabindex="-1">${spec.body}</main>
         <footer class="site-footer">
-          <div class="container">OpenPDX: your data, encrypted with a Private Key only you know.</div>
+          <div class="container">
+            <p>${serviceName}: your data, encrypted with a Private Key only you know.</p>
+            ${
+              (privacyUrl || supportUrl) &&
+              html`<ul class="site-footer__links">
+                ${privacyUrl && html`<li><a href="${privacyUrl}">Privacy notice</a></li>`}
+                ${supportUrl && html`<li><a href="${supportUrl}">Help and support</a></li>`}
+              </ul>`
+            }
+          </div>
         </footer>
       </body>
     </html> `;

@@ -1,4 +1,5 @@
 /** The one-time link pages (contract §5): details, sign in, the DSSA page, and dead ends. */
+import { idName } from '../branding.ts';
 import type { LinkView } from '../../consent/consent-service.ts';
 import type { Catalogue } from '../../pds/schema/catalogue.ts';
 import { diffPermissions } from '../dssa-diff.ts';
@@ -42,7 +43,7 @@ export function detailsPage(chrome: Chrome, v: { view: LinkView; base: string; c
       </p>
       <h2>Check your details</h2>
       <dl class="summary-list">
-        <dt>MydexID</dt>
+        <dt>${idName()}</dt>
         <dd>${view.mydexid ?? ''}</dd>
         <dt>Email address</dt>
         <dd>${view.email ?? ''}</dd>
@@ -68,7 +69,7 @@ export function signInFirstPage(chrome: Chrome, v: { view: LinkView; base: strin
       <form method="post" action="/login" novalidate>
         ${csrfField(v.csrf)}
         <input type="hidden" name="next" value="${v.base}" />
-        ${input({ name: 'mydexid', label: 'MydexID', autocomplete: 'username', value: view.mydexid ?? '', required: true })}
+        ${input({ name: 'mydexid', label: idName(), autocomplete: 'username', value: view.mydexid ?? '', required: true })}
         ${input({ name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password', required: true })}
         ${button('Sign in and continue')}
       </form>
@@ -154,7 +155,7 @@ function passwordChoice(e: FieldErrors, subscriberName: string): SafeHtml {
       label: 'Password',
       type: 'password',
       autocomplete: 'new-password',
-      hint: `You will sign in with your MydexID and this password. At least 8 characters. If you already chose one with ${subscriberName}, you can use it again.`,
+      hint: `You will sign in with your ${idName()} and this password. At least 8 characters. If you already chose one with ${subscriberName}, you can use it again.`,
       error: e.password,
       required: true,
     })}
@@ -180,8 +181,8 @@ export function wrongMemberPage(chrome: Chrome, v: { mydexid: string; base: stri
   return page(chrome, {
     title: 'This link is for another member',
     body: html`<h1>This link is for another member</h1>
-      <p>You are signed in as <strong>${v.mydexid}</strong>, but the organisation made this link for a different MydexID.</p>
-      <p>Sign out, then sign in with the MydexID the organisation has for you.</p>
+      <p>You are signed in as <strong>${v.mydexid}</strong>, but the organisation made this link for a different ${idName()}.</p>
+      <p>Sign out, then sign in with the ${idName()} the organisation has for you.</p>
       <form method="post" action="/logout">
         ${csrfField(v.logoutCsrf)}
         <input type="hidden" name="next" value="${v.base}" />

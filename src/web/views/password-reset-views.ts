@@ -1,4 +1,5 @@
 /** "Forgot password": ask for a code, then enter it with a new password (password-reset-service.ts). */
+import { idName } from '../branding.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { button, csrfField, errorSummary, input, type FieldErrors } from './forms.ts';
 import { page, type Chrome } from './layout.ts';
@@ -19,7 +20,7 @@ const LOST_PRIVATE_KEY = html`<section class="panel" aria-labelledby="lost-priva
 const identifierInput = (value: string | undefined, error: string | undefined) =>
   input({
     name: 'identifier',
-    label: 'Your MydexID or email address',
+    label: `Your ${idName()} or email address`,
     autocomplete: 'username',
     value: value ?? '',
     error,

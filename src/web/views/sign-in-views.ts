@@ -1,4 +1,5 @@
 /** The pages of signing in to another organisation's app with a MydexID (OpenID Connect, docs/oidc.md). */
+import { idName } from '../branding.ts';
 import { CSS_HREF } from '../assets.ts';
 import { html, SafeHtml } from '../html.ts';
 import { button, csrfField } from './forms.ts';
@@ -6,9 +7,9 @@ import { dataTable } from './format.ts';
 import { notice, page, type Chrome } from './layout.ts';
 
 /** What each scope lets the app learn, in the member's words. */
-const SCOPE_TEXT: Readonly<Record<string, string>> = {
+const SCOPE_TEXT: Readonly<Record<string, string | (() => string)>> = {
   openid: 'that you are signed in, with an identifier for you that only this app sees',
-  mydexid: 'your MydexID',
+  mydexid: () => `your ${idName()}`,
   offline_access: 'that it may keep you signed in when you are not using it',
 };
 
@@ -25,10 +26,13 @@ export interface ConsentView {
 export function signInConsentPage(chrome: Chrome, v: ConsentView): SafeHtml {
   return page(chrome, {
     title: `Sign in to ${v.app}`,
-    body: html`<h1>Sign in to ${v.app} with your MydexID?</h1>
+    body: html`<h1>Sign in to ${v.app} with your ${idName()}?</h1>
       <p>${v.app} is run by <strong>${v.organisation}</strong>. If you continue, it will learn:</p>
       <ul>
-        ${v.scopes.map((s) => html`<li>${SCOPE_TEXT[s] ?? s}</li>`)}
+        ${v.scopes.map((s) => {
+          const text = SCOPE_TEXT[s] ?? s;
+          return html`<li>${typeof text === 'function' ? text() : text}</li>`;
+        })}
       </ul>
       <p>It will not see the data in your Personal Data Store. You can stop it signing you in at any time from your account.</p>
       <div class="button-row">
@@ -74,12 +78,12 @@ export function appsPage(chrome: Chrome, v: { apps: SignedInApp[]; csrf: string;
     nav: 'apps',
     body: html`${notice(v.notice)}
       <h1>Apps you sign in to</h1>
-      <p>These apps sign you in with your MydexID. They learn who you are, not the data in your Personal Data Store.</p>
+      <p>These apps sign you in with your ${idName()}. They learn who you are, not the data in your Personal Data Store.</p>
       ${
         v.apps.length === 0
-          ? html`<p class="panel">No app signs you in with your MydexID.</p>`
+          ? html`<p class="panel">No app signs you in with your ${idName()}.</p>`
           : dataTable(
-              'Apps that sign you in with your MydexID',
+              `Apps that sign you in with your ${idName()}`,
               ['App', 'Run by', ''],
               v.apps.map((a) => [
                 a.app,
@@ -103,7 +107,7 @@ export function signOutPage(sandbox: boolean, form: string): string {
     { sandbox, cssHref: CSS_HREF },
     {
       title: 'Sign out',
-      body: html`<h1>Sign out of the apps you signed in to with your MydexID?</h1>
+      body: html`<h1>Sign out of the apps you signed in to with your ${idName()}?</h1>
         ${new SafeHtml(form)}
         <div class="button-row">
           <button type="submit" class="button" form="op.logoutForm" name="logout" value="yes">Yes, sign me out</button>
