@@ -49,8 +49,8 @@ export function page(chrome: Chrome, spec: PageSpec): SafeHtml {
       </head>
       <body>
         <a class="skip-link" href="#main">Skip to main content</a>
-        ${chrome.sandbox && html`<div class="sandbox-banner" role="note"><strong>Sandbox:</strong> no real data. This is a test environment.</div>`}
         <header class="site-header">
+          ${chrome.sandbox && html`<div class="sandbox-banner" role="note"><strong>Sandbox:</strong> no real data. This is a test environment.</div>`}
           <div class="container site-header__inner">
             <a class="site-header__name" href="${chrome.member ? '/me' : '/login'}"
               >${logo && html`<img class="site-header__logo" src="${logo.href}" alt="" />`}${serviceName}
