@@ -8,7 +8,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import AxeBuilder from '@axe-core/playwright';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { createTestApp, type TestApp } from '../harness.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -82,4 +83,39 @@ export function screenshotPath(name: string): string {
   const dir = join(tmpdir(), 'openpdx-screenshots');
   mkdirSync(dir, { recursive: true });
   return join(dir, `${name}.png`);
+}
+
+const WCAG_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+/** The four views every member page is checked in: a phone and a wide screen, light and dark. */
+export const AXE_VIEWS = [390, 1280].flatMap((width) =>
+  (['light', 'dark'] as const).map((colorScheme) => ({ width, colorScheme })),
+);
+
+/**
+ * axe-core's WCAG 2.0/2.1 A and AA violations on the page as it is now, in each of AXE_VIEWS
+ * (resized and re-themed in place, as a phone turned round or a system theme would), as readable
+ * lines; the page is left at 1280 px, light. Also fails loudly if axe did not really run.
+ */
+export async function axeViolations(page: Page, name: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const view of AXE_VIEWS) {
+    await page.setViewportSize({ width: view.width, height: 900 });
+    await page.emulateMedia({ colorScheme: view.colorScheme });
+    // Passing rules come back without their nodes: several times faster.
+    const result = await new AxeBuilder({ page })
+      .options({ runOnly: { type: 'tag', values: WCAG_AA }, resultTypes: ['violations'] })
+      .analyze();
+    const rules = new Set([...result.passes, ...result.violations, ...result.incomplete].map((r) => r.id));
+    if (!rules.has('color-contrast') || !rules.has('document-title')) found.push(`${name}: axe did not run`);
+    for (const v of result.violations) {
+      const where = v.nodes.map((n) => n.target.join(' ')).slice(0, 3);
+      found.push(
+        `${name} (${new URL(page.url()).pathname}, ${view.width} px ${view.colorScheme}): ${v.id}: ${v.help} at ${where.join(', ')}`,
+      );
+    }
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.emulateMedia({ colorScheme: 'light' });
+  return found;
 }

@@ -8,7 +8,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connectMember, createMember, createSubscriber, type Subscriber } from '../fixtures.ts';
 import { IDAAS_SCOPES, linkBody } from '../idaas/helpers.ts';
-import { launchChromium, screenshotPath, startApp, SubscriberSite, type BrowserApp } from './browser-harness.ts';
+import { axeViolations, launchChromium, screenshotPath, startApp, SubscriberSite, type BrowserApp } from './browser-harness.ts';
 
 let app: BrowserApp;
 let browser: Browser;
@@ -156,9 +156,12 @@ describe('IDaaS links in Chromium', () => {
     await expect(page.getByRole('table', { name: 'Accounts linked to your MydexID' }).textContent()).resolves.toContain(
       'ScotAccount',
     );
+    expect(await axeViolations(page, 'linked accounts')).toEqual([]);
     await page.getByRole('link', { name: 'Remove the ScotAccount link' }).click();
+    await page.getByRole('button', { name: 'Yes, remove the link' }).waitFor();
+    expect(await axeViolations(page, 'remove a linked account')).toEqual([]);
     await page.getByRole('button', { name: 'Yes, remove the link' }).click();
     await expect(page.getByRole('status').textContent()).resolves.toContain('The linked account has been removed.');
     expect(await app.t.ctx.idaas.identities.list({ mydexid: m.mydexid })).toEqual([]);
-  });
+  }, 120_000);
 });

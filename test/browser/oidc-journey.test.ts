@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMember } from '../fixtures.ts';
 import { createTestApp, type TestApp } from '../harness.ts';
-import { closeServer, launchChromium, listenLocally } from './browser-harness.ts';
+import { axeViolations, closeServer, launchChromium, listenLocally } from './browser-harness.ts';
 
 let browser: Browser;
 let t: TestApp;
@@ -121,9 +121,10 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function consent(page: Page): Promise<void> {
+async function consent(page: Page, checkAccessibility = false): Promise<void> {
   // The way there passes a page that moves on by itself ("Signing you in"): wait for the consent page.
   await page.getByRole('heading', { level: 1, name: 'Sign in to Acme Portal with your MydexID?' }).waitFor({ timeout: 10_000 });
+  if (checkAccessibility) expect(await axeViolations(page, 'sign-in consent')).toEqual([]);
   await page.getByRole('button', { name: 'Continue' }).click();
 }
 
@@ -137,10 +138,12 @@ describe("Mydex's relying-party example in Chromium", () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(rp.url);
+    await page.getByRole('heading', { level: 1 }).waitFor();
+    expect(await axeViolations(page, 'sign-in: who is waiting')).toEqual([]);
     await page.getByLabel('MydexID').fill(member.mydexid);
     await page.getByLabel('Password', { exact: true }).fill(member.password);
     await page.getByRole('button', { name: /^Sign in/ }).click();
-    await consent(page);
+    await consent(page, true);
     const claims = await claimsShown(page);
     expect(claims).toMatchObject({
       mydexid: 'chrome.oidc',
@@ -150,8 +153,19 @@ describe("Mydex's relying-party example in Chromium", () => {
     });
     expect(claims.sub).toMatch(/^[0-9a-f]{64}$/);
     for (const time of ['auth_time', 'iat', 'rat']) expect(claims[time]).toEqual(expect.any(Number));
+    // The member's list of apps.
+    await page.goto(`${op}/me/apps`);
+    await page.getByRole('heading', { level: 1 }).waitFor();
+    expect(await axeViolations(page, 'apps')).toEqual([]);
+    // Signing out of the apps (the provider's RP-initiated logout): the question, then the answer.
+    await page.goto(`${op}/oauth2/sessions/logout`);
+    await page.getByRole('heading', { level: 1 }).waitFor();
+    expect(await axeViolations(page, 'sign out of apps')).toEqual([]);
+    await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+    await page.getByRole('heading', { level: 1, name: 'You have signed out' }).waitFor();
+    expect(await axeViolations(page, 'signed out of apps')).toEqual([]);
     await context.close();
-  });
+  }, 120_000);
 
   it('shows registration for action=register, and signs the new member in', async () => {
     const context = await browser.newContext();
