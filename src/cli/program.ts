@@ -1,5 +1,6 @@
 /** The `openpdx` command line: builds the commander program and maps failures to exit codes. */
 import { Command, CommanderError } from 'commander';
+import pkg from '../../package.json' with { type: 'json' };
 import { ConfigError } from '../config/config.ts';
 import { AppError } from '../errors.ts';
 import { registerClientCommands } from './commands/admin-client.ts';
@@ -25,6 +26,7 @@ export function buildProgram(rt: CliRuntime): Command {
     .description(
       'OpenPDX: a self-hostable Personal Data eXchange, wire-compatible with the Mydex PDX API.\nConfiguration comes from OPENPDX_* environment variables (see `openpdx config docs`).',
     )
+    .version(pkg.version, '-V, --version', 'print the OpenPDX version')
     .exitOverride()
     .configureOutput({ writeOut: (s) => rt.io.out(s), writeErr: (s) => rt.io.err(s) })
     .showHelpAfterError('(add --help for usage)');

@@ -59,6 +59,15 @@ describe('openpdx program', () => {
     }
   });
 
+  it('prints its version with --version and -V, exit 0', async () => {
+    const { version } = (await import('../../package.json', { with: { type: 'json' } })).default;
+    for (const flag of ['--version', '-V']) {
+      const r = await cli.run([flag]);
+      expect(r.code, flag).toBe(0);
+      expect(r.stdout).toBe(`${version}\n`);
+    }
+  });
+
   it('exits 2 on usage errors, with the message on stderr', async () => {
     const missing = await cli.run(['admin', 'org', 'create']);
     expect(missing.code).toBe(2);
