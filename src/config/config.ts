@@ -274,7 +274,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = parsed.data;
   const problems: string[] = [];
   if (e.OPENPDX_ENV === 'live') {
-    if (!e.OPENPDX_MASTER_KEY) problems.push('OPENPDX_MASTER_KEY: required in live');
+    if (!e.OPENPDX_MASTER_KEY) {
+      problems.push('OPENPDX_MASTER_KEY: required in live; make one with `openpdx config master-key` and keep it secret');
+    }
     if (!e.OPENPDX_PUBLIC_URL) problems.push('OPENPDX_PUBLIC_URL: required in live');
     else if (!e.OPENPDX_PUBLIC_URL.startsWith('https://')) problems.push('OPENPDX_PUBLIC_URL: must be https in live');
     // OpenPDX serves plain HTTP; live must sit behind a TLS-terminating proxy it can trust (OA-23).

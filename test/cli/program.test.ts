@@ -44,6 +44,7 @@ describe('openpdx program', () => {
         'admin org create',
         'admin org list',
         'config docs',
+        'config master-key',
         'db migrate',
         'db status',
         'start',
@@ -66,6 +67,16 @@ describe('openpdx program', () => {
       expect(r.code, flag).toBe(0);
       expect(r.stdout).toBe(`${version}\n`);
     }
+  });
+
+  it('makes a master key that the configuration accepts, and says how in live mode', async () => {
+    const r = await cli.run(['config', 'master-key', '--id', 'mk2026']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^mk2026:[A-Za-z0-9+/]{43}=\n$/);
+    const { loadConfig } = await import('../../src/config/config.ts');
+    expect(loadConfig({ OPENPDX_MASTER_KEY: r.stdout.trim() }).masterKey).toBe(r.stdout.trim());
+    expect(() => loadConfig({ OPENPDX_ENV: 'live' })).toThrow(/make one with `openpdx config master-key`/);
+    expect((await cli.run(['config', 'master-key', '--id', 'no spaces'])).code).toBe(2);
   });
 
   it('exits 2 on usage errors, with the message on stderr', async () => {
