@@ -1,5 +1,6 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -58,6 +59,20 @@ describe('openpdx start (in-process)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`Sandbox demo data already exists; its credentials are in ${file}\n`);
     expect(r.stdout).not.toContain(creds.client.client_secret);
+  });
+
+  it('says what to do when the port is taken, and exits 1', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as AddressInfo).port;
+    try {
+      const r = await cli.run(['start'], { env: { OPENPDX_PORT: String(port), OPENPDX_SEED: 'off' } });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`error: port ${port} on 127.0.0.1 is already in use by another program.`);
+      expect(r.stderr).toContain(`OPENPDX_PORT=${port + 1} openpdx start`);
+    } finally {
+      await new Promise<void>((resolve) => holder.close(() => resolve()));
+    }
   });
 
   it('does not seed in live or with OPENPDX_SEED=off', async () => {

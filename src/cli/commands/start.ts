@@ -36,6 +36,15 @@ export function registerStartCommand(program: Command, rt: CliRuntime): void {
   });
 }
 
+/** A port another program holds, said so with what to do about it. */
+function busyPort(err: unknown, config: Config): Error | undefined {
+  if ((err as { code?: unknown }).code !== 'EADDRINUSE') return undefined;
+  return new Error(
+    `port ${config.port} on ${config.host} is already in use by another program. ` +
+      `Stop that program, or choose another port: OPENPDX_PORT=${config.port + 1} openpdx start`,
+  );
+}
+
 /** One serving process: the whole server when alone, or one cluster worker. */
 async function serve(config: Config, rt: CliRuntime, asWorker: boolean): Promise<void> {
   const ctx = await openWhenReachable(config, rt, rt.contextOverrides ?? {});
@@ -45,7 +54,9 @@ async function serve(config: Config, rt: CliRuntime, asWorker: boolean): Promise
     app = await buildApp(ctx);
     // A cluster's primary has seeded before forking; its workers only serve.
     if (!asWorker && config.env === 'sandbox' && config.seed === 'auto') await seed(ctx, rt);
-    const address = await app.listen({ port: config.port, host: config.host });
+    const address = await app.listen({ port: config.port, host: config.host }).catch((err: unknown) => {
+      throw busyPort(err, config) ?? err;
+    });
     if (!asWorker)
       rt.io.out(`OpenPDX (${config.env}) listening on ${address}; public URL ${config.publicUrl}\n${sandboxNotice(config)}`);
   } catch (err) {
