@@ -40,6 +40,8 @@ function normaliseCode(typed: string): string {
   return typed.toUpperCase().replace(/[\s-]+/g, '');
 }
 
+const SAME_AS_MYDEXID = 'Password must not be the same as the MydexID.';
+
 const codeHash = (uid: number, code: string) => sha256Hex(`${uid}:${code}`);
 
 export class PasswordResetService {
@@ -100,6 +102,9 @@ export class PasswordResetService {
    */
   async reset(identifier: string, typedCode: string, password: string): Promise<{ uid: number } | undefined> {
     if (password.length < MIN_PASSWORD) throw new ValidationError(`Password must be at least ${MIN_PASSWORD} characters.`);
+    // Checked against what was typed, before any lookup: an answer that only an existing account
+    // could give would tell whether it exists.
+    if (!identifier.includes('@') && sameMydexid(identifier.trim(), password)) throw new ValidationError(SAME_AS_MYDEXID);
     const member = await this.member(identifier);
     const code = normaliseCode(typedCode);
     const { db, clock, config, outbox } = this.deps;
@@ -109,12 +114,13 @@ export class PasswordResetService {
       await hashPassword(password, config.argon2);
       return undefined;
     }
-    if (sameMydexid(member.mydexid, password)) throw new ValidationError('Password must not be the same as the MydexID.');
     const hash = await hashPassword(password, config.argon2);
     const live = await this.resets.live(member.uid, now);
     const expected = codeHash(member.uid, code);
     const match = live.find((r) => safeEqual(r.code_hash, expected));
     if (!match) return undefined;
+    // Asked for by email address: only now, with a right code, may the answer depend on the account.
+    if (sameMydexid(member.mydexid, password)) throw new ValidationError(SAME_AS_MYDEXID);
     const done = await db.transaction().execute(async (trx) => {
       const resets = this.resets.in(trx);
       // Spent in one conditional update: two resets racing with one code cannot both succeed.

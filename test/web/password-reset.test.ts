@@ -91,6 +91,19 @@ describe('/forgot-password', () => {
     expect(squash(again.body)).toContain('The code is not right, or it has expired or been used.');
   });
 
+  it('gives the same answers for a password equal to the account name, whether or not the account exists', async () => {
+    const m = await createMember(t.ctx, 'resetname');
+    const c = new FormClient(t.app);
+    const existing = await enter(c, { identifier: m.mydexid, code: 'WRNG-0000', password: m.mydexid });
+    const missing = await enter(c, { identifier: 'resetnobody', code: 'WRNG-0000', password: 'resetnobody' });
+    expect(existing.statusCode).toBe(missing.statusCode);
+    expect(squash(existing.body)).toContain('Password must not be the same as the MydexID.');
+    expect(squash(missing.body)).toContain('Password must not be the same as the MydexID.');
+    // By email address, the account's name is not known until a right code is given.
+    const byEmail = await enter(c, { identifier: emailOf(m), code: 'WRNG-0000', password: m.mydexid });
+    expect(squash(byEmail.body)).toContain('The code is not right');
+  });
+
   it('refuses an expired code', async () => {
     const m = await createMember(t.ctx, 'resetlate');
     const c = new FormClient(t.app);
