@@ -60,10 +60,10 @@ export function registerDataRoutes(app: FastifyInstance, web: Web): void {
   });
 
   app.get('/me/export', async (req, reply) => {
-    if (!(await web.signedIn(req))) return web.toLogin(req, reply);
-    const held = await web.heldKeys(req);
-    held?.ring.wipe();
-    return showUnlock(req, reply, '/me/export', { unlocked: Boolean(held) });
+    const me = await web.signedIn(req);
+    if (!me) return web.toLogin(req, reply);
+    // The session already says whether it is unlocked: no keys need opening to show the form.
+    return showUnlock(req, reply, '/me/export', { unlocked: me.session.unlockedUntil !== undefined });
   });
 
   app.post('/me/data', async (req, reply) => {

@@ -107,7 +107,7 @@ export class MemberSessions {
    * the window ends (`policy.unlockIdleSeconds` from now, and never after the session).
    */
   async holdKeys(id: string, session: MemberSession, ring: DataKeyRing): Promise<number> {
-    const until = Math.min(this.clock.now() + this.policy.unlockIdleSeconds, session.createdAt + this.policy.absoluteSeconds);
+    const until = this.unlockExpiry(session, this.clock.now());
     const entries = ring.datasets().map((dataset) => {
       const { key, version } = ring.get(dataset)!;
       return [dataset, version, key.toString('base64')];
@@ -155,7 +155,7 @@ export class MemberSessions {
     } finally {
       key.fill(0);
     }
-    const until = Math.min(now + this.policy.unlockIdleSeconds, session.createdAt + this.policy.absoluteSeconds);
+    const until = this.unlockExpiry(session, now);
     if (until > row.unlocked_until) {
       await this.db.updateTable('member_sessions').set({ unlocked_until: until }).where('id_hash', '=', session.idHash).execute();
     }
@@ -214,6 +214,11 @@ export class MemberSessions {
   /** After a password change: every other browser of the member is signed out. */
   async destroyOthers(uid: number, keep: MemberSession): Promise<void> {
     await this.db.deleteFrom('member_sessions').where('uid', '=', uid).where('id_hash', '!=', keep.idHash).execute();
+  }
+
+  /** An unlock window's end: `unlockIdleSeconds` from now, never after the session's own end. */
+  private unlockExpiry(session: MemberSession, now: number): number {
+    return Math.min(now + this.policy.unlockIdleSeconds, session.createdAt + this.policy.absoluteSeconds);
   }
 
   private expiry(createdAt: number, now: number): number {
