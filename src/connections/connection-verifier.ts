@@ -34,6 +34,26 @@ const REASONS = {
 
 type Failure = keyof typeof REASONS;
 
+/**
+ * No `connection_nid` (or one that cannot be a NID): the caller has not sent the dedicated
+ * connection's credentials at all, which is a 400 that lists every one still missing, not the
+ * ownership 403 (which would wrongly suggest the connection is someone else's). Judged on the
+ * request alone, so it reveals nothing about which connections exist.
+ */
+function missingCredentials(creds: ConnectionRequestCredentials, withSat: boolean): never {
+  const missing = ['connection_nid (your connection’s NID, in the body)'];
+  if (withSat && creds.sat === undefined) missing.push('the Short-Access-Token header (from GET /access-token/{nid})');
+  if (withSat && creds.authentication === '')
+    missing.push('the Authentication header (lower-case hex SHA-512 of the short access token followed by the connection token)');
+  if (creds.connectionTokenHash === '') missing.push('connection_token_hash (lower-case hex SHA-512 of the connection token)');
+  throw new PdxError(
+    400,
+    'Missing parameter',
+    `This call needs your dedicated connection's credentials. Missing or not valid: ${missing.join('; ')}.`,
+    'connection_credentials_missing',
+  );
+}
+
 export class ConnectionVerifier {
   constructor(private readonly deps: ConnectionVerifierDeps) {}
 
@@ -44,7 +64,8 @@ export class ConnectionVerifier {
     const spent = sat === undefined ? undefined : await this.deps.sats.spend(sat);
 
     const { nid } = creds;
-    const row = nid === undefined ? undefined : await this.deps.connectionRow(nid);
+    if (nid === undefined) missingCredentials(creds, true);
+    const row = await this.deps.connectionRow(nid);
     // Unknown and foreign NIDs answer alike, so a NID's existence is not revealed (MX-07).
     if (!row || row.org_id !== creds.principal.orgId) return this.fail('connection_forbidden', creds, nid);
 
@@ -69,7 +90,8 @@ export class ConnectionVerifier {
   ): Promise<ConnectionRow> {
     const full = { ...creds, sat: undefined, authentication: '' };
     const { nid } = creds;
-    const row = nid === undefined ? undefined : await this.deps.connectionRow(nid);
+    if (nid === undefined) missingCredentials(full, false);
+    const row = await this.deps.connectionRow(nid);
     if (!row || row.org_id !== creds.principal.orgId) return this.fail('connection_forbidden', full, nid);
     this.checkTokenHash(row, full, nid);
     return row;

@@ -5,6 +5,7 @@
  * allowed values, maximum length). No member data.
  */
 import { NotFoundError } from '../errors.ts';
+import { unknownDatasetReason } from '../pds/dataset-params.ts';
 import { DATASET_TYPES, type Catalogue, type DatasetDef, type DatasetType, type FieldDef } from '../pds/schema/catalogue.ts';
 
 export interface DatasetSummary {
@@ -64,7 +65,7 @@ export function datasetsByType(catalogue: Catalogue, type: string): DatasetSumma
 /** Fields keyed by name, in catalogue order; `field_ds_x` is accepted for `ds_x`. */
 export function fieldTypes(catalogue: Catalogue, dataset: string): Record<string, FieldSummary> {
   const ds = catalogue.dataset(dataset);
-  if (!ds) throw new NotFoundError('Unknown dataset', `There is no dataset named ${dataset}.`);
+  if (!ds) throw new NotFoundError('Unknown dataset', unknownDatasetReason(dataset, catalogue));
   return Object.fromEntries([...ds.fields.values()].map((f) => [f.name, fieldSummary(f)]));
 }
 

@@ -5,7 +5,7 @@
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { AccessDeniedError } from '../errors.ts';
 import { securityEvent } from '../security-events.ts';
-import { PDX_SCOPE, type AccessTokenVerifier, type ClientPrincipal } from '../oauth/principal.ts';
+import { PDX_SCOPE, type AccessTokenVerifier, type ClientPrincipal, type TokenRefusal } from '../oauth/principal.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -13,10 +13,43 @@ declare module 'fastify' {
   }
 }
 
-const INVALID_TOKEN = 'Bearer error="invalid_token"';
-const INSUFFICIENT_SCOPE = 'Bearer error="insufficient_scope"';
 // RFC 6750 §2.1 b64token, case-insensitive scheme (BT-05).
 const BEARER = /^bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
+
+type Refusal = 'missing' | 'malformed_header' | TokenRefusal;
+
+/** RFC 6750 §3 `error_description` for each refusal: what went wrong and what to do. */
+const DESCRIPTIONS: Record<Refusal, string> = {
+  missing: 'No access token was sent. Send Authorization: Bearer <token>, with a token from POST /oauth2/token.',
+  malformed_header: 'The Authorization header is not Bearer <token>.',
+  malformed: 'The access token is not a JWT.',
+  invalid: 'The access token was not issued by this server (signature, type, issuer or audience do not match).',
+  expired: 'The access token has expired. Request a new one from POST /oauth2/token.',
+  revoked: 'The access token has been revoked. Request a new one from POST /oauth2/token.',
+  client_disabled: 'The client this access token was issued to is disabled.',
+};
+
+/**
+ * An RFC 6750 quoted-string value: only the characters §3 allows (%x20-21 / %x23-5B / %x5D-7E), so
+ * a request-controlled path in a route scope can never break or inject a header.
+ */
+function quoted(value: string, max = 500): string {
+  const clean = value.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '?');
+  return clean.length > max ? `${clean.slice(0, max - 1)}?` : clean;
+}
+
+function invalidTokenChallenge(refusal: Refusal): string {
+  return `Bearer error="invalid_token", error_description="${DESCRIPTIONS[refusal]}"`;
+}
+
+function insufficientScopeChallenge(missing: readonly string[]): string {
+  const scopes = quoted(missing.join(' '));
+  const description = quoted(
+    `The access token lacks the scope ${missing.join(' ')}. Request a token with it from POST /oauth2/token; ` +
+      'the client must be allowed the scope (openpdx admin client create --scope).',
+  );
+  return `Bearer error="insufficient_scope", error_description="${description}", scope="${scopes}"`;
+}
 
 export interface BearerOptions {
   /** scopes every caller needs; default ["mydex:pdx"] */
@@ -30,37 +63,37 @@ export function requireBearer(verifier: AccessTokenVerifier, options: BearerOpti
   return async function bearer(req: FastifyRequest, _reply: FastifyReply): Promise<void> {
     const header = req.headers.authorization;
     const match = typeof header === 'string' ? BEARER.exec(header.trim()) : null;
-    if (!match?.[1]) throw refused(req, 401, header === undefined ? 'missing' : 'malformed');
-    const principal = await verifier.verifyAccessToken(match[1]);
-    if (!principal) throw refused(req, 401, 'invalid');
+    if (!match?.[1]) throw refused(req, header === undefined ? 'missing' : 'malformed_header');
+    const principal = await verifier.checkAccessToken(match[1]);
+    if ('refused' in principal) throw refused(req, principal.refused);
     const needed = [...base];
     const route = options.routeScope?.(req);
     if (route) needed.push(route);
     const missing = needed.filter((s) => !principal.scopes.has(s));
-    if (missing.length) throw refused(req, 403, 'insufficient_scope', principal.clientId, missing.join(' '));
+    if (missing.length) throw lacksScope(req, principal.clientId, missing);
     req.principal = principal;
   };
 }
 
-/** The refusal, logged as a security event (src/security-events.ts) with what was wrong. */
-function refused(
-  req: FastifyRequest,
-  status: 401 | 403,
-  reason: 'missing' | 'malformed' | 'invalid' | 'insufficient_scope',
-  clientId?: string,
-  missingScope?: string,
-): AccessDeniedError {
+/** A 401 refusal, logged as a security event (src/security-events.ts) with what was wrong. */
+function refused(req: FastifyRequest, reason: Refusal): AccessDeniedError {
+  securityEvent(req.log, 'auth.bearer_refused', { reason, remoteAddress: req.ip, path: req.routeOptions.url });
+  return new AccessDeniedError(401, invalidTokenChallenge(reason));
+}
+
+/** The 403 for a valid token without a needed scope, naming the scopes in the challenge and the log. */
+function lacksScope(req: FastifyRequest, clientId: string, missing: readonly string[]): AccessDeniedError {
   securityEvent(req.log, 'auth.bearer_refused', {
-    reason,
+    reason: 'insufficient_scope',
     clientId,
-    missingScope,
+    missingScope: missing.join(' '),
     remoteAddress: req.ip,
     path: req.routeOptions.url,
   });
-  return new AccessDeniedError(status, status === 401 ? INVALID_TOKEN : INSUFFICIENT_SCOPE);
+  return new AccessDeniedError(403, insufficientScopeChallenge(missing));
 }
 
 export function principalOf(req: FastifyRequest): ClientPrincipal {
-  if (!req.principal) throw new AccessDeniedError(401, INVALID_TOKEN);
+  if (!req.principal) throw new AccessDeniedError(401, invalidTokenChallenge('missing'));
   return req.principal;
 }

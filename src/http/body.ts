@@ -1,3 +1,4 @@
+import { parse as parseLoosely, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import qs from 'qs';
 import { AppError, NulCharacterError } from '../errors.ts';
 import type { WireFields } from '../wire.ts';
@@ -22,7 +23,7 @@ export function parsePdxBody(raw: unknown): WireFields {
       return parsed as WireFields;
     } catch (err) {
       if (err instanceof AppError) throw err;
-      // fall through: maybe form encoding that happens to start with a bracket
+      throw new AppError('invalid_body', 400, 'Invalid request body', { reason: whereJsonBreaks(text) });
     }
   }
   const form = qs.parse(text, { depth: 10, arrayLimit: 1000, parameterLimit: 20000, allowPrototypes: false });
@@ -36,6 +37,44 @@ export function parsePdxBody(raw: unknown): WireFields {
   }
   rejectPrototypeKeys(form);
   return form as WireFields;
+}
+
+/** Plain words for jsonc-parser's error codes (the ones a strict JSON document can meet). */
+const JSON_PROBLEMS: Partial<Record<string, string>> = {
+  InvalidSymbol: 'an unexpected character',
+  InvalidNumberFormat: 'a malformed number',
+  PropertyNameExpected: 'a property name (in double quotes) was expected',
+  ValueExpected: 'a value was expected',
+  ColonExpected: 'a colon was expected',
+  CommaExpected: 'a comma was expected',
+  CloseBraceExpected: 'a closing } was expected',
+  CloseBracketExpected: 'a closing ] was expected',
+  EndOfFileExpected: 'the body should have ended',
+  InvalidCommentToken: 'comments are not allowed',
+  UnexpectedEndOfComment: 'comments are not allowed',
+  UnexpectedEndOfString: 'a string is not closed (or holds a raw line break)',
+  UnexpectedEndOfNumber: 'a number is cut short',
+  InvalidUnicode: 'a malformed \\u escape',
+  InvalidEscapeCharacter: 'a malformed escape',
+  InvalidCharacter: 'a control character inside a string',
+};
+
+/**
+ * Where a body that looks like JSON (it starts with { or [) stops being JSON, by line and column.
+ * Node's JSON.parse does not always say; jsonc-parser, in strict mode, reports the offset. Runs only
+ * on the error path, so a valid body costs one JSON.parse.
+ */
+function whereJsonBreaks(text: string): string {
+  const errors: ParseError[] = [];
+  parseLoosely(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const first = errors[0];
+  if (!first) return 'The body is not valid JSON.';
+  const before = text.slice(0, first.offset);
+  const line = before.split('\n').length;
+  const column = first.offset - before.lastIndexOf('\n');
+  const code = printParseErrorCode(first.error);
+  const problem = JSON_PROBLEMS[code] ?? code;
+  return `The body is not valid JSON: ${problem} at line ${line}, column ${column} (character ${first.offset + 1}).`;
 }
 
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);

@@ -9,7 +9,7 @@ import { deriveMemberKeyKek } from '../crypto/kdf.ts';
 import { MEMBER_KEY_PATTERN } from '../crypto/random.ts';
 import type { ConnectionService } from '../connections/connection-service.ts';
 import type { Dssa } from '../connections/dssa.ts';
-import { AccessDeniedError } from '../errors.ts';
+import { AccessDeniedError, PdxError } from '../errors.ts';
 import { wholeNumber } from '../ids.ts';
 import type { ClientPrincipal } from '../oauth/principal.ts';
 import type { Grants } from './grants.ts';
@@ -30,6 +30,32 @@ export interface ConnectionAccess {
 const connectionDenied = () =>
   new AccessDeniedError(403, 'Bearer error="insufficient_scope"', 'The connection credentials are not valid for this member.');
 
+/**
+ * A missing `con_id` or `key`, or a `con_id` that cannot be one, is the caller's mistake and says so
+ * with a 400 (docs/contract.md §3). Only the format is judged, which is public, so the uniform 403
+ * for credentials that are well formed but wrong still tells nothing about who exists.
+ */
+function refuseMissingOrMalformed(conId: string, memberKey: string): void {
+  if (conId === '')
+    throw new PdxError(
+      400,
+      'Missing parameter',
+      'con_id is required: the connection id (<uid>-<nid>) that the consent callback sent.',
+    );
+  if (!/^\d{1,15}-\d{1,15}$/.test(conId))
+    throw new PdxError(
+      400,
+      'Invalid parameter',
+      'con_id must be <uid>-<nid>, two numbers joined by a hyphen, as the consent callback sent it.',
+    );
+  if (memberKey === '')
+    throw new PdxError(
+      400,
+      'Missing parameter',
+      'key is required: the member key that the consent callback sent (the key query parameter or a Connection-Token header).',
+    );
+}
+
 export class ConnectionAccessCheck {
   constructor(private readonly deps: { connections: ConnectionService; grants: Grants }) {}
 
@@ -47,6 +73,7 @@ export class ConnectionAccessCheck {
   ): Promise<ConnectionAccess> {
     const conId = conIdGiven.trim();
     const memberKey = memberKeyGiven.trim();
+    refuseMissingOrMalformed(conId, memberKey);
     const m = /^(\d{1,15})-(\d{1,15})$/.exec(conId);
     const uid = wholeNumber(m?.[1]);
     const nid = wholeNumber(m?.[2]);

@@ -7,7 +7,7 @@ import type { JWK } from 'jose';
 import { sha256Hex } from '../crypto/hash.ts';
 import { randomSecret } from '../crypto/random.ts';
 import { listed, NotFoundError, ValidationError } from '../errors.ts';
-import { type AccessTokenVerifier, type ClientPrincipal, PDX_SCOPE } from './principal.ts';
+import { type AccessTokenVerifier, type ClientPrincipal, PDX_SCOPE, type TokenRefusal } from './principal.ts';
 import type { ServiceDeps } from '../service-deps.ts';
 import type { ClientCredentials } from './client-auth.ts';
 import { ClientAuthenticator } from './client-authenticator.ts';
@@ -215,6 +215,11 @@ export class OAuthService implements AccessTokenVerifier {
 
   async verifyAccessToken(token: string): Promise<ClientPrincipal | undefined> {
     return (await this.verifier.verify(token))?.principal;
+  }
+
+  async checkAccessToken(token: string): Promise<ClientPrincipal | { refused: TokenRefusal }> {
+    const checked = await this.verifier.check(token);
+    return 'refused' in checked ? checked : checked.principal;
   }
 
   /** RFC 7662: a client sees only its own live tokens; anything else is `{active:false}` (IN-05). */

@@ -12,9 +12,15 @@ export interface ClientPrincipal {
   exp: number;
 }
 
+/**
+ * Why a bearer token was refused: `malformed` (not a JWT at all), `invalid` (not signed by us, wrong
+ * type, issuer or audience, or missing claims), `expired`, `revoked`, or `client_disabled`.
+ */
+export type TokenRefusal = 'malformed' | 'invalid' | 'expired' | 'revoked' | 'client_disabled';
+
 export interface AccessTokenVerifier {
-  /** The principal for a valid, unexpired, unrevoked token of ours; undefined otherwise. */
-  verifyAccessToken(token: string): Promise<ClientPrincipal | undefined>;
+  /** The principal for a valid, unexpired, unrevoked token of ours, or why the token was refused. */
+  checkAccessToken(token: string): Promise<ClientPrincipal | { refused: TokenRefusal }>;
 }
 
 /** The scope every PDX API call needs. */

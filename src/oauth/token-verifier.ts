@@ -4,9 +4,9 @@
  * request, so a verified token is remembered (keyed by its exact text) and only the cheap checks
  * (expiry, revocation set, client status) are repeated.
  */
-import { jwtVerify, type CryptoKey, type JWTHeaderParameters } from 'jose';
+import { errors as joseErrors, jwtVerify, type CryptoKey, type JWTHeaderParameters } from 'jose';
 import type { Clock } from '../clock.ts';
-import { type ClientPrincipal } from './principal.ts';
+import { type ClientPrincipal, type TokenRefusal } from './principal.ts';
 import type { ClientCache } from './client-cache.ts';
 import type { RevocationList } from './revocation.ts';
 import { SIGNING_ALG, type SigningKeyRing } from './signing-keys.ts';
@@ -60,20 +60,30 @@ export class TokenVerifier {
   }
 
   async verify(token: string): Promise<VerifiedAccessToken | undefined> {
+    const checked = await this.check(token);
+    return 'refused' in checked ? undefined : checked;
+  }
+
+  /**
+   * The verified token, or why it was refused (for the resource server's RFC 6750 challenge and the
+   * log; docs/contract.md §3). Checks in the same order as `verify`, at the same cost.
+   */
+  async check(token: string): Promise<VerifiedAccessToken | { refused: TokenRefusal }> {
     const now = this.o.clock.now();
     let v = this.cache.get(token);
     if (v) {
       this.cache.delete(token);
-      if (v.exp + CLOCK_SKEW_SECONDS <= now) return undefined;
+      if (v.exp + CLOCK_SKEW_SECONDS <= now) return { refused: 'expired' };
       this.cache.set(token, v);
     } else {
-      v = await this.verifyJwt(token, now);
-      if (!v) return undefined;
+      const verified = await this.verifyJwt(token, now);
+      if (typeof verified === 'string') return { refused: verified };
+      v = verified;
       this.remember(token, v);
     }
-    if (this.o.revocations.isRevoked(v.jti)) return undefined;
+    if (this.o.revocations.isRevoked(v.jti)) return { refused: 'revoked' };
     const client = await this.o.clients.get(v.clientId);
-    if (!client || client.disabled) return undefined;
+    if (!client || client.disabled) return { refused: 'client_disabled' };
     v.principal ??= { clientId: v.clientId, orgId: client.orgId, scopes: v.scopes, jti: v.jti, exp: v.exp };
     return { principal: v.principal, iat: v.iat };
   }
@@ -82,8 +92,8 @@ export class TokenVerifier {
     this.cache.delete(token);
   }
 
-  private async verifyJwt(token: string, now: number): Promise<Verified | undefined> {
-    if (token.length > MAX_TOKEN_LENGTH) return undefined;
+  private async verifyJwt(token: string, now: number): Promise<Verified | 'expired' | 'malformed' | 'invalid'> {
+    if (token.length > MAX_TOKEN_LENGTH) return 'malformed';
     let payload;
     try {
       ({ payload } = await jwtVerify(token, (header) => this.keyFor(header), {
@@ -95,13 +105,16 @@ export class TokenVerifier {
         clockTolerance: CLOCK_SKEW_SECONDS,
         requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'client_id', 'scope'],
       }));
-    } catch {
-      return undefined;
+    } catch (err) {
+      // Only a well-signed token of ours is told it expired; anything unparsable is "malformed".
+      if (err instanceof joseErrors.JWTExpired) return 'expired';
+      if (err instanceof joseErrors.JWSInvalid || err instanceof joseErrors.JWTInvalid) return 'malformed';
+      return 'invalid';
     }
     const { sub, jti, iat, exp, client_id: clientId, scope } = payload;
-    if (typeof clientId !== 'string' || sub !== clientId || typeof scope !== 'string') return undefined;
-    if (typeof jti !== 'string' || jti === '' || typeof iat !== 'number' || typeof exp !== 'number') return undefined;
-    if (iat > now + IAT_LEEWAY_SECONDS) return undefined;
+    if (typeof clientId !== 'string' || sub !== clientId || typeof scope !== 'string') return 'invalid';
+    if (typeof jti !== 'string' || jti === '' || typeof iat !== 'number' || typeof exp !== 'number') return 'invalid';
+    if (iat > now + IAT_LEEWAY_SECONDS) return 'invalid';
     return { clientId, scopes: new Set(scope.split(' ').filter((s) => s !== '')), jti, iat, exp };
   }
 

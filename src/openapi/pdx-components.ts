@@ -228,13 +228,21 @@ const header = (description: string) => ({ description, schema: { type: 'string'
 
 const responses: Record<string, ResponseObject> = {
   Unauthorized: {
-    description: 'Contract §3: missing, malformed, expired or revoked bearer token.',
-    headers: { 'WWW-Authenticate': header('Bearer error="invalid_token"') },
+    description: 'A missing, malformed, expired or revoked bearer token, or one not issued by this server.',
+    headers: {
+      'WWW-Authenticate': header(
+        'Bearer error="invalid_token", error_description="…" — the description says which of these it was and what to do.',
+      ),
+    },
     content: jsonContent(ref('schemas', 'PdxError')),
   },
   Forbidden: {
-    description: 'Contract §3: the token lacks a scope this route needs, or the connection, key or member is not the caller’s.',
-    headers: { 'WWW-Authenticate': header('Bearer error="insufficient_scope"') },
+    description: 'The token lacks a scope this route needs, or the connection, key or member is not the caller’s.',
+    headers: {
+      'WWW-Authenticate': header(
+        'Bearer error="insufficient_scope"; for a missing scope, also error_description and scope="<the scopes it lacks>".',
+      ),
+    },
     content: jsonContent(ref('schemas', 'PdxError')),
   },
   BadRequest: {

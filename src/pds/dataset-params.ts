@@ -1,7 +1,16 @@
 /** Query-parameter parsing shared by the dataset routes (contract §6). */
-import { PdxError } from '../errors.ts';
+import { listed, PdxError } from '../errors.ts';
 import { MAX_ID, wholeNumber } from '../ids.ts';
 import type { Catalogue, DatasetDef } from './schema/catalogue.ts';
+import { didYouMean } from './schema/closest-names.ts';
+
+/** `There is no dataset named x. Did you mean ds_x?` */
+export function unknownDatasetReason(name: string, catalogue: Catalogue): string {
+  return `There is no dataset named ${listed([name])}.${didYouMean(
+    name,
+    catalogue.datasets().map((d) => d.name),
+  )}`;
+}
 
 /** `dataset=a+b` (a raw `+` arrives as a space) or `a,b`: each resolved, aliases accepted. */
 export function parseDatasets(raw: unknown, catalogue: Catalogue): DatasetDef[] {
@@ -11,7 +20,7 @@ export function parseDatasets(raw: unknown, catalogue: Catalogue): DatasetDef[] 
   const names = [...new Set(raw.split(/[\s+,]+/).filter(Boolean))];
   return names.map((n) => {
     const ds = catalogue.dataset(n);
-    if (!ds) throw new PdxError(404, 'Unknown dataset', `There is no dataset named ${n}.`);
+    if (!ds) throw new PdxError(404, 'Unknown dataset', unknownDatasetReason(n, catalogue));
     return ds;
   });
 }

@@ -7,6 +7,7 @@ import type { AccountService } from '../members/account-service.ts';
 import type { DataKeyRing } from '../members/key-ring.ts';
 import type { Members } from '../members/members.ts';
 import type { ServiceDeps } from '../service-deps.ts';
+import { unknownDatasetReason } from './dataset-params.ts';
 import type { FieldValues, PdsStore, StoredRow } from './pds-store.ts';
 import { validateValue } from './schema/values.ts';
 
@@ -80,7 +81,7 @@ export class MemberDataService {
     input: Record<string, unknown>,
   ): Promise<void> {
     const ds = this.deps.catalogue.dataset(datasetName);
-    if (!ds) throw new PdxError(404, 'Unknown dataset', `There is no dataset named ${datasetName}.`);
+    if (!ds) throw new PdxError(404, 'Unknown dataset', unknownDatasetReason(datasetName, this.deps.catalogue));
     const values: FieldValues = {};
     const problems: string[] = [];
     for (const [field, raw] of Object.entries(input)) {

@@ -8,6 +8,7 @@ import { canWrite } from '../connections/dssa.ts';
 import { listed, MAX_REASON_LENGTH, PdxError } from '../errors.ts';
 import type { FieldValues } from './pds-store.ts';
 import type { Catalogue, DatasetDef } from './schema/catalogue.ts';
+import { didYouMean } from './schema/closest-names.ts';
 import { validateValue } from './schema/values.ts';
 
 /** Row ids are the server's: a body that tries to choose one is refused (AZ-05). */
@@ -32,7 +33,11 @@ export function checkWrite(
     throw new PdxError(400, 'Invalid fields', `Set by the server, not writable: ${listed(serverSet)}.`);
   }
   const unknown = entries.filter(([f]) => !ds.fields.has(f) || ds.fields.get(f)?.system).map(([f]) => f);
-  if (unknown.length) throw new PdxError(400, 'Unknown fields', `${ds.name} has no field ${listed(unknown)}.`);
+  if (unknown.length) {
+    const writable = [...ds.fields.values()].filter((f) => !f.system).map((f) => f.name);
+    const hint = unknown.length === 1 ? didYouMean(unknown[0]!, writable) : '';
+    throw new PdxError(400, 'Unknown fields', `${ds.name} has no field ${listed(unknown)}.${hint}`);
+  }
   const denied = entries.filter(([f]) => !canWrite(permissions, ds.name, f)).map(([f]) => f);
   if (denied.length) {
     throw new PdxError(403, 'Access denied', `This connection may not write: ${listed(denied)}. Nothing was written.`);

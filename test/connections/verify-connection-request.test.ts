@@ -143,7 +143,7 @@ describe('verifyConnectionRequest', () => {
     expect(unknown).toEqual(foreign);
   });
 
-  it('never throws anything but a 401/403 for malformed input, as the route reads it', async () => {
+  it('never throws anything but a 400 (no NID), 401 or 403 for malformed input, as the route reads it', async () => {
     const junk: unknown[] = [
       undefined,
       null,
@@ -166,7 +166,9 @@ describe('verifyConnectionRequest', () => {
         (field in headers ? headers : body)[field] = value;
         const creds = readConnectionCredentials(good.principal, headers as Record<string, string>, body);
         const { status } = await refusal(creds);
-        expect([401, 403]).toContain(status);
+        // No usable NID is the caller's omission (400, listing what is missing); anything else is refused as credentials.
+        const noNid = field === 'connection_nid' && typeof value !== 'number';
+        expect(noNid ? [400] : [401, 403]).toContain(status);
       }
     }
   });

@@ -136,10 +136,43 @@ describe.each([REGISTER, CONNECT, UPDATE] as const)('POST %s', (path) => {
     expect(unknown.json()).toEqual(foreign.json());
   });
 
+  it('answers a call with only a bearer token with a 400 that lists every missing credential', async () => {
+    const res = await linkCall(
+      t,
+      sub,
+      path,
+      { ...valid(path), connection_nid: undefined, connection_token_hash: undefined },
+      {
+        headers: { 'short-access-token': undefined, authentication: undefined },
+      },
+    );
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({
+      error: {
+        message: 'Missing parameter',
+        reason:
+          "This call needs your dedicated connection's credentials. Missing or not valid: connection_nid (your connection’s NID, " +
+          'in the body); the Short-Access-Token header (from GET /access-token/{nid}); the Authentication header (lower-case hex ' +
+          'SHA-512 of the short access token followed by the connection token); connection_token_hash (lower-case hex SHA-512 ' +
+          'of the connection token).',
+      },
+    });
+  });
+
+  it('names only connection_nid when the rest was sent, and treats a malformed NID as missing', async () => {
+    for (const nid of [undefined, 'forty', '-1']) {
+      const res = await linkCall(t, sub, path, { ...valid(path), connection_nid: nid });
+      expect(res.statusCode, String(nid)).toBe(400);
+      expect(res.json().error.reason, String(nid)).toBe(
+        "This call needs your dedicated connection's credentials. Missing or not valid: connection_nid (your connection’s NID, in the body).",
+      );
+    }
+  });
+
   it('refuses a request without a bearer token with the exact 401 body', async () => {
     const res = await linkCall(t, sub, path, valid(path), { headers: { authorization: undefined } });
     expect(res.statusCode).toBe(401);
-    expect(res.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
+    expect(res.headers['www-authenticate']).toMatch(/^Bearer error="invalid_token"/);
     expect(res.json()).toEqual(ACCESS_DENIED);
   });
 

@@ -11,7 +11,7 @@ import { requireBearer } from '../../src/http/auth.ts';
 import { routeScopeOf } from '../../src/oauth/principal.ts';
 import { createHttpServer } from '../../src/http/server.ts';
 import { createTestApp, type TestApp } from '../harness.ts';
-import { createClient, forgeToken, issueToken, signingKey, validClaims, type TestClient } from './helpers.ts';
+import { basicOf, createClient, forgeToken, issueToken, postForm, signingKey, validClaims, type TestClient } from './helpers.ts';
 
 const DENIED = {
   error: {
@@ -19,8 +19,23 @@ const DENIED = {
     reason: 'Unable to authorize the request. Please make sure you send an OAuth2.0 bearer token or an API key.',
   },
 };
-const INVALID_TOKEN = 'Bearer error="invalid_token"';
-const INSUFFICIENT_SCOPE = 'Bearer error="insufficient_scope"';
+/** RFC 6750 §3 challenges: the Mydex body stays the same, the header says what was wrong and what to do. */
+const invalidToken = (description: string) => `Bearer error="invalid_token", error_description="${description}"`;
+const MISSING = invalidToken(
+  'No access token was sent. Send Authorization: Bearer <token>, with a token from POST /oauth2/token.',
+);
+const MALFORMED_HEADER = invalidToken('The Authorization header is not Bearer <token>.');
+const MALFORMED = invalidToken('The access token is not a JWT.');
+const NOT_OURS = invalidToken(
+  'The access token was not issued by this server (signature, type, issuer or audience do not match).',
+);
+const EXPIRED = invalidToken('The access token has expired. Request a new one from POST /oauth2/token.');
+const REVOKED = invalidToken('The access token has been revoked. Request a new one from POST /oauth2/token.');
+const lacking = (scope: string) =>
+  `Bearer error="insufficient_scope", error_description="The access token lacks the scope ${scope}. ` +
+  'Request a token with it from POST /oauth2/token; the client must be allowed the scope ' +
+  `(openpdx admin client create --scope).", scope="${scope}"`;
+const INSUFFICIENT_SCOPE = /^Bearer error="insufficient_scope", error_description="[^"]*", scope="[^"]*"$/;
 
 let t: TestApp;
 let rs: FastifyInstance;
@@ -51,7 +66,7 @@ afterAll(async () => {
 const call = (url: string, authorization?: string, method: 'GET' | 'PUT' | 'POST' = 'GET') =>
   rs.inject({ method, url, headers: authorization === undefined ? {} : { authorization } });
 
-async function expectDenied(url: string, authorization: string | undefined, status = 401, challenge = INVALID_TOKEN) {
+async function expectDenied(url: string, authorization: string | undefined, challenge: string, status = 401) {
   const res = await call(url, authorization);
   expect(res.statusCode).toBe(status);
   expect(res.headers['www-authenticate']).toBe(challenge);
@@ -67,7 +82,7 @@ describe('bearer tokens at the resource server', () => {
   });
 
   it('BT-01 answers a request without credentials with 401 invalid_token (contract §3)', async () => {
-    await expectDenied('/api/pds/mam', undefined);
+    await expectDenied('/api/pds/mam', undefined, MISSING);
   });
 
   it.each([
@@ -76,29 +91,62 @@ describe('bearer tokens at the resource server', () => {
     ['illegal characters', 'Bearer abc$def'],
     ['another scheme', `Basic ${Buffer.from('a:b').toString('base64')}`],
   ])('BT-02 answers a malformed header (%s) with 401 invalid_token (contract §3)', async (_name, authorization) => {
-    await expectDenied('/api/pds/mam', authorization);
+    await expectDenied('/api/pds/mam', authorization, MALFORMED_HEADER);
   });
 
   it.each([
-    ['unknown', 'eyJhbGciOiJFUzI1NiJ9.e30.c2ln'],
-    ['garbage', 'not-a-jwt'],
-    ['tampered', () => token.slice(0, -4) + (token.endsWith('AAAA') ? 'BBBB' : 'AAAA')],
+    ['unknown', 'eyJhbGciOiJFUzI1NiJ9.e30.c2ln', NOT_OURS],
+    ['garbage', 'not-a-jwt', MALFORMED],
+    ['tampered', () => token.slice(0, -4) + (token.endsWith('AAAA') ? 'BBBB' : 'AAAA'), NOT_OURS],
     [
       're-signed payload',
       () => `${token.split('.')[0]}.${Buffer.from('{"scope":"admin"}').toString('base64url')}.${token.split('.')[2]}`,
+      NOT_OURS,
     ],
-  ])('BT-03 answers a bad token (%s) with 401 invalid_token', async (_name, bad) => {
-    await expectDenied('/api/pds/mam', `Bearer ${typeof bad === 'function' ? bad() : bad}`);
+  ])('BT-03 answers a bad token (%s) with 401 invalid_token, saying why', async (_name, bad, challenge) => {
+    await expectDenied('/api/pds/mam', `Bearer ${typeof bad === 'function' ? bad() : bad}`, challenge);
   });
 
-  it('BT-04 answers a token without the route scope with 403 insufficient_scope', async () => {
+  it('BT-04 answers a token without the route scope with 403 insufficient_scope, naming the scope', async () => {
     const narrow = await issueToken(t.app, client, 'mydex:pdx');
-    await expectDenied('/api/pds/mam', `Bearer ${narrow}`, 403, INSUFFICIENT_SCOPE);
+    await expectDenied('/api/pds/mam', `Bearer ${narrow}`, lacking('get:/api/pds/mam'), 403);
   });
 
   it('BT-10 answers a token without mydex:pdx with 403 even on its own route', async () => {
     const routeOnly = await issueToken(t.app, client, 'get:/api/pds/mam');
-    await expectDenied('/api/pds/mam', `Bearer ${routeOnly}`, 403, INSUFFICIENT_SCOPE);
+    await expectDenied('/api/pds/mam', `Bearer ${routeOnly}`, lacking('mydex:pdx'), 403);
+  });
+
+  it('says a token was revoked, or that its client is disabled', async () => {
+    const c = await createClient(t.ctx, { scopes: ['mydex:pdx', 'get:/api/pds/mam'] });
+    const doomed = await issueToken(t.app, c, 'mydex:pdx get:/api/pds/mam');
+    expect((await call('/api/pds/mam', `Bearer ${doomed}`)).statusCode).toBe(200);
+    const revoke = await postForm(t.app, '/oauth2/revoke', `token=${doomed}`, { authorization: basicOf(c) });
+    expect(revoke.statusCode).toBe(200);
+    await expectDenied('/api/pds/mam', `Bearer ${doomed}`, REVOKED);
+    const other = await createClient(t.ctx, { scopes: ['mydex:pdx', 'get:/api/pds/mam'] });
+    const live = await issueToken(t.app, other, 'mydex:pdx get:/api/pds/mam');
+    await t.ctx.oauth.disableClient(other.clientId);
+    await expectDenied('/api/pds/mam', `Bearer ${live}`, invalidToken('The client this access token was issued to is disabled.'));
+  });
+
+  it('keeps a route scope from breaking the challenge (only RFC 6750 characters reach the header)', async () => {
+    const odd = createHttpServer(pino({ level: 'silent' }));
+    odd.get(
+      '/odd',
+      { preHandler: requireBearer(t.ctx.oauth, { routeScope: () => 'get:/a"b\\c\u00e9\r\nX-Evil: 1' }) },
+      () => ({}),
+    );
+    try {
+      const res = await odd.inject({ method: 'GET', url: '/odd', headers: { authorization: `Bearer ${token}` } });
+      expect(res.statusCode).toBe(403);
+      expect(res.headers['x-evil']).toBeUndefined();
+      const challenge = res.headers['www-authenticate'];
+      expect(challenge).toMatch(INSUFFICIENT_SCOPE);
+      expect(challenge).toContain('scope="get:/a?b?c???X-Evil: 1"');
+    } finally {
+      await odd.close();
+    }
   });
 
   it.each(['bearer', 'BEARER', 'BeArEr'])('BT-05 accepts the scheme written %s', async (scheme) => {
@@ -106,7 +154,7 @@ describe('bearer tokens at the resource server', () => {
   });
 
   it('BT-06 ignores a token in the query string (treated as absent)', async () => {
-    await expectDenied(`/api/pds/mam?access_token=${token}`, undefined);
+    await expectDenied(`/api/pds/mam?access_token=${token}`, undefined, MISSING);
   });
 
   it('never reads a token from the request body', async () => {
@@ -132,7 +180,7 @@ describe('bearer tokens at the resource server', () => {
   ] as const)('BT-09 matches route scopes exactly: %s is refused', async (_name, method, url) => {
     const res = await call(url, `Bearer ${token}`, method);
     expect(res.statusCode).toBe(403);
-    expect(res.headers['www-authenticate']).toBe(INSUFFICIENT_SCOPE);
+    expect(res.headers['www-authenticate']).toMatch(INSUFFICIENT_SCOPE);
   });
 
   it.each(['/api/pds/mam.json', '/api/pds/mam.xml', '/api/pds/mam?x=1'])('BT-09 treats %s as the same template', async (url) => {
@@ -164,7 +212,7 @@ describe('RFC 9068 checks', () => {
     const enc = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
     const unsigned = `${enc({ alg: 'none', kid, typ: 'at+jwt' })}.${enc(validClaims(client.clientId, clock.now()))}.`;
     expect(await t.ctx.oauth.verifyAccessToken(unsigned)).toBeUndefined();
-    await expectDenied('/api/pds/mam', `Bearer ${unsigned}`);
+    await expectDenied('/api/pds/mam', `Bearer ${unsigned}`, NOT_OURS);
   });
 
   it('JW-03 refuses HS256 keyed with the public key (key confusion)', async () => {
@@ -250,7 +298,7 @@ describe('OA-21 lifetime', () => {
       clock.advance(3599);
       expect((await call('/api/pds/mam', `Bearer ${fresh}`)).statusCode).toBe(200);
       clock.advance(1);
-      await expectDenied('/api/pds/mam', `Bearer ${fresh}`);
+      await expectDenied('/api/pds/mam', `Bearer ${fresh}`, EXPIRED);
     } finally {
       clock.advance(start - clock.now());
     }
@@ -262,6 +310,7 @@ describe('OA-21 lifetime', () => {
     clock.advance(3600);
     try {
       expect(await t.ctx.oauth.verifyAccessToken(fresh)).toBeUndefined();
+      expect(await t.ctx.oauth.checkAccessToken(fresh)).toStrictEqual({ refused: 'expired' });
     } finally {
       clock.advance(-3600);
     }

@@ -49,6 +49,41 @@ describe('metadata datasets (contract §6.1)', () => {
     expect(body.ds_personal_details.instance_0.field_personal_mname).toEqual({ value: null, access: rw });
   });
 
+  it('suggests the closest field name for an unknown one', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/pds/pds/${alice.uid}.json?${q(alice, { dataset: 'ds_personal_details', instance: '0' })}`,
+      headers: { ...bearer(sub), 'content-type': 'application/json' },
+      payload: { ds_personal_details: { field_personal_fnam: 'Jo' } },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({
+      error: {
+        message: 'Unknown fields',
+        reason: 'ds_personal_details has no field field_personal_fnam. Did you mean field_personal_fname?',
+      },
+    });
+  });
+
+  it('says where a broken JSON body stops being JSON, and stores nothing', async () => {
+    const url = `/api/pds/pds/${alice.uid}.json?${q(alice, { dataset: 'ds_personal_details', instance: '0' })}`;
+    const before = await t.app.inject({ method: 'GET', url, headers: bearer(sub) });
+    const res = await t.app.inject({
+      method: 'POST',
+      url,
+      headers: { ...bearer(sub), 'content-type': 'application/json' },
+      payload: '{"ds_personal_details": {\n  "field_personal_fname": "Jo",\n  "field_personal_faname": }\n}',
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({
+      error: {
+        message: 'Invalid request body',
+        reason: 'The body is not valid JSON: a value was expected at line 3, column 28 (character 86).',
+      },
+    });
+    expect((await t.app.inject({ method: 'GET', url, headers: bearer(sub) })).body).toBe(before.body);
+  });
+
   it('reads form-encoded PHP-style bodies whatever the content type says', async () => {
     const res = await t.app.inject({
       method: 'POST',
@@ -187,6 +222,17 @@ describe('metadata datasets (contract §6.1)', () => {
     });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json()).toEqual({ error: { message: 'Unknown dataset', reason: 'There is no dataset named ds_unicorns.' } });
+    const typo = await t.app.inject({
+      method: 'GET',
+      url: `/api/pds/pds/${alice.uid}.json?${q(alice, { dataset: 'ds_personal_detail' })}`,
+      headers: bearer(sub),
+    });
+    expect(typo.json()).toEqual({
+      error: {
+        message: 'Unknown dataset',
+        reason: 'There is no dataset named ds_personal_detail. Did you mean ds_personal_details?',
+      },
+    });
     const wrongType = await t.app.inject({
       method: 'GET',
       url: `/api/pds/pds/${alice.uid}.json?${q(alice, { dataset: 'ds_referrals' })}`,
@@ -228,7 +274,7 @@ describe('metadata datasets (contract §6.1)', () => {
     });
     expect(res.statusCode).toBe(401);
     expect(res.json()).toEqual(ACCESS_DENIED_401);
-    expect(res.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
+    expect(res.headers['www-authenticate']).toMatch(/^Bearer error="invalid_token"/);
   });
 
   it('gives one identical 403 for a wrong key, a wrong member, a missing grant and another uid (MX-07)', async () => {
@@ -246,6 +292,25 @@ describe('metadata datasets (contract §6.1)', () => {
       bodies.add(res.body);
     }
     expect(bodies.size).toBe(1);
+  });
+
+  it('says what is wrong with a missing key, or a missing or malformed con_id (400, judged on format alone)', async () => {
+    const cases: [ConnectedMember, string, string][] = [
+      [{ ...alice, key: '' }, 'Missing parameter', 'key is required: the member key that the consent callback sent'],
+      [{ ...alice, conId: '' }, 'Missing parameter', 'con_id is required: the connection id (<uid>-<nid>)'],
+      [{ ...alice, conId: `${alice.uid}_${sub.nid}` }, 'Invalid parameter', 'con_id must be <uid>-<nid>, two numbers'],
+      [{ ...alice, conId: 'abc' }, 'Invalid parameter', 'con_id must be <uid>-<nid>, two numbers'],
+    ];
+    for (const [creds, message, reason] of cases) {
+      const res = await t.app.inject({
+        method: 'GET',
+        url: `/api/pds/pds/${alice.uid}.json?${q(creds, { dataset: 'ds_personal_details' })}`,
+        headers: bearer(sub),
+      });
+      expect(res.statusCode, JSON.stringify(creds)).toBe(400);
+      expect(res.json().error.message).toBe(message);
+      expect(res.json().error.reason).toContain(reason);
+    }
   });
 
   it("refuses another subscriber's client even with this member's key (AZ-02)", async () => {
