@@ -3,7 +3,7 @@
  * objects the CLI prints with `--json`: field names are part of the CLI's contract.
  */
 import type { AppContext } from '../app-context.ts';
-import { parseGrantSpecs } from '../connections/grant-spec.ts';
+import { formatGrantSpecs, parseGrantSpecs } from '../connections/grant-spec.ts';
 import { AppError, NotFoundError, ValidationError } from '../errors.ts';
 
 export interface OrganisationSummary {
@@ -34,6 +34,35 @@ export interface ClientSummary {
   /** a client with no secret (PKCE) */
   public?: true;
 }
+
+export interface MemberSummary {
+  uid: number;
+  mydexid: string;
+  email: string;
+  created_at: number;
+}
+
+export interface MemberDetails extends MemberSummary {
+  connections: {
+    nid: number;
+    con_id: string;
+    subscriber: string;
+    dssa_version: number;
+    since: number;
+    last_read: number | null;
+    last_change: number | null;
+  }[];
+}
+
+export interface ConnectionDetails extends ConnectionSummary {
+  organisation: string;
+  active_members: number;
+  dssa_versions: { version: number; uuid: string; purpose: string; grants: string[]; created_at: number }[];
+  clients: Pick<ClientSummary, 'client_id' | 'name' | 'scopes' | 'disabled'>[];
+}
+
+/** Most members one `member list` page holds. */
+export const MAX_MEMBER_PAGE = 1000;
 
 export interface NewConnectionRequest {
   orgId: number;
@@ -105,6 +134,38 @@ export class AdminService {
     );
   }
 
+  /** One connection in full: its DSSA versions (as grant specs), its organisation's clients, its members. */
+  async showConnection(nid: number): Promise<ConnectionDetails> {
+    const { connections, members } = this.ctx;
+    const c = await connections.getConnection(nid);
+    if (!c) throw new NotFoundError('Unknown connection', `Connection ${nid} does not exist.`);
+    const [org, versions, clients, counts] = await Promise.all([
+      connections.getOrganisation(c.orgId),
+      connections.dssaVersions(nid),
+      this.listClients(c.orgId),
+      members.accounts.activeMemberCounts([nid]),
+    ]);
+    return {
+      nid: c.nid,
+      org_id: c.orgId,
+      organisation: org?.name ?? '',
+      name: c.name,
+      callback_url: c.callbackUrl,
+      notifications: c.notifications,
+      dssa_version: versions.at(-1)?.version ?? null,
+      created_at: c.createdAt,
+      active_members: counts.get(nid) ?? 0,
+      dssa_versions: versions.map((d) => ({
+        version: d.version,
+        uuid: d.uuid,
+        purpose: d.purpose,
+        grants: formatGrantSpecs(d.permissions, this.ctx.catalogue),
+        created_at: d.createdAt,
+      })),
+      clients: clients.map(({ client_id, name, scopes, disabled }) => ({ client_id, name, scopes, disabled })),
+    };
+  }
+
   async addDssaVersion(req: {
     nid: number;
     grants: readonly string[];
@@ -164,6 +225,44 @@ export class AdminService {
   }
 
   /** Consents a member to a connection's latest DSSA, as the FTC journey would (sandbox only). */
+  /** Members in uid order, a page at a time: `after` is the last uid of the previous page. */
+  async listMembers(after = 0, limit = 100): Promise<MemberSummary[]> {
+    if (limit < 1 || limit > MAX_MEMBER_PAGE) {
+      throw new ValidationError('Invalid limit', `--limit must be from 1 to ${MAX_MEMBER_PAGE}.`);
+    }
+    return (await this.ctx.members.accounts.listMembers(after, limit)).map((m) => ({
+      uid: m.uid,
+      mydexid: m.mydexid,
+      email: m.email,
+      created_at: m.createdAt,
+    }));
+  }
+
+  /** One member by uid or MydexID, with their active connections (never their data: that needs their keys). */
+  async showMember(ref: { uid?: number; mydexid?: string }): Promise<MemberDetails> {
+    if ((ref.uid === undefined) === (ref.mydexid === undefined)) {
+      throw new ValidationError('Name one member', 'Give either --uid or --mydexid.');
+    }
+    const m = await this.ctx.members.accounts.getMember(ref);
+    if (!m) throw new NotFoundError('Unknown member', `There is no member ${ref.uid ?? ref.mydexid}.`);
+    const connections = await this.ctx.accounts.connections(m.uid);
+    return {
+      uid: m.uid,
+      mydexid: m.mydexid,
+      email: m.email,
+      created_at: m.createdAt,
+      connections: connections.map((c) => ({
+        nid: c.nid,
+        con_id: c.conId,
+        subscriber: c.subscriberName,
+        dssa_version: c.dssaVersion,
+        since: c.since,
+        last_read: c.lastRead ?? null,
+        last_change: c.lastChange ?? null,
+      })),
+    };
+  }
+
   async connectMember(req: {
     mydexid: string;
     nid: number;

@@ -20,7 +20,7 @@ const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
 
-export function buildProgram(rt: CliRuntime): Command {
+export function buildProgram(rt: CliRuntime, json = false): Command {
   // Settings made here are inherited by every subcommand created below.
   const program = new Command('openpdx')
     .description(
@@ -28,8 +28,13 @@ export function buildProgram(rt: CliRuntime): Command {
     )
     .version(pkg.version, '-V, --version', 'print the OpenPDX version')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => rt.io.out(s), writeErr: (s) => rt.io.err(s) })
-    .showHelpAfterError('(add --help for usage)');
+    .configureOutput({
+      writeOut: (s) => rt.io.out(s),
+      writeErr: (s) => rt.io.err(s),
+      // With --json, a usage error is reported once, as JSON, by `report`.
+      ...(json ? { outputError: () => undefined } : {}),
+    })
+    .showHelpAfterError(json ? false : '(add --help for usage)');
   examples(program, 'openpdx start', 'openpdx admin org create --name "Acme Health" --json');
 
   registerStartCommand(program, rt);
@@ -51,12 +56,36 @@ export function buildProgram(rt: CliRuntime): Command {
 
 /** Runs one command line (without the `node openpdx` prefix) and returns the exit code. */
 export async function runCli(argv: readonly string[], rt: CliRuntime): Promise<number> {
+  const json = argv.includes('--json');
   try {
-    await buildProgram(rt).parseAsync([...argv], { from: 'user' });
+    await buildProgram(rt, json).parseAsync([...argv], { from: 'user' });
     return EXIT_OK;
   } catch (err) {
-    return report(err, rt);
+    return json ? reportJson(err, rt) : report(err, rt);
   }
+}
+
+/**
+ * With --json, a failure is one line of JSON on stderr (stdout stays empty) and a non-zero exit:
+ * `{"error":{"code","message","reason"?}}`, with the exit code as for text.
+ */
+function reportJson(err: unknown, rt: CliRuntime): number {
+  let error: { code: string; message: string; reason?: string };
+  let exit = EXIT_FAILURE;
+  if (err instanceof CommanderError) {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT_OK;
+    if (err.code === 'commander.help') return err.exitCode;
+    error = { code: 'usage', message: err.message.replace(/^error: /, '') };
+    exit = EXIT_USAGE;
+  } else if (err instanceof ConfigError) {
+    error = { code: 'config', message: err.message };
+  } else if (err instanceof AppError) {
+    error = { code: err.code, message: err.message, ...(err.reason ? { reason: err.reason } : {}) };
+  } else {
+    error = { code: 'internal', message: err instanceof Error ? err.message : String(err) };
+  }
+  rt.io.err(`${JSON.stringify({ error })}\n`);
+  return exit;
 }
 
 function report(err: unknown, rt: CliRuntime): number {

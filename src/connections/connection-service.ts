@@ -162,6 +162,11 @@ export class ConnectionService {
     });
   }
 
+  /** Every DSSA version of a connection, oldest first. */
+  async dssaVersions(nid: number): Promise<Dssa[]> {
+    return (await this.store.dssas(nid)).map(toDssa);
+  }
+
   async dssaByUuid(uuid: string): Promise<Dssa | undefined> {
     const row = await this.store.dssaByUuid(uuid);
     return row && toDssa(row);

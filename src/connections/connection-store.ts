@@ -77,6 +77,11 @@ export class ConnectionStore extends Store {
     return this.db.selectFrom('dssas').selectAll().where('nid', '=', nid).orderBy('version', 'desc').limit(1).executeTakeFirst();
   }
 
+  /** Every DSSA version of a connection, oldest first. */
+  async dssas(nid: number): Promise<DssaRow[]> {
+    return this.db.selectFrom('dssas').selectAll().where('nid', '=', nid).orderBy('version').execute();
+  }
+
   async dssaByUuid(uuid: string): Promise<DssaRow | undefined> {
     return this.db.selectFrom('dssas').selectAll().where('uuid', '=', uuid).executeTakeFirst();
   }

@@ -37,3 +37,26 @@ export function parseGrantSpecs(specs: readonly string[], catalogue: Catalogue):
   }
   return out;
 }
+
+/**
+ * The inverse of parseGrantSpecs, for display: one spec per dataset and mode, `dataset:rw` when
+ * the mode covers every grantable field, else `dataset:r:field1,field2`. Feeding the result back
+ * to parseGrantSpecs gives the same permissions (the `s` flags aside).
+ */
+export function formatGrantSpecs(permissions: DssaPermissions, catalogue: Catalogue): string[] {
+  const specs: string[] = [];
+  for (const [dsName, fields] of Object.entries(permissions)) {
+    const ds = catalogue.dataset(dsName);
+    const grantable = ds ? [...ds.fields.values()].filter((f) => !f.system).map((f) => f.name) : [];
+    const byMode = new Map<string, string[]>();
+    for (const [field, access] of Object.entries(fields)) {
+      const mode = `${access.r.a === 1 ? 'r' : ''}${access.w.a === 1 ? 'w' : ''}`;
+      if (mode) byMode.set(mode, [...(byMode.get(mode) ?? []), field]);
+    }
+    for (const [mode, list] of byMode) {
+      const every = list.length === grantable.length && grantable.every((f) => list.includes(f));
+      specs.push(every ? `${dsName}:${mode}` : `${dsName}:${mode}:${list.join(',')}`);
+    }
+  }
+  return specs;
+}

@@ -81,6 +81,16 @@ export class MemberAccounts {
     }
   }
 
+  /** Members in uid order, `limit` at a time, after the uid a previous page ended on. */
+  async listMembers(afterUid: number, limit: number): Promise<Member[]> {
+    return (await this.store.page(afterUid, limit)).map(toMember);
+  }
+
+  /** How many members each connection has now (active grants). */
+  activeMemberCounts(nids: readonly number[]): Promise<Map<number, number>> {
+    return this.store.activeGrantCounts(nids);
+  }
+
   async getMember(ref: { uid?: number; mydexid?: string; email?: string }): Promise<Member | undefined> {
     const row =
       ref.uid !== undefined
@@ -111,6 +121,6 @@ export class MemberAccounts {
 // A real Argon2id hash of a random string, so unknown MydexIDs cost the same as wrong passwords.
 const DUMMY_HASH = '$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0/1KZWpnDQUZ8eSvdx7cKD3Em7kIHUdeTBQ4BKI1QGw';
 
-function toMember(row: MemberRow): Member {
+function toMember(row: Pick<MemberRow, 'uid' | 'mydexid' | 'email' | 'created_at'>): Member {
   return { uid: row.uid, mydexid: row.mydexid, email: row.email, createdAt: row.created_at };
 }

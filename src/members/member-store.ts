@@ -21,6 +21,30 @@ export class MemberStore extends Store {
     return this.db.selectFrom('members').selectAll().where('uid', '=', uid).executeTakeFirst();
   }
 
+  /** One page of members in uid order, after `afterUid` (keyset: the cost follows the page, not the table). */
+  page(afterUid: number, limit: number) {
+    return this.db
+      .selectFrom('members')
+      .select(['uid', 'mydexid', 'email', 'created_at'])
+      .where('uid', '>', afterUid)
+      .orderBy('uid')
+      .limit(limit)
+      .execute();
+  }
+
+  /** Members with an active grant on each of the given connections. */
+  async activeGrantCounts(nids: readonly number[]): Promise<Map<number, number>> {
+    if (nids.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom('grants')
+      .select(['nid', (eb) => eb.fn.countAll<string | number>().as('n')])
+      .where('nid', 'in', [...nids])
+      .where('revoked_at', 'is', null)
+      .groupBy('nid')
+      .execute();
+    return new Map(rows.map((r) => [r.nid, Number(r.n)]));
+  }
+
   byEmail(email: string) {
     return this.db.selectFrom('members').selectAll().where('email', '=', email).executeTakeFirst();
   }

@@ -22,7 +22,7 @@ import { OidcRecordAdapter } from './oidc-adapter.ts';
 import type { OidcStore } from './oidc-store.ts';
 
 /** The OpenID Connect scopes and the claims each releases (Mydex's: `mydexid` names the member). */
-const OIDC_SCOPES = ['openid', 'mydexid', 'offline_access'] as const;
+export const OIDC_SCOPES = ['openid', 'mydexid', 'offline_access'] as const;
 /**
  * Besides `sub`, /userinfo answers as Mydex's does: `iss`, `aud` (a list), `iat`, `auth_time` and
  * `rat` (when the sign-in was granted: the code's, or the refresh token's, time); the provider sets

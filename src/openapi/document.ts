@@ -107,7 +107,7 @@ export function buildOpenApiDocument(
   routes: readonly RegisteredRoute[],
   parts: readonly DocumentationPart[],
   info: DocumentInfo,
-): { document: OpenApiDocument; drift: Drift } {
+): { document: OpenApiDocument; drift: Drift; scopes: Record<string, string> } {
   const docs = combineParts(parts);
   const registered = new Map(routes.map((r) => [keyOf(r.method, toOpenApiPath(r.url)), r]));
   // Routes left out on purpose (`undocumentedBecause` in their schema) count as covered.
@@ -176,7 +176,7 @@ export function buildOpenApiDocument(
       },
     },
   };
-  return { document, drift };
+  return { document, drift, scopes };
 }
 
 /** `get:/api/pds/mam` → "Route scope of GET /api/pds/mam" (contract §3: a route scope is `<method>:<path>`). */

@@ -45,8 +45,11 @@ const DESCRIPTION =
 
 export interface OpenApiPublication {
   readonly routes: RouteCatalogue;
-  /** The document and its drift; built on first use, after every route is registered. */
-  build(): { document: OpenApiDocument; drift: Drift };
+  /**
+   * The document, its drift, and every OAuth scope its operations name (with a description); built
+   * on first use, after every route is registered.
+   */
+  build(): { document: OpenApiDocument; drift: Drift; scopes: Record<string, string> };
 }
 
 declare module 'fastify' {
@@ -58,7 +61,9 @@ declare module 'fastify' {
 
 export function registerOpenApi(app: FastifyInstance, ctx: DocumentationContext): OpenApiPublication {
   const routes = collectRoutes(app);
-  let built: { document: OpenApiDocument; drift: Drift; json: string; etag: string; html?: string } | undefined;
+  let built:
+    | { document: OpenApiDocument; drift: Drift; scopes: Record<string, string>; json: string; etag: string; html?: string }
+    | undefined;
   const build = () => {
     if (!built) {
       const result = buildOpenApiDocument(routes.routes(), openPdxDocumentation(ctx), {

@@ -209,4 +209,24 @@ describe.skipIf(TEST_PG_URL !== undefined)('axe-core on every page (WCAG 2.1 A a
     expect(found).toEqual([]);
     expect(pages).toBeGreaterThan(30);
   }, 600_000);
+
+  it('reports a violation when a page has one (the control: the check can fail)', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    try {
+      await page.goto(`${app.base}/login`);
+      // Faint text, and a field whose label is gone: two WCAG AA failures in every view.
+      await page.evaluate(() => {
+        // Through the CSSOM: the page's CSP refuses inline style attributes.
+        const h1 = document.querySelector('h1');
+        if (h1) Object.assign(h1.style, { color: '#ddd', background: '#fff' });
+        document.querySelectorAll('label').forEach((l) => l.remove());
+      });
+      const found = await axeViolations(page, 'broken login');
+      expect(found.filter((f) => f.includes(': color-contrast:'))).toHaveLength(AXE_VIEWS.length);
+      expect(found.some((f) => f.includes(': label:'))).toBe(true);
+    } finally {
+      await context.close();
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestCli, type TestCli } from './cli-harness.ts';
+import { createTestCli, memberArgs, type TestCli } from './cli-harness.ts';
 
 let cli: TestCli;
 beforeEach(() => {
@@ -197,6 +197,43 @@ describe('openpdx admin client', () => {
     expect(plain).toMatchObject({ code: 1, stderr: expect.stringContaining('must use https') });
   });
 
+  it('refuses an unknown scope, suggesting the closest and saying where the valid ones are listed', async () => {
+    await cli.json(['admin', 'org', 'create', '--name', 'Acme']);
+    const r = await cli.run(['admin', 'client', 'create', '--org', '1', '--scope', 'mydex:pdx get:/api/pds/mamm']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(
+      /^error: Unknown scope: get:\/api\/pds\/mamm is not a scope of this server\. Did you mean get:\/api\/pds\/mam\? Valid scopes are .*mydex:pdx, .*openid, mydexid, offline_access, and \d+ route scopes \(<method>:<path>\); openpdx admin client scopes lists them all\.\n$/,
+    );
+    expect(await cli.json(['admin', 'client', 'list'])).toEqual([]);
+  });
+
+  it('lists every scope a client may be given, with what each allows', async () => {
+    const scopes = (await cli.json(['admin', 'client', 'scopes'])) as { scope: string; description: string }[];
+    const byName = new Map(scopes.map((s) => [s.scope, s.description]));
+    expect(byName.get('mydex:pdx')).toBe('Global access scope for connections endpoints');
+    expect(byName.get('get:/api/pds/mam')).toBe('Route scope of GET /api/pds/mam');
+    expect(byName.get('post:/calendar/add-event')).toBeDefined();
+    expect(byName.get('openid')).toMatch(/^Sign members in/);
+    const text = await cli.run(['admin', 'client', 'scopes']);
+    expect(text.stdout).toMatch(/^scope +description\n(mydex:\w+ +.*\n)+get:\/api\//);
+  });
+
+  it('with --json, reports failures as one line of JSON on stderr with a non-zero exit', async () => {
+    const unknownOrg = await cli.run(['admin', 'client', 'create', '--org', '5', '--scope', 'mydex:pdx', '--json']);
+    expect(unknownOrg).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: '{"error":{"code":"not_found","message":"Unknown organisation","reason":"Organisation 5 does not exist."}}\n',
+    });
+    const usage = await cli.run(['admin', 'client', 'create', '--scope', 'mydex:pdx', '--json']);
+    expect(usage).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `${JSON.stringify({ error: { code: 'usage', message: "required option '--org <id>' not specified" } })}\n`,
+    });
+  });
+
   it('refuses a client for an unknown organisation', async () => {
     const r = await cli.run(['admin', 'client', 'create', '--org', '5', '--scope', 'mydex:pdx']);
     expect(r).toEqual({ code: 1, stdout: '', stderr: 'error: Unknown organisation: Organisation 5 does not exist.\n' });
@@ -206,17 +243,7 @@ describe('openpdx admin client', () => {
 describe('openpdx admin member and connect', () => {
   it('creates a member and connects them in sandbox', async () => {
     const { nid } = await orgAndConnection();
-    const member = [
-      '--mydexid',
-      'jo.bloggs',
-      '--email',
-      'jo@example.org',
-      '--password',
-      'correct horse',
-      '--private-key',
-      'battery staple',
-    ];
-    expect(await cli.json(['admin', 'member', 'create', ...member])).toEqual({ uid: 1 });
+    expect(await cli.json(memberArgs('jo.bloggs', 'jo@example.org'))).toEqual({ uid: 1 });
     const connected = await cli.json([
       'admin',
       'connect',
@@ -229,6 +256,99 @@ describe('openpdx admin member and connect', () => {
     ]);
     expect(Object.keys(connected as object)).toEqual(['uid', 'con_id', 'key']);
     expect(connected).toEqual({ uid: 1, con_id: `1-${nid}`, key: expect.stringMatching(/^[A-Za-z0-9]{32}$/) });
+  });
+
+  it('lists members a page at a time and shows one with its connections', async () => {
+    const { nid } = await orgAndConnection();
+    for (const name of ['ann.one', 'bob.two', 'cat.three']) {
+      await cli.json(memberArgs(name));
+    }
+    await cli.json(['admin', 'connect', '--mydexid', 'bob.two', '--nid', String(nid), '--private-key', 'battery staple']);
+    const first = (await cli.json(['admin', 'member', 'list', '--limit', '2'])) as { uid: number; mydexid: string }[];
+    expect(first.map((m) => m.mydexid)).toEqual(['ann.one', 'bob.two']);
+    expect(first[0]).toEqual({ uid: 1, mydexid: 'ann.one', email: 'ann.one@example.org', created_at: expect.any(Number) });
+    const rest = (await cli.json(['admin', 'member', 'list', '--after', '2', '--limit', '2'])) as { mydexid: string }[];
+    expect(rest.map((m) => m.mydexid)).toEqual(['cat.three']);
+    const page = await cli.run(['admin', 'member', 'list', '--limit', '2']);
+    expect(page.stdout).toMatch(/^uid +mydexid +email +created_at\n1 +ann\.one .*\n2 +bob\.two .*\nNext page: --after 2\n$/);
+    expect((await cli.run(['admin', 'member', 'list', '--limit', '0'])).stderr).toBe(
+      'error: Invalid limit: --limit must be from 1 to 1000.\n',
+    );
+
+    const bob = await cli.json(['admin', 'member', 'show', '--mydexid', 'bob.two']);
+    expect(bob).toEqual({
+      uid: 2,
+      mydexid: 'bob.two',
+      email: 'bob.two@example.org',
+      created_at: expect.any(Number),
+      connections: [
+        {
+          nid,
+          con_id: `2-${nid}`,
+          subscriber: 'Acme Health',
+          dssa_version: 1,
+          since: expect.any(Number),
+          last_read: null,
+          last_change: null,
+        },
+      ],
+    });
+    const text = await cli.run(['admin', 'member', 'show', '--uid', '2']);
+    expect(text.stdout).toMatch(
+      /^Member 2\n  mydexid +bob\.two\n[\s\S]*Connections:\nnid +con_id +subscriber .*\n40000 +2-40000 +Acme Health +1 /,
+    );
+    expect((await cli.run(['admin', 'member', 'show', '--uid', '9'])).stderr).toBe(
+      'error: Unknown member: There is no member 9.\n',
+    );
+    expect((await cli.run(['admin', 'member', 'show'])).stderr).toBe('error: Name one member: Give either --uid or --mydexid.\n');
+  });
+
+  it('shows a connection: DSSA versions as grant specs, the clients of its organisation, its members', async () => {
+    const { orgId, nid } = await orgAndConnection();
+    await cli.json([
+      'admin',
+      'connection',
+      'dssa',
+      '--nid',
+      String(nid),
+      '--grant',
+      'ds_personal_details:r:field_personal_fname',
+      '--grant',
+      'ds_referrals:rw',
+    ]);
+    const { client_id } = (await cli.json([
+      'admin',
+      'client',
+      'create',
+      '--org',
+      String(orgId),
+      '--scope',
+      'mydex:pdx',
+      '--name',
+      'Backend',
+    ])) as { client_id: string };
+    await cli.json(memberArgs('jo.bloggs'));
+    await cli.json(['admin', 'connect', '--mydexid', 'jo.bloggs', '--nid', String(nid), '--private-key', 'battery staple']);
+    const shown = (await cli.json(['admin', 'connection', 'show', '--nid', String(nid)])) as Record<string, unknown>;
+    expect(shown).toMatchObject({
+      nid,
+      org_id: orgId,
+      organisation: 'Acme Health',
+      callback_url: 'https://acme.example/cb',
+      dssa_version: 2,
+      active_members: 1,
+      clients: [{ client_id, name: 'Backend', scopes: 'mydex:pdx', disabled: false }],
+    });
+    expect((shown.dssa_versions as { version: number; grants: string[] }[]).map((d) => [d.version, d.grants])).toEqual([
+      [1, ['ds_personal_details:rw']],
+      [2, ['ds_personal_details:r:field_personal_fname', 'ds_referrals:rw']],
+    ]);
+    const text = await cli.run(['admin', 'connection', 'show', '--nid', String(nid)]);
+    expect(text.stdout).toContain('DSSA versions (members consent to the latest):');
+    expect(text.stdout).toMatch(/\n2 +\d{4}-\d\d-\d\dT\S+ +ds_personal_details:r:field_personal_fname ds_referrals:rw/);
+    expect((await cli.run(['admin', 'connection', 'show', '--nid', '40404'])).stderr).toBe(
+      'error: Unknown connection: Connection 40404 does not exist.\n',
+    );
   });
 
   it('refuses to connect a member in live', async () => {

@@ -68,3 +68,20 @@ export function createTestCli(): TestCli {
     },
   };
 }
+
+/** `admin member create` arguments for a member named `mydexid` (email from the name; fixed secrets). */
+export function memberArgs(mydexid: string, email = `${mydexid}@example.org`): string[] {
+  return [
+    'admin',
+    'member',
+    'create',
+    '--mydexid',
+    mydexid,
+    '--email',
+    email,
+    '--password',
+    'correct horse',
+    '--private-key',
+    'battery staple',
+  ];
+}

@@ -1,5 +1,10 @@
 import type { Command } from 'commander';
 import { AdminService } from '../../admin/admin-service.ts';
+import type { AppContext } from '../../app-context.ts';
+import { buildApp } from '../../app.ts';
+import { listed, ValidationError } from '../../errors.ts';
+import { OIDC_SCOPES } from '../../oidc/oidc-provider.ts';
+import { didYouMean } from '../../pds/schema/closest-names.ts';
 import { emit, fields, table, type OutputOptions } from '../output.ts';
 import { examples, wholeNumberOption, withJson, words } from '../options.ts';
 import { withContext, type CliRuntime } from '../runtime.ts';
@@ -27,9 +32,11 @@ export function registerClientCommands(admin: Command, rt: CliRuntime): void {
     'openpdx admin client create --org 1 --scope "openid mydexid" --redirect-uri https://app.example.org/callback --json',
   ).action((opts: OutputOptions & { org: number; scope: string[]; name?: string; redirectUri?: string[]; public?: boolean }) =>
     withContext(rt, async (ctx) => {
+      const scopes = words(opts.scope);
+      await refuseUnknownScopes(ctx, scopes);
       const result = await new AdminService(ctx).createClient({
         orgId: opts.org,
-        scopes: words(opts.scope),
+        scopes,
         ...(opts.name !== undefined ? { name: opts.name } : {}),
         ...(opts.redirectUri ? { redirectUris: opts.redirectUri } : {}),
         ...(opts.public ? { publicClient: true } : {}),
@@ -42,6 +49,18 @@ export function registerClientCommands(admin: Command, rt: CliRuntime): void {
           result,
         ),
       );
+    }),
+  );
+
+  examples(
+    withJson(client.command('scopes').description('list every scope a client may be given, with what it allows')),
+    'openpdx admin client scopes',
+    'openpdx admin client scopes --json',
+  ).action((opts: OutputOptions) =>
+    withContext(rt, async (ctx) => {
+      const scopes = await grantableScopes(ctx);
+      const list = [...scopes].map(([scope, description]) => ({ scope, description }));
+      emit(rt, opts, list, () => table(list, ['scope', 'description'], 'No scopes.'));
     }),
   );
 
@@ -82,5 +101,41 @@ export function registerClientCommands(admin: Command, rt: CliRuntime): void {
       const list = await new AdminService(ctx).listClients(opts.org);
       emit(rt, opts, list, () => table(list, ['client_id', 'org_id', 'name', 'scopes', 'disabled'], 'No clients.'));
     }),
+  );
+}
+
+const OIDC_SCOPE_DESCRIPTIONS: Record<(typeof OIDC_SCOPES)[number], string> = {
+  openid: 'Sign members in with their MydexID (OpenID Connect; needs --redirect-uri)',
+  mydexid: "Release the member's MydexID to the app at sign-in",
+  offline_access: 'Refresh tokens for a signed-in member',
+};
+
+/**
+ * Every scope a client may be given, with what it allows: those the API's operations name (read
+ * from this build's OpenAPI document, so a new route's scope is known without a list to keep) and
+ * the OpenID Connect ones.
+ */
+async function grantableScopes(ctx: AppContext): Promise<Map<string, string>> {
+  const app = await buildApp(ctx);
+  try {
+    return new Map([...Object.entries(app.openapi.build().scopes), ...Object.entries(OIDC_SCOPE_DESCRIPTIONS)]);
+  } finally {
+    await app.close();
+  }
+}
+
+/** A scope no route or sign-in uses would never be asked for usefully: refused, naming the valid ones. */
+async function refuseUnknownScopes(ctx: AppContext, scopes: readonly string[]): Promise<void> {
+  const known = await grantableScopes(ctx);
+  const unknown = scopes.filter((s) => !known.has(s));
+  if (!unknown.length) return;
+  const umbrella = [...known.keys()].filter((s) => !s.includes(':/'));
+  const routeScopes = known.size - umbrella.length;
+  const hint = unknown.length === 1 ? didYouMean(unknown[0]!, known.keys()) : '';
+  throw new ValidationError(
+    `Unknown scope${unknown.length > 1 ? 's' : ''}`,
+    `${listed(unknown, ' ')} ${unknown.length > 1 ? 'are not scopes' : 'is not a scope'} of this server.${hint} ` +
+      `Valid scopes are ${umbrella.join(', ')}, and ${routeScopes} route scopes (<method>:<path>); ` +
+      'openpdx admin client scopes lists them all.',
   );
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { AdminService } from '../../admin/admin-service.ts';
-import { emit, fields, table, type OutputOptions } from '../output.ts';
+import { emit, fields, table, when, type OutputOptions } from '../output.ts';
 import { examples, wholeNumberOption, withJson } from '../options.ts';
 import { withContext, type CliRuntime } from '../runtime.ts';
 
@@ -57,6 +57,32 @@ export function registerConnectionCommands(admin: Command, rt: CliRuntime): void
       emit(rt, opts, list, () =>
         table(list, ['nid', 'org_id', 'name', 'dssa_version', 'notifications', 'callback_url'], 'No connections.'),
       );
+    }),
+  );
+
+  examples(
+    withJson(
+      connection.command('show').description('one connection: its DSSA versions and grants, its clients, its members'),
+    ).requiredOption('--nid <nid>', 'connection NID', wholeNumberOption),
+    'openpdx admin connection show --nid 40000',
+  ).action((opts: OutputOptions & { nid: number }) =>
+    withContext(rt, async (ctx) => {
+      const c = await new AdminService(ctx).showConnection(opts.nid);
+      emit(rt, opts, c, () => {
+        const head = fields(`Connection ${c.nid}: ${c.name}`, {
+          organisation: `${c.organisation} (${c.org_id})`,
+          callback_url: c.callback_url,
+          notifications: c.notifications,
+          created_at: when(c.created_at),
+          active_members: c.active_members,
+        });
+        const versions = c.dssa_versions.map((d) => ({ ...d, grants: d.grants.join(' '), created_at: when(d.created_at) }));
+        return (
+          `${head}\nDSSA versions (members consent to the latest):\n` +
+          table(versions, ['version', 'created_at', 'grants', 'purpose'], 'No DSSA versions.') +
+          `\nClients of the organisation:\n${table(c.clients, ['client_id', 'name', 'scopes', 'disabled'], 'No clients.')}`
+        );
+      });
     }),
   );
 
