@@ -48,7 +48,7 @@ const settings = {
     .enum(['true', 'false'])
     .optional()
     .describe(
-      'Refuse requests that did not arrive over HTTPS, as told by the trusted proxy (OA-23). Default `true` in live, `false` in sandbox.',
+      'Refuse requests that did not arrive over HTTPS, as told by the trusted proxy (`X-Forwarded-Proto`). Default `true` in live, `false` in sandbox.',
     ),
   OPENPDX_LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -67,7 +67,7 @@ const settings = {
     .min(60)
     .max(2592000)
     .default(86400)
-    .describe('Lifetime in seconds of the one-time registration, connection and update links (contract §4.2).'),
+    .describe('Lifetime in seconds of the one-time registration, connection and update links.'),
   OPENPDX_KEY_CACHE_MS: z.coerce
     .number()
     .int()

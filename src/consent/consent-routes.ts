@@ -32,7 +32,9 @@ const CALLS: Record<string, LinkRoute> = {
     operationId: 'postRegistration',
     summary: 'Asks a new member to register and connect.',
     body: 'RegistrationRequest',
-    description: 'Contract §4.1.',
+    description:
+      'Needs the bearer token, the Short-Access-Token and Authentication headers, and connection_nid and connection_token_hash in the body. ' +
+      'Answers a one-time link (a JSON string) where the member confirms their details, chooses a password and a Private Key, and consents; the consent callback follows.',
     errors: { '409': { description: 'MydexID or email already in use.', content: jsonContent(ref('schemas', 'PdxError')) } },
   },
   '/api/connection': {
@@ -40,14 +42,16 @@ const CALLS: Record<string, LinkRoute> = {
     operationId: 'postFirstTimeConnection',
     summary: 'Asks a member to connect (first time connection).',
     body: 'ConnectionRequest',
-    description: 'Contract §4.2: the URL is single use and expires after 24 h.',
+    description:
+      'The same four connection credentials as registration. Answers a one-time link (a JSON string), single use, which expires after OPENPDX_LINK_TTL (24 h by default); without mydexid, whoever signs in or registers through it is connected.',
   },
   '/api/connection/update': {
     call: (l, c, b) => l.requestConnectionUpdate(c, parseUpdate(b)),
     operationId: 'postConnectionUpdate',
     summary: 'Asks a connected member to consent to a new DSSA version.',
     body: 'ConnectionUpdateRequest',
-    description: 'Contract §4.3: the callback is a PUT.',
+    description:
+      'The same four connection credentials, with the mydexid of a connected member and the new DSSA version. The member re-consents through the link; the callback that follows is a PUT with a new member key.',
   },
 };
 

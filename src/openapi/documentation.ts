@@ -13,7 +13,7 @@ export function openPdxDocumentation(ctx: DocumentationContext): DocumentationPa
     pdxDocumentation(),
     // The dataset operations come with their routes (pds/dataset-docs.ts); their tag goes here.
     {
-      tags: [{ name: 'Datasets', description: 'The dataset API (contract §6): metadata instances and transactional rows.' }],
+      tags: [{ name: 'Datasets', description: 'The dataset API: metadata instances and transactional rows.' }],
     },
     features,
     // The template operations come with their routes (templates/template-docs.ts); their tag goes here.
@@ -21,7 +21,7 @@ export function openPdxDocumentation(ctx: DocumentationContext): DocumentationPa
       tags: [
         {
           name: 'Templates',
-          description: 'Templates (contract §7), made from the template registry: each level lists the next at `…/index`.',
+          description: 'Templates, made from the template registry: each level lists the next at `…/index`.',
         },
       ],
     },

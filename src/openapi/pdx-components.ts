@@ -20,7 +20,7 @@ const access = {
 const schemas: Record<string, JsonSchema> = {
   PdxError: {
     type: 'object',
-    description: 'Contract §6.3: the PDX error body. Never a stack trace.',
+    description: 'The PDX error body: a message, and a reason that says what to do. Never a stack trace.',
     required: ['error'],
     properties: {
       error: { type: 'object', required: ['message'], properties: { message: { type: 'string' }, reason: { type: 'string' } } },

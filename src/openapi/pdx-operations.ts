@@ -12,13 +12,16 @@ export function pdxDocumentation(): DocumentationPart {
     tags: [
       {
         name: 'OAuth2',
-        description: 'The OAuth2 server (contract §2): client credentials, introspection, revocation, metadata.',
+        description: 'The OAuth2 server: client credentials, introspection, revocation, metadata.',
       },
       {
         name: 'Connection requests',
-        description: 'Dedicated connection requests (contract §4): registration, first time connection, update.',
+        description: 'Dedicated connection requests: registration, first time connection, update.',
       },
-      { name: 'Developer helpers', description: 'The master schema for developers (contract §7).' },
+      {
+        name: 'Developer helpers',
+        description: 'The master schema for developers: datasets, fields and their types, lookup lists.',
+      },
       {
         name: 'OpenID Connect',
         description:

@@ -94,7 +94,7 @@ export function serviceDocumentation(env: 'sandbox' | 'live'): DocumentationPart
     tags: [
       { name: 'Service', description: 'Health checks and this reference.' },
       ...(env === 'sandbox' ? [{ name: 'Sandbox', description: 'Sandbox-only developer surfaces (absent in live).' }] : []),
-      { name: 'member-web', description: 'The member web app (contract §5): HTML pages and form posts for people, not an API.' },
+      { name: 'member-web', description: 'The member web app: HTML pages and form posts for people, not an API.' },
     ],
     families: [webFamily],
   };

@@ -157,7 +157,7 @@ export function datasetRouteSchema(method: string, url: string): RouteSchema {
     tags: ['Datasets'],
     summary: r.summary,
     description:
-      'Contract §6. The member is named by `key` (or Connection-Token) and `con_id`; fields the connection’s DSSA does not grant are invisible and cannot be written. Never cached.',
+      'The member is named by `key` (or Connection-Token) and `con_id`; fields the connection’s DSSA does not grant are invisible and cannot be written. Never cached.',
     security: PDX_SECURITY,
     parameters: [...r.parameters, ...MEMBER],
     ...(r.body ? { requestBody: pdxBody(r.body) } : {}),

@@ -6,6 +6,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createTestApp } from '../harness.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const SCANNED = ['src', 'test', 'bench', 'fuzz'];
@@ -101,5 +102,34 @@ describe('references in code resolve to docs', () => {
         .map((target) => `${relative(ROOT, doc)} -> ${target}`),
     );
     expect(broken, `fix these links: ${broken.join('; ')}`).toEqual([]);
+  });
+});
+
+describe('what users read', () => {
+  /** Internal references: a contract section, a test-plan ID, or the team's own spec folder. */
+  const internal = (text: string): string[] => [
+    ...[...text.matchAll(CONTRACT_REF)].map((m) => m[0]),
+    ...planIds(text),
+    ...(text.includes('../shared') ? ['../shared'] : []),
+  ];
+
+  it('cites no contract section, test-plan ID or outside file in the README and the configuration reference', () => {
+    for (const doc of ['README.md', join('docs', 'configuration.md')]) {
+      expect(internal(readFileSync(join(ROOT, doc), 'utf8')), doc).toEqual([]);
+    }
+  });
+
+  it('cites none in /openapi.json or /docs either', async () => {
+    const t = await createTestApp();
+    try {
+      for (const url of ['/openapi.json', '/docs']) {
+        const res = await t.app.inject({ method: 'GET', url });
+        expect(res.statusCode).toBe(200);
+        expect(res.body.length).toBeGreaterThan(10_000); // the real document, not an error page
+        expect(internal(res.body), url).toEqual([]);
+      }
+    } finally {
+      await t.close();
+    }
   });
 });
