@@ -2,6 +2,7 @@
  * The composition root: builds every service from a validated config and hands dependencies
  * down explicitly. Tests call createAppContext with overrides (clock, logger, database URL).
  */
+import { Metrics } from './metrics.ts';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
@@ -48,6 +49,7 @@ export interface AppContext {
   db: Kysely<Database>;
   masterKeys: MasterKeyRing;
   catalogue: Catalogue;
+  metrics: Metrics;
   oauth: OAuthService;
   /** Sign in with MydexID: the OpenID Connect provider (docs/oidc.md) */
   oidc: OidcService;
@@ -115,6 +117,7 @@ async function assemble(
   const db = database.db;
   const availability = new DatabaseAvailability(db, database.dialect, logger, clock);
   const catalogue = loadCatalogue();
+  const metrics = new Metrics();
   const deps = {
     db,
     dialect: database.dialect,
@@ -127,10 +130,12 @@ async function assemble(
     logger,
     masterKeys,
     catalogue,
+    metrics,
   };
   const oauth = new OAuthService(deps);
   const connections = new ConnectionService(deps);
   const outbox = new OutboxService({ ...deps, connections });
+  metrics.observe({ outboxDepth: () => outbox.pendingCount(), poolUse: () => database.poolUse?.() });
   const members = createMembers({ ...deps, connections, outbox });
   const datasets = new DatasetService({ ...deps, members, outbox });
   const consent = new ConsentService({ ...deps, connections, members, outbox, callbackExtras: idaasCallbackExtras(db) });
@@ -177,6 +182,7 @@ async function assemble(
     db,
     masterKeys,
     catalogue,
+    metrics,
     oauth,
     oidc,
     connections,

@@ -7,6 +7,7 @@ import { registerHelperRoutes } from './helpers/helper-routes.ts';
 import { createHttpServer } from './http/server.ts';
 import { registerIdaasRoutes } from './idaas/idaas-routes.ts';
 import { registerDevRoutes } from './messaging/dev-routes.ts';
+import { registerMetrics } from './metrics-routes.ts';
 import { registerOAuthRoutes } from './oauth/oauth-routes.ts';
 import { jsonResponse, NO_SECURITY } from './openapi/operation-builders.ts';
 import { registerOidcRoutes } from './oidc/oidc-routes.ts';
@@ -44,6 +45,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     outage: (err) => ctx.availability.failed(err, 'request'),
   });
   registerOpenApi(app, ctx); // first: it records every route registered after it
+  registerMetrics(app, ctx); // next: its hook counts the requests of every route
   app.get('/healthz', { schema: HEALTH }, async () => ({ status: 'ok' }));
   // Ready: the database answers and can store (a one-row write, at most once a second).
   app.get('/readyz', { schema: READY }, async (_req, reply) => {

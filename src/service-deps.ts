@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock } from './clock.ts';
 import type { Config } from './config/config.ts';
 import type { MasterKeyRing } from './crypto/master-key.ts';
+import type { Metrics } from './metrics.ts';
 import type { Catalogue } from './pds/schema/catalogue.ts';
 import type { DatabaseAvailability } from './storage/availability.ts';
 import type { DatabaseHandle, Dialect } from './storage/dialect.ts';
@@ -25,4 +26,6 @@ export interface ServiceDeps {
   logger: Logger;
   masterKeys: MasterKeyRing;
   catalogue: Catalogue;
+  /** Prometheus counters and gauges (src/metrics.ts) */
+  metrics: Metrics;
 }

@@ -195,6 +195,13 @@ const settings = {
     .url({ protocol: /^(https?|mailto)$/ })
     .optional()
     .describe("Link to the operator's support (a web page or a mailto: address), in the footer of every member page."),
+  OPENPDX_METRICS_TOKEN: z
+    .string()
+    .min(32, 'OPENPDX_METRICS_TOKEN must be at least 32 characters (openssl rand -hex 32 makes one)')
+    .optional()
+    .describe(
+      'Bearer token Prometheus sends to scrape /metrics (`Authorization: Bearer <token>`). Without it /metrics is open in a sandbox and off (404) in live.',
+    ),
 } as const;
 
 const schema = z.object(settings);
@@ -238,6 +245,8 @@ export interface Config {
   seed: 'auto' | 'off';
   /** processes `openpdx start` serves from */
   workers: number;
+  /** the bearer token /metrics asks for; undefined: open in a sandbox, off in live */
+  metricsToken: string | undefined;
   /** how long a stop waits for in-flight requests, in ms */
   shutdownTimeoutMs: number;
   /** OPENPDX_MAX_ROWS_SCANNED */
@@ -326,6 +335,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     argon2: { memoryCost: e.OPENPDX_ARGON2_MEMORY_KIB, timeCost: e.OPENPDX_ARGON2_TIME, parallelism: 1 },
     seed: e.OPENPDX_SEED,
+    metricsToken: e.OPENPDX_METRICS_TOKEN,
     workers: e.OPENPDX_WORKERS === 'auto' ? availableParallelism() : e.OPENPDX_WORKERS,
     shutdownTimeoutMs: e.OPENPDX_SHUTDOWN_TIMEOUT * 1000,
     maxRowsScanned: e.OPENPDX_MAX_ROWS_SCANNED,

@@ -189,7 +189,7 @@ export class OAuthService implements AccessTokenVerifier {
   }
 
   /** RFC 6749 §4.4 for an authenticated client; `undefined` means the parameter was absent. */
-  grantClientCredentials(client: OAuthClientRecord, request: { grantType?: string; scope?: string }): Promise<IssuedToken> {
+  async grantClientCredentials(client: OAuthClientRecord, request: { grantType?: string; scope?: string }): Promise<IssuedToken> {
     if (request.grantType === undefined) throw invalidRequest('grant_type is required');
     if (request.grantType !== CLIENT_CREDENTIALS) {
       throw unsupportedGrantType();
@@ -204,7 +204,9 @@ export class OAuthService implements AccessTokenVerifier {
     // Contract §2: any scope outside the allow-list means no token, never a narrowed one (OA-12, OA-13).
     const refused = scopes.filter((s) => !client.scopes.includes(s));
     if (refused.length) throw invalidScope(`scope not allowed for this client: ${listed(refused, ' ')}`);
-    return this.issueToken(client.clientId, scopes);
+    const issued = await this.issueToken(client.clientId, scopes);
+    this.deps.metrics.tokenIssued('client_credentials');
+    return issued;
   }
 
   issueToken(clientId: string, scopes: readonly string[]): Promise<IssuedToken> {

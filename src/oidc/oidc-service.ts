@@ -91,6 +91,11 @@ export class OidcService {
       });
       // The provider writes its URLs from the forwarded headers oidc-forward.ts sets: the issuer's.
       provider.proxy = true;
+      // Tokens issued at /oauth2/token by the code and refresh grants, for the metrics.
+      provider.on('grant.success', (ctx: { oidc: { params?: { grant_type?: unknown } } }) => {
+        const grant = ctx.oidc.params?.grant_type;
+        if (grant === 'authorization_code' || grant === 'refresh_token') this.deps.metrics.tokenIssued(grant);
+      });
       this.current = { kid: signingKey.kid, provider };
     }
     return this.current.provider;

@@ -4,6 +4,7 @@
  * the same row at the same time; a process that dies mid-delivery leaves a lease that simply
  * expires, and the row is delivered again (possibly twice overall, same `webhook-id`).
  */
+import type { Metrics } from '../metrics.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -35,6 +36,7 @@ export interface DeliveryWorkerDeps {
   masterKeys: MasterKeyRing;
   senders: Senders;
   connectionToken(nid: number): Promise<string | undefined>;
+  metrics: Pick<Metrics, 'deliveryAttempt'>;
 }
 
 export function payloadContext(eventId: string): string {
@@ -170,6 +172,7 @@ export class DeliveryWorker {
     const now = clock.now();
     const attempted = { attempts: row.attempts + 1, lastStatus: outcome.status, lastError: outcome.ok ? null : outcome.error };
     const messageId = payload?.messageId;
+    this.deps.metrics.deliveryAttempt(outcome.ok ? 'delivered' : outcome.permanent || now >= row.expires_at ? 'dead' : 'retry');
     if (outcome.ok) {
       await db.transaction().execute(async (trx) => {
         await this.store.in(trx).delivered(row.id, now, attempted);

@@ -111,7 +111,13 @@ export class OutboxService {
       masterKeys: deps.masterKeys,
       senders: this.senders,
       connectionToken: (nid) => deps.connections.connectionToken(nid),
+      metrics: deps.metrics,
     });
+  }
+
+  /** Deliveries waiting to be made (for the outbox depth metric). */
+  pendingCount(): Promise<number> {
+    return this.store.pendingCount();
   }
 
   async start(): Promise<void> {

@@ -44,6 +44,15 @@ export class OutboxStore extends Store {
    * Takes a lease on one due row in a single guarded statement: of several workers (processes)
    * racing for the row, exactly one gets it back; the others get undefined.
    */
+  async pendingCount(): Promise<number> {
+    const row = await this.db
+      .selectFrom('outbox')
+      .select((eb) => eb.fn.countAll<string | number>().as('n'))
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
   claim(id: number, now: number, leaseSeconds: number) {
     return this.db
       .updateTable('outbox')

@@ -44,6 +44,14 @@ export interface Dialect {
 
 export type Outage = 'unreachable' | 'full';
 
+/** What a PostgreSQL connection pool is doing now (for metrics). */
+export interface PoolUse {
+  total: number;
+  idle: number;
+  waiting: number;
+  max: number;
+}
+
 export interface DatabaseHandle {
   db: Kysely<Database>;
   dialect: Dialect;
@@ -67,6 +75,8 @@ export interface DatabaseHandle {
    * Never for reads that must see a transaction's own uncommitted writes: use the transaction.
    */
   selectNow<R>(query: CompiledQuery<R>): Promise<R[]>;
+  /** PostgreSQL: what the main connection pool is doing now (for metrics); absent on SQLite. */
+  poolUse?: () => PoolUse;
   /**
    * On a SQLite file only: sealed reads and relaxed appends run together in one batch on the
    * appender's thread (row-appender.ts), off the event loop; the appended rows have the same
@@ -229,6 +239,7 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
         await relaxed.insertInto(table).values(rows).execute();
       },
       selectNow: async (query) => (await db.executeQuery(query)).rows,
+      poolUse: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: pool.options.max }),
       close: async () => {
         await Promise.all([db.destroy(), relaxed.destroy()]);
       },

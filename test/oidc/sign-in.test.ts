@@ -109,8 +109,14 @@ describe("Mydex's relying-party flow", () => {
     const code = back.searchParams.get('code')!;
     expect(code).toBeTruthy();
 
+    const issued = async () =>
+      /^openpdx_oauth_tokens_issued_total\{grant="authorization_code"\} (\d+)$/m.exec(
+        (await t.app.inject({ method: 'GET', url: '/metrics' })).body,
+      )?.[1] ?? '0';
+    const before = Number(await issued());
     const token = await exchange(code);
     expect(token.statusCode, token.body).toBe(200);
+    expect(Number(await issued())).toBe(before + 1); // counted in /metrics
     const tokens = token.json<{ access_token: string; id_token: string; token_type: string }>();
     expect(tokens.token_type).toBe('Bearer');
     expect(decodeProtectedHeader(tokens.id_token).alg).toBe('ES256');

@@ -1,0 +1,125 @@
+/**
+ * Prometheus metrics (prom-client), served at /metrics (docs/operations.md, "Metrics"). One
+ * registry per application context, so tests and several contexts in one process never share
+ * counts. Labels are route patterns, methods and statuses only: never a URL, an id or anything a
+ * request controls beyond those.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { PoolUse } from './storage/dialect.ts';
+
+export interface MetricSources {
+  /** deliveries (callbacks, notifications, email, SMS) waiting in the outbox */
+  outboxDepth(): Promise<number>;
+  /** the PostgreSQL pool's use; undefined on SQLite, which has no pool */
+  poolUse(): PoolUse | undefined;
+}
+
+/** Seconds: a fast token or metadata read is well under a millisecond; a batch write may take a second. */
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+let processRegistry: Registry | undefined;
+
+/**
+ * prom-client's process metrics (CPU, memory, event-loop delay, GC, handles), made once per
+ * process on the first scrape: they watch the process, not a context, and their observers should
+ * not be multiplied by every context a test makes.
+ */
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry, prefix: 'openpdx_' });
+  }
+  return processRegistry;
+}
+
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<'method' | 'route' | 'status'>;
+  private readonly latency: Histogram<'method' | 'route'>;
+  private readonly tokens: Counter<'grant'>;
+  private readonly deliveries: Counter<'outcome'>;
+  private sources: MetricSources | undefined;
+
+  constructor() {
+    const registers = [this.registry];
+    this.requests = new Counter({
+      name: 'openpdx_http_requests_total',
+      help: 'HTTP requests answered, by method, route pattern and status',
+      labelNames: ['method', 'route', 'status'],
+      registers,
+    });
+    this.latency = new Histogram({
+      name: 'openpdx_http_request_duration_seconds',
+      help: 'Time from request to response, by method and route pattern',
+      labelNames: ['method', 'route'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.tokens = new Counter({
+      name: 'openpdx_oauth_tokens_issued_total',
+      help: 'Access tokens issued, by grant type',
+      labelNames: ['grant'],
+      registers,
+    });
+    this.deliveries = new Counter({
+      name: 'openpdx_outbox_delivery_attempts_total',
+      help: 'Outbox delivery attempts by outcome: delivered, retry (failed, will be retried) or dead (given up)',
+      labelNames: ['outcome'],
+      registers,
+    });
+    const sources = () => this.sources;
+    new Gauge({
+      name: 'openpdx_outbox_depth',
+      help: 'Deliveries waiting in the outbox (pending)',
+      registers,
+      async collect() {
+        const s = sources();
+        if (s) this.set(await s.outboxDepth());
+      },
+    });
+  }
+
+  /** The composition root tells the gauges where to look once the services exist. */
+  observe(sources: MetricSources): void {
+    this.sources = sources;
+    // Only where there is a pool (PostgreSQL): SQLite would show a pool of zero connections.
+    if (sources.poolUse() === undefined) return;
+    const registers = [this.registry];
+    const pool = (name: string, help: string, pick: (p: PoolUse) => number) =>
+      new Gauge({
+        name: `openpdx_db_pool_${name}`,
+        help: `PostgreSQL connection pool: ${help}`,
+        registers,
+        collect() {
+          const use = sources.poolUse();
+          if (use) this.set(pick(use));
+        },
+      });
+    pool('connections', 'connections open', (p) => p.total);
+    pool('idle', 'open connections not in use', (p) => p.idle);
+    pool('waiting', 'queries waiting for a connection', (p) => p.waiting);
+    pool('max', 'the most connections it opens', (p) => p.max);
+  }
+
+  request(method: string, route: string, status: number, seconds: number): void {
+    this.requests.inc({ method, route, status: String(status) });
+    this.latency.observe({ method, route }, seconds);
+  }
+
+  tokenIssued(grant: 'client_credentials' | 'authorization_code' | 'refresh_token'): void {
+    this.tokens.inc({ grant });
+  }
+
+  deliveryAttempt(outcome: 'delivered' | 'retry' | 'dead'): void {
+    this.deliveries.inc({ outcome });
+  }
+
+  /** The text exposition format, for GET /metrics: these metrics and the process's own. */
+  text(): Promise<string> {
+    return Registry.merge([processMetrics(), this.registry]).metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
