@@ -72,8 +72,9 @@ describe('security events', () => {
 
   it.each([
     ['missing', undefined],
-    ['malformed', 'Token abc'],
-    ['invalid', 'Bearer not.a.jwt'],
+    ['malformed_header', 'Token abc'],
+    ['malformed', 'Bearer not.a.jwt'],
+    ['invalid', 'Bearer eyJhbGciOiJFUzI1NiJ9.e30.c2ln'],
   ])('auth.bearer_refused (%s)', async (reason, authorization) => {
     const events = await eventsOf(() =>
       t.app.inject({ method: 'GET', url: '/api/pds/pds/1.json', headers: authorization ? { authorization } : {} }),
