@@ -1,11 +1,12 @@
 /**
- * `GET /openapi.json` and `GET /docs`. Call `registerOpenApi` right after the server is made,
+ * `GET /openapi.json`, `GET /docs` (Swagger UI, api-viewer.ts) and `GET /docs/plain`. Call `registerOpenApi` right after the server is made,
  * before any other module adds a route: it starts recording routes as they are registered, and
  * builds the document from them once, on the first request (all routes exist by then).
  */
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import pkg from '../../package.json' with { type: 'json' };
+import { registerApiViewer } from './api-viewer.ts';
 import { DOCS_CSP, renderDocsPage } from './docs-page.ts';
 import { buildOpenApiDocument, type Drift, type OpenApiDocument } from './document.ts';
 import { openPdxDocumentation, type DocumentationContext } from './documentation.ts';
@@ -14,7 +15,7 @@ import { htmlResponse, jsonResponse, NO_SECURITY } from './operation-builders.ts
 import type { RouteSchema } from './route-schema.ts';
 
 const OPENAPI_PATH = '/openapi.json';
-const DOCS_PATH = '/docs';
+const PLAIN_DOCS_PATH = '/docs/plain';
 
 const documentSchema: RouteSchema = {
   operationId: 'getOpenApiDocument',
@@ -28,9 +29,9 @@ const documentSchema: RouteSchema = {
   },
 };
 const docsSchema: RouteSchema = {
-  operationId: 'getApiDocs',
+  operationId: 'getPlainApiDocs',
   tags: ['Service'],
-  summary: 'This document as a readable page.',
+  summary: 'This document as a readable page without JavaScript (the Swagger UI page is /docs).',
   security: NO_SECURITY,
   responses: { '200': htmlResponse('The API reference.') },
 };
@@ -94,12 +95,19 @@ export function registerOpenApi(app: FastifyInstance, ctx: DocumentationContext)
     return reply.type('application/json; charset=utf-8').send(b.json);
   });
 
-  app.get(DOCS_PATH, { schema: docsSchema }, async (req, reply) => {
+  app.get(PLAIN_DOCS_PATH, { schema: docsSchema }, async (req, reply) => {
     const b = build();
     b.html ??= renderDocsPage(b.document);
     reply.header('content-security-policy', DOCS_CSP).header('referrer-policy', 'no-referrer');
     if (fresh(req, reply, b.etag)) return reply.code(304).send();
     return reply.type('text/html; charset=utf-8').send(b.html);
+  });
+
+  registerApiViewer(app, {
+    title: 'OpenPDX',
+    documentUrl: OPENAPI_PATH,
+    plainUrl: PLAIN_DOCS_PATH,
+    tryItOut: ctx.config.env === 'sandbox',
   });
 
   const publication: OpenApiPublication = { routes, build: () => build() };

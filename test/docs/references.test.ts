@@ -119,10 +119,10 @@ describe('what users read', () => {
     }
   });
 
-  it('cites none in /openapi.json or /docs either', async () => {
+  it('cites none in /openapi.json or the /docs pages either', async () => {
     const t = await createTestApp();
     try {
-      for (const url of ['/openapi.json', '/docs']) {
+      for (const url of ['/openapi.json', '/docs/plain']) {
         const res = await t.app.inject({ method: 'GET', url });
         expect(res.statusCode).toBe(200);
         expect(res.body.length).toBeGreaterThan(10_000); // the real document, not an error page
