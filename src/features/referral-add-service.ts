@@ -14,6 +14,7 @@ import { checkReturnTo } from '../consent/return-to.ts';
 import { listed, ValidationError } from '../errors.ts';
 import type { ConnectionAccess } from '../members/connection-access.ts';
 import type { Members } from '../members/members.ts';
+import { didYouMean } from '../pds/schema/closest-names.ts';
 import type { OutboxService } from '../outbox/outbox-service.ts';
 import type { DataCaller, DatasetService } from '../pds/dataset-service.ts';
 import { checkWrite } from '../pds/write-values.ts';
@@ -128,7 +129,10 @@ interface AddReferralInput {
 /** A POST /referrals/add body, read. */
 export function parseAddReferral(body: Record<string, unknown>): AddReferralInput {
   const unknown = Object.keys(body).filter((k) => !BODY_FIELDS.includes(k));
-  if (unknown.length) throw new ValidationError(`Unknown field${unknown.length > 1 ? 's' : ''}: ${listed(unknown)}.`);
+  if (unknown.length) {
+    const hint = unknown.length === 1 ? didYouMean(unknown[0]!, BODY_FIELDS) : '';
+    throw new ValidationError(`Unknown field${unknown.length > 1 ? 's' : ''}: ${listed(unknown)}.${hint}`);
+  }
   const uuid = body.remote_dssa_uuid;
   if (typeof uuid !== 'string' || uuid.trim() === '') throw new ValidationError('remote_dssa_uuid is required.');
   if (!UUID.test(uuid.trim())) throw new ValidationError('remote_dssa_uuid must be a UUID.');

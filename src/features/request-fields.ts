@@ -6,6 +6,7 @@
  */
 import { listed, ValidationError } from '../errors.ts';
 import { MAX_ID, wholeNumber } from '../ids.ts';
+import { didYouMean } from '../pds/schema/closest-names.ts';
 
 /** Dataset values read from a feature-block body through its field table (toRow). */
 export type FeatureRow = Record<string, unknown>;
@@ -29,7 +30,10 @@ const present = (v: unknown): boolean => v !== undefined && v !== null && v !== 
 /** The dataset values a body asks for; fields the body leaves out are not written. */
 export function toRow(body: Record<string, unknown>, spec: WriteSpec, ignore: readonly string[] = []): Record<string, unknown> {
   const unknown = Object.keys(body).filter((k) => !Object.hasOwn(spec.fields, k) && !ignore.includes(k));
-  if (unknown.length) throw new ValidationError(`Unknown field${unknown.length > 1 ? 's' : ''}: ${listed(unknown)}.`);
+  if (unknown.length) {
+    const hint = unknown.length === 1 ? didYouMean(unknown[0]!, Object.keys(spec.fields)) : '';
+    throw new ValidationError(`Unknown field${unknown.length > 1 ? 's' : ''}: ${listed(unknown)}.${hint}`);
+  }
   const missing = (spec.required ?? []).filter((f) => !present(body[f]));
   if (missing.length) throw new ValidationError(`${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} required.`);
   const row: Record<string, unknown> = {};

@@ -4,6 +4,7 @@
  * template-service.ts). A write may name only the path's own fields.
  */
 import { listed, ValidationError } from '../errors.ts';
+import { didYouMean } from '../pds/schema/closest-names.ts';
 import * as parse from '../pds/dataset-requests.ts';
 import type { WireFields } from '../wire.ts';
 import type { Catalogue } from '../pds/schema/catalogue.ts';
@@ -70,6 +71,7 @@ function requireOwnFields(e: Endpoint, body: WireFields, catalogue: Catalogue): 
     for (const f of Object.keys(row)) if (!e.fields.includes(f) && !SERVER_SET_FIELDS.has(f)) foreign.add(f);
   }
   if (foreign.size) {
-    throw new ValidationError('Unknown fields', `${e.path} has no field ${listed([...foreign])}.`);
+    const hint = foreign.size === 1 ? didYouMean([...foreign][0]!, e.fields) : '';
+    throw new ValidationError('Unknown fields', `${e.path} has no field ${listed([...foreign])}.${hint}`);
   }
 }

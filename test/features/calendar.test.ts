@@ -158,6 +158,11 @@ describe('calendar feature block', () => {
         'Invalid value: start_timestamp must be an integer.',
       ],
       ['a field the OpenAPI does not have', { ...lunch, colour: 'red' }, 'Unknown field: colour.'],
+      [
+        'a misspelt field, naming the closest',
+        { ...lunch, organizer: 'Sally' },
+        'Unknown field: organizer. Did you mean organiser?',
+      ],
     ];
     for (const [what, body, message] of cases) {
       it(`refuses ${what}`, async () => {

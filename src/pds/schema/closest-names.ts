@@ -13,8 +13,9 @@ const MAX_SUGGESTIONS = 3;
 export function closestNames(given: string, known: Iterable<string>): string[] {
   if (given === '' || given.length > MAX_COMPARED_LENGTH) return [];
   const lower = given.toLowerCase();
-  // Up to a third of the name may differ (at least 2 edits), so `personal_details` finds `ds_personal_details`.
-  const within = Math.max(2, Math.floor(lower.length / 3));
+  // Up to a quarter of the name may differ (at least one edit): `personal_details` finds
+  // `ds_personal_details` and `organizer` finds `organiser`, but `message_to` is not `message_from`.
+  const within = Math.max(1, Math.floor(lower.length / 4));
   const scored: [string, number][] = [];
   for (const name of known) {
     const d = distance(lower, name.toLowerCase());
