@@ -4,7 +4,9 @@
  * counts. Labels are route patterns, methods and statuses only: never a URL, an id or anything a
  * request controls beyond those.
  */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import cluster from 'node:cluster';
+import { randomUUID } from 'node:crypto';
+import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { PoolUse } from './storage/dialect.ts';
 
 export interface MetricSources {
@@ -42,6 +44,11 @@ export class Metrics {
 
   constructor() {
     const registers = [this.registry];
+    // A cluster worker answers its primary's requests for these metrics (see workerMetricsText).
+    if (cluster.isWorker) {
+      new AggregatorRegistry(); // installs prom-client's answering listener in this worker
+      AggregatorRegistry.setRegistries([processMetrics(), this.registry]);
+    }
     this.requests = new Counter({
       name: 'openpdx_http_requests_total',
       help: 'HTTP requests answered, by method, route pattern and status',
@@ -72,6 +79,8 @@ export class Metrics {
       name: 'openpdx_outbox_depth',
       help: 'Deliveries waiting in the outbox (pending)',
       registers,
+      // Every worker of a cluster counts the same table: its figure, not the sum.
+      aggregator: 'first',
       async collect() {
         const s = sources();
         if (s) this.set(await s.outboxDepth());
@@ -114,12 +123,57 @@ export class Metrics {
     this.deliveries.inc({ outcome });
   }
 
-  /** The text exposition format, for GET /metrics: these metrics and the process's own. */
-  text(): Promise<string> {
-    return Registry.merge([processMetrics(), this.registry]).metrics();
+  /**
+   * The text exposition format, for GET /metrics: these metrics and the process's own. In a
+   * cluster worker, every worker's, aggregated by the primary (counters and histograms summed), so
+   * a scrape of the shared port sees the whole deployment whichever worker answers it.
+   */
+  async text(): Promise<string> {
+    const local = () => Registry.merge([processMetrics(), this.registry]).metrics();
+    if (!cluster.isWorker || !process.send) return local();
+    return (await fromPrimary()) ?? local();
   }
 
   get contentType(): string {
     return this.registry.contentType;
   }
+}
+
+const ASK = 'openpdx:metrics-ask';
+const ANSWER = 'openpdx:metrics-answer';
+/** prom-client's own collection from the workers gives up after 5 s. */
+const PRIMARY_TIMEOUT_MS = 6000;
+
+/** A worker asks its primary for every worker's metrics; undefined if no answer comes. */
+function fromPrimary(): Promise<string | undefined> {
+  const id = randomUUID();
+  return new Promise((resolve) => {
+    const done = (text: string | undefined) => {
+      clearTimeout(timer);
+      process.off('message', listen);
+      resolve(text);
+    };
+    const listen = (message: unknown) => {
+      const m = message as { type?: unknown; id?: unknown; text?: unknown };
+      if (m?.type === ANSWER && m.id === id) done(typeof m.text === 'string' ? m.text : undefined);
+    };
+    const timer = setTimeout(() => done(undefined), PRIMARY_TIMEOUT_MS);
+    process.on('message', listen);
+    process.send?.({ type: ASK, id });
+  });
+}
+
+/**
+ * In a cluster's primary (openpdx start with several workers): answers a worker's request for the
+ * deployment's metrics with every worker's, collected and aggregated by prom-client.
+ */
+export function aggregateWorkerMetrics(): void {
+  const aggregator = new AggregatorRegistry();
+  cluster.on('message', (worker, message: { type?: unknown; id?: unknown }) => {
+    if (message?.type !== ASK) return;
+    aggregator.clusterMetrics().then(
+      (text) => worker.isConnected() && worker.send({ type: ANSWER, id: message.id, text }),
+      () => worker.isConnected() && worker.send({ type: ANSWER, id: message.id }),
+    );
+  });
 }

@@ -115,6 +115,28 @@ describe('openpdx start with OPENPDX_WORKERS=2', () => {
     }
   });
 
+  it('answers /metrics for both workers together, whichever one is asked', async () => {
+    const series = 'openpdx_http_requests_total{method="GET",route="/api/pds/pds/:file",status="200"} ';
+    const count = async () => {
+      const text = await (await fetch(`${base}/metrics`, { headers: { connection: 'close' } })).text();
+      return Number(
+        text
+          .split('\n')
+          .find((line) => line.startsWith(series))
+          ?.slice(series.length) ?? 0,
+      );
+    };
+    const before = await count();
+    const bearer = { authorization: `Bearer ${await token()}` };
+    const reads = await Promise.all(
+      Array.from({ length: 30 }, () => fetch(metadataUrl(), { headers: { ...bearer, connection: 'close' } })),
+    );
+    expect(reads.every((r) => r.status === 200)).toBe(true);
+    // Several scrapes, so both workers answer at least one with the same, summed, figure.
+    const seen = await Promise.all(Array.from({ length: 6 }, () => count()));
+    expect(new Set(seen)).toEqual(new Set([before + 30]));
+  });
+
   it('replaces a worker that dies, and keeps serving', async () => {
     const [victim] = workerPids();
     process.kill(victim!, 'SIGKILL');

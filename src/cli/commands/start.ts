@@ -8,6 +8,7 @@ import type { Config } from '../../config/config.ts';
 import { databaseOutage } from '../../storage/dialect.ts';
 import { examples } from '../options.ts';
 import { cliConfig, type CliRuntime } from '../runtime.ts';
+import { aggregateWorkerMetrics } from '../../metrics.ts';
 
 /** A worker that dies this many times within CRASH_WINDOW_MS makes the primary give up. */
 const MAX_CRASHES = 5;
@@ -157,6 +158,8 @@ async function runPrimary(config: Config, rt: CliRuntime): Promise<void> {
   // neither answered nor closed (nodejs/node#3551, #21746). Now a dying worker's own connections
   // are reset, and the rest wait in the kernel's queue for the other workers.
   cluster.schedulingPolicy = cluster.SCHED_NONE;
+  // GET /metrics, on whichever worker, answers for all of them (src/metrics.ts).
+  aggregateWorkerMetrics();
   const fork = () => {
     const worker = cluster.fork();
     workers.add(worker);
