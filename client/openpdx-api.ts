@@ -5533,19 +5533,49 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description The provider’s answer. */
+      /** @description The provider’s metadata (OpenID Connect Discovery 1.0). */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
-      };
-      /** @description A redirect. */
-      302: {
-        headers: {
-          [name: string]: unknown;
+        content: {
+          /**
+           * @example {
+           *       "issuer": "http://localhost:8080",
+           *       "authorization_endpoint": "http://localhost:8080/oauth2/auth",
+           *       "token_endpoint": "http://localhost:8080/oauth2/token",
+           *       "userinfo_endpoint": "http://localhost:8080/userinfo",
+           *       "jwks_uri": "http://localhost:8080/.well-known/jwks.json",
+           *       "end_session_endpoint": "http://localhost:8080/oauth2/sessions/logout",
+           *       "scopes_supported": [
+           *         "openid",
+           *         "mydexid",
+           *         "offline_access"
+           *       ],
+           *       "response_types_supported": [
+           *         "code"
+           *       ],
+           *       "code_challenge_methods_supported": [
+           *         "S256"
+           *       ],
+           *       "id_token_signing_alg_values_supported": [
+           *         "ES256"
+           *       ]
+           *     }
+           */
+          'application/json': {
+            issuer?: string;
+            authorization_endpoint?: string;
+            token_endpoint?: string;
+            userinfo_endpoint?: string;
+            jwks_uri?: string;
+            end_session_endpoint?: string;
+            scopes_supported?: unknown[];
+            response_types_supported?: unknown[];
+            code_challenge_methods_supported?: unknown[];
+            id_token_signing_alg_values_supported?: unknown[];
+          };
         };
-        content?: never;
       };
     };
   };
@@ -5558,12 +5588,14 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description The provider’s answer. */
+      /** @description A page for the member (sign-in, consent, or signing out). */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'text/html': string;
+        };
       };
       /** @description A redirect. */
       302: {
@@ -5583,12 +5615,14 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description The provider’s answer. */
+      /** @description A page for the member (sign-in, consent, or signing out). */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'text/html': string;
+        };
       };
       /** @description A redirect. */
       302: {
@@ -5611,12 +5645,14 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description The provider’s answer. */
+      /** @description A page for the member (sign-in, consent, or signing out). */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'text/html': string;
+        };
       };
       /** @description A redirect. */
       302: {
@@ -5636,15 +5672,38 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description The provider’s answer. */
+      /** @description The member’s claims: a pairwise `sub` (per app), and with `mydexid` their MydexID. */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "sub": "3f1c1b5e0f7a4c2d9e8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e",
+           *       "mydexid": "jo.bloggs",
+           *       "username": "jo.bloggs",
+           *       "iss": "http://localhost:8080",
+           *       "aud": [
+           *         "0b6c2d1e-…"
+           *       ],
+           *       "iat": 1796500000,
+           *       "auth_time": 1796499990
+           *     }
+           */
+          'application/json': {
+            sub?: string;
+            mydexid?: string;
+            username?: string;
+            iss?: string;
+            aud?: unknown[];
+            iat?: number;
+            auth_time?: number;
+          };
+        };
       };
-      /** @description A redirect. */
-      302: {
+      /** @description No access token, or one the provider does not know (`WWW-Authenticate: Bearer error="invalid_token"`). */
+      401: {
         headers: {
           [name: string]: unknown;
         };
@@ -5661,15 +5720,38 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description The provider’s answer. */
+      /** @description The member’s claims: a pairwise `sub` (per app), and with `mydexid` their MydexID. */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "sub": "3f1c1b5e0f7a4c2d9e8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e",
+           *       "mydexid": "jo.bloggs",
+           *       "username": "jo.bloggs",
+           *       "iss": "http://localhost:8080",
+           *       "aud": [
+           *         "0b6c2d1e-…"
+           *       ],
+           *       "iat": 1796500000,
+           *       "auth_time": 1796499990
+           *     }
+           */
+          'application/json': {
+            sub?: string;
+            mydexid?: string;
+            username?: string;
+            iss?: string;
+            aud?: unknown[];
+            iat?: number;
+            auth_time?: number;
+          };
+        };
       };
-      /** @description A redirect. */
-      302: {
+      /** @description No access token, or one the provider does not know (`WWW-Authenticate: Bearer error="invalid_token"`). */
+      401: {
         headers: {
           [name: string]: unknown;
         };
@@ -5686,12 +5768,14 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description The provider’s answer. */
+      /** @description A page for the member (sign-in, consent, or signing out). */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'text/html': string;
+        };
       };
       /** @description A redirect. */
       302: {
@@ -5711,12 +5795,14 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description The provider’s answer. */
+      /** @description A page for the member (sign-in, consent, or signing out). */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'text/html': string;
+        };
       };
       /** @description A redirect. */
       302: {
@@ -5736,12 +5822,14 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description The provider’s answer. */
+      /** @description A page for the member (sign-in, consent, or signing out). */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'text/html': string;
+        };
       };
       /** @description A redirect. */
       302: {
@@ -5761,12 +5849,14 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description The provider’s answer. */
+      /** @description A page for the member (sign-in, consent, or signing out). */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'text/html': string;
+        };
       };
       /** @description A redirect. */
       302: {

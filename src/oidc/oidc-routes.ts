@@ -12,7 +12,7 @@ import { BODY_LIMITS } from '../http/body-limits.ts';
 import { registerRouteFamily, type RouteFamily } from '../http/route-family.ts';
 import { unauthorizedClient } from '../oauth/oauth-errors.ts';
 import type { OAuthForm } from '../oauth/oauth-form.ts';
-import { NO_SECURITY } from '../openapi/operation-builders.ts';
+import { htmlResponse, NO_SECURITY } from '../openapi/operation-builders.ts';
 import type { RouteSchema } from '../openapi/route-schema.ts';
 import { forwardToProvider } from './oidc-forward.ts';
 import type { SignInClient } from './oidc-provider.ts';
@@ -29,11 +29,78 @@ const doc = (operationId: string, summary: string, description?: string): RouteS
   summary,
   ...(description ? { description } : {}),
   security: NO_SECURITY,
-  responses: { '200': { description: 'The provider’s answer.' }, '302': { description: 'A redirect.' } },
+  responses: {
+    '200': htmlResponse('A page for the member (sign-in, consent, or signing out).'),
+    '302': { description: 'A redirect.' },
+  },
 });
 
+/** A JSON answer of the provider, with an example (the reference viewer and Postman show it). */
+const json = (description: string, properties: Record<string, string>, example: Record<string, unknown>) => ({
+  '200': {
+    description,
+    content: {
+      'application/json': {
+        schema: { type: 'object', properties: Object.fromEntries(Object.entries(properties).map(([k, type]) => [k, { type }])) },
+        example,
+      },
+    },
+  },
+});
+
+const DISCOVERY = json(
+  'The provider’s metadata (OpenID Connect Discovery 1.0).',
+  {
+    issuer: 'string',
+    authorization_endpoint: 'string',
+    token_endpoint: 'string',
+    userinfo_endpoint: 'string',
+    jwks_uri: 'string',
+    end_session_endpoint: 'string',
+    scopes_supported: 'array',
+    response_types_supported: 'array',
+    code_challenge_methods_supported: 'array',
+    id_token_signing_alg_values_supported: 'array',
+  },
+  {
+    issuer: 'http://localhost:8080',
+    authorization_endpoint: 'http://localhost:8080/oauth2/auth',
+    token_endpoint: 'http://localhost:8080/oauth2/token',
+    userinfo_endpoint: 'http://localhost:8080/userinfo',
+    jwks_uri: 'http://localhost:8080/.well-known/jwks.json',
+    end_session_endpoint: 'http://localhost:8080/oauth2/sessions/logout',
+    scopes_supported: ['openid', 'mydexid', 'offline_access'],
+    response_types_supported: ['code'],
+    code_challenge_methods_supported: ['S256'],
+    id_token_signing_alg_values_supported: ['ES256'],
+  },
+);
+
+const USERINFO = {
+  ...json(
+    'The member’s claims: a pairwise `sub` (per app), and with `mydexid` their MydexID.',
+    { sub: 'string', mydexid: 'string', username: 'string', iss: 'string', aud: 'array', iat: 'integer', auth_time: 'integer' },
+    {
+      sub: '3f1c1b5e0f7a4c2d9e8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e',
+      mydexid: 'jo.bloggs',
+      username: 'jo.bloggs',
+      iss: 'http://localhost:8080',
+      aud: ['0b6c2d1e-…'],
+      iat: 1796500000,
+      auth_time: 1796499990,
+    },
+  ),
+  '401': {
+    description: 'No access token, or one the provider does not know (`WWW-Authenticate: Bearer error="invalid_token"`).',
+  },
+};
+
 const ENDPOINTS: [('GET' | 'POST')[], string, RouteSchema][] = [
-  [['GET'], '/.well-known/openid-configuration', doc('getOpenIdConfiguration', 'OpenID Provider metadata (discovery).')],
+  [
+    ['GET'],
+    '/.well-known/openid-configuration',
+    { ...doc('getOpenIdConfiguration', 'OpenID Provider metadata (discovery).'), responses: DISCOVERY },
+  ],
   [
     ['GET', 'POST'],
     '/oauth2/auth',
@@ -51,7 +118,11 @@ const ENDPOINTS: [('GET' | 'POST')[], string, RouteSchema][] = [
       params: Type.Object({ uid: Type.String({ description: 'The sign-in in progress' }) }),
     },
   ],
-  [['GET', 'POST'], '/userinfo', doc('getUserInfo', 'The signed-in member’s claims, for an access token from the code flow.')],
+  [
+    ['GET', 'POST'],
+    '/userinfo',
+    { ...doc('getUserInfo', 'The signed-in member’s claims, for an access token from the code flow.'), responses: USERINFO },
+  ],
   [['GET', 'POST'], '/oauth2/sessions/logout', doc('endSession', 'RP-initiated logout.')],
   [['POST'], '/oauth2/sessions/logout/confirm', doc('confirmEndSession', 'The member confirms signing out.')],
   [['GET'], '/oauth2/sessions/logout/success', doc('endSessionSuccess', 'After signing out.')],

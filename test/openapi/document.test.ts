@@ -80,6 +80,20 @@ describe('GET /openapi.json', () => {
     }
   });
 
+  it('describes the success response of every operation, so the reference and Postman show an example', () => {
+    // RFC 7009: revocation answers 200 with an empty body, so there is nothing to show.
+    const emptyByDesign = new Set(['post /oauth2/revoke']);
+    const bare = operations()
+      .filter(({ path, method }) => !emptyByDesign.has(`${method} ${path}`))
+      .filter(({ op }) =>
+        Object.entries(op.responses)
+          .filter(([status]) => status.startsWith('2'))
+          .every(([, r]) => !('$ref' in r) && !(r as { content?: unknown }).content),
+      )
+      .map(({ path, method }) => `${method} ${path}`);
+    expect(bare).toEqual([]);
+  });
+
   it('names every feature-block route scope in the operation and in the oauth2 scheme', () => {
     const scheme = (
       doc.components as { securitySchemes: { oauth2: { flows: { clientCredentials: { scopes: Record<string, string> } } } } }
