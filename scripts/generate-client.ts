@@ -75,12 +75,73 @@ export async function generatePostman(document: object): Promise<string> {
       ),
   );
   if (!result.result || !result.output?.[0]) throw new Error(`openapi-to-postmanv2 failed: ${result.reason ?? 'no output'}`);
+  const collection = withClientCredentials(result.output[0].data as PostmanCollection, document as ScopedDocument);
   let counter = 0;
-  const stable = JSON.stringify(result.output[0].data, (key, value: unknown) =>
+  const stable = JSON.stringify(collection, (key, value: unknown) =>
     key === '_postman_id' || key === 'id' ? `openpdx-${(counter++).toString().padStart(4, '0')}` : value,
   );
   const options = (await prettier.resolveConfig(POSTMAN_FILE)) ?? {};
   return prettier.format(stable, { ...options, parser: 'json' });
+}
+
+interface PostmanAuth {
+  type: string;
+  oauth2?: { key: string; value: string }[];
+  basic?: { key: string; value: string }[];
+}
+interface PostmanItem {
+  item?: PostmanItem[];
+  request?: { method: string; url: { path?: string[] }; auth?: PostmanAuth | null };
+}
+interface PostmanCollection {
+  item: PostmanItem[];
+  variable?: { key: string; value: string; type?: string }[];
+}
+type ScopedDocument = { paths: Record<string, Record<string, { security?: Record<string, string[]>[] }>> };
+
+/**
+ * The converter gives every OAuth2 request the scheme's whole scope list (a token for it would be
+ * refused: a client is allowed only some scopes) and a fixed token URL. Each request instead asks
+ * for exactly the scopes its operation needs, at `{{baseUrl}}/oauth2/token`, with the collection's
+ * `{{clientId}}` and `{{clientSecret}}`; the client-authenticated OAuth calls use those too.
+ */
+function withClientCredentials(collection: PostmanCollection, document: ScopedDocument): PostmanCollection {
+  const scopes = new Map<string, string>();
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const [method, op] of Object.entries(item)) {
+      const needed = op.security?.flatMap((s) => s.oauth2 ?? []) ?? [];
+      scopes.set(`${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`, needed.join(' '));
+    }
+  }
+  const walk = (items: PostmanItem[]) => {
+    for (const item of items) {
+      if (item.item) walk(item.item);
+      const request = item.request;
+      if (!request?.auth) continue;
+      if (request.auth.type === 'oauth2') {
+        request.auth.oauth2 = [
+          { key: 'grant_type', value: 'client_credentials' },
+          { key: 'accessTokenUrl', value: '{{baseUrl}}/oauth2/token' },
+          { key: 'clientId', value: '{{clientId}}' },
+          { key: 'clientSecret', value: '{{clientSecret}}' },
+          { key: 'client_authentication', value: 'header' },
+          { key: 'scope', value: scopes.get(`${request.method} /${(request.url.path ?? []).join('/')}`) ?? 'mydex:pdx' },
+        ];
+      } else if (request.auth.type === 'basic') {
+        request.auth.basic = [
+          { key: 'username', value: '{{clientId}}' },
+          { key: 'password', value: '{{clientSecret}}' },
+        ];
+      }
+    }
+  };
+  walk(collection.item);
+  collection.variable = [
+    ...(collection.variable ?? []).filter((v) => !['clientId', 'clientSecret'].includes(v.key)),
+    { key: 'clientId', value: '', type: 'string' },
+    { key: 'clientSecret', value: '', type: 'string' },
+  ];
+  return collection;
 }
 
 /**

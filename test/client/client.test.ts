@@ -51,6 +51,40 @@ describe('the generated files', () => {
     expect(requests.every((r) => r.url.host.join('') === '{{baseUrl}}')).toBe(true);
     expect(requests.map((r) => `${r.method} /${r.url.path.join('/')}`)).toContain('POST /oauth2/token');
   });
+
+  it('has Postman get each request a token for exactly the scopes its operation needs, with the collection’s client', () => {
+    interface Item {
+      item?: Item[];
+      request?: { method: string; url: { path: string[] }; auth?: { type: string; oauth2?: { key: string; value: string }[] } };
+    }
+    const collection = JSON.parse(readFileSync(POSTMAN_FILE, 'utf8')) as { item: Item[]; variable: { key: string }[] };
+    expect(collection.variable.map((v) => v.key)).toEqual(expect.arrayContaining(['baseUrl', 'clientId', 'clientSecret']));
+    const needed = new Map<string, string>();
+    for (const [path, item] of Object.entries(document.paths))
+      for (const [method, op] of Object.entries(item as Record<string, { security?: Record<string, string[]>[] }>))
+        needed.set(
+          `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`,
+          (op.security ?? []).flatMap((s) => s.oauth2 ?? []).join(' '),
+        );
+    const checked: string[] = [];
+    const walk = (items: Item[]) =>
+      items.forEach((i) => {
+        if (i.item) walk(i.item);
+        if (i.request?.auth?.type !== 'oauth2') return;
+        const auth = Object.fromEntries(i.request.auth.oauth2!.map((e) => [e.key, e.value]));
+        const key = `${i.request.method} /${i.request.url.path.join('/')}`;
+        expect(auth.scope, key).toBe(needed.get(key));
+        expect(auth).toMatchObject({
+          accessTokenUrl: '{{baseUrl}}/oauth2/token',
+          clientId: '{{clientId}}',
+          clientSecret: '{{clientSecret}}',
+        });
+        checked.push(key);
+      });
+    walk(collection.item);
+    expect(checked.length).toBeGreaterThan(50);
+    expect(checked).toContain('POST /calendar/add-event');
+  });
 });
 
 describe('the typed client against a running server', () => {
