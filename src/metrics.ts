@@ -45,7 +45,7 @@ export class Metrics {
 
   constructor() {
     const registers = [this.registry];
-    // A cluster worker answers its primary's requests for these metrics (see workerMetricsText).
+    // A cluster worker answers its primary's requests for these metrics (aggregateWorkerMetrics).
     if (cluster.isWorker) {
       new AggregatorRegistry(); // installs prom-client's answering listener in this worker
       AggregatorRegistry.setRegistries([processMetrics(), this.registry]);

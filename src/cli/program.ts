@@ -61,48 +61,36 @@ export async function runCli(argv: readonly string[], rt: CliRuntime): Promise<n
     await buildProgram(rt, json).parseAsync([...argv], { from: 'user' });
     return EXIT_OK;
   } catch (err) {
-    return json ? reportJson(err, rt) : report(err, rt);
+    return report(err, rt, json);
   }
 }
 
 /**
- * With --json, a failure is one line of JSON on stderr (stdout stays empty) and a non-zero exit:
- * `{"error":{"code","message","reason"?}}`, with the exit code as for text.
+ * A failure on stderr, with its exit code. With --json it is one line of JSON,
+ * `{"error":{"code","message","reason"?}}`, and stdout stays empty; without, readable text.
  */
-function reportJson(err: unknown, rt: CliRuntime): number {
-  let error: { code: string; message: string; reason?: string };
-  let exit = EXIT_FAILURE;
+function report(err: unknown, rt: CliRuntime, json: boolean): number {
+  const writeJson = (error: { code: string; message: string; reason?: string }) => rt.io.err(`${JSON.stringify({ error })}\n`);
   if (err instanceof CommanderError) {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT_OK;
     if (err.code === 'commander.help') return err.exitCode;
-    error = { code: 'usage', message: err.message.replace(/^error: /, '') };
-    exit = EXIT_USAGE;
-  } else if (err instanceof ConfigError) {
-    error = { code: 'config', message: err.message };
-  } else if (err instanceof AppError) {
-    error = { code: err.code, message: err.message, ...(err.reason ? { reason: err.reason } : {}) };
-  } else {
-    error = { code: 'internal', message: err instanceof Error ? err.message : String(err) };
-  }
-  rt.io.err(`${JSON.stringify({ error })}\n`);
-  return exit;
-}
-
-function report(err: unknown, rt: CliRuntime): number {
-  if (err instanceof CommanderError) {
-    // Commander has already printed help or the usage message.
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT_OK;
-    if (err.code === 'commander.help') return err.exitCode;
+    // Commander has printed the usage message itself, unless --json silenced it (buildProgram).
+    if (json) writeJson({ code: 'usage', message: err.message.replace(/^error: /, '') });
     return EXIT_USAGE;
   }
-  if (err instanceof ConfigError) {
-    rt.io.err(`${err.message}\n`);
-  } else if (err instanceof AppError) {
-    // The operator sees the reason too: this is their own server, not an API client.
-    rt.io.err(`error: ${err.message}${err.reason ? `: ${err.reason}` : ''}\n`);
-  } else {
-    rt.io.err(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+  const failure =
+    err instanceof ConfigError
+      ? { code: 'config', message: err.message }
+      : err instanceof AppError
+        ? { code: err.code, message: err.message, ...(err.reason ? { reason: err.reason } : {}) }
+        : { code: 'internal', message: err instanceof Error ? err.message : String(err) };
+  if (json) {
+    writeJson(failure);
+    return EXIT_FAILURE;
   }
+  // The operator sees the reason too: this is their own server, not an API client.
+  if (err instanceof ConfigError) rt.io.err(`${err.message}\n`);
+  else rt.io.err(`error: ${failure.message}${failure.reason ? `: ${failure.reason}` : ''}\n`);
   if (rt.io.env.OPENPDX_DEBUG === '1' && err instanceof Error && err.stack) rt.io.err(`${err.stack}\n`);
   return EXIT_FAILURE;
 }

@@ -27,6 +27,9 @@ export interface ConnectionAccess {
 }
 
 /** Same body whether the member, the grant or the key is wrong (MX-07: no existence oracle). */
+/** A `con_id`: the member's uid, a hyphen, the connection's NID. */
+const CON_ID = /^(\d{1,15})-(\d{1,15})$/;
+
 const connectionDenied = () =>
   new AccessDeniedError(403, 'Bearer error="insufficient_scope"', 'The connection credentials are not valid for this member.');
 
@@ -42,7 +45,7 @@ function refuseMissingOrMalformed(conId: string, memberKey: string): void {
       'Missing parameter',
       'con_id is required: the connection id (<uid>-<nid>) that the consent callback sent.',
     );
-  if (!/^\d{1,15}-\d{1,15}$/.test(conId))
+  if (!CON_ID.test(conId))
     throw new PdxError(
       400,
       'Invalid parameter',
@@ -74,7 +77,7 @@ export class ConnectionAccessCheck {
     const conId = conIdGiven.trim();
     const memberKey = memberKeyGiven.trim();
     refuseMissingOrMalformed(conId, memberKey);
-    const m = /^(\d{1,15})-(\d{1,15})$/.exec(conId);
+    const m = CON_ID.exec(conId);
     const uid = wholeNumber(m?.[1]);
     const nid = wholeNumber(m?.[2]);
     if (uid === undefined || nid === undefined || !MEMBER_KEY_PATTERN.test(memberKey)) throw connectionDenied();
