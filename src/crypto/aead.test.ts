@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
+import { createCipheriv, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { IntegrityError, keyVersionOf, openBytes, sealBytes } from './aead.ts';
 
 const key = randomBytes(32);
 
-describe('AES-256-GCM sealing', () => {
+describe('XChaCha20-Poly1305 sealing', () => {
   it('opens what it sealed for any plaintext and context (CR-01)', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 2048 }), fc.string(), (pt, context) => {
@@ -41,8 +41,8 @@ describe('AES-256-GCM sealing', () => {
     const pt = Buffer.from('same plaintext');
     for (let i = 0; i < 100_000; i++) {
       const s = sealBytes(key, pt, 'c');
-      nonces.add(s.subarray(4, 16).toString('hex'));
-      bodies.add(s.subarray(16).toString('hex'));
+      nonces.add(s.subarray(4, 28).toString('hex'));
+      bodies.add(s.subarray(28).toString('hex'));
     }
     expect(nonces.size).toBe(100_000);
     expect(bodies.size).toBe(100_000);
@@ -51,9 +51,14 @@ describe('AES-256-GCM sealing', () => {
   it('authenticates the header: a changed algorithm id or key version fails, never falls back (CR-13)', () => {
     const sealed = sealBytes(key, Buffer.from('x'), 'c', 7);
     expect(keyVersionOf(sealed)).toBe(7);
-    const alg = Buffer.from(sealed);
-    alg[1] = 2;
-    expect(() => openBytes(key, alg, 'c')).toThrow(/unknown ciphertext format/);
+    expect(sealed[1]).toBe(2);
+    const unknown = Buffer.from(sealed);
+    unknown[1] = 3;
+    expect(() => openBytes(key, unknown, 'c')).toThrow(/unknown ciphertext format/);
+    // Relabelled as the older algorithm, the value is read with AES-256-GCM and fails there.
+    const older = Buffer.from(sealed);
+    older[1] = 1;
+    expect(() => openBytes(key, older, 'c')).toThrow(IntegrityError);
     const version = Buffer.from(sealed);
     version[3] = 8;
     expect(() => openBytes(key, version, 'c')).toThrow(IntegrityError);
@@ -66,5 +71,26 @@ describe('AES-256-GCM sealing', () => {
 
   it('refuses keys that are not 32 bytes', () => {
     expect(() => sealBytes(randomBytes(16), Buffer.from('x'), 'c')).toThrow(/32-byte/);
+  });
+
+  it('still opens values sealed with AES-256-GCM before XChaCha20-Poly1305 (algorithm 1), header authenticated', () => {
+    // Built here with node:crypto exactly as earlier versions sealed: header ‖ nonce(12) ‖ tag ‖ body.
+    const legacy = (pt: string, context: string, version: number) => {
+      const h = Buffer.from([1, 1, version >> 8, version & 0xff]);
+      const nonce = randomBytes(12);
+      const c = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: 16 });
+      c.setAAD(Buffer.concat([h, Buffer.from(context, 'utf8')]));
+      const body = Buffer.concat([c.update(pt, 'utf8'), c.final()]);
+      return Buffer.concat([h, nonce, c.getAuthTag(), body]);
+    };
+    const sealed = legacy('{"field_personal_fname":"Ada"}', 'pds|1|ds_personal_details|m|0', 3);
+    expect(openBytes(key, sealed, 'pds|1|ds_personal_details|m|0').toString()).toBe('{"field_personal_fname":"Ada"}');
+    expect(keyVersionOf(sealed)).toBe(3);
+    expect(() => openBytes(key, sealed, 'pds|2|ds_personal_details|m|0')).toThrow(IntegrityError);
+    const relabelled = Buffer.from(sealed);
+    relabelled[1] = 2;
+    expect(() => openBytes(key, relabelled, 'pds|1|ds_personal_details|m|0')).toThrow(IntegrityError);
+    const shorter = sealed.subarray(0, 4 + 12 + 15);
+    expect(() => openBytes(key, shorter, 'pds|1|ds_personal_details|m|0')).toThrow(/too short/);
   });
 });

@@ -3,7 +3,7 @@
  * Worker thread behind SqliteRowAppender (row-appender.ts): appends batches of rows to a SQLite
  * table on its own connection, so that the INSERT and its commit run on another core instead of
  * blocking the server's event loop. A batch's jobs may also carry sealed reads (a query whose rows
- * each hold an AES-GCM sealed column, and the key to open it): the metadata reads of the API, the
+ * each hold a sealed column, and the key to open it): the metadata reads of the API, the
  * SELECT and the decryption of which would otherwise cost the event loop more than anything else
  * in a read. Each key arrives transferred, not copied, and is zero-filled once its job is done.
  *
