@@ -658,7 +658,7 @@ export interface paths {
     put?: never;
     /**
      * Issues an access token (client credentials grant).
-     * @description RFC 6749 §4.4. HTTP Basic (`client_secret_basic`, id and secret URL-decoded after base64) or `client_id`/`client_secret` in the body (`client_secret_post`), not both. Every requested scope must be in the client’s allowed set; the token is an RFC 9068 JWT valid for an hour.
+     * @description RFC 6749 §4.4. HTTP Basic (`client_secret_basic`, id and secret URL-decoded after base64), `client_id`/`client_secret` in the body (`client_secret_post`), or, for a client registered with keys, a signed `client_assertion` (`private_key_jwt`, RFC 7523): exactly one. Every requested scope must be in the client’s allowed set; the token is an RFC 9068 JWT valid for an hour.
      */
     post: operations['postOAuthToken'];
     delete?: never;
@@ -678,7 +678,7 @@ export interface paths {
     put?: never;
     /**
      * Introspects one of the client’s own tokens (RFC 7662).
-     * @description HTTP Basic (`client_secret_basic`, id and secret URL-decoded after base64) or `client_id`/`client_secret` in the body (`client_secret_post`), not both.
+     * @description HTTP Basic (`client_secret_basic`, id and secret URL-decoded after base64), `client_id`/`client_secret` in the body (`client_secret_post`), or, for a client registered with keys, a signed `client_assertion` (`private_key_jwt`, RFC 7523): exactly one.
      */
     post: operations['postOAuthIntrospect'];
     delete?: never;
@@ -698,7 +698,7 @@ export interface paths {
     put?: never;
     /**
      * Revokes one of the client’s own tokens (RFC 7009).
-     * @description HTTP Basic (`client_secret_basic`, id and secret URL-decoded after base64) or `client_id`/`client_secret` in the body (`client_secret_post`), not both. Every API process refuses a revoked token within a second.
+     * @description HTTP Basic (`client_secret_basic`, id and secret URL-decoded after base64), `client_id`/`client_secret` in the body (`client_secret_post`), or, for a client registered with keys, a signed `client_assertion` (`private_key_jwt`, RFC 7523): exactly one. Every API process refuses a revoked token within a second.
      */
     post: operations['postOAuthRevoke'];
     delete?: never;
@@ -1948,10 +1948,17 @@ export interface components {
       error_description?: string;
     };
     OAuthForm: {
-      /** @description client_secret_post: the client id (not together with HTTP Basic) */
+      /** @description client_secret_post: the client id (not together with HTTP Basic); private_key_jwt: optional, and then the assertion’s sub */
       client_id?: string;
       /** @description client_secret_post: the client secret */
       client_secret?: string;
+      /**
+       * @description private_key_jwt (RFC 7523): exactly urn:ietf:params:oauth:client-assertion-type:jwt-bearer
+       * @enum {string}
+       */
+      client_assertion_type?: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+      /** @description private_key_jwt: a JWT signed (ES256, RS256, PS256, EdDSA, …) with one of the client’s registered keys; iss and sub the client id, aud the issuer or the token endpoint, exp within 5 minutes, a jti never used before */
+      client_assertion?: string;
     };
     TokenRequest: components['schemas']['OAuthForm'] & {
       /** @constant */

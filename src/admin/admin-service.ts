@@ -33,6 +33,10 @@ export interface ClientSummary {
   redirect_uris?: string;
   /** a client with no secret (PKCE) */
   public?: true;
+  /** a client that authenticates with a signed JWT (RFC 7523) instead of a secret */
+  auth?: 'private_key_jwt';
+  /** where such a client publishes its keys (absent: they were registered as a JWK Set) */
+  jwks_uri?: string;
 }
 
 export interface MemberSummary {
@@ -88,6 +92,9 @@ interface NewClientRequest {
   name?: string;
   redirectUris?: readonly string[];
   publicClient?: boolean;
+  /** private_key_jwt: the client's public JWK Set, or the URL it publishes it at; no secret then */
+  jwks?: unknown;
+  jwksUri?: string;
 }
 
 export class AdminService {
@@ -179,8 +186,13 @@ export class AdminService {
     });
   }
 
-  /** A new client; a public one (no secret, PKCE) is answered without `client_secret`. */
-  async createClient(req: NewClientRequest & { publicClient?: false }): Promise<{ client_id: string; client_secret: string }>;
+  /**
+   * A new client. A public one (no secret, PKCE) and a private_key_jwt one (its own keys) are
+   * answered without `client_secret`.
+   */
+  async createClient(
+    req: NewClientRequest & { publicClient?: false; jwks?: undefined; jwksUri?: undefined },
+  ): Promise<{ client_id: string; client_secret: string }>;
   async createClient(req: NewClientRequest): Promise<{ client_id: string; client_secret?: string }>;
   async createClient(req: NewClientRequest): Promise<{ client_id: string; client_secret?: string }> {
     if (!(await this.ctx.connections.getOrganisation(req.orgId))) {
@@ -192,8 +204,11 @@ export class AdminService {
       ...(req.name !== undefined ? { name: req.name } : {}),
       ...(req.redirectUris ? { redirectUris: [...req.redirectUris] } : {}),
       ...(req.publicClient ? { publicClient: true } : {}),
+      ...(req.jwks !== undefined ? { jwks: req.jwks } : {}),
+      ...(req.jwksUri !== undefined ? { jwksUri: req.jwksUri } : {}),
     });
-    return req.publicClient ? { client_id: clientId } : { client_id: clientId, client_secret: clientSecret };
+    const secretless = req.publicClient || req.jwks !== undefined || req.jwksUri !== undefined;
+    return secretless ? { client_id: clientId } : { client_id: clientId, client_secret: clientSecret };
   }
 
   async rotateClientSecret(clientId: string, graceSeconds?: number): Promise<{ client_id: string; client_secret: string }> {
@@ -216,6 +231,9 @@ export class AdminService {
       created_at: c.createdAt,
       ...(c.redirectUris.length ? { redirect_uris: c.redirectUris.join(' ') } : {}),
       ...(c.publicClient ? { public: true as const } : {}),
+      ...(c.authMethod === 'private_key_jwt'
+        ? { auth: 'private_key_jwt' as const, ...(c.jwksUri ? { jwks_uri: c.jwksUri } : {}) }
+        : {}),
     }));
   }
 

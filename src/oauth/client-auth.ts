@@ -1,17 +1,18 @@
 /**
- * Reads client credentials from a request (RFC 6749 §2.3.1): HTTP Basic (`client_secret_basic`)
- * or `client_id` + `client_secret` in the form (`client_secret_post`), never both.
+ * Reads client credentials from a request: HTTP Basic (`client_secret_basic`) or `client_id` +
+ * `client_secret` in the form (`client_secret_post`) (RFC 6749 §2.3.1), or a signed JWT in
+ * `client_assertion` (`private_key_jwt`, RFC 7523 §2.2); exactly one of them.
  */
+import { decodeJwt } from 'jose';
 import type { OAuthForm } from './oauth-form.ts';
 import { invalidClient, invalidRequest } from './oauth-errors.ts';
 
-type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post';
+export type ClientCredentials =
+  | { method: 'client_secret_basic' | 'client_secret_post'; clientId: string; clientSecret: string }
+  /** not yet verified: ClientAuthenticator checks the signature and claims */
+  | { method: 'private_key_jwt'; clientId: string; assertion: string };
 
-export interface ClientCredentials {
-  clientId: string;
-  clientSecret: string;
-  method: ClientAuthMethod;
-}
+const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
 const BASIC = /^basic +([A-Za-z0-9+/]+={0,2}) *$/i;
 const BASIC_SCHEME = /^basic(?: |$)/i;
@@ -40,8 +41,31 @@ export function clientCredentialsOf(authorization: string | undefined, form: OAu
     if (formId === undefined) throw invalidRequest('client_secret was sent without client_id');
     return { clientId: formId, clientSecret: formSecret, method: 'client_secret_post' };
   }
-  // Nothing, a bare client_id (a public client) or an assertion: none of them is supported.
+  if (assertion) return assertionOf(form, formId);
+  // Nothing, or a bare client_id (a public client): the caller decides whether that may pass.
   throw invalidClient(realm, 'client authentication required');
+}
+
+/**
+ * RFC 7523 §2.2 and §3: the assertion's `sub` (and `iss`) is the client id; `client_id` in the form
+ * is optional but must agree. The claims are only read here; the authenticator verifies them.
+ */
+function assertionOf(form: OAuthForm, formId: string | undefined): ClientCredentials {
+  const type = form.get('client_assertion_type');
+  const assertion = form.get('client_assertion');
+  if (type !== JWT_BEARER_ASSERTION) {
+    throw invalidRequest(`client_assertion_type must be ${JWT_BEARER_ASSERTION}`);
+  }
+  if (!assertion) throw invalidRequest('client_assertion is required with client_assertion_type');
+  let sub: unknown;
+  try {
+    sub = decodeJwt(assertion).sub;
+  } catch {
+    throw invalidRequest('client_assertion is not a JWT');
+  }
+  if (typeof sub !== 'string' || sub === '') throw invalidRequest('client_assertion has no sub claim (the client id)');
+  if (formId !== undefined && formId !== sub) throw invalidRequest('client_id does not match the client_assertion sub');
+  return { method: 'private_key_jwt', clientId: sub, assertion };
 }
 
 function parseBasic(header: string): ClientCredentials {

@@ -1,12 +1,14 @@
 /**
  * Authenticates a client by secret (contract §2): SHA-256 of the presented secret compared in
- * constant time with the stored hash, or with the previous hash during a rotation's grace period.
+ * constant time with the stored hash, or with the previous hash during a rotation's grace period;
+ * or, for a client registered with keys, by a signed JWT (`private_key_jwt`, client-assertion.ts).
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import { digestMatchesHex, sha256, sha256Hex } from '../crypto/hash.ts';
 import { randomSecret } from '../crypto/random.ts';
 import type { ClientCredentials } from './client-auth.ts';
+import type { ClientAssertionVerifier } from './client-assertion.ts';
 import type { ClientCache } from './client-cache.ts';
 import type { OAuthClientRecord } from './client-store.ts';
 import { invalidClient, tooManyRequests } from './oauth-errors.ts';
@@ -31,6 +33,7 @@ export interface ClientAuthenticatorOptions {
   failureLimit: number;
   /** Basic challenge realm: the issuer */
   realm: string;
+  assertions: ClientAssertionVerifier;
 }
 
 /**
@@ -52,10 +55,10 @@ export class ClientAuthenticator {
   async authenticate(credentials: ClientCredentials, remoteAddress: string): Promise<OAuthClientRecord> {
     const { clientId } = credentials;
     const client = await this.o.clients.get(clientId);
-    const presented = sha256(credentials.clientSecret);
     // RFC 6749 §5.2: the Basic challenge only when the client authenticated with Basic (OA-04 pinned: none for post).
     const realm = credentials.method === 'client_secret_basic' ? this.o.realm : undefined;
-    if (!secretMatches(client, presented, this.o.clock.now())) {
+    const refusal = await this.refusal(client, credentials);
+    if (refusal !== undefined) {
       const pair = `${clientId}\n${remoteAddress}`;
       const wait = Math.max(this.perClientAddress.retryAfter(pair), this.perAddress.retryAfter(remoteAddress));
       if (wait > 0) {
@@ -65,13 +68,32 @@ export class ClientAuthenticator {
       this.perClientAddress.record(pair);
       this.perAddress.record(remoteAddress);
       securityEvent(this.o.logger, 'auth.client_failed', { clientId, remoteAddress, method: credentials.method });
-      throw invalidClient(realm);
+      throw invalidClient(realm, refusal);
     }
-    if (client.disabled) {
+    if (client!.disabled) {
       securityEvent(this.o.logger, 'auth.client_disabled', { clientId, remoteAddress });
       throw invalidClient(realm);
     }
-    return client;
+    return client!;
+  }
+
+  /**
+   * Why the credentials do not authenticate `client` (undefined: they do). A wrong secret is told
+   * apart from nothing else; an assertion's fault is named (client-assertion.ts), since a client
+   * holding no secret gains nothing from knowing which claim was wrong.
+   */
+  private async refusal(client: OAuthClientRecord | undefined, credentials: ClientCredentials): Promise<string | undefined> {
+    const generic = 'client authentication failed';
+    if (credentials.method === 'private_key_jwt') {
+      if (!client) return generic;
+      const { ok, reason } = await this.o.assertions.check(client, credentials.assertion);
+      return ok ? undefined : reason;
+    }
+    const matches = secretMatches(client, sha256(credentials.clientSecret), this.o.clock.now());
+    // Such a client's stored secret hash is of a value nobody was ever shown, so it never matches.
+    if (client?.authMethod === 'private_key_jwt')
+      return 'this client authenticates with private_key_jwt (a signed client_assertion), not a client secret';
+    return matches ? undefined : generic;
   }
 }
 

@@ -13,6 +13,9 @@ const record = (disabled: boolean): OAuthClientRecord => ({
   secretHash: 'h',
   redirectUris: [],
   publicClient: false,
+  authMethod: 'client_secret',
+  jwks: null,
+  jwksUri: null,
   previousSecretHash: null,
   previousSecretExpiresAt: null,
 });

@@ -1,6 +1,7 @@
 /**
  * Registered OAuth clients (table oauth_clients). Only SHA-256 hashes of secrets are stored.
  */
+import type { JSONWebKeySet } from 'jose';
 import type { Selectable } from 'kysely';
 import type { OauthClientTable } from '../storage/schema.ts';
 import { Store } from '../storage/store.ts';
@@ -18,6 +19,15 @@ export interface OAuthClientInfo {
   redirectUris: string[];
   /** no secret: signs members in with PKCE only */
   publicClient: boolean;
+  /**
+   * How the client proves itself at the token endpoint: with its secret, or (RFC 7523) with a JWT
+   * signed by one of its keys; a client has one way, never both.
+   */
+  authMethod: 'client_secret' | 'private_key_jwt';
+  /** private_key_jwt: the public keys, as given at registration (a JWK Set) */
+  jwks: JSONWebKeySet | null;
+  /** private_key_jwt: where the client publishes its JWK Set */
+  jwksUri: string | null;
 }
 
 /** A client as the authenticator needs it. */
@@ -37,6 +47,8 @@ export interface NewClientRecord {
   createdAt: number;
   redirectUris?: string[];
   publicClient?: boolean;
+  jwks?: JSONWebKeySet;
+  jwksUri?: string;
 }
 
 export class ClientStore extends Store {
@@ -61,6 +73,8 @@ export class ClientStore extends Store {
         created_at: c.createdAt,
         redirect_uris: (c.redirectUris ?? []).join(' '),
         public_client: c.publicClient ? 1 : 0,
+        jwks: c.jwks ? JSON.stringify(c.jwks) : null,
+        jwks_uri: c.jwksUri ?? null,
       })
       .execute();
   }
@@ -116,6 +130,9 @@ export function toInfo(c: OAuthClientRecord): OAuthClientInfo {
     createdAt: c.createdAt,
     redirectUris: c.redirectUris,
     publicClient: c.publicClient,
+    authMethod: c.authMethod,
+    jwks: c.jwks,
+    jwksUri: c.jwksUri,
   };
 }
 
@@ -131,6 +148,9 @@ function toRecord(row: Selectable<OauthClientTable>): OAuthClientRecord {
     secretHash: row.secret_hash,
     redirectUris: splitList(row.redirect_uris),
     publicClient: row.public_client !== 0,
+    authMethod: row.jwks !== null || row.jwks_uri !== null ? 'private_key_jwt' : 'client_secret',
+    jwks: row.jwks === null ? null : (JSON.parse(row.jwks) as JSONWebKeySet),
+    jwksUri: row.jwks_uri,
     previousSecretHash: row.previous_secret_hash,
     previousSecretExpiresAt: row.previous_secret_expires_at,
   };

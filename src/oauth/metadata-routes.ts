@@ -4,10 +4,11 @@ import type { AppContext } from '../app-context.ts';
 import { jsonResponse, NO_SECURITY } from '../openapi/operation-builders.ts';
 import { ref } from '../openapi/pdx-components.ts';
 import type { RouteSchema } from '../openapi/route-schema.ts';
+import { ASSERTION_ALGORITHMS } from './client-assertion.ts';
 import { PDX_SCOPE } from './principal.ts';
 
 const JWKS_PATH = '/.well-known/jwks.json';
-const AUTH_METHODS = ['client_secret_basic', 'client_secret_post'];
+const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
 
 function authorizationServerMetadata(issuer: string): Record<string, unknown> {
   return {
@@ -22,8 +23,11 @@ function authorizationServerMetadata(issuer: string): Record<string, unknown> {
     // that no response_type is supported, so the array is empty rather than a false ["code"].
     response_types_supported: [],
     token_endpoint_auth_methods_supported: AUTH_METHODS,
+    token_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGORITHMS,
     introspection_endpoint_auth_methods_supported: AUTH_METHODS,
+    introspection_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGORITHMS,
     revocation_endpoint_auth_methods_supported: AUTH_METHODS,
+    revocation_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGORITHMS,
     // RFC 8414 §2 lets a server leave scopes out; route scopes are per client, the umbrella one is public.
     scopes_supported: [PDX_SCOPE],
   };

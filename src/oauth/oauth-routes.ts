@@ -57,11 +57,11 @@ const introspectionResponse = {
   additionalProperties: false,
 } as const;
 
-// client_secret_basic, or (the empty requirement) client_secret_post in the form body
+// client_secret_basic, or (the empty requirement) client_secret_post or private_key_jwt in the form body
 const CLIENT_AUTH: Record<string, string[]>[] = [{ clientSecretBasic: [] }, {}];
 const NO_STORE_HEADER = { 'Cache-Control': { description: 'no-store', schema: { type: 'string' } } };
 const CLIENT_AUTH_TEXT =
-  'HTTP Basic (`client_secret_basic`, id and secret URL-decoded after base64) or `client_id`/`client_secret` in the body (`client_secret_post`), not both.';
+  'HTTP Basic (`client_secret_basic`, id and secret URL-decoded after base64), `client_id`/`client_secret` in the body (`client_secret_post`), or, for a client registered with keys, a signed `client_assertion` (`private_key_jwt`, RFC 7523): exactly one.';
 const oauthErrors = {
   '400': ref('responses', 'OAuthError'),
   '401': ref('responses', 'OAuthError'),

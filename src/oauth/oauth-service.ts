@@ -12,6 +12,9 @@ import type { ServiceDeps } from '../service-deps.ts';
 import type { ClientCredentials } from './client-auth.ts';
 import { ClientAuthenticator } from './client-authenticator.ts';
 import { ClientCache } from './client-cache.ts';
+import { checkClientKeys } from './client-keys.ts';
+import { ClientAssertionStore } from './client-assertion-store.ts';
+import { ClientAssertionVerifier } from './client-assertion.ts';
 import { ClientStore, toInfo, type OAuthClientInfo, type OAuthClientRecord } from './client-store.ts';
 import { invalidRequest, invalidScope, unauthorizedClient, unsupportedGrantType } from './oauth-errors.ts';
 import { RevocationList } from './revocation.ts';
@@ -53,12 +56,17 @@ export interface NewClient {
   redirectUris?: string[];
   /** no secret (a browser or native app): signs members in with PKCE, nothing else */
   publicClient?: boolean;
+  /** private_key_jwt (RFC 7523): the client's public keys, a JWK Set (checked here); it is given no secret */
+  jwks?: unknown;
+  /** private_key_jwt: where the client publishes its public keys (https; http too in sandbox) */
+  jwksUri?: string;
 }
 
 export class OAuthService implements AccessTokenVerifier {
   private readonly clients: ClientStore;
   private readonly clientCache: ClientCache;
   private readonly authenticator: ClientAuthenticator;
+  private readonly assertions: ClientAssertionVerifier;
   private readonly ring: SigningKeyRing;
   private readonly issuer: AccessTokenIssuer;
   private readonly revocations: RevocationList;
@@ -77,6 +85,11 @@ export class OAuthService implements AccessTokenVerifier {
       logger,
       failureLimit: config.tokenRateLimit,
       realm: config.issuer,
+      assertions: (this.assertions = new ClientAssertionVerifier({
+        assertions: new ClientAssertionStore(db),
+        clock,
+        audiences: [config.issuer, `${config.issuer}/oauth2/token`],
+      })),
     });
     this.ring = new SigningKeyRing({ db, masterKeys, clock, tokenTtl: config.tokenTtl });
     this.issuer = new AccessTokenIssuer({
@@ -123,6 +136,7 @@ export class OAuthService implements AccessTokenVerifier {
     const redirectUris = checkRedirectUris(input.redirectUris ?? [], this.deps.config.env);
     const publicClient = input.publicClient ?? false;
     if (publicClient && !redirectUris.length) throw new ValidationError('A public client needs at least one redirect URI.');
+    const keys = checkClientKeys(input, this.deps.config.env);
     const signIn = redirectUris.length ? SIGN_IN_GRANTS : [];
     const grantTypes = checkTokens('grant type', input.grantTypes ?? [...(publicClient ? [] : [CLIENT_CREDENTIALS]), ...signIn]);
     if (!(await this.clients.organisationExists(input.orgId))) throw new NotFoundError('Organisation not found');
@@ -138,6 +152,7 @@ export class OAuthService implements AccessTokenVerifier {
       createdAt: this.deps.clock.now(),
       redirectUris,
       publicClient,
+      ...keys,
     });
     this.clientCache.invalidate(clientId);
     return { clientId, clientSecret };
@@ -160,6 +175,9 @@ export class OAuthService implements AccessTokenVerifier {
     if (!Number.isInteger(grace) || grace < 0) throw new ValidationError('graceSeconds must be a whole number ≥ 0');
     const client = await this.clients.find(clientId);
     if (!client) throw new NotFoundError('OAuth client not found');
+    if (client.authMethod === 'private_key_jwt') {
+      throw new ValidationError('This client has no secret: it authenticates with private_key_jwt, signing with its own keys.');
+    }
     const clientSecret = randomSecret('pdx_cs_');
     const previous = grace > 0 ? { hash: client.secretHash, expiresAt: this.deps.clock.now() + grace } : null;
     await this.clients.replaceSecret(clientId, sha256Hex(clientSecret), previous);
@@ -269,7 +287,7 @@ export class OAuthService implements AccessTokenVerifier {
     try {
       await this.revocations.poll();
       if (n % KEY_REFRESH_EVERY === 0) await this.ring.refresh();
-      if (n % PURGE_EVERY === 0) await this.revocations.purge();
+      if (n % PURGE_EVERY === 0) await Promise.all([this.revocations.purge(), this.assertions.purge()]);
     } catch (err) {
       if (!this.deps.availability.failed(err, 'oauth')) this.deps.logger.warn({ err }, 'oauth background refresh failed');
     }

@@ -50,8 +50,19 @@ const schemas: Record<string, JsonSchema> = {
   OAuthForm: {
     type: 'object',
     properties: {
-      client_id: string('client_secret_post: the client id (not together with HTTP Basic)'),
+      client_id: string(
+        'client_secret_post: the client id (not together with HTTP Basic); private_key_jwt: optional, and then the assertion’s sub',
+      ),
       client_secret: string('client_secret_post: the client secret'),
+      client_assertion_type: string(
+        'private_key_jwt (RFC 7523): exactly urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        {
+          enum: ['urn:ietf:params:oauth:client-assertion-type:jwt-bearer'],
+        },
+      ),
+      client_assertion: string(
+        'private_key_jwt: a JWT signed (ES256, RS256, PS256, EdDSA, …) with one of the client’s registered keys; iss and sub the client id, aud the issuer or the token endpoint, exp within 5 minutes, a jti never used before',
+      ),
     },
   },
   TokenRequest: {

@@ -42,6 +42,19 @@ export interface OauthClientTable {
   redirect_uris: Generated<string>;
   /** 1: no secret, PKCE required (a browser or native app) */
   public_client: Generated<number>;
+  /** private_key_jwt (RFC 7523): the client's public keys as a JWK Set (JSON), or null */
+  jwks: string | null;
+  /** private_key_jwt: where the client publishes its JWK Set, or null */
+  jwks_uri: string | null;
+}
+
+/** Client assertions already used (replay protection for private_key_jwt). */
+interface ClientAssertionTable {
+  client_id: string;
+  /** hex SHA-256 of the assertion's jti */
+  jti_hash: string;
+  /** the assertion's exp (seconds): the row may go after it */
+  expires_at: number;
 }
 
 export interface SigningKeyTable {
@@ -336,6 +349,7 @@ interface HealthProbeTable {
 export interface Database {
   organisations: OrganisationTable;
   oauth_clients: OauthClientTable;
+  client_assertions: ClientAssertionTable;
   oidc_records: OidcRecordTable;
   signing_keys: SigningKeyTable;
   revoked_tokens: RevokedTokenTable;

@@ -1,3 +1,6 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { exportJWK, generateKeyPair } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestCli, memberArgs, type TestCli } from './cli-harness.ts';
 
@@ -195,6 +198,42 @@ describe('openpdx admin client', () => {
     expect(noUri).toMatchObject({ code: 1, stderr: expect.stringContaining('A public client needs at least one redirect URI.') });
     const plain = await cli.run([...args, '--redirect-uri', 'ftp://app.example.org/cb']);
     expect(plain).toMatchObject({ code: 1, stderr: expect.stringContaining('must use https') });
+  });
+
+  it('creates private_key_jwt clients from a JWK Set file or URL, with no secret, and explains a bad file', async () => {
+    await cli.json(['admin', 'org', 'create', '--name', 'Acme']);
+    const { publicKey } = await generateKeyPair('ES256');
+    const jwksFile = join(cli.dir, 'client-keys.json');
+    writeFileSync(jwksFile, JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'k1' }] }));
+    const args = ['admin', 'client', 'create', '--org', '1', '--scope', 'mydex:pdx'];
+    const fromFile = (await cli.json([...args, '--jwks', jwksFile])) as Record<string, string>;
+    expect(Object.keys(fromFile)).toEqual(['client_id']);
+    const text = await cli.run([...args, '--jwks-uri', 'https://app.example.org/jwks.json']);
+    expect(text).toMatchObject({ code: 0, stderr: '' });
+    expect(text.stdout).toContain('Client created with no secret: it authenticates with private_key_jwt');
+    const listed = (await cli.json(['admin', 'client', 'list'])) as Record<string, unknown>[];
+    expect(listed.find((c) => c.client_id === fromFile.client_id)).toMatchObject({ auth: 'private_key_jwt' });
+    expect(listed.find((c) => c.auth === 'private_key_jwt' && c.client_id !== fromFile.client_id)).toMatchObject({
+      jwks_uri: 'https://app.example.org/jwks.json',
+    });
+    const rotate = await cli.run(['admin', 'client', 'rotate-secret', '--client', fromFile.client_id!]);
+    expect(rotate).toMatchObject({ code: 1, stderr: expect.stringContaining('This client has no secret') });
+
+    const missing = await cli.run([...args, '--jwks', join(cli.dir, 'nope.json')]);
+    expect(missing).toMatchObject({ code: 1, stderr: expect.stringContaining('Cannot read the JWK Set file') });
+    writeFileSync(jwksFile, '{"keys": [');
+    expect(await cli.run([...args, '--jwks', jwksFile])).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('is not JSON'),
+    });
+    const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+    writeFileSync(jwksFile, JSON.stringify({ keys: [await exportJWK(privateKey)] }));
+    expect(await cli.run([...args, '--jwks', jwksFile])).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('holds private or symmetric key material (d)'),
+    });
+    const both = await cli.run([...args, '--jwks', jwksFile, '--jwks-uri', 'https://app.example.org/jwks.json']);
+    expect(both).toMatchObject({ code: 1 });
   });
 
   it('refuses an unknown scope, suggesting the closest and saying where the valid ones are listed', async () => {

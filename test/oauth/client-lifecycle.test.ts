@@ -42,6 +42,9 @@ describe('client registry', () => {
       createdAt: clock.now(),
       redirectUris: [],
       publicClient: false,
+      authMethod: 'client_secret',
+      jwks: null,
+      jwksUri: null,
     });
   });
 

@@ -2,6 +2,7 @@
 import { createPrivateKey, randomUUID, type JsonWebKey, type KeyObject } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { SignJWT, type JWTPayload } from 'jose';
+import type { CustomFetch } from 'openid-client';
 import type { AppContext } from '../../src/app-context.ts';
 import { sql } from '../../src/storage/dialect.ts';
 
@@ -115,3 +116,22 @@ export async function pgSchemaOf(ctx: AppContext): Promise<string | undefined> {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** openid-client's fetch, answered by the app in process (`app` read at each request). */
+export function injectFetch(app: () => FastifyInstance): CustomFetch {
+  return async (url, options) => {
+    const u = new URL(url);
+    const res = await app().inject({
+      method: options.method as 'GET' | 'POST',
+      url: `${u.pathname}${u.search}`,
+      headers: Object.fromEntries(new Headers(options.headers as HeadersInit)),
+      ...(options.body !== undefined && options.body !== null ? { payload: String(options.body) } : {}),
+    });
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) headers.set(name, String(value));
+    return new Response(res.statusCode === 204 || res.statusCode === 304 ? null : new Uint8Array(res.rawPayload), {
+      status: res.statusCode,
+      headers,
+    });
+  };
+}

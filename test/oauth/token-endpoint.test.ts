@@ -151,9 +151,12 @@ describe('client authentication failures', () => {
     expectError(res, 401, { error: 'invalid_client', error_description: 'client authentication required' });
   });
 
-  it('refuses client_assertion, which is not an advertised method (MD-02)', async () => {
+  it('refuses a client_assertion of a type other than RFC 7523 jwt-bearer (MD-02; private_key_jwt works: private-key-jwt.test.ts)', async () => {
     const res = await postForm(t.app, '/oauth2/token', `${GRANT}&client_assertion_type=x&client_assertion=y`);
-    expectError(res, 401, { error: 'invalid_client', error_description: 'client authentication required' });
+    expectError(res, 400, {
+      error: 'invalid_request',
+      error_description: 'client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+    });
   });
 
   it.each([

@@ -7,6 +7,7 @@ import * as oc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMember } from '../fixtures.ts';
 import { createTestApp, type TestApp } from '../harness.ts';
+import { injectFetch } from '../oauth/helpers.ts';
 import { csrfFor, FormClient } from '../web/helpers.ts';
 import { follow } from './browser-steps.ts';
 
@@ -16,22 +17,7 @@ let t: TestApp;
 let config: oc.Configuration;
 let member: Awaited<ReturnType<typeof createMember>>;
 
-/** fetch, answered by the app in process. */
-const injectFetch: oc.CustomFetch = async (url, options) => {
-  const u = new URL(url);
-  const res = await t.app.inject({
-    method: options.method as 'GET' | 'POST',
-    url: `${u.pathname}${u.search}`,
-    headers: Object.fromEntries(new Headers(options.headers as HeadersInit)),
-    ...(options.body !== undefined && options.body !== null ? { payload: String(options.body) } : {}),
-  });
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) headers.set(name, String(value));
-  return new Response(res.statusCode === 204 || res.statusCode === 304 ? null : new Uint8Array(res.rawPayload), {
-    status: res.statusCode,
-    headers,
-  });
-};
+const fetchInApp = injectFetch(() => t.app);
 
 beforeAll(async () => {
   t = await createTestApp({ startWorkers: false });
@@ -45,9 +31,9 @@ beforeAll(async () => {
   member = await createMember(t.ctx, 'oidc.lib');
   config = await oc.discovery(new URL(ISSUER), client.clientId, undefined, oc.ClientSecretBasic(client.clientSecret), {
     execute: [oc.allowInsecureRequests],
-    [oc.customFetch]: injectFetch,
+    [oc.customFetch]: fetchInApp,
   });
-  config[oc.customFetch] = injectFetch;
+  config[oc.customFetch] = fetchInApp;
 });
 afterAll(() => t.close());
 

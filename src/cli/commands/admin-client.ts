@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { AdminService } from '../../admin/admin-service.ts';
 import type { AppContext } from '../../app-context.ts';
@@ -27,29 +28,54 @@ export function registerClientCommands(admin: Command, rt: CliRuntime): void {
         'where signed-in members are sent back, exactly (repeat for several); without it the client only uses client credentials',
         (v: string, prev: string[] = []) => [...prev, v],
       )
-      .option('--public', 'no secret: a browser or native app, which must use PKCE (needs --redirect-uri)'),
+      .option('--public', 'no secret: a browser or native app, which must use PKCE (needs --redirect-uri)')
+      .option(
+        '--jwks <file>',
+        'no secret: the client authenticates with private_key_jwt (RFC 7523), signing with a key of this JWK Set file (public keys only)',
+      )
+      .option(
+        '--jwks-uri <url>',
+        'no secret: as --jwks, with the JWK Set fetched from this https URL (the client can rotate keys there)',
+      ),
     'openpdx admin client create --org 1 --scope "mydex:pdx get:/api/pds/mam" --json',
+    'openpdx admin client create --org 1 --scope mydex:pdx --jwks ./client-public-keys.json --json',
     'openpdx admin client create --org 1 --scope "openid mydexid" --redirect-uri https://app.example.org/callback --json',
-  ).action((opts: OutputOptions & { org: number; scope: string[]; name?: string; redirectUri?: string[]; public?: boolean }) =>
-    withContext(rt, async (ctx) => {
-      const scopes = words(opts.scope);
-      await refuseUnknownScopes(ctx, scopes);
-      const result = await new AdminService(ctx).createClient({
-        orgId: opts.org,
-        scopes,
-        ...(opts.name !== undefined ? { name: opts.name } : {}),
-        ...(opts.redirectUri ? { redirectUris: opts.redirectUri } : {}),
-        ...(opts.public ? { publicClient: true } : {}),
-      });
-      emit(rt, opts, result, () =>
-        fields(
-          result.client_secret === undefined
-            ? 'Public client created: it has no secret, and signs members in with PKCE.'
-            : 'Client created. The secret is shown only this once: keep it secret.',
-          result,
-        ),
-      );
-    }),
+  ).action(
+    (
+      opts: OutputOptions & {
+        org: number;
+        scope: string[];
+        name?: string;
+        redirectUri?: string[];
+        public?: boolean;
+        jwks?: string;
+        jwksUri?: string;
+      },
+    ) =>
+      withContext(rt, async (ctx) => {
+        const scopes = words(opts.scope);
+        await refuseUnknownScopes(ctx, scopes);
+        const jwks = opts.jwks === undefined ? undefined : readJwksFile(opts.jwks);
+        const result = await new AdminService(ctx).createClient({
+          orgId: opts.org,
+          scopes,
+          ...(opts.name !== undefined ? { name: opts.name } : {}),
+          ...(opts.redirectUri ? { redirectUris: opts.redirectUri } : {}),
+          ...(opts.public ? { publicClient: true } : {}),
+          ...(jwks !== undefined ? { jwks } : {}),
+          ...(opts.jwksUri !== undefined ? { jwksUri: opts.jwksUri } : {}),
+        });
+        emit(rt, opts, result, () =>
+          fields(
+            result.client_secret !== undefined
+              ? 'Client created. The secret is shown only this once: keep it secret.'
+              : opts.public
+                ? 'Public client created: it has no secret, and signs members in with PKCE.'
+                : 'Client created with no secret: it authenticates with private_key_jwt, a client_assertion JWT signed with one of its keys (docs/security.md, "Client authentication").',
+            result,
+          ),
+        );
+      }),
   );
 
   examples(
@@ -138,4 +164,21 @@ async function refuseUnknownScopes(ctx: AppContext, scopes: readonly string[]): 
       `Valid scopes are ${umbrella.join(', ')}, and ${routeScopes} route scopes (<method>:<path>); ` +
       'openpdx admin client scopes lists them all.',
   );
+}
+
+/** The JSON of a JWK Set file, or a ValidationError naming the file and what is wrong with it. */
+function readJwksFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ValidationError(
+      `Cannot read the JWK Set file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}.`,
+    );
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new ValidationError(`The JWK Set file ${path} is not JSON: ${(err as Error).message}.`);
+  }
 }

@@ -10,6 +10,7 @@ import * as m0006 from './0006-row-index.ts';
 import * as m0007 from './0007-oidc.ts';
 import * as m0008 from './0008-unlock-window.ts';
 import * as m0009 from './0009-password-resets.ts';
+import * as m0010 from './0010-client-keys.ts';
 
 export interface MigrationModule {
   name: string;
@@ -17,4 +18,4 @@ export interface MigrationModule {
   down(db: Kysely<unknown>, d: Dialect): Promise<void>;
 }
 
-export const migrations: readonly MigrationModule[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009];
+export const migrations: readonly MigrationModule[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010];
