@@ -658,7 +658,7 @@ export interface paths {
     put?: never;
     /**
      * Issues an access token (client credentials grant).
-     * @description RFC 6749 §4.4. HTTP Basic (`client_secret_basic`, id and secret URL-decoded after base64), `client_id`/`client_secret` in the body (`client_secret_post`), or, for a client registered with keys, a signed `client_assertion` (`private_key_jwt`, RFC 7523): exactly one. Every requested scope must be in the client’s allowed set; the token is an RFC 9068 JWT valid for an hour.
+     * @description RFC 6749 §4.4. HTTP Basic (`client_secret_basic`, id and secret URL-decoded after base64), `client_id`/`client_secret` in the body (`client_secret_post`), or, for a client registered with keys, a signed `client_assertion` (`private_key_jwt`, RFC 7523): exactly one. Every requested scope must be in the client’s allowed set; the token is an RFC 9068 JWT valid for an hour. With a `DPoP` proof header (RFC 9449; required for clients registered with `--dpop`) the token is bound to the proof’s key (`cnf.jkt`) and its `token_type` is `DPoP`; a wrong proof gets 400 `invalid_dpop_proof`, and when nonces are on, `use_dpop_nonce` with the nonce in `DPoP-Nonce`.
      */
     post: operations['postOAuthToken'];
     delete?: never;
@@ -5494,6 +5494,9 @@ export interface operations {
             iat?: number;
             jti?: string;
             token_type?: string;
+            cnf?: {
+              jkt: string;
+            };
           };
         };
       };

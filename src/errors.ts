@@ -47,7 +47,13 @@ export function listed(items: readonly string[], separator = ', ', itemLength = 
 
 /** The OAuth error codes the server answers with (RFC 6749 §5.2; introspection and revocation use the same). */
 export type OAuthErrorCode =
-  'invalid_request' | 'invalid_client' | 'unauthorized_client' | 'unsupported_grant_type' | 'invalid_scope';
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'invalid_scope'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce';
 
 /**
  * RFC 6749 §5.2 / RFC 7009 / RFC 7662 errors: `code` is the OAuth error code. Made only by the
@@ -63,10 +69,10 @@ const ACCESS_DENIED_REASON = 'Unable to authorize the request. Please make sure 
 
 /** Contract §3: the resource server's 401 (bad token) and 403 (scope or ownership). */
 export class AccessDeniedError extends AppError {
-  constructor(status: 400 | 401 | 403, challenge: string, reason = ACCESS_DENIED_REASON) {
+  constructor(status: 400 | 401 | 403, challenge: string, reason = ACCESS_DENIED_REASON, headers: Record<string, string> = {}) {
     super(status === 403 ? 'insufficient_scope' : 'invalid_token', status, 'Access denied', {
       reason,
-      headers: { 'www-authenticate': challenge },
+      headers: { ...headers, 'www-authenticate': challenge },
     });
   }
 }

@@ -37,6 +37,8 @@ export interface ClientSummary {
   auth?: 'private_key_jwt';
   /** where such a client publishes its keys (absent: they were registered as a JWK Set) */
   jwks_uri?: string;
+  /** every token it gets is DPoP-bound */
+  dpop?: true;
 }
 
 export interface MemberSummary {
@@ -95,6 +97,8 @@ interface NewClientRequest {
   /** private_key_jwt: the client's public JWK Set, or the URL it publishes it at; no secret then */
   jwks?: unknown;
   jwksUri?: string;
+  /** every token is DPoP-bound (RFC 9449) */
+  dpopBound?: boolean;
 }
 
 export class AdminService {
@@ -206,6 +210,7 @@ export class AdminService {
       ...(req.publicClient ? { publicClient: true } : {}),
       ...(req.jwks !== undefined ? { jwks: req.jwks } : {}),
       ...(req.jwksUri !== undefined ? { jwksUri: req.jwksUri } : {}),
+      ...(req.dpopBound ? { dpopBound: true } : {}),
     });
     const secretless = req.publicClient || req.jwks !== undefined || req.jwksUri !== undefined;
     return secretless ? { client_id: clientId } : { client_id: clientId, client_secret: clientSecret };
@@ -234,6 +239,7 @@ export class AdminService {
       ...(c.authMethod === 'private_key_jwt'
         ? { auth: 'private_key_jwt' as const, ...(c.jwksUri ? { jwks_uri: c.jwksUri } : {}) }
         : {}),
+      ...(c.dpopBound ? { dpop: true as const } : {}),
     }));
   }
 

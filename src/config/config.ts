@@ -106,6 +106,12 @@ const settings = {
     .min(1)
     .default(20)
     .describe('Failed client authentications per client id (or address) per minute before 429.'),
+  OPENPDX_DPOP_NONCE: z
+    .enum(['true', 'false'])
+    .default('false')
+    .describe(
+      'DPoP (RFC 9449): require a server nonce in every proof (`use_dpop_nonce`, with the nonce in `DPoP-Nonce`), which stops proofs made in advance. Nonces last 5 minutes and every process accepts them.',
+    ),
   OPENPDX_ARGON2_MEMORY_KIB: z.coerce
     .number()
     .int()
@@ -239,6 +245,8 @@ export interface Config {
   /** ms a verified member key's unwrapped data keys stay in memory (0: off) */
   keyCacheMs: number;
   tokenRateLimit: number;
+  /** DPoP proofs must carry a server nonce (OPENPDX_DPOP_NONCE) */
+  dpopNonce: boolean;
   /** member web app session timeouts in seconds (ASVS 7.3.1/7.3.2) */
   memberSession: { idleSeconds: number; absoluteSeconds: number; unlockIdleSeconds: number };
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
@@ -328,6 +336,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     linkTtl: e.OPENPDX_LINK_TTL,
     keyCacheMs: e.OPENPDX_KEY_CACHE_MS,
     tokenRateLimit: e.OPENPDX_TOKEN_RATE_LIMIT,
+    dpopNonce: e.OPENPDX_DPOP_NONCE === 'true',
     memberSession: {
       idleSeconds: e.OPENPDX_SESSION_IDLE_TIMEOUT,
       absoluteSeconds: e.OPENPDX_SESSION_MAX_AGE,

@@ -3,7 +3,7 @@
  * outside the database (environment or a file) and carries key ids so it can be rotated: the
  * first key seals, every listed key can open.
  */
-import { randomBytes } from 'node:crypto';
+import { hkdfSync, randomBytes } from 'node:crypto';
 import { open, seal } from './aead.ts';
 
 export class MasterKeyRing {
@@ -40,6 +40,15 @@ export class MasterKeyRing {
     const key = this.keys.get(kid);
     if (dot < 1 || !key) throw new Error(`no master key with id ${kid || '(none)'} is configured`);
     return open(key, sealed.slice(dot + 1), `master|${context}`);
+  }
+
+  /**
+   * A 32-byte key for `purpose`, derived (HKDF-SHA256) from the current master key: the same in
+   * every process of a deployment, and a different one after the master key rotates.
+   */
+  derive(purpose: string): Buffer {
+    const key = this.keys.get(this.currentKid)!;
+    return Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), `openpdx|${purpose}`, 32));
   }
 
   kidOf(sealed: string): string {

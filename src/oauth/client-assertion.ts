@@ -5,7 +5,7 @@
  * client's registered JWK Set (given at registration, or fetched from its `jwks_uri`), name the
  * client as both `iss` and `sub`, name this server (the issuer or the token endpoint) in `aud`,
  * expire within five minutes, and carry a `jti` that has not been used before: each assertion
- * is spent in the database (ClientAssertionStore), so a replay fails on every process.
+ * is spent in the database (SpentJtiStore), so a replay fails on every process.
  *
  * The checks are jose's (`jwtVerify`); what is ours is which claims are required and the replay
  * record. A failure says what was wrong, for the client's developer: none of it is secret.
@@ -13,7 +13,7 @@
 import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey, type JWTPayload } from 'jose';
 import type { Clock } from '../clock.ts';
 import { sha256Hex } from '../crypto/hash.ts';
-import type { ClientAssertionStore } from './client-assertion-store.ts';
+import type { SpentJtiStore } from './spent-jti-store.ts';
 import type { OAuthClientRecord } from './client-store.ts';
 
 /** Asymmetric algorithms only: `none` and HMAC (`client_secret_jwt`) are never accepted. */
@@ -41,7 +41,7 @@ export class ClientAssertionVerifier {
 
   constructor(
     private readonly o: {
-      assertions: ClientAssertionStore;
+      spent: SpentJtiStore;
       clock: Clock;
       /** the values `aud` may hold: the issuer and the token endpoint's URL */
       audiences: string[];
@@ -71,13 +71,8 @@ export class ClientAssertionVerifier {
       return { ok: false, reason: `client_assertion must expire within ${MAX_ASSERTION_LIFETIME} seconds` };
     }
     if (typeof payload.jti !== 'string' || payload.jti === '') return { ok: false, reason: 'client_assertion needs a jti' };
-    const fresh = await this.o.assertions.spend(client.clientId, sha256Hex(payload.jti), exp + CLOCK_TOLERANCE);
+    const fresh = await this.o.spent.spend('client_assertion', client.clientId, sha256Hex(payload.jti), exp + CLOCK_TOLERANCE);
     return fresh ? { ok: true } : { ok: false, reason: 'client_assertion was already used (its jti is spent)' };
-  }
-
-  /** Forgets spent assertions that could no longer be accepted anyway. */
-  purge(): Promise<void> {
-    return this.o.assertions.purge(this.o.clock.now());
   }
 
   private keysOf(client: OAuthClientRecord): JWTVerifyGetKey | undefined {

@@ -16,6 +16,7 @@ const record = (disabled: boolean): OAuthClientRecord => ({
   authMethod: 'client_secret',
   jwks: null,
   jwksUri: null,
+  dpopBound: false,
   previousSecretHash: null,
   previousSecretExpiresAt: null,
 });

@@ -28,6 +28,8 @@ export interface OAuthClientInfo {
   jwks: JSONWebKeySet | null;
   /** private_key_jwt: where the client publishes its JWK Set */
   jwksUri: string | null;
+  /** every token it gets is DPoP-bound (RFC 9449): it must prove possession of a key */
+  dpopBound: boolean;
 }
 
 /** A client as the authenticator needs it. */
@@ -49,6 +51,7 @@ export interface NewClientRecord {
   publicClient?: boolean;
   jwks?: JSONWebKeySet;
   jwksUri?: string;
+  dpopBound?: boolean;
 }
 
 export class ClientStore extends Store {
@@ -75,6 +78,7 @@ export class ClientStore extends Store {
         public_client: c.publicClient ? 1 : 0,
         jwks: c.jwks ? JSON.stringify(c.jwks) : null,
         jwks_uri: c.jwksUri ?? null,
+        dpop_bound: c.dpopBound ? 1 : 0,
       })
       .execute();
   }
@@ -133,6 +137,7 @@ export function toInfo(c: OAuthClientRecord): OAuthClientInfo {
     authMethod: c.authMethod,
     jwks: c.jwks,
     jwksUri: c.jwksUri,
+    dpopBound: c.dpopBound,
   };
 }
 
@@ -151,6 +156,7 @@ function toRecord(row: Selectable<OauthClientTable>): OAuthClientRecord {
     authMethod: row.jwks !== null || row.jwks_uri !== null ? 'private_key_jwt' : 'client_secret',
     jwks: row.jwks === null ? null : (JSON.parse(row.jwks) as JSONWebKeySet),
     jwksUri: row.jwks_uri,
+    dpopBound: row.dpop_bound !== 0,
     previousSecretHash: row.previous_secret_hash,
     previousSecretExpiresAt: row.previous_secret_expires_at,
   };

@@ -5,6 +5,7 @@ import { jsonResponse, NO_SECURITY } from '../openapi/operation-builders.ts';
 import { ref } from '../openapi/pdx-components.ts';
 import type { RouteSchema } from '../openapi/route-schema.ts';
 import { ASSERTION_ALGORITHMS } from './client-assertion.ts';
+import { DPOP_ALGORITHMS } from './dpop.ts';
 import { PDX_SCOPE } from './principal.ts';
 
 const JWKS_PATH = '/.well-known/jwks.json';
@@ -28,6 +29,8 @@ function authorizationServerMetadata(issuer: string): Record<string, unknown> {
     introspection_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGORITHMS,
     revocation_endpoint_auth_methods_supported: AUTH_METHODS,
     revocation_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGORITHMS,
+    // RFC 9449 §5.1: any client may ask for DPoP-bound tokens; clients registered with --dpop must.
+    dpop_signing_alg_values_supported: DPOP_ALGORITHMS,
     // RFC 8414 §2 lets a server leave scopes out; route scopes are per client, the umbrella one is public.
     scopes_supported: [PDX_SCOPE],
   };

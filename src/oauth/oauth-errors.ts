@@ -21,6 +21,14 @@ export function invalidClient(challengeRealm: string | undefined, description = 
 export const unsupportedGrantType = (): OAuthError =>
   new OAuthError('unsupported_grant_type', 400, 'only client_credentials is supported');
 
+/**
+ * RFC 9449 §5 and §8: a token request's DPoP proof is missing or wrong (`invalid_dpop_proof`), or
+ * lacks the server's nonce (`use_dpop_nonce`, with the nonce to use in `DPoP-Nonce`).
+ */
+export function dpopRefused(code: 'invalid_dpop_proof' | 'use_dpop_nonce', description: string, nonce?: string): OAuthError {
+  return new OAuthError(code, 400, description, nonce ? { 'dpop-nonce': nonce } : {});
+}
+
 export const unauthorizedClient = (description: string): OAuthError => new OAuthError('unauthorized_client', 400, description);
 
 /** RFC 6749 §2.3.1: credentials never travel in a URL, so the OAuth endpoints take POST only (OA-18). */

@@ -11,7 +11,7 @@ import { ref } from '../openapi/pdx-components.ts';
 import type { RouteSchema } from '../openapi/route-schema.ts';
 import { clientCredentialsOf } from './client-auth.ts';
 import { registerMetadataRoutes } from './metadata-routes.ts';
-import { invalidClient, invalidRequest, methodNotAllowed } from './oauth-errors.ts';
+import { dpopRefused, invalidClient, invalidRequest, methodNotAllowed } from './oauth-errors.ts';
 import { readOAuthForm, type OAuthForm } from './oauth-form.ts';
 
 const TOKEN_PATH = '/oauth2/token';
@@ -53,6 +53,7 @@ const introspectionResponse = {
     iat: { type: 'integer' },
     jti: { type: 'string' },
     token_type: { type: 'string' },
+    cnf: { type: 'object', properties: { jkt: { type: 'string' } }, required: ['jkt'], additionalProperties: false },
   },
   additionalProperties: false,
 } as const;
@@ -89,7 +90,7 @@ const tokenSchema: RouteSchema = {
   ...endpoint(
     'postOAuthToken',
     'Issues an access token (client credentials grant).',
-    `RFC 6749 §4.4. ${CLIENT_AUTH_TEXT} Every requested scope must be in the client’s allowed set; the token is an RFC 9068 JWT valid for an hour.`,
+    `RFC 6749 §4.4. ${CLIENT_AUTH_TEXT} Every requested scope must be in the client’s allowed set; the token is an RFC 9068 JWT valid for an hour. With a \`DPoP\` proof header (RFC 9449; required for clients registered with \`--dpop\`) the token is bound to the proof’s key (\`cnf.jkt\`) and its \`token_type\` is \`DPoP\`; a wrong proof gets 400 \`invalid_dpop_proof\`, and when nonces are on, \`use_dpop_nonce\` with the nonce in \`DPoP-Nonce\`.`,
     'TokenRequest',
     'The access token (never cached).',
   ),
@@ -145,6 +146,24 @@ function oauthRoutes(app: FastifyInstance, ctx: AppContext): void {
   const authenticated = (req: FastifyRequest, form: OAuthForm) =>
     oauth.authenticateClient(clientCredentialsOf(req.headers.authorization, form, realm), req.ip);
 
+  /**
+   * RFC 9449 §5: a token request with a DPoP proof gets a token bound to the proof's key; a client
+   * registered as DPoP-bound must send one. Clients that send none keep Mydex's bearer tokens.
+   */
+  async function dpopKeyOf(req: FastifyRequest, client: { dpopBound: boolean }): Promise<string | undefined> {
+    const proof = req.headers.dpop;
+    if (proof === undefined && !client.dpopBound) return undefined;
+    const checked = await oauth.checkDpopProof(proof, { method: 'POST', path: TOKEN_PATH });
+    if ('error' in checked) {
+      const description =
+        proof === undefined
+          ? 'This client only gets DPoP-bound tokens: send a DPoP proof (RFC 9449) in the DPoP header.'
+          : checked.description;
+      throw dpopRefused(checked.error, description, checked.error === 'use_dpop_nonce' ? oauth.dpopNonce() : undefined);
+    }
+    return checked.jkt;
+  }
+
   async function authenticatedForm(req: FastifyRequest) {
     const form = readOAuthForm(req.headers['content-type'], req.body);
     return { form, client: await authenticated(req, form) };
@@ -157,11 +176,21 @@ function oauthRoutes(app: FastifyInstance, ctx: AppContext): void {
       return exchangeAtProvider(ctx, req, reply, form, await signInClientOf(req, form));
     }
     const client = await authenticated(req, form);
-    const token = await oauth.grantClientCredentials(client, { grantType: form.get('grant_type'), scope: form.get('scope') });
+    const jkt = await dpopKeyOf(req, client);
+    const token = await oauth.grantClientCredentials(client, {
+      grantType: form.get('grant_type'),
+      scope: form.get('scope'),
+      jkt,
+    });
+    const nonce = oauth.dpopNonce();
     // Contract §2 writes the token type in lower case; RFC 6749 §5.1 makes it case-insensitive.
-    return reply
-      .headers(NO_STORE)
-      .send({ access_token: token.accessToken, token_type: 'bearer', expires_in: token.expiresIn, scope: token.scope });
+    // A DPoP-bound token is of type DPoP (RFC 9449 §5.1), spelt as the RFC does.
+    return reply.headers(jkt && nonce ? { ...NO_STORE, 'dpop-nonce': nonce } : NO_STORE).send({
+      access_token: token.accessToken,
+      token_type: jkt ? 'DPoP' : 'bearer',
+      expires_in: token.expiresIn,
+      scope: token.scope,
+    });
   });
 
   // RFC 7662 §2.1 and RFC 7009 §2.1: `token_type_hint` is optional and ignored (IN-06): we only issue one type.

@@ -13,7 +13,8 @@ import type { ClientCredentials } from './client-auth.ts';
 import { ClientAuthenticator } from './client-authenticator.ts';
 import { ClientCache } from './client-cache.ts';
 import { checkClientKeys } from './client-keys.ts';
-import { ClientAssertionStore } from './client-assertion-store.ts';
+import { SpentJtiStore } from './spent-jti-store.ts';
+import { DpopVerifier, type DpopCheck, type DpopRequest } from './dpop.ts';
 import { ClientAssertionVerifier } from './client-assertion.ts';
 import { ClientStore, toInfo, type OAuthClientInfo, type OAuthClientRecord } from './client-store.ts';
 import { invalidRequest, invalidScope, unauthorizedClient, unsupportedGrantType } from './oauth-errors.ts';
@@ -44,7 +45,9 @@ export type IntrospectionResponse =
       exp: number;
       iat: number;
       jti: string;
-      token_type: 'bearer';
+      token_type: 'bearer' | 'DPoP';
+      /** a DPoP-bound token: the thumbprint of its key (RFC 9449 §6.2) */
+      cnf?: { jkt: string };
     };
 
 export interface NewClient {
@@ -60,13 +63,17 @@ export interface NewClient {
   jwks?: unknown;
   /** private_key_jwt: where the client publishes its public keys (https; http too in sandbox) */
   jwksUri?: string;
+  /** every token is DPoP-bound (RFC 9449): token requests without a DPoP proof are refused */
+  dpopBound?: boolean;
 }
 
 export class OAuthService implements AccessTokenVerifier {
   private readonly clients: ClientStore;
   private readonly clientCache: ClientCache;
   private readonly authenticator: ClientAuthenticator;
-  private readonly assertions: ClientAssertionVerifier;
+  /** client assertions and DPoP proofs already accepted */
+  private readonly spent: SpentJtiStore;
+  private readonly dpop: DpopVerifier;
   private readonly ring: SigningKeyRing;
   private readonly issuer: AccessTokenIssuer;
   private readonly revocations: RevocationList;
@@ -78,6 +85,13 @@ export class OAuthService implements AccessTokenVerifier {
   constructor(readonly deps: ServiceDeps) {
     const { db, clock, config, logger, masterKeys } = deps;
     this.clients = new ClientStore(db);
+    this.spent = new SpentJtiStore(db);
+    this.dpop = new DpopVerifier({
+      spent: this.spent,
+      clock,
+      publicUrl: config.issuer,
+      nonceKey: config.dpopNonce ? masterKeys.derive('dpop-nonce') : undefined,
+    });
     this.clientCache = new ClientCache((id) => this.clients.find(id));
     this.authenticator = new ClientAuthenticator({
       clients: this.clientCache,
@@ -85,11 +99,11 @@ export class OAuthService implements AccessTokenVerifier {
       logger,
       failureLimit: config.tokenRateLimit,
       realm: config.issuer,
-      assertions: (this.assertions = new ClientAssertionVerifier({
-        assertions: new ClientAssertionStore(db),
+      assertions: new ClientAssertionVerifier({
+        spent: this.spent,
         clock,
         audiences: [config.issuer, `${config.issuer}/oauth2/token`],
-      })),
+      }),
     });
     this.ring = new SigningKeyRing({ db, masterKeys, clock, tokenTtl: config.tokenTtl });
     this.issuer = new AccessTokenIssuer({
@@ -137,6 +151,11 @@ export class OAuthService implements AccessTokenVerifier {
     const publicClient = input.publicClient ?? false;
     if (publicClient && !redirectUris.length) throw new ValidationError('A public client needs at least one redirect URI.');
     const keys = checkClientKeys(input, this.deps.config.env);
+    if (input.dpopBound && publicClient) {
+      throw new ValidationError(
+        'DPoP binds client-credentials tokens; a public client has none (--dpop needs a confidential client).',
+      );
+    }
     const signIn = redirectUris.length ? SIGN_IN_GRANTS : [];
     const grantTypes = checkTokens('grant type', input.grantTypes ?? [...(publicClient ? [] : [CLIENT_CREDENTIALS]), ...signIn]);
     if (!(await this.clients.organisationExists(input.orgId))) throw new NotFoundError('Organisation not found');
@@ -153,6 +172,7 @@ export class OAuthService implements AccessTokenVerifier {
       redirectUris,
       publicClient,
       ...keys,
+      dpopBound: input.dpopBound ?? false,
     });
     this.clientCache.invalidate(clientId);
     return { clientId, clientSecret };
@@ -207,7 +227,10 @@ export class OAuthService implements AccessTokenVerifier {
   }
 
   /** RFC 6749 §4.4 for an authenticated client; `undefined` means the parameter was absent. */
-  async grantClientCredentials(client: OAuthClientRecord, request: { grantType?: string; scope?: string }): Promise<IssuedToken> {
+  async grantClientCredentials(
+    client: OAuthClientRecord,
+    request: { grantType?: string; scope?: string; /** a DPoP-bound token for this key */ jkt?: string },
+  ): Promise<IssuedToken> {
     if (request.grantType === undefined) throw invalidRequest('grant_type is required');
     if (request.grantType !== CLIENT_CREDENTIALS) {
       throw unsupportedGrantType();
@@ -222,7 +245,7 @@ export class OAuthService implements AccessTokenVerifier {
     // Contract §2: any scope outside the allow-list means no token, never a narrowed one (OA-12, OA-13).
     const refused = scopes.filter((s) => !client.scopes.includes(s));
     if (refused.length) throw invalidScope(`scope not allowed for this client: ${listed(refused, ' ')}`);
-    const issued = await this.issueToken(client.clientId, scopes);
+    const issued = await this.issuer.issue(client.clientId, scopes, request.jkt);
     this.deps.metrics.tokenIssued('client_credentials');
     return issued;
   }
@@ -235,6 +258,14 @@ export class OAuthService implements AccessTokenVerifier {
 
   async verifyAccessToken(token: string): Promise<ClientPrincipal | undefined> {
     return (await this.verifier.verify(token))?.principal;
+  }
+
+  checkDpopProof(header: string | string[] | undefined, req: DpopRequest): Promise<DpopCheck> {
+    return this.dpop.check(header, req);
+  }
+
+  dpopNonce(): string | undefined {
+    return this.dpop.nonce();
   }
 
   async checkAccessToken(token: string): Promise<ClientPrincipal | { refused: TokenRefusal }> {
@@ -258,7 +289,8 @@ export class OAuthService implements AccessTokenVerifier {
       exp: principal.exp,
       iat,
       jti: principal.jti,
-      token_type: 'bearer',
+      // RFC 9449 §6.2: a bound token's introspection names its key.
+      ...(principal.jkt ? { token_type: 'DPoP', cnf: { jkt: principal.jkt } } : { token_type: 'bearer' }),
     };
   }
 
@@ -287,7 +319,7 @@ export class OAuthService implements AccessTokenVerifier {
     try {
       await this.revocations.poll();
       if (n % KEY_REFRESH_EVERY === 0) await this.ring.refresh();
-      if (n % PURGE_EVERY === 0) await Promise.all([this.revocations.purge(), this.assertions.purge()]);
+      if (n % PURGE_EVERY === 0) await Promise.all([this.revocations.purge(), this.spent.purge(this.deps.clock.now())]);
     } catch (err) {
       if (!this.deps.availability.failed(err, 'oauth')) this.deps.logger.warn({ err }, 'oauth background refresh failed');
     }

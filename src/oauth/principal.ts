@@ -1,3 +1,5 @@
+import type { DpopCheck, DpopRequest } from './dpop.ts';
+
 /**
  * Who calls the resource server, in the domain's words (contract §3): the client an access token
  * was issued to, its organisation and scopes. Services take a ClientPrincipal; the HTTP layer
@@ -10,6 +12,8 @@ export interface ClientPrincipal {
   scopes: ReadonlySet<string>;
   jti: string;
   exp: number;
+  /** a DPoP-bound token (RFC 9449): the thumbprint of the key every request must prove it holds */
+  jkt?: string;
 }
 
 /**
@@ -21,6 +25,10 @@ export type TokenRefusal = 'malformed' | 'invalid' | 'expired' | 'revoked' | 'cl
 export interface AccessTokenVerifier {
   /** The principal for a valid, unexpired, unrevoked token of ours, or why the token was refused. */
   checkAccessToken(token: string): Promise<ClientPrincipal | { refused: TokenRefusal }>;
+  /** A DPoP proof (the `DPoP` header) for this request and token: the key it proves, or why not. */
+  checkDpopProof(header: string | string[] | undefined, req: DpopRequest): Promise<DpopCheck>;
+  /** The nonce to send in `DPoP-Nonce` when proofs must carry one. */
+  dpopNonce(): string | undefined;
 }
 
 /** The scope every PDX API call needs. */

@@ -15,6 +15,8 @@ export interface IssuedToken {
   jti: string;
   iat: number;
   exp: number;
+  /** DPoP-bound (RFC 9449 §6): the thumbprint in the token's `cnf.jkt` */
+  jkt?: string;
 }
 
 export interface AccessTokenIssuerOptions {
@@ -52,16 +54,27 @@ export class AccessTokenIssuer {
     return this.signer.close();
   }
 
-  async issue(clientId: string, scopes: readonly string[]): Promise<IssuedToken> {
+  /** `jkt`: bind the token to that key (RFC 9449 §6.1, `cnf.jkt`). */
+  async issue(clientId: string, scopes: readonly string[], jkt?: string): Promise<IssuedToken> {
     const signer = this.o.ring.currentSigner();
     const iat = this.o.clock.now();
     const exp = iat + this.o.ttl;
     const jti = this.nextJti();
     const scope = scopes.join(' ');
-    const claims = { iss: this.o.issuer, sub: clientId, aud: this.o.audience, exp, iat, jti, client_id: clientId, scope };
+    const claims = {
+      iss: this.o.issuer,
+      sub: clientId,
+      aud: this.o.audience,
+      exp,
+      iat,
+      jti,
+      client_id: clientId,
+      scope,
+      ...(jkt ? { cnf: { jkt } } : {}),
+    };
     const signingInput = `${signer.encodedHeader}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
     const signature = await this.signer.sign(signer.kid, signer.key, signingInput);
-    return { accessToken: `${signingInput}.${signature}`, scope, expiresIn: this.o.ttl, jti, iat, exp };
+    return { accessToken: `${signingInput}.${signature}`, scope, expiresIn: this.o.ttl, jti, iat, exp, ...(jkt ? { jkt } : {}) };
   }
 
   private nextJti(): string {

@@ -36,6 +36,8 @@ interface Verified {
   jti: string;
   iat: number;
   exp: number;
+  /** DPoP-bound: `cnf.jkt` */
+  jkt?: string;
   /** built on first use; a client's organisation never changes */
   principal?: ClientPrincipal;
 }
@@ -84,7 +86,14 @@ export class TokenVerifier {
     if (this.o.revocations.isRevoked(v.jti)) return { refused: 'revoked' };
     const client = await this.o.clients.get(v.clientId);
     if (!client || client.disabled) return { refused: 'client_disabled' };
-    v.principal ??= { clientId: v.clientId, orgId: client.orgId, scopes: v.scopes, jti: v.jti, exp: v.exp };
+    v.principal ??= {
+      clientId: v.clientId,
+      orgId: client.orgId,
+      scopes: v.scopes,
+      jti: v.jti,
+      exp: v.exp,
+      ...(v.jkt ? { jkt: v.jkt } : {}),
+    };
     return { principal: v.principal, iat: v.iat };
   }
 
@@ -111,11 +120,16 @@ export class TokenVerifier {
       if (err instanceof joseErrors.JWSInvalid || err instanceof joseErrors.JWTInvalid) return 'malformed';
       return 'invalid';
     }
-    const { sub, jti, iat, exp, client_id: clientId, scope } = payload;
+    const { sub, jti, iat, exp, client_id: clientId, scope, cnf } = payload;
     if (typeof clientId !== 'string' || sub !== clientId || typeof scope !== 'string') return 'invalid';
     if (typeof jti !== 'string' || jti === '' || typeof iat !== 'number' || typeof exp !== 'number') return 'invalid';
     if (iat > now + IAT_LEEWAY_SECONDS) return 'invalid';
-    return { clientId, scopes: new Set(scope.split(' ').filter((s) => s !== '')), jti, iat, exp };
+    let jkt: string | undefined;
+    if (cnf !== undefined) {
+      jkt = (cnf as { jkt?: unknown } | null)?.jkt as string | undefined;
+      if (typeof jkt !== 'string' || jkt === '') return 'invalid';
+    }
+    return { clientId, scopes: new Set(scope.split(' ').filter((s) => s !== '')), jti, iat, exp, ...(jkt ? { jkt } : {}) };
   }
 
   /** Only our own published keys: `jku`, `x5u` and embedded `jwk` headers are never followed (JW-04). */

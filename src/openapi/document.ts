@@ -169,7 +169,7 @@ export function buildOpenApiDocument(
         oauth2: {
           type: 'oauth2',
           description:
-            'Access tokens from the client credentials grant. Every PDX route needs mydex:pdx; template and feature-block routes also need their route scope (`<method>:<path>`).',
+            'Access tokens from the client credentials grant. Every PDX route needs mydex:pdx; template and feature-block routes also need their route scope (`<method>:<path>`). A DPoP-bound token (RFC 9449: asked for with a `DPoP` proof at the token endpoint, always for clients registered with `--dpop`) is sent as `Authorization: DPoP <token>` with a fresh `DPoP` proof header (`htm`, `htu`, `ath`, `jti`; `nonce` when the server asks with `use_dpop_nonce`), and refused as a bearer token.',
           flows: { clientCredentials: { tokenUrl: `${info.issuer}/oauth2/token`, scopes } },
         },
         clientSecretBasic: { type: 'http', scheme: 'basic', description: 'OAuth client authentication (client_secret_basic).' },

@@ -46,14 +46,19 @@ export interface OauthClientTable {
   jwks: string | null;
   /** private_key_jwt: where the client publishes its JWK Set, or null */
   jwks_uri: string | null;
+  /** 1: every token this client gets is DPoP-bound (RFC 9449) */
+  dpop_bound: Generated<number>;
 }
 
-/** Client assertions already used (replay protection for private_key_jwt). */
-interface ClientAssertionTable {
-  client_id: string;
-  /** hex SHA-256 of the assertion's jti */
+/** Single-use JWTs already accepted: client assertions and DPoP proofs (replay protection). */
+interface SpentJtiTable {
+  /** 'client_assertion' or 'dpop_proof' */
+  kind: string;
+  /** the client id (assertions) or the RFC 7638 thumbprint of the proof's key (DPoP) */
+  owner: string;
+  /** hex SHA-256 of the jti */
   jti_hash: string;
-  /** the assertion's exp (seconds): the row may go after it */
+  /** when it becomes too old to be accepted anyway (seconds) */
   expires_at: number;
 }
 
@@ -349,7 +354,7 @@ interface HealthProbeTable {
 export interface Database {
   organisations: OrganisationTable;
   oauth_clients: OauthClientTable;
-  client_assertions: ClientAssertionTable;
+  spent_jtis: SpentJtiTable;
   oidc_records: OidcRecordTable;
   signing_keys: SigningKeyTable;
   revoked_tokens: RevokedTokenTable;

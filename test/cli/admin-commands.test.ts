@@ -236,6 +236,22 @@ describe('openpdx admin client', () => {
     expect(both).toMatchObject({ code: 1 });
   });
 
+  it('creates DPoP-bound clients with --dpop, and refuses --dpop for a public client', async () => {
+    await cli.json(['admin', 'org', 'create', '--name', 'Acme']);
+    const created = (await cli.json(['admin', 'client', 'create', '--org', '1', '--scope', 'mydex:pdx', '--dpop'])) as Record<
+      string,
+      string
+    >;
+    expect(Object.keys(created)).toEqual(['client_id', 'client_secret']);
+    const listed = (await cli.json(['admin', 'client', 'list'])) as Record<string, unknown>[];
+    expect(listed.find((c) => c.client_id === created.client_id)).toMatchObject({ dpop: true });
+    const args = ['admin', 'client', 'create', '--org', '1', '--scope', 'openid', '--redirect-uri', 'https://app.example.org/cb'];
+    expect(await cli.run([...args, '--public', '--dpop'])).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('DPoP binds client-credentials tokens; a public client has none'),
+    });
+  });
+
   it('refuses an unknown scope, suggesting the closest and saying where the valid ones are listed', async () => {
     await cli.json(['admin', 'org', 'create', '--name', 'Acme']);
     const r = await cli.run(['admin', 'client', 'create', '--org', '1', '--scope', 'mydex:pdx get:/api/pds/mamm']);

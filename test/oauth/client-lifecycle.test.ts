@@ -45,6 +45,7 @@ describe('client registry', () => {
       authMethod: 'client_secret',
       jwks: null,
       jwksUri: null,
+      dpopBound: false,
     });
   });
 

@@ -2,7 +2,7 @@
 import { createPrivateKey, randomUUID, type JsonWebKey, type KeyObject } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { SignJWT, type JWTPayload } from 'jose';
-import type { CustomFetch } from 'openid-client';
+import * as oc from 'openid-client';
 import type { AppContext } from '../../src/app-context.ts';
 import { sql } from '../../src/storage/dialect.ts';
 
@@ -118,7 +118,7 @@ export async function pgSchemaOf(ctx: AppContext): Promise<string | undefined> {
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** openid-client's fetch, answered by the app in process (`app` read at each request). */
-export function injectFetch(app: () => FastifyInstance): CustomFetch {
+export function injectFetch(app: () => FastifyInstance): oc.CustomFetch {
   return async (url, options) => {
     const u = new URL(url);
     const res = await app().inject({
@@ -134,4 +134,20 @@ export function injectFetch(app: () => FastifyInstance): CustomFetch {
       headers,
     });
   };
+}
+
+/** openid-client's configuration for `clientId` at the test issuer, its requests answered by `app`. */
+export async function discoveredClient(
+  app: () => FastifyInstance,
+  clientId: string,
+  auth: oc.ClientAuth,
+): Promise<oc.Configuration> {
+  const fetchInApp = injectFetch(app);
+  const config = await oc.discovery(new URL(ISSUER), clientId, undefined, auth, {
+    execute: [oc.allowInsecureRequests],
+    [oc.customFetch]: fetchInApp,
+    algorithm: 'oauth2',
+  });
+  config[oc.customFetch] = fetchInApp;
+  return config;
 }

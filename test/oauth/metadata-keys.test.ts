@@ -45,6 +45,7 @@ describe('RFC 8414 metadata', () => {
         introspection_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
         revocation_endpoint_auth_methods_supported: AUTH_METHODS,
         revocation_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
+        dpop_signing_alg_values_supported: ASSERTION_ALGS,
         scopes_supported: ['mydex:pdx'],
       });
     } finally {

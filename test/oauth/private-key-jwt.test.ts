@@ -12,7 +12,7 @@ import * as oc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkClientKeys } from '../../src/oauth/client-keys.ts';
 import { createTestApp, type TestApp } from '../harness.ts';
-import { createOrg, injectFetch, ISSUER, JSON_UTF8, postForm } from './helpers.ts';
+import { createOrg, discoveredClient, ISSUER, JSON_UTF8, postForm } from './helpers.ts';
 
 const TOKEN_ENDPOINT = `${ISSUER}/oauth2/token`;
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -31,16 +31,8 @@ async function keyPair(alg: 'ES256' | 'RS256', kid: string) {
   return { privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' } };
 }
 
-const fetchInApp = injectFetch(() => t.app);
-
-async function libraryConfig(id: string, key: CryptoKey, kid: string): Promise<oc.Configuration> {
-  const config = await oc.discovery(new URL(ISSUER), id, undefined, oc.PrivateKeyJwt({ key, kid }), {
-    execute: [oc.allowInsecureRequests],
-    [oc.customFetch]: fetchInApp,
-    algorithm: 'oauth2',
-  });
-  config[oc.customFetch] = fetchInApp;
-  return config;
+function libraryConfig(id: string, key: CryptoKey, kid: string): Promise<oc.Configuration> {
+  return discoveredClient(() => t.app, id, oc.PrivateKeyJwt({ key, kid }));
 }
 
 /** An assertion as RFC 7523 §3 wants it, with `claims` changed; `key` signs it (default: the ES256 key). */
@@ -253,14 +245,14 @@ describe('private_key_jwt refusals', () => {
       Number(
         (
           await t.ctx.db
-            .selectFrom('client_assertions')
+            .selectFrom('spent_jtis')
             .select((eb) => eb.fn.countAll().as('n'))
             .executeTakeFirstOrThrow()
         ).n,
       );
     expect(await count()).toBeGreaterThan(0);
-    const { ClientAssertionStore } = await import('../../src/oauth/client-assertion-store.ts');
-    await new ClientAssertionStore(t.ctx.db).purge(Math.floor(Date.now() / 1000) + 10_000);
+    const { SpentJtiStore } = await import('../../src/oauth/spent-jti-store.ts');
+    await new SpentJtiStore(t.ctx.db).purge(Math.floor(Date.now() / 1000) + 10_000);
     expect(await count()).toBe(0);
   });
 });

@@ -36,6 +36,10 @@ export function registerClientCommands(admin: Command, rt: CliRuntime): void {
       .option(
         '--jwks-uri <url>',
         'no secret: as --jwks, with the JWK Set fetched from this https URL (the client can rotate keys there)',
+      )
+      .option(
+        '--dpop',
+        'every token is DPoP-bound (RFC 9449): token requests must carry a DPoP proof, and API calls a proof of the same key',
       ),
     'openpdx admin client create --org 1 --scope "mydex:pdx get:/api/pds/mam" --json',
     'openpdx admin client create --org 1 --scope mydex:pdx --jwks ./client-public-keys.json --json',
@@ -50,6 +54,7 @@ export function registerClientCommands(admin: Command, rt: CliRuntime): void {
         public?: boolean;
         jwks?: string;
         jwksUri?: string;
+        dpop?: boolean;
       },
     ) =>
       withContext(rt, async (ctx) => {
@@ -64,6 +69,7 @@ export function registerClientCommands(admin: Command, rt: CliRuntime): void {
           ...(opts.public ? { publicClient: true } : {}),
           ...(jwks !== undefined ? { jwks } : {}),
           ...(opts.jwksUri !== undefined ? { jwksUri: opts.jwksUri } : {}),
+          ...(opts.dpop ? { dpopBound: true } : {}),
         });
         emit(rt, opts, result, () =>
           fields(
