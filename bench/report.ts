@@ -111,6 +111,22 @@ function sideBySide(engines: Report['engines']): string[] {
   ];
 }
 
+/**
+ * Token issuance with sender-constrained credentials beside the client-secret figure of the
+ * same table (measured once, after the rounds; the client-secret figure is the median round).
+ */
+function senderConstrainedLines(e: Report['engines'][number]): string[] {
+  const secret = e.openpdx.find((m) => m.spec.key === 'token');
+  return e.openpdx
+    .filter((m) => m.spec.key === 'token-pkjwt' || m.spec.key === 'token-dpop')
+    .map(
+      (m) =>
+        `- ${m.spec.label} on ${e.name}: ${f1(m.rps)} tokens/s` +
+        (secret ? `, ${ratioText(m.rps / secret.rps)}× the client-secret figure (${f1(secret.rps)} tokens/s)` : '') +
+        ` (${m.responses} requests in ${f2(m.seconds)} s; one freshly signed JWT per request, pre-signed before the load)`,
+    );
+}
+
 export function renderReport(r: Report): string {
   const lines = [
     ...sideBySide(r.engines),
@@ -126,6 +142,7 @@ export function renderReport(r: Report): string {
             `- ${m.spec.label} on ${e.name}: ${f1(m.rps * m.spec.rowsPerRequest!)} rows/s (${m.responses} requests in ${f2(m.seconds)} s)`,
         ),
     ),
+    ...r.engines.flatMap((e) => senderConstrainedLines(e)),
     '',
     '**Targets** (token issuance ≥ 3× the peer in the same run, metadata read ≥ 0.2× the ceiling, 100-row read ≥ 0.03× and single durable write ≥ 0.05× the ceiling, every acknowledged write stored; on each database)',
     '',

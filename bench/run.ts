@@ -38,6 +38,7 @@ import {
 } from './scenarios.ts';
 import type { PeerInfo } from './servers/peer.ts';
 import { startOpenPdx, type OpenPdx } from './servers/openpdx.ts';
+import { registerClients, senderConstrainedSpecs } from './sender-constrained.ts';
 
 const timing = {
   warmupSeconds: Number(process.env.BENCH_WARMUP_SECONDS ?? 1),
@@ -68,6 +69,8 @@ const processes = Number(process.env.BENCH_PROCESSES ?? availableParallelism());
  * the writes run once, after, in fixed-count chunks so that the durability count is exact.
  */
 const ROTATED_KEYS = ['token', 'metadata-read', 'tx-read'];
+/** Token issuance with sender-constrained credentials, measured once after the rounds. */
+const SENDER_CONSTRAINED_KEYS = ['token-pkjwt', 'token-dpop'];
 /** The scenarios of the multi-process table (the writes and the durability count are single-process). */
 const TARGET_KEYS = ['token', 'metadata-read'];
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -291,6 +294,11 @@ async function table(n: number, dataDir: string, profDir: string | undefined, pg
       if (!measured) acknowledged += m.rowsAcknowledged;
       openpdx.push(m);
     }
+    if (single && (!only || SENDER_CONSTRAINED_KEYS.some((k) => only.includes(k)))) {
+      // Sized from the client-secret rate when it was measured (a generous guess otherwise).
+      const tokenRate = byKey.get('token');
+      openpdx.push(...(await measureSenderConstrained(server, dataDir, tokenRate ? median(tokenRate).rps : 30_000)));
+    }
     await server.stop();
     const stored = single ? await server.countRows(REFERRALS) : 0;
     return {
@@ -344,6 +352,30 @@ function once(name: string, t: Table, key: string, factor: number): Target | und
   if (!m) return undefined;
   const ratio = m.rps / t.ceiling.rps;
   return { name, pass: ratio >= factor, detail: `${ratioText(ratio)}× ceiling (measured once, after the rounds)` };
+}
+
+/**
+ * Token issuance by a private_key_jwt client and by a DPoP-bound one, once each, beside the
+ * client-secret figure (sender-constrained.ts). Each run's JWTs are signed just before it.
+ */
+async function measureSenderConstrained(server: OpenPdx, dataDir: string, secretRate: number): Promise<Measurement[]> {
+  const clients = await registerClients({
+    env: server.env,
+    repoRoot: server.repoRoot,
+    dataDir,
+    baseUrl: server.baseUrl,
+    orgId: server.credentials.organisation.org_id,
+    scope: server.credentials.client.scope,
+  });
+  const needed = Math.ceil(secretRate * (timing.warmupSeconds + timing.seconds) * 1.5) + 1000;
+  const out: Measurement[] = [];
+  for (const key of SENDER_CONSTRAINED_KEYS) {
+    if (only && !only.includes(key)) continue;
+    log(`signing ${needed} single-use JWTs for ${key}`);
+    const spec = senderConstrainedSpecs(clients, needed, server.baseUrl).find((s) => s.key === key)!;
+    out.push(await run(spec));
+  }
+  return out;
 }
 
 const shortEngine = (t: Table) => (t.engine.startsWith('PostgreSQL') ? 'PostgreSQL' : 'SQLite');

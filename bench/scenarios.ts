@@ -24,6 +24,11 @@ export interface LoadSpec {
    */
   rowsPerRequest?: number;
   warmupAmount?: number;
+  /** changes each request before it is sent (a fresh single-use JWT per request) */
+  setupRequest?: (req: { headers?: Record<string, string>; body?: string }) => {
+    headers?: Record<string, string>;
+    body?: string;
+  };
 }
 
 export interface Measurement {
@@ -82,6 +87,19 @@ function cannon(spec: LoadSpec, limit: { duration: number } | { amount: number }
         pipelining: 1,
         timeout: 10,
         verifyBody: spec.verifyBody,
+        ...(spec.setupRequest
+          ? {
+              requests: [
+                {
+                  method: spec.method,
+                  path: new URL(spec.url).pathname,
+                  ...(spec.headers ? { headers: spec.headers } : {}),
+                  ...(spec.body !== undefined ? { body: spec.body } : {}),
+                  setupRequest: spec.setupRequest,
+                },
+              ],
+            }
+          : {}),
         ...limit,
       },
       (err, result) => {

@@ -19,7 +19,17 @@ declare module 'autocannon' {
       timeout?: number;
       verifyBody?: (body: string) => boolean;
       /** requests each connection sends in turn (bench:memory's mixed load) */
-      requests?: { method: string; path: string; headers?: Record<string, string>; body?: string }[];
+      requests?: {
+        method: string;
+        path: string;
+        headers?: Record<string, string>;
+        body?: string;
+        /** changes the request before it is sent (the sender-constrained token scenarios) */
+        setupRequest?: (req: { headers?: Record<string, string>; body?: string }) => {
+          headers?: Record<string, string>;
+          body?: string;
+        };
+      }[];
     }
     interface Result {
       errors: number;

@@ -46,6 +46,10 @@ export interface OpenPdx {
   databaseUrl: string;
   /** the PostgreSQL schema the server runs in; undefined on SQLite */
   postgresSchema: string | undefined;
+  /** the server's environment: an `openpdx admin …` run with it works on the same data */
+  env: NodeJS.ProcessEnv;
+  /** the repository the server runs from */
+  repoRoot: string;
   /** SIGTERM and wait; throws if the server did not exit cleanly. */
   stop(): Promise<void>;
   /** Rows of `dataset` in the database; call after stop(). */
@@ -161,6 +165,8 @@ export async function startOpenPdx(o: OpenPdxOptions): Promise<OpenPdx> {
     engine: pgTarget ? `PostgreSQL (schema ${pgTarget.schema})` : 'SQLite',
     databaseUrl: env.OPENPDX_DATABASE_URL!,
     postgresSchema: pgTarget?.schema,
+    env,
+    repoRoot: REPO_ROOT,
     async stop() {
       const code = await stop(child);
       if (code !== 0) throw new Error(`OpenPDX exited with code ${code} after SIGTERM\n${tailOf(child)}`);
