@@ -647,6 +647,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/.well-known/consent-receipt-keys.json': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Every public key consent receipts were signed with (RFC 7517), retired ones too. */
+    get: operations['getConsentReceiptKeys'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/oauth2/token': {
     parameters: {
       query?: never;
@@ -909,6 +926,46 @@ export interface paths {
      * @description The same four connection credentials, with the mydexid of a connected member and the new DSSA version. The member re-consents through the link; the callback that follows is a PUT with a new member key. The Short-Access-Token is spent whatever the outcome.
      */
     post: operations['postConnectionUpdate'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/consent-receipts/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One signed consent receipt of a connection of yours.
+     * @description Beyond Mydex. Every consent event (consent, consent to a newer agreement, withdrawal, the member’s deletion) has a receipt, signed with a key of /.well-known/consent-receipt-keys.json and chained per member and connection; the consent callback carries it as consent_receipt.
+     */
+    get: operations['getConsentReceipt'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/consent-receipts': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The consent receipts of a connection of yours, oldest first, a page at a time.
+     * @description Pages of `limit` (default 100, at most 1000); pass the answer’s `next` as `after` for the next page.
+     */
+    get: operations['listConsentReceipts'];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -5427,6 +5484,26 @@ export interface operations {
       };
     };
   };
+  getConsentReceiptKeys: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The key set. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['JsonWebKeySet'];
+        };
+      };
+    };
+  };
   postOAuthToken: {
     parameters: {
       query?: never;
@@ -6016,6 +6093,97 @@ export interface operations {
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
+    };
+  };
+  getConsentReceipt: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The receipt id (a UUID) */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The receipt. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description The receipt id (its jti, a UUID) */
+            id: string;
+            /** @description The connection */
+            nid: number;
+            /** @description The member’s pairwise identifier for the connection */
+            con_id: string;
+            /** @description 1, 2, … in the chain of this member and connection */
+            sequence: number;
+            /** @enum {string} */
+            event: 'consent.given' | 'consent.updated' | 'consent.withdrawn';
+            /** @description Unix seconds */
+            created_at: number;
+            /** @description The signed receipt: a compact JWS (ES256, typ consent-receipt+jwt) whose consent_record claim holds the ISO/IEC TS 27560 fields */
+            receipt: string;
+          };
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  listConsentReceipts: {
+    parameters: {
+      query?: {
+        /** @description The connection’s NID (required) */
+        nid?: string;
+        /** @description Receipts per page (1–1000) */
+        limit?: string;
+        /** @description The id of the last receipt of the previous page */
+        after?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of receipts. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            receipts: {
+              /** @description The receipt id (its jti, a UUID) */
+              id: string;
+              /** @description The connection */
+              nid: number;
+              /** @description The member’s pairwise identifier for the connection */
+              con_id: string;
+              /** @description 1, 2, … in the chain of this member and connection */
+              sequence: number;
+              /** @enum {string} */
+              event: 'consent.given' | 'consent.updated' | 'consent.withdrawn';
+              /** @description Unix seconds */
+              created_at: number;
+              /** @description The signed receipt: a compact JWS (ES256, typ consent-receipt+jwt) whose consent_record claim holds the ISO/IEC TS 27560 fields */
+              receipt: string;
+            }[];
+            next: string | null;
+          };
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
     };
   };
   getMetadata: {

@@ -22,6 +22,7 @@ import { createLogger } from './logger.ts';
 import { AccountService } from './members/account-service.ts';
 import { PasswordResetService } from './members/password-reset-service.ts';
 import { AuthThrottle } from './members/auth-throttle-store.ts';
+import { ConsentReceipts } from './receipts/consent-receipts.ts';
 import { createMembers, type Members } from './members/members.ts';
 import { OidcService } from './oidc/oidc-service.ts';
 import { errorPage } from './web/views/error-view.ts';
@@ -55,6 +56,8 @@ export interface AppContext {
   oidc: OidcService;
   connections: ConnectionService;
   members: Members;
+  /** signed consent receipts, chained per member and connection (docs/consent-receipts.md) */
+  receipts: ConsentReceipts;
   datasets: DatasetService;
   outbox: OutboxService;
   consent: ConsentService;
@@ -136,7 +139,14 @@ async function assemble(
   const connections = new ConnectionService(deps);
   const outbox = new OutboxService({ ...deps, connections });
   metrics.observe({ outboxDepth: () => outbox.pendingCount(), poolUse: () => database.poolUse?.() });
-  const members = createMembers({ ...deps, connections, outbox });
+  const receipts = new ConsentReceipts({
+    db,
+    clock,
+    issuer: config.issuer,
+    connections,
+    signingKey: () => oauth.signingKey(),
+  });
+  const members = createMembers({ ...deps, connections, outbox, receipts });
   const datasets = new DatasetService({ ...deps, members, outbox });
   const consent = new ConsentService({ ...deps, connections, members, outbox, callbackExtras: idaasCallbackExtras(db) });
   const accounts = new AccountService({ ...deps, members, connections, outbox });
@@ -187,6 +197,7 @@ async function assemble(
     oidc,
     connections,
     members,
+    receipts,
     datasets,
     outbox,
     consent,

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from './app-context.ts';
 import { registerConnectionRoutes } from './connections/connection-routes.ts';
 import { registerConsentRoutes } from './consent/consent-routes.ts';
+import { registerReceiptRoutes } from './receipts/receipt-routes.ts';
 import { registerFeatureBlockRoutes } from './features/feature-routes.ts';
 import { registerHelperRoutes } from './helpers/helper-routes.ts';
 import { createHttpServer } from './http/server.ts';
@@ -59,6 +60,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   registerOidcRoutes(app, ctx);
   registerConnectionRoutes(app, ctx);
   registerConsentRoutes(app, ctx);
+  registerReceiptRoutes(app, ctx);
   registerDatasetRoutes(app, ctx);
   registerFeatureBlockRoutes(app, ctx);
   registerTemplateRoutes(app, ctx);

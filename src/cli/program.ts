@@ -12,6 +12,7 @@ import { registerMemberCommands } from './commands/admin-member.ts';
 import { registerOrgCommands } from './commands/admin-org.ts';
 import { registerConfigCommands } from './commands/config.ts';
 import { registerDbCommands } from './commands/db.ts';
+import { registerReceiptCommands } from './commands/receipt.ts';
 import { registerStartCommand } from './commands/start.ts';
 import { examples } from './options.ts';
 import type { CliRuntime } from './runtime.ts';
@@ -51,6 +52,7 @@ export function buildProgram(rt: CliRuntime, json = false): Command {
   registerIdentityCommands(admin, rt);
   registerDbCommands(program, rt);
   registerConfigCommands(program, rt);
+  registerReceiptCommands(program, rt);
   return program;
 }
 

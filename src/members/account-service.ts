@@ -5,7 +5,7 @@
 import { hashPassword, verifyPassword } from '../crypto/kdf.ts';
 import type { ConnectionService } from '../connections/connection-service.ts';
 import type { DssaPermissions } from '../connections/dssa.ts';
-import { NotFoundError, ValidationError } from '../errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import type { OutboxService } from '../outbox/outbox-service.ts';
 import type { ServiceDeps } from '../service-deps.ts';
 import { MIN_PASSWORD, MIN_PRIVATE_KEY } from './member-rules.ts';
@@ -153,11 +153,23 @@ export class AccountService {
     if (!row) throw new NotFoundError('Member not found');
     if (!(await verifyPassword(row.password_hash, password))) throw new WrongPasswordError();
     const grants: { nid: number; id: number }[] = [];
+    // Read first: inside the transaction, SQLite would wait on any read of the outer handle.
+    const { grants: memberGrants } = this.deps.members;
+    const parties = new Map(
+      await Promise.all(
+        (await this.store.grantsOf(uid)).map(async (g) => [g.nid, await memberGrants.receiptParty(g.nid)] as const),
+      ),
+    );
     await db.transaction().execute(async (trx) => {
       const store = this.store.in(trx);
       for (const g of await store.grantsOf(uid)) {
         grants.push(g);
         await this.deps.outbox.enqueueConnectionEvent(trx, { uid, nid: g.nid, event: 'member.deleted' });
+        // Receipts outlive the member (no foreign key): each chain ends with this one. A grant
+        // made since the read above fails the deletion, which the member can simply retry.
+        const party = parties.get(g.nid);
+        if (!party) throw new ConflictError('A connection changed while the account was being deleted: try again.');
+        await memberGrants.recordWithdrawal(trx, party, g, 'member.deleted');
       }
       await store.erase(row, throttleKeys.ofMember(row));
     });

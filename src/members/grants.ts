@@ -20,6 +20,7 @@ import type { MemberAccounts } from './member-accounts.ts';
 import type { MemberKeys } from './member-keys.ts';
 import { MemberStore, type GrantRow } from './member-store.ts';
 import { OpenedKeyCache } from './opened-key-cache.ts';
+import type { ConsentReceipts, ReceiptParty } from '../receipts/consent-receipts.ts';
 
 const GRANT_CACHE_MS = 900;
 
@@ -45,6 +46,7 @@ export class Grants {
       outbox: OutboxService;
       accounts: MemberAccounts;
       keys: MemberKeys;
+      receipts: ConsentReceipts;
     },
   ) {
     this.openedKeys = new OpenedKeyCache(deps.config.keyCacheMs);
@@ -83,6 +85,7 @@ export class Grants {
     const conId = `${member.uid}-${input.nid}`;
     const salt = randomBytes(16);
     const kek = deriveMemberKeyKek(memberKey, salt, conId);
+    const party = await this.deps.receipts.party(input.nid);
     try {
       const { db, clock } = this.deps;
       let replaced: number | undefined;
@@ -107,7 +110,16 @@ export class Grants {
           rows.push({ grant_id: id, dataset: ds, wrapped: seal(kek, dek.key, wrapContext.grant(conId, id, ds)) });
         }
         await store.insertGrantKeys(rows);
+        const receipt = await this.deps.receipts.record(trx, party, {
+          uid: member.uid,
+          nid: input.nid,
+          conId,
+          event: previous ? 'consent.updated' : 'consent.given',
+          dssa,
+          by: 'member',
+        });
         // Contract §5.3: the callback is queued with the grant, POST first time, PUT on re-consent.
+        // The signed receipt rides along as an added field (docs/consent-receipts.md).
         await this.deps.outbox.enqueueCallback(trx, {
           nid: input.nid,
           method: previous ? 'PUT' : 'POST',
@@ -117,6 +129,7 @@ export class Grants {
           conId,
           permissions: dssa.permissions,
           ...(input.callbackExtra ? { extra: input.callbackExtra } : {}),
+          consentReceipt: receipt.jws,
         });
         await input.within?.(trx);
         return id;
@@ -132,6 +145,7 @@ export class Grants {
   async revoke(uid: number, nid: number): Promise<boolean> {
     const { db, clock } = this.deps;
     let revoked: number | undefined;
+    const party = await this.deps.receipts.party(nid);
     return db
       .transaction()
       .execute(async (trx) => {
@@ -139,11 +153,36 @@ export class Grants {
         const grant = await store.activeGrant(uid, nid);
         if (!grant) return false;
         await store.revokeGrant(grant.id, clock.now());
+        await this.recordWithdrawal(trx, party, grant);
         await this.deps.outbox.enqueueConnectionEvent(trx, { uid, nid, event: 'connection.revoked' });
         revoked = grant.id;
         return true;
       })
       .finally(() => this.forgetGrant(uid, nid, revoked));
+  }
+
+  /**
+   * The receipt of a grant's end, by the member: revoked, or (`reason`) with the member's
+   * deletion. In the caller's transaction.
+   */
+  async recordWithdrawal(trx: Trx, party: ReceiptParty, grant: GrantRow, reason?: 'member.deleted'): Promise<void> {
+    // Agreement versions are never deleted, and the grant names one of them.
+    const dssa = party.agreements.find((d) => d.version === grant.dssa_version);
+    if (!dssa) throw new Error(`connection ${grant.nid} has no agreement version ${grant.dssa_version}`);
+    await this.deps.receipts.record(trx, party, {
+      uid: grant.uid,
+      nid: grant.nid,
+      conId: `${grant.uid}-${grant.nid}`,
+      event: 'consent.withdrawn',
+      dssa,
+      by: 'member',
+      ...(reason ? { reason } : {}),
+    });
+  }
+
+  /** The connection's side of a receipt, read before a transaction that records one. */
+  receiptParty(nid: number): Promise<ReceiptParty> {
+    return this.deps.receipts.party(nid);
   }
 
   /** This process stops using a grant at once: its cache entry and any keys it opened. */

@@ -10,6 +10,7 @@ import type { OutboxService } from '../outbox/outbox-service.ts';
 import type { ServiceDeps } from '../service-deps.ts';
 import { ConnectionAccessCheck } from './connection-access.ts';
 import { Grants } from './grants.ts';
+import type { ConsentReceipts } from '../receipts/consent-receipts.ts';
 import { MemberAccounts } from './member-accounts.ts';
 import { MemberKeys } from './member-keys.ts';
 
@@ -20,7 +21,9 @@ export interface Members {
   access: ConnectionAccessCheck;
 }
 
-export function createMembers(deps: ServiceDeps & { connections: ConnectionService; outbox: OutboxService }): Members {
+export function createMembers(
+  deps: ServiceDeps & { connections: ConnectionService; outbox: OutboxService; receipts: ConsentReceipts },
+): Members {
   const accounts = new MemberAccounts(deps);
   const keys = new MemberKeys(deps);
   const grants = new Grants({ ...deps, accounts, keys });

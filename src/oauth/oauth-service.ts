@@ -184,6 +184,11 @@ export class OAuthService implements AccessTokenVerifier {
     return client && !client.disabled && client.redirectUris.length ? client : undefined;
   }
 
+  /** Every public key tokens and consent receipts were ever signed with (receipts' verification keys). */
+  everySigningKey(): { keys: JWK[] } {
+    return this.ring.everyKey();
+  }
+
   /** The key tokens, and ID tokens, are signed with now. */
   signingKey(): { kid: string; key: KeyObject } {
     return this.ring.currentSigner();

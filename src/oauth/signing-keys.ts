@@ -86,12 +86,15 @@ export class SigningKeyRing {
   /** RFC 7517 key set: every key that signs now or signed a token that may still be alive. */
   jwks(): { keys: JWK[] } {
     const now = this.o.clock.now();
-    return {
-      keys: [...this.keys.values()]
-        .filter((k) => this.isPublished(k, now))
-        .sort((a, b) => b.createdAt - a.createdAt || (a.kid < b.kid ? 1 : -1))
-        .map((k) => ({ ...k.publicJwk, kid: k.kid, alg: SIGNING_ALG, use: 'sig' })),
-    };
+    return keySet([...this.keys.values()].filter((k) => this.isPublished(k, now)));
+  }
+
+  /**
+   * Every key this deployment has signed with, retired ones too: consent receipts are signed
+   * with these keys and must stay verifiable for as long as they are kept.
+   */
+  everyKey(): { keys: JWK[] } {
+    return keySet([...this.keys.values()]);
   }
 
   /**
@@ -182,6 +185,14 @@ export class SigningKeyRing {
   private window(): number {
     return this.o.tokenTtl + RETIREMENT_MARGIN_SECONDS;
   }
+}
+
+function keySet(keys: PublishedKey[]): { keys: JWK[] } {
+  return {
+    keys: keys
+      .sort((a, b) => b.createdAt - a.createdAt || (a.kid < b.kid ? 1 : -1))
+      .map((k) => ({ ...k.publicJwk, kid: k.kid, alg: SIGNING_ALG, use: 'sig' })),
+  };
 }
 
 function sealContext(kid: string): string {

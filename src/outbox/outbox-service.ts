@@ -33,6 +33,8 @@ export interface CallbackInput {
   permissions: DssaPermissions;
   /** further form fields the subscriber asked to get back (IDaaS `linking_token`) */
   extra?: Record<string, string>;
+  /** the signed consent receipt of this consent (docs/consent-receipts.md), sent last */
+  consentReceipt?: string;
 }
 
 export interface ChangeInput {

@@ -29,6 +29,8 @@ export function callbackBody(input: CallbackInput): OutboxPayload {
   // e.g. the IDaaS linking_token a subscriber gave when it asked for the link
   for (const [name, value] of Object.entries(input.extra ?? {})) form.append(name, value);
   for (const [name, value] of permissionFields(input.permissions)) form.append(name, value);
+  // Beyond Mydex, last so that Mydex's body stays a prefix: the signed receipt of this consent.
+  if (input.consentReceipt) form.append('consent_receipt', input.consentReceipt);
   return { contentType: FORM, body: form.toString() };
 }
 

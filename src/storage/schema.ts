@@ -50,6 +50,23 @@ export interface OauthClientTable {
   dpop_bound: Generated<number>;
 }
 
+/** Signed consent receipts, chained per member and connection. */
+export interface ConsentReceiptTable {
+  /** UUID, also the receipt's jti */
+  id: string;
+  uid: number;
+  nid: number;
+  /** the member's pairwise identifier for the connection */
+  con_id: string;
+  /** 1, 2, … per member and connection */
+  sequence: number;
+  /** consent.given, consent.updated or consent.withdrawn */
+  event: string;
+  /** the receipt: a compact JWS (ES256) */
+  jws: string;
+  created_at: number;
+}
+
 /** Single-use JWTs already accepted: client assertions and DPoP proofs (replay protection). */
 interface SpentJtiTable {
   /** 'client_assertion' or 'dpop_proof' */
@@ -355,6 +372,7 @@ export interface Database {
   organisations: OrganisationTable;
   oauth_clients: OauthClientTable;
   spent_jtis: SpentJtiTable;
+  consent_receipts: ConsentReceiptTable;
   oidc_records: OidcRecordTable;
   signing_keys: SigningKeyTable;
   revoked_tokens: RevokedTokenTable;

@@ -51,6 +51,7 @@ describe('openpdx program', () => {
         'config master-key',
         'db migrate',
         'db status',
+        'receipt verify',
         'start',
       ].sort(),
     );

@@ -121,8 +121,9 @@ describe('erasure (PV-03, CR-18)', () => {
       .filter((tb) => !t.ctx.database.pgSchema || tb.schema === t.ctx.database.pgSchema)
       .map((tb) => tb.name)
       // The outbox keeps what it must still deliver: the erasure's own member.deleted events
-      // (checked below), sealed, for the subscribers the member was connected to.
-      .filter((name) => name !== 'outbox');
+      // (checked below), sealed, for the subscribers the member was connected to. Consent
+      // receipts are kept on purpose (docs/consent-receipts.md): checked below too.
+      .filter((name) => name !== 'outbox' && name !== 'consent_receipts');
     expect(tables).toEqual(expect.arrayContaining(['members', 'transaction_rows', 'row_index', 'grants', 'access_log']));
     const holding = async () => {
       const out: string[] = [];
@@ -145,6 +146,13 @@ describe('erasure (PV-03, CR-18)', () => {
       .where('kind', '=', 'event')
       .execute();
     expect(told).toEqual([{ kind: 'event', nid: sub.nid }]);
+    // The receipts stay, ending with the deletion: signed records holding the pairwise con_id, no details.
+    const receipts = await t.ctx.db
+      .selectFrom('consent_receipts')
+      .select(['con_id', 'event'])
+      .where('uid', '=', gone.uid)
+      .execute();
+    expect(receipts.at(-1)).toEqual({ con_id: `${gone.uid}-${sub.nid}`, event: 'consent.withdrawn' });
     expect((await read(gone)).statusCode).toBe(403);
     const path = t.ctx.database.sqlitePath;
     if (path) {

@@ -46,8 +46,11 @@ describe('consent callback (contract §5.3)', () => {
         b('fields[ds_events][0][title][access][r][s]=A'),
         b('fields[ds_events][0][title][access][w][a]=1'),
         b('fields[ds_events][0][title][access][w][s]=A'),
+        // Beyond Mydex, last: the signed receipt of this consent (docs/consent-receipts.md).
+        `consent_receipt=${new URLSearchParams(first.body).get('consent_receipt')}`,
       ].join('&'),
     );
+    expect(new URLSearchParams(first.body).get('consent_receipt')).toMatch(/^eyJ[\w-]+\.[\w-]+\.[\w-]+$/);
     // A PHP-style parser reads it back as Mydex's callback handlers expect.
     expect(qs.parse(first.body, { depth: 10 })).toEqual({
       uid: String(m.uid),
@@ -58,6 +61,7 @@ describe('consent callback (contract §5.3)', () => {
         ds_personal_details: [{ field_personal_fname: { access: { r: { a: '1', s: 'A' }, w: { a: '0', s: 'A' } } } }],
         ds_events: [{ title: { access: { r: { a: '1', s: 'A' }, w: { a: '1', s: 'A' } } } }],
       },
+      consent_receipt: expect.any(String),
     });
 
     const h = first.headers;

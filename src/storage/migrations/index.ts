@@ -11,6 +11,7 @@ import * as m0007 from './0007-oidc.ts';
 import * as m0008 from './0008-unlock-window.ts';
 import * as m0009 from './0009-password-resets.ts';
 import * as m0010 from './0010-client-keys.ts';
+import * as m0011 from './0011-consent-receipts.ts';
 
 export interface MigrationModule {
   name: string;
@@ -18,4 +19,16 @@ export interface MigrationModule {
   down(db: Kysely<unknown>, d: Dialect): Promise<void>;
 }
 
-export const migrations: readonly MigrationModule[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010];
+export const migrations: readonly MigrationModule[] = [
+  m0001,
+  m0002,
+  m0003,
+  m0004,
+  m0005,
+  m0006,
+  m0007,
+  m0008,
+  m0009,
+  m0010,
+  m0011,
+];
