@@ -141,6 +141,7 @@ async function assemble(
   metrics.observe({ outboxDepth: () => outbox.pendingCount(), poolUse: () => database.poolUse?.() });
   const receipts = new ConsentReceipts({
     db,
+    dialect: deps.dialect,
     clock,
     issuer: config.issuer,
     connections,

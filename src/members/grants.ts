@@ -110,6 +110,8 @@ export class Grants {
           rows.push({ grant_id: id, dataset: ds, wrapped: seal(kek, dek.key, wrapContext.grant(conId, id, ds)) });
         }
         await store.insertGrantKeys(rows);
+        // The link is spent first: of two simultaneous approvals, the loser fails there, as before.
+        await input.within?.(trx);
         const receipt = await this.deps.receipts.record(trx, party, {
           uid: member.uid,
           nid: input.nid,
@@ -131,7 +133,6 @@ export class Grants {
           ...(input.callbackExtra ? { extra: input.callbackExtra } : {}),
           consentReceipt: receipt.jws,
         });
-        await input.within?.(trx);
         return id;
       });
       this.forgetGrant(member.uid, input.nid, replaced);

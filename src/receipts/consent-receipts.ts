@@ -12,6 +12,8 @@ import type { Clock } from '../clock.ts';
 import type { ConnectionService } from '../connections/connection-service.ts';
 import type { Dssa } from '../connections/dssa.ts';
 import type { Database, Trx } from '../storage/schema.ts';
+import type { Dialect } from '../storage/dialect.ts';
+import { ConflictError } from '../errors.ts';
 import type { Kysely } from 'kysely';
 import { ConsentReceiptStore, type ReceiptRow } from './consent-receipt-store.ts';
 import {
@@ -49,6 +51,7 @@ export interface ReceiptParty {
 
 export interface ConsentReceiptsDeps {
   db: Kysely<Database>;
+  dialect: Dialect;
   clock: Clock;
   issuer: string;
   connections: ConnectionService;
@@ -117,7 +120,19 @@ export class ConsentReceipts {
       jws,
       created_at: now,
     };
-    await this.store.in(trx).insert(row);
+    try {
+      await this.store.in(trx).insert(row);
+    } catch (err) {
+      // Two events of one member and connection at once both read the same last receipt; the
+      // chain's unique (uid, nid, sequence) lets one through, and the other event is undone.
+      if (this.deps.dialect.isUniqueViolation(err)) {
+        throw new ConflictError(
+          'Consent changed at the same moment elsewhere',
+          'Another change to this connection’s consent was being recorded: try again.',
+        );
+      }
+      throw err;
+    }
     return row;
   }
 

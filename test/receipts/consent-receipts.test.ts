@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { decodeJwt, decodeProtectedHeader, type JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseGrantSpecs } from '../../src/connections/grant-spec.ts';
+import { ConflictError } from '../../src/errors.ts';
 import { payloadContext } from '../../src/outbox/delivery-worker.ts';
 import { verifyReceipts, type ConsentRecord } from '../../src/receipts/receipt-format.ts';
 import { createTestCli } from '../cli/cli-harness.ts';
@@ -126,6 +127,19 @@ describe('receipts of consent events', () => {
     const chain = await receiptsOf(m.uid);
     expect(recordOf(chain.at(-1)!).event).toMatchObject({ type: 'consent.withdrawn', reason: 'member.deleted' });
     expect(await verifyReceipts(chain, await keys())).toMatchObject({ ok: true });
+  });
+});
+
+describe('concurrent events', () => {
+  it('never forks a chain: of simultaneous consents, each lands in turn or is refused with a conflict', async () => {
+    const m = await connectMember(t.ctx, sub, 'receipt.race');
+    const results = await Promise.allSettled(
+      Array.from({ length: 4 }, () => t.ctx.members.grants.consent({ uid: m.uid, nid: sub.nid, privateKey: m.privateKey })),
+    );
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(ConflictError);
+    const chain = await receiptsOf(m.uid);
+    expect(chain).toHaveLength(1 + results.filter((r) => r.status === 'fulfilled').length);
+    expect(await verifyReceipts(chain, await keys())).toMatchObject({ ok: true, problems: [] });
   });
 });
 
