@@ -17,7 +17,7 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 describe('spent JWTs', () => {
-  it('accepts each JWT once: the first of a batch, never again in a later batch', async () => {
+  it('accepts each JWT once: the first of a batch, never again in another batch', async () => {
     const now = Math.floor(Date.now() / 1000);
     const same = await Promise.all([
       store.spend('dpop_proof', 'k1', 'h1', now + 90),
@@ -31,8 +31,12 @@ describe('spent JWTs', () => {
     const many = await Promise.all(
       Array.from({ length: 1200 }, (_, i) => store.spend('client_assertion', 'c', `m${i % 600}`, now + 90)),
     );
-    expect(many.filter(Boolean)).toHaveLength(600);
-    expect(many.slice(0, 600).every(Boolean)).toBe(true);
+    // Batches may run at once on PostgreSQL (a pool): which request of a pair wins is open,
+    // that exactly one does is not.
+    const wins = new Map<number, number>();
+    many.forEach((fresh, i) => fresh && wins.set(i % 600, (wins.get(i % 600) ?? 0) + 1));
+    expect(wins.size).toBe(600);
+    expect([...wins.values()].every((n) => n === 1)).toBe(true);
   });
 
   it('forgets only what has expired', async () => {
