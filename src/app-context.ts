@@ -23,6 +23,7 @@ import { AccountService } from './members/account-service.ts';
 import { PasswordResetService } from './members/password-reset-service.ts';
 import { AuthThrottle } from './members/auth-throttle-store.ts';
 import { ConsentReceipts } from './receipts/consent-receipts.ts';
+import { AccessLogService } from './access-log/access-log-service.ts';
 import { createMembers, type Members } from './members/members.ts';
 import { OidcService } from './oidc/oidc-service.ts';
 import { errorPage } from './web/views/error-view.ts';
@@ -58,6 +59,8 @@ export interface AppContext {
   members: Members;
   /** signed consent receipts, chained per member and connection (docs/consent-receipts.md) */
   receipts: ConsentReceipts;
+  /** the access log's signed checkpoints and the member's download of it (docs/access-log.md) */
+  accessLog: AccessLogService;
   datasets: DatasetService;
   outbox: OutboxService;
   consent: ConsentService;
@@ -124,7 +127,7 @@ async function assemble(
   const deps = {
     db,
     dialect: database.dialect,
-    appendRelaxed: database.appendRelaxed,
+    appendAccessLog: database.appendAccessLog,
     selectNow: database.selectNow,
     runSideJobs: database.runSideJobs,
     availability,
@@ -147,11 +150,19 @@ async function assemble(
     connections,
     signingKey: () => oauth.signingKey(),
   });
+  const accessLog = new AccessLogService({
+    db,
+    clock,
+    logger,
+    availability,
+    issuer: config.issuer,
+    signingKey: () => oauth.signingKey(),
+  });
   const members = createMembers({ ...deps, connections, outbox, receipts });
   const datasets = new DatasetService({ ...deps, members, outbox });
   const consent = new ConsentService({ ...deps, connections, members, outbox, callbackExtras: idaasCallbackExtras(db) });
   const accounts = new AccountService({ ...deps, members, connections, outbox });
-  const memberData = new MemberDataService({ ...deps, members, accounts, pds: datasets.pds });
+  const memberData = new MemberDataService({ ...deps, members, accounts, pds: datasets.pds, receipts });
   const features = new FeatureBlocks({ ...deps, datasets, members, connections, outbox, links: consent });
   const templates = new TemplateService(loadTemplateRegistry(catalogue), { datasets });
   // IDaaS links are FTC links made by the consent module (src/idaas/idaas-deps.ts, IdaasLinkIssuer).
@@ -183,7 +194,10 @@ async function assemble(
   });
   await oauth.start();
   await oidc.start();
-  if (overrides.startWorkers ?? true) await outbox.start();
+  if (overrides.startWorkers ?? true) {
+    await outbox.start();
+    accessLog.start();
+  }
   return {
     config,
     logger,
@@ -199,6 +213,7 @@ async function assemble(
     connections,
     members,
     receipts,
+    accessLog,
     datasets,
     outbox,
     consent,
@@ -212,6 +227,7 @@ async function assemble(
     idaas,
     async close() {
       await outbox.stop();
+      await accessLog.stop();
       await oauth.stop();
       oidc.stop();
       members.grants.close();

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { registerAccessLogRoutes } from './access-log/access-log-routes.ts';
 import type { AppContext } from './app-context.ts';
 import { registerConnectionRoutes } from './connections/connection-routes.ts';
 import { registerConsentRoutes } from './consent/consent-routes.ts';
@@ -61,6 +62,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   registerConnectionRoutes(app, ctx);
   registerConsentRoutes(app, ctx);
   registerReceiptRoutes(app, ctx);
+  registerAccessLogRoutes(app, ctx);
   registerDatasetRoutes(app, ctx);
   registerFeatureBlockRoutes(app, ctx);
   registerTemplateRoutes(app, ctx);

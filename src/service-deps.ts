@@ -14,7 +14,7 @@ export interface ServiceDeps {
   db: Kysely<Database>;
   dialect: Dialect;
   /** relaxed-durability inserts for the read access log (see DatabaseHandle) */
-  appendRelaxed: DatabaseHandle['appendRelaxed'];
+  appendAccessLog: DatabaseHandle['appendAccessLog'];
   /** reads outside transactions, off Kysely's executor (see DatabaseHandle) */
   selectNow: DatabaseHandle['selectNow'];
   /** reads and read-log appends together on SQLite's side thread, where there is one */

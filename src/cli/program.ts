@@ -13,6 +13,7 @@ import { registerOrgCommands } from './commands/admin-org.ts';
 import { registerConfigCommands } from './commands/config.ts';
 import { registerDbCommands } from './commands/db.ts';
 import { registerReceiptCommands } from './commands/receipt.ts';
+import { registerLogCommands } from './commands/log.ts';
 import { registerStartCommand } from './commands/start.ts';
 import { examples } from './options.ts';
 import type { CliRuntime } from './runtime.ts';
@@ -53,6 +54,7 @@ export function buildProgram(rt: CliRuntime, json = false): Command {
   registerDbCommands(program, rt);
   registerConfigCommands(program, rt);
   registerReceiptCommands(program, rt);
+  registerLogCommands(program, rt);
   return program;
 }
 

@@ -53,11 +53,13 @@ export class MemberStore extends Store {
    * Erasure, in the caller's transaction (a store over it: `in(trx)`): the member's row, and with
    * it (ON DELETE CASCADE) every row that refers to it by uid: data keys, grants and their keys,
    * metadata, transactional rows and their blind-index digests, sessions, IDaaS records. Then
-   * what names the member another way: the access log, pending links by MydexID, and the sign-in
-   * throttle's keys.
+   * what names the member another way: the access log with its chain head and signed checkpoints,
+   * pending links by MydexID, and the sign-in throttle's keys.
    */
   async erase(member: { uid: number; mydexid: string }, throttleKeys: readonly string[]) {
-    await this.db.deleteFrom('access_log').where('uid', '=', member.uid).execute();
+    for (const table of ['access_log', 'access_log_heads', 'access_log_checkpoints'] as const) {
+      await this.db.deleteFrom(table).where('uid', '=', member.uid).execute();
+    }
     await this.db.deleteFrom('one_time_links').where('mydexid', '=', member.mydexid).execute();
     if (throttleKeys.length)
       await this.db
@@ -82,7 +84,7 @@ export class MemberStore extends Store {
         'organisations.name as org_name',
       ])
       .where('access_log.uid', '=', uid)
-      .orderBy('access_log.id', 'desc')
+      .orderBy('access_log.seq', 'desc')
       .limit(limit)
       .offset(offset)
       .execute();

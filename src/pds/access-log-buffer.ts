@@ -2,7 +2,7 @@
  * Group commit for the read access log. Every read is logged before its response goes out, but
  * reads that arrive in the same event-loop turn share one INSERT instead of paying a commit each.
  *
- * The INSERT goes through DatabaseHandle.appendRelaxed: committed before the response, safe from a
+ * The append goes through DatabaseHandle.appendAccessLog, which chains the entries (docs/access-log.md): committed before the response, safe from a
  * crash of the process, but not fsynced on its own (on SQLite it also runs in a second thread).
  * Waiting for a disk sync on every read was most of a read's latency; what a power loss could
  * cost is the last few read entries, never data or the log entries of writes, which commit fully
@@ -12,9 +12,8 @@
  * a metadata read's SELECT and decryption then run on the second thread too, and its log entries
  * are appended only if all of its reads succeeded, as when the read ran here and logged after.
  */
-import type { Insertable } from 'kysely';
+import type { AccessLogEntry } from '../storage/access-log-chain.ts';
 import type { OpenedRow, SealedRead, SideJob, SideJobResult } from '../storage/row-appender.ts';
-import type { AccessLogTable } from '../storage/schema.ts';
 
 const MAX_BATCH = 500;
 /**
@@ -26,7 +25,7 @@ const MAX_BATCH = 500;
  */
 const MAX_BATCH_READ_ROWS = 100;
 
-type Row = Insertable<AccessLogTable>;
+type Row = AccessLogEntry;
 
 interface Pending {
   reads: readonly SealedRead[];
@@ -38,15 +37,17 @@ interface Pending {
 }
 
 export interface AccessLogSink {
-  /** appendRelaxed for the access log */
+  /** DatabaseHandle.appendAccessLog */
   append(rows: Row[]): Promise<void>;
-  /** runSideJobs for the access log, where the database has it */
+  /** DatabaseHandle.runSideJobs, where the database has it */
   runJobs?: (jobs: readonly (SideJob & { rows: readonly Row[] })[]) => Promise<SideJobResult[]>;
 }
 
 export class AccessLogBuffer {
   private queue: Pending[] = [];
   private scheduled = false;
+  /** an append (without reads) is committing: the next waits for it and takes all that queued meanwhile */
+  private appending = false;
 
   constructor(private readonly sink: AccessLogSink) {}
 
@@ -85,6 +86,11 @@ export class AccessLogBuffer {
 
   private async flush(): Promise<void> {
     this.scheduled = false;
+    const { runJobs } = this.sink;
+    // Appends to the chain take their members' heads in turn (access-log-chain.ts), so more than
+    // one at a time would only queue on those locks, each a transaction for a few entries; one
+    // at a time, whatever arrived while it committed goes in the next, together.
+    if (!runJobs && this.appending) return;
     let take = 0;
     for (let weight = 0; take < this.queue.length && take < MAX_BATCH; take++) {
       weight += this.queue[take]!.weight;
@@ -94,7 +100,6 @@ export class AccessLogBuffer {
     if (this.queue.length) this.schedule();
     if (!batch.length) return;
     try {
-      const { runJobs } = this.sink;
       if (runJobs) {
         const results = await runJobs(batch);
         batch.forEach((p, i) => {
@@ -104,7 +109,13 @@ export class AccessLogBuffer {
           else p.resolve(result.rows);
         });
       } else {
-        await this.sink.append(batch.flatMap((p) => p.rows));
+        this.appending = true;
+        try {
+          await this.sink.append(batch.flatMap((p) => p.rows));
+        } finally {
+          this.appending = false;
+          if (this.queue.length) this.schedule();
+        }
         for (const p of batch) p.resolve([]);
       }
     } catch (err) {

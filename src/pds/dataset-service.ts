@@ -52,8 +52,8 @@ export class DatasetService {
       deps.clock,
       (trx, change) => deps.outbox.enqueueChange(trx, change),
       {
-        append: (rows) => deps.appendRelaxed('access_log', rows),
-        runJobs: deps.runSideJobs && ((jobs) => deps.runSideJobs!('access_log', jobs)),
+        append: (rows) => deps.appendAccessLog(rows),
+        runJobs: deps.runSideJobs,
       },
       deps.selectNow,
     );

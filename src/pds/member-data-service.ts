@@ -6,6 +6,7 @@ import { listed, MAX_REASON_LENGTH, PdxError } from '../errors.ts';
 import type { AccountService } from '../members/account-service.ts';
 import type { DataKeyRing } from '../members/key-ring.ts';
 import type { Members } from '../members/members.ts';
+import type { ConsentReceipts } from '../receipts/consent-receipts.ts';
 import type { ServiceDeps } from '../service-deps.ts';
 import { unknownDatasetReason } from './dataset-params.ts';
 import type { FieldValues, PdsStore, StoredRow } from './pds-store.ts';
@@ -22,7 +23,9 @@ export interface DatasetContent {
 }
 
 export class MemberDataService {
-  constructor(private readonly deps: ServiceDeps & { members: Members; accounts: AccountService; pds: PdsStore }) {}
+  constructor(
+    private readonly deps: ServiceDeps & { members: Members; accounts: AccountService; pds: PdsStore; receipts: ConsentReceipts },
+  ) {}
 
   /** The member's data keys, unwrapped with their Private Key (WrongPrivateKeyError if it is not). */
   unlock(uid: number, privateKey: string): Promise<DataKeyRing> {
@@ -139,6 +142,14 @@ export class MemberDataService {
       datasets: data,
       connections: await this.deps.accounts.connections(uid),
       access_log: await this.deps.accounts.accessLog(uid, 1000),
+      // Signed (docs/consent-receipts.md): `openpdx receipt verify` checks them in this file.
+      consent_receipts: (await this.deps.receipts.ofMember(uid)).map((r) => ({
+        id: r.id,
+        nid: r.nid,
+        sequence: r.sequence,
+        event: r.event,
+        receipt: r.jws,
+      })),
     };
   }
 }

@@ -9,6 +9,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { openText, seal } from '../crypto/aead.ts';
 import { IntegrityFailure } from '../errors.ts';
 import type { DataKeyRing } from '../members/key-ring.ts';
+import { appendChained } from '../storage/access-log-chain.ts';
 import { forUpdate, type Dialect } from '../storage/dialect.ts';
 import type { Database } from '../storage/schema.ts';
 import { prepared, type QueryTarget } from '../storage/prepared.ts';
@@ -49,11 +50,9 @@ export function accessRow(uid: number, e: AccessEntry, at: number) {
   return { uid, nid: e.nid, actor: e.actor, dataset: e.dataset, fields: e.fields.join(','), action: e.action, at };
 }
 
+/** Appends to the access log's chain, in the write's own transaction (fully durable, as the write is). */
 async function insertAccess(db: Db, uid: number, e: AccessEntry, at: number): Promise<void> {
-  await db
-    .insertInto('access_log')
-    .values(accessRow(uid, e, at))
-    .execute();
+  await appendChained(db, [accessRow(uid, e, at)]);
 }
 
 // The metadata read is the API's most frequent query: compiled once (see prepared.ts).

@@ -1,22 +1,23 @@
 // @ts-check
 /**
- * Worker thread behind SqliteRowAppender (row-appender.ts): appends batches of rows to a SQLite
- * table on its own connection, so that the INSERT and its commit run on another core instead of
- * blocking the server's event loop. A batch's jobs may also carry sealed reads (a query whose rows
- * each hold a sealed column, and the key to open it): the metadata reads of the API, the
- * SELECT and the decryption of which would otherwise cost the event loop more than anything else
- * in a read. Each key arrives transferred, not copied, and is zero-filled once its job is done.
+ * Worker thread behind SqliteRowAppender (row-appender.ts): appends batches of entries to the
+ * access log's hash chain on its own connection, so that chaining, the INSERT and its commit run
+ * on another core instead of blocking the server's event loop. A batch's jobs may also carry
+ * sealed reads (a query whose rows each hold a sealed column, and the key to open it): the
+ * metadata reads of the API, the SELECT and the decryption of which would otherwise cost the event
+ * loop more than anything else in a read. Each key arrives transferred, not copied, and is
+ * zero-filled once its job is done.
  *
  * Plain JavaScript on purpose: a worker thread is a fresh module graph, and this file must load the
  * same way under `node --import tsx`, under vitest and from a build, without a TypeScript loader.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Sqlite from 'better-sqlite3';
+import { chainEntries } from '../crypto/access-chain.mjs';
 import { IntegrityError, openSealed } from '../crypto/aead-open.mjs';
 
 /** @type {{ path: string, lockWaitMs: number, synchronous: 'FULL' | 'NORMAL' }} */
 const { path, lockWaitMs, synchronous } = workerData;
-const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 
 const db = new Sqlite(path, { fileMustExist: true });
 db.pragma('journal_mode = WAL');
@@ -26,30 +27,72 @@ db.pragma('secure_delete = ON');
 // This thread may block while another connection writes: that is what it is for.
 db.pragma(`busy_timeout = ${Math.max(0, Math.floor(Number(lockWaitMs)))}`);
 
-/** @type {Map<string, import('better-sqlite3').Statement>} */
-const statements = new Map();
-
 /**
- * @param {string} table
- * @param {string[]} columns
+ * A statement for `count` rows (VALUES lists), prepared once per count.
+ * @param {Map<number, import('better-sqlite3').Statement>} cache
  * @param {number} count
+ * @param {(count: number) => string} sql
  */
-function insertStatement(table, columns, count) {
-  const key = `${table}|${columns.join(',')}|${count}`;
-  let stmt = statements.get(key);
+function statementFor(cache, count, sql) {
+  let stmt = cache.get(count);
   if (!stmt) {
-    if (!IDENTIFIER.test(table) || !columns.every((c) => IDENTIFIER.test(c))) {
-      throw new Error(`refusing to append to ${table} (${columns.join(', ')})`);
-    }
-    const one = `(${columns.map(() => '?').join(', ')})`;
-    stmt = db.prepare(
-      `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values ${Array(count).fill(one).join(', ')}`,
-    );
-    if (statements.size >= 200) statements.delete(/** @type {string} */ (statements.keys().next().value));
-    statements.set(key, stmt);
+    stmt = db.prepare(sql(count));
+    if (cache.size >= 200) cache.delete(/** @type {number} */ (cache.keys().next().value));
+    cache.set(count, stmt);
   }
   return stmt;
 }
+
+const list = (/** @type {number} */ n, /** @type {string} */ one) => Array(n).fill(one).join(', ');
+/** @type {Map<number, import('better-sqlite3').Statement>} */
+const headSelects = new Map();
+/** @type {Map<number, import('better-sqlite3').Statement>} */
+const entryInserts = new Map();
+/** @type {Map<number, import('better-sqlite3').Statement>} */
+const headUpserts = new Map();
+
+/**
+ * Entries as they travel: [uid, nid, actor, dataset, fields, action, at] (row-appender.ts).
+ * Chained after their members' heads and appended, the heads advanced, in one transaction that
+ * takes the write lock first (IMMEDIATE), so no other connection can extend a chain meanwhile.
+ */
+const appendChained = db.transaction(
+  /** @param {unknown[][]} tuples */
+  (tuples) => {
+    const entries = tuples.map(([uid, nid, actor, dataset, fields, action, at]) => ({
+      uid: /** @type {number} */ (uid),
+      nid: /** @type {number | null} */ (nid),
+      actor: /** @type {string} */ (actor),
+      dataset: /** @type {string} */ (dataset),
+      fields: /** @type {string} */ (fields),
+      action: /** @type {string} */ (action),
+      at: /** @type {number} */ (at),
+    }));
+    const uids = [...new Set(entries.map((e) => e.uid))];
+    const current = /** @type {{ uid: number, seq: number, head: string }[]} */ (
+      statementFor(
+        headSelects,
+        uids.length,
+        (n) => `select uid, seq, head from access_log_heads where uid in (${list(n, '?')})`,
+      ).all(uids)
+    );
+    const heads = new Map(current.map((h) => [h.uid, { seq: h.seq, head: h.head }]));
+    const chained = chainEntries(heads, entries);
+    statementFor(
+      entryInserts,
+      chained.length,
+      (n) =>
+        `insert into access_log (uid, nid, actor, dataset, fields, action, at, seq, hash) values ${list(n, '(?, ?, ?, ?, ?, ?, ?, ?, ?)')}`,
+    ).run(chained.flatMap((e) => [e.uid, e.nid, e.actor, e.dataset, e.fields, e.action, e.at, e.seq, e.hash]));
+    statementFor(
+      headUpserts,
+      heads.size,
+      (n) =>
+        `insert into access_log_heads (uid, seq, head) values ${list(n, '(?, ?, ?)')} ` +
+        'on conflict (uid) do update set seq = excluded.seq, head = excluded.head',
+    ).run([...heads].flatMap(([uid, h]) => [uid, h.seq, h.head]));
+  },
+);
 
 /**
  * A sealed read as it travels: [sql, params, key offset, key length, context prefix]. The query's
@@ -101,7 +144,7 @@ function errorOf(err) {
 
 parentPort?.on(
   'message',
-  /** @param {{ id: number, table: string, columns: string[], keys: Uint8Array, jobs: Job[] } | { close: true }} msg */
+  /** @param {{ id: number, keys: Uint8Array, jobs: Job[] } | { close: true }} msg */
   (msg) => {
     if ('close' in msg) {
       db.close();
@@ -122,8 +165,8 @@ parentPort?.on(
           results.push({ error: errorOf(err) });
         }
       }
-      // One statement: the batch's rows commit whole or not at all.
-      if (rows.length) insertStatement(msg.table, msg.columns, rows.length).run(rows.flat());
+      // One transaction: the batch's entries commit whole or not at all.
+      if (rows.length) appendChained.immediate(rows);
       parentPort?.postMessage({ id: msg.id, results });
     } catch (err) {
       parentPort?.postMessage({ id: msg.id, error: errorOf(err) });

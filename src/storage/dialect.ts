@@ -14,10 +14,10 @@ import {
   sql,
   type ColumnDefinitionBuilder,
   type DatabaseConnection,
-  type Insertable,
 } from 'kysely';
 import pg from 'pg';
 import { SqliteRowAppender, type SideJob, type SideJobResult } from './row-appender.ts';
+import { appendChained, ChainAppender, type AccessLogEntry } from './access-log-chain.ts';
 import type { Database } from './schema.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -60,13 +60,14 @@ export interface DatabaseHandle {
   /** PostgreSQL: the schema the connection works in (requested, or the search_path's); undefined on SQLite. */
   pgSchema: string | undefined;
   /**
-   * Inserts rows in one statement with relaxed durability: committed before it resolves and safe
-   * from a crash of this process, but the last commits may be lost if the machine itself loses
-   * power (SQLite: synchronous=NORMAL on a second connection, in its own thread; PostgreSQL:
-   * synchronous_commit off, on sessions of its own). For the read access log only; data and the log
-   * entries of data writes keep full durability in their own transactions.
+   * Appends entries to the access log's hash chain (access-log-chain.ts) with relaxed durability:
+   * committed before it resolves and safe from a crash of this process, but the last commits may
+   * be lost if the machine itself loses power (SQLite: synchronous=NORMAL on a second connection,
+   * in its own thread; PostgreSQL: synchronous_commit off, on sessions of its own). For the read
+   * access log; data and the log entries of data writes keep full durability in their own
+   * transactions. All of the entries are appended, or none.
    */
-  appendRelaxed<T extends keyof Database & string>(table: T, rows: Insertable<Database[T]>[]): Promise<void>;
+  appendAccessLog(entries: AccessLogEntry[]): Promise<void>;
   /**
    * Runs one compiled read-only query outside any transaction. On a SQLite file it runs on a second,
    * read-only connection with cached statements, synchronously (better-sqlite3 is synchronous in
@@ -78,15 +79,12 @@ export interface DatabaseHandle {
   /** PostgreSQL: what the main connection pool is doing now (for metrics); absent on SQLite. */
   poolUse?: () => PoolUse;
   /**
-   * On a SQLite file only: sealed reads and relaxed appends run together in one batch on the
-   * appender's thread (row-appender.ts), off the event loop; the appended rows have the same
-   * durability as appendRelaxed's. Undefined elsewhere: read with selectNow and append with
-   * appendRelaxed instead.
+   * On a SQLite file only: sealed reads and relaxed access log appends run together in one batch on the
+   * appender's thread (row-appender.ts), off the event loop; the appended entries have the same
+   * durability as appendAccessLog's. Undefined elsewhere: read with selectNow and append with
+   * appendAccessLog instead.
    */
-  runSideJobs?: <T extends keyof Database & string>(
-    table: T,
-    jobs: readonly (SideJob & { rows: readonly Insertable<Database[T]>[] })[],
-  ) => Promise<SideJobResult[]>;
+  runSideJobs?: (jobs: readonly (SideJob & { rows: readonly AccessLogEntry[] })[]) => Promise<SideJobResult[]>;
   close(): Promise<void>;
 }
 
@@ -198,8 +196,8 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     const searchPath = schemaName ? `-c search_path=${schemaName}` : undefined;
     const common = { connectionString: url, connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS, keepAlive: true };
     const pool = new pg.Pool({ ...common, max: options.poolSize ?? 10, options: searchPath });
-    // appendRelaxed's own sessions, synchronous_commit off for every statement: each append is then
-    // one round trip (an autocommitted INSERT) rather than four (BEGIN, SET LOCAL, INSERT, COMMIT).
+    // appendAccessLog's own sessions, synchronous_commit off for every statement (no SET LOCAL in
+    // each append's transaction).
     const relaxedOptions = ['-c synchronous_commit=off', searchPath].filter(Boolean).join(' ');
     const relaxedPool = new pg.Pool({ ...common, max: 2, options: relaxedOptions });
     // node-postgres emits 'error' on a connection PostgreSQL drops (a restart, an admin shutdown).
@@ -230,14 +228,13 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     }
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     const relaxed = new Kysely<Database>({ dialect: new PostgresDialect({ pool: relaxedPool }) });
+    const chain = new ChainAppender(relaxed, postgresDialect.isUniqueViolation);
     return {
       db,
       dialect: postgresDialect,
       sqlitePath: undefined,
       pgSchema: workingSchema,
-      appendRelaxed: async (table, rows) => {
-        await relaxed.insertInto(table).values(rows).execute();
-      },
+      appendAccessLog: (entries) => chain.append(entries),
       selectNow: async (query) => (await db.executeQuery(query)).rows,
       poolUse: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: pool.options.max }),
       close: async () => {
@@ -266,12 +263,12 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     dialect: sqliteDialect,
     sqlitePath: path === ':memory:' ? undefined : path,
     pgSchema: undefined,
-    appendRelaxed: async (table, rows) => {
-      if (appender) await appender.append(table, rows as Record<string, unknown>[]);
-      else await db.insertInto(table).values(rows).execute();
+    appendAccessLog: async (entries) => {
+      if (appender) await appender.append(entries);
+      else await db.transaction().execute((trx) => appendChained(trx, entries));
     },
     selectNow: async (query) => (reader ? reader.select(query) : (await db.executeQuery(query)).rows),
-    runSideJobs: appender ? (table, jobs) => appender.run(table, jobs) : undefined,
+    runSideJobs: appender ? (jobs) => appender.run(jobs) : undefined,
     async close() {
       reader?.close();
       await appender?.close();

@@ -1,20 +1,18 @@
 /**
- * Appends rows to a SQLite table from a worker thread with its own connection (append-thread.mjs).
+ * Appends entries to the SQLite access log's hash chain from a worker thread with its own
+ * connection (append-thread.mjs).
  *
  * better-sqlite3 runs every statement on the calling thread, so on the main thread each commit
- * stops the whole server. The read access log is written on every API read: with its inserts on a
- * second thread, the event loop goes on serving while they commit. Each append resolves only once
- * its rows are committed.
+ * stops the whole server. The read access log is written on every API read: with its appends on a
+ * second thread, the event loop goes on serving while they are chained and committed. Each append
+ * resolves only once its entries are committed.
  */
 import { Worker } from 'node:worker_threads';
+import type { AccessLogEntry } from './access-log-chain.ts';
 import { WorkerClient } from './worker-client.ts';
 
-export interface RowAppender {
-  /** Inserts `rows` (all with the same keys) into `table` in one statement; resolves when committed. */
-  append(table: string, rows: readonly Record<string, unknown>[]): Promise<void>;
-  /** Waits for pending appends, then stops. */
-  close(): Promise<void>;
-}
+/** The columns of an entry as it travels to the thread, in this order. */
+const ENTRY_COLUMNS = ['uid', 'nid', 'actor', 'dataset', 'fields', 'action', 'at'] as const;
 
 /**
  * A query whose rows each hold a sealed (AES-GCM, src/crypto/aead.ts) value, with the key that
@@ -36,10 +34,10 @@ export interface SealedRead {
 /** A row of a sealed read: its columns, the last one opened (a string). */
 export type OpenedRow = unknown[];
 
-/** Reads that must all succeed, then rows appended only if they did. */
+/** Reads that must all succeed, then access log entries appended only if they did. */
 export interface SideJob {
   reads: readonly SealedRead[];
-  rows: readonly Record<string, unknown>[];
+  rows: readonly AccessLogEntry[];
 }
 
 /** Per job: each read's rows, in order; or why the job failed (its rows were not appended). */
@@ -78,7 +76,7 @@ export class AppendError extends Error {
   }
 }
 
-export class SqliteRowAppender implements RowAppender {
+export class SqliteRowAppender {
   private readonly thread: WorkerClient<Reply>;
 
   constructor(o: SqliteRowAppenderOptions) {
@@ -95,21 +93,20 @@ export class SqliteRowAppender implements RowAppender {
     });
   }
 
-  async append(table: string, rows: readonly Record<string, unknown>[]): Promise<void> {
+  /** Appends `rows` to the access log's chain, all or none; resolves when committed. */
+  async append(rows: readonly AccessLogEntry[]): Promise<void> {
     if (rows.length === 0 && !this.thread.closed) return;
-    const [result] = await this.run(table, [{ reads: [], rows }]);
+    const [result] = await this.run([{ reads: [], rows }]);
     if (result && 'error' in result) throw result.error;
   }
 
   /**
-   * One batch on the thread: each job's reads, then every successful job's rows in one INSERT
-   * into `table` (all rows with the same keys), committed before this resolves. A failed INSERT
-   * rejects the whole batch.
+   * One batch on the thread: each job's reads, then every successful job's entries chained and
+   * appended in one transaction, committed before this resolves. A failed append rejects the
+   * whole batch.
    */
-  async run(table: string, jobs: readonly SideJob[]): Promise<SideJobResult[]> {
+  async run(jobs: readonly SideJob[]): Promise<SideJobResult[]> {
     if (this.thread.closed) throw new AppendError('the row appender is closed', 'CLOSED');
-    const first = jobs.find((j) => j.rows.length)?.rows[0];
-    const columns = first ? Object.keys(first) : [];
     // Tuples rather than objects (structured cloning pays per property), and all of the batch's keys
     // in one buffer of its own, transferred: the thread wipes it, and no copy lingers in a message.
     const keyBytes = jobs.reduce((n, j) => j.reads.reduce((m, r) => m + r.key.length, n), 0);
@@ -121,9 +118,9 @@ export class SqliteRowAppender implements RowAppender {
         offset += key.length;
         return [sql, params, offset - key.length, key.length, contextPrefix];
       }),
-      job.rows.map((r) => columns.map((c) => r[c] ?? null)),
+      job.rows.map((r) => ENTRY_COLUMNS.map((c) => r[c] ?? null)),
     ]);
-    const reply = await this.thread.request({ table, columns, keys, jobs: wire }, [keys.buffer]);
+    const reply = await this.thread.request({ keys, jobs: wire }, [keys.buffer]);
     if (reply.error) throw toError(reply.error);
     return (reply.results ?? []).map((r) => ('error' in r ? { error: toError(r.error) } : { rows: r }));
   }

@@ -216,6 +216,27 @@ export interface AccessLogTable {
   fields: string;
   action: string;
   at: number;
+  /** its number in the member's chain, from 1 (docs/access-log.md); null only before migration 0012 ran */
+  seq: number | null;
+  /** SHA-256 (hex) over the entry and the hash before it (src/crypto/access-chain.mjs) */
+  hash: string | null;
+}
+
+/** Each member's access log chain: its last entry, and how far the last signed checkpoint reached. */
+interface AccessLogHeadTable {
+  uid: number;
+  seq: number;
+  head: string;
+  checkpointed_seq: Generated<number>;
+}
+
+/** A signed checkpoint of a member's chain: the count and head hash, as a compact JWS. */
+export interface AccessLogCheckpointTable {
+  uid: number;
+  seq: number;
+  head: string;
+  jws: string;
+  signed_at: number;
 }
 
 export interface OutboxTable {
@@ -388,6 +409,8 @@ export interface Database {
   row_index: RowIndexTable;
   row_index_backfill: RowIndexBackfillTable;
   access_log: AccessLogTable;
+  access_log_heads: AccessLogHeadTable;
+  access_log_checkpoints: AccessLogCheckpointTable;
   outbox: OutboxTable;
   one_time_links: OneTimeLinkTable;
   member_sessions: MemberSessionTable;

@@ -1,11 +1,16 @@
-/** /me (overview), /me/connections (+ revoke), /me/activity and /me/account. */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+/**
+ * /me (overview), /me/connections (+ revoke, + the consent receipts' download), /me/activity (+ the
+ * access log's download with its signed checkpoints) and /me/account.
+ */
+import { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { noticeFor } from './notices.ts';
 import { refuseForm, sessionEnded } from './refusals.ts';
 import { messagePage } from './views/auth-views.ts';
 import { accountPage, activityPage, connectionsPage, overviewPage, revokePage } from './views/dashboard-views.ts';
 import type { Web } from './web-context.ts';
 import { wholeNumber } from '../ids.ts';
+import { RECEIPT_KEYS_PATH } from '../receipts/receipt-format.ts';
 
 const ACTIVITY_PAGE_SIZE = 50;
 /** AccountService.accessLog reads at most 1000 entries per call; pages beyond stay reachable by offset. */
@@ -71,10 +76,37 @@ export function registerDashboardRoutes(app: FastifyInstance, web: Web): void {
     return web.send(reply, activityPage(await web.chrome(req), view));
   });
 
+  // The member's signed records, as files to keep and check with `openpdx receipt verify` and
+  // `openpdx log verify` (docs/consent-receipts.md, docs/access-log.md).
+  app.get('/me/connections/receipts', async (req, reply) => {
+    const me = await web.signedIn(req);
+    if (!me) return web.toLogin(req, reply);
+    const receipts = await ctx.receipts.ofMember(me.member.uid);
+    const body = {
+      issuer: ctx.config.issuer,
+      keys: `${ctx.config.issuer}${RECEIPT_KEYS_PATH}`,
+      receipts: receipts.map((r) => ({ id: r.id, nid: r.nid, sequence: r.sequence, event: r.event, receipt: r.jws })),
+    };
+    return attachment(reply, 'consent-receipts.json').send(JSON.stringify(body, null, 2));
+  });
+
+  app.get('/me/activity/download', async (req, reply) => {
+    const me = await web.signedIn(req);
+    if (!me) return web.toLogin(req, reply);
+    return attachment(reply, 'access-log.json').send(Readable.from(ctx.accessLog.download(me.member.uid)));
+  });
+
   app.get<Query>('/me/account', async (req, reply) => {
     if (!(await web.signedIn(req))) return web.toLogin(req, reply);
     return web.send(reply, accountPage(await web.chrome(req), { notice: noticeFor(req.query.done) }));
   });
+
+  function attachment(reply: FastifyReply, filename: string): FastifyReply {
+    return reply
+      .type('application/json; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${filename}"`)
+      .header('cache-control', 'no-store');
+  }
 
   async function notConnected(req: FastifyRequest) {
     return messagePage(await web.chrome(req), {

@@ -52,6 +52,7 @@ describe('openpdx program', () => {
         'db migrate',
         'db status',
         'receipt verify',
+        'log verify',
         'start',
       ].sort(),
     );

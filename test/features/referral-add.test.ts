@@ -51,7 +51,7 @@ async function appWithRecordedLinks(): Promise<FastifyInstance> {
   const features = new FeatureBlocks({
     ...ctx,
     dialect: ctx.database.dialect,
-    appendRelaxed: ctx.database.appendRelaxed,
+    appendAccessLog: ctx.database.appendAccessLog,
     selectNow: ctx.database.selectNow,
     runSideJobs: ctx.database.runSideJobs,
     links: issuer,

@@ -3,12 +3,11 @@
  * signature against a key set, and each chain (per member and connection) for a missing, altered
  * or reordered receipt. Needs no database and no configuration.
  */
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { JSONWebKeySet } from 'jose';
 import { AppError, ValidationError } from '../../errors.ts';
 import { RECEIPT_KEYS_PATH, verifyReceipts } from '../../receipts/receipt-format.ts';
 import { emit } from '../output.ts';
+import { keySet, readText } from '../signed-files.ts';
 import { examples, withJson } from '../options.ts';
 import type { CliRuntime } from '../runtime.ts';
 
@@ -33,7 +32,7 @@ export function registerReceiptCommands(program: Command, rt: CliRuntime): void 
         )
         .argument(
           '<file>',
-          'a receipt (JWS), a JSON array of them, or a JSON answer of GET /api/consent-receipts or of the member’s download',
+          'a receipt (JWS), a JSON array of them, a JSON answer of GET /api/consent-receipts, or the member’s receipts download or data export',
         )
         .option(
           '--jwks <file-or-url>',
@@ -45,7 +44,7 @@ export function registerReceiptCommands(program: Command, rt: CliRuntime): void 
   ).action(async (file: string, opts: { jwks?: string; json?: boolean }) => {
     const list = receiptsIn(readText(file, 'receipts'));
     if (list.length === 0) throw new ValidationError(`No receipt found in ${file}.`);
-    const jwks = await keySet(opts.jwks, list[0]!);
+    const jwks = await keySet(opts.jwks, () => `${issuerOf(list[0]!)}${RECEIPT_KEYS_PATH}`);
     const result = await verifyReceipts(list, jwks);
     const summary = {
       ok: result.ok,
@@ -61,16 +60,6 @@ export function registerReceiptCommands(program: Command, rt: CliRuntime): void 
     );
     if (!result.ok) throw new ReceiptsInvalid(result.problems.length);
   });
-}
-
-function readText(path: string, what: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new ValidationError(
-      `Cannot read the ${what} file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}.`,
-    );
-  }
 }
 
 /** The JWS strings in whatever the file holds. */
@@ -91,31 +80,11 @@ function receiptsIn(text: string): string[] {
       const o = v as Record<string, unknown>;
       if (typeof o.receipt === 'string') out.push(o.receipt);
       else if (Array.isArray(o.receipts)) o.receipts.forEach(walk);
+      else if (Array.isArray(o.consent_receipts)) o.consent_receipts.forEach(walk);
     }
   };
   walk(value);
   return out;
-}
-
-async function keySet(source: string | undefined, first: string): Promise<JSONWebKeySet> {
-  let text: string;
-  if (source !== undefined && !/^https?:\/\//.test(source)) {
-    text = readText(source, 'key set');
-  } else {
-    const url = source ?? `${issuerOf(first)}${RECEIPT_KEYS_PATH}`;
-    const res = await fetch(url).catch((err: Error) => {
-      throw new ValidationError(`Cannot fetch the key set from ${url}: ${err.message}. Give a file with --jwks.`);
-    });
-    if (!res.ok) throw new ValidationError(`Cannot fetch the key set from ${url}: HTTP ${res.status}. Give a file with --jwks.`);
-    text = await res.text();
-  }
-  try {
-    const jwks = JSON.parse(text) as JSONWebKeySet;
-    if (!Array.isArray(jwks.keys)) throw new Error('no "keys" array');
-    return jwks;
-  } catch (err) {
-    throw new ValidationError(`The key set is not a JWK Set: ${(err as Error).message}.`);
-  }
 }
 
 function issuerOf(jws: string): string {

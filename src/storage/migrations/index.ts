@@ -12,6 +12,7 @@ import * as m0008 from './0008-unlock-window.ts';
 import * as m0009 from './0009-password-resets.ts';
 import * as m0010 from './0010-client-keys.ts';
 import * as m0011 from './0011-consent-receipts.ts';
+import * as m0012 from './0012-access-log-chain.ts';
 
 export interface MigrationModule {
   name: string;
@@ -31,4 +32,5 @@ export const migrations: readonly MigrationModule[] = [
   m0009,
   m0010,
   m0011,
+  m0012,
 ];

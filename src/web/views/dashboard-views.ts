@@ -66,6 +66,11 @@ export function connectionsPage(
     body: html`${notice(v.notice)}
       <h1>Connections</h1>
       <p>These organisations can use your data, as shown. Removing a connection stops their access straight away.</p>
+      <p>
+        Each time you agree to, update or remove a connection, we keep a signed receipt of exactly what you agreed to.
+        <a href="/me/connections/receipts" download>Download your consent receipts</a> (a JSON file; anyone can check it with
+        <code>openpdx receipt verify</code>).
+      </p>
       ${v.connections.length > 0 && ACCESS_MODES}
       ${v.connections.length === 0 && html`<p class="panel">No organisation is connected to your store.</p>`}
       ${v.connections.map(
@@ -134,7 +139,14 @@ export function activityPage(
       <nav class="pagination" aria-label="Activity pages">
         ${v.page > 1 && html`<a href="/me/activity${v.page > 2 ? `?page=${v.page - 1}` : ''}" rel="prev">Newer</a>`}
         ${v.hasNext && html`<a href="/me/activity?page=${v.page + 1}" rel="next">Older</a>`}
-      </nav>`,
+      </nav>
+      <h2>Keep a copy you can check</h2>
+      <p>
+        Your activity is kept as a chain in which every entry seals the one before it, and we sign the end of the chain at least
+        once a minute. <a href="/me/activity/download" download>Download your whole activity log</a> (a JSON file, with the
+        signatures). Anyone can check it with <code>openpdx log verify</code>: an entry removed, changed or moved since it was
+        signed shows up. Keep earlier downloads: checking a new one against them shows changes made since.
+      </p>`,
   });
 }
 
