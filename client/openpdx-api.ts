@@ -664,6 +664,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/.well-known/access-log-keys.json': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Every public key access log checkpoints were signed with (RFC 7517), retired ones too.
+     * @description A member’s download of their access log (from /me/activity) carries signed checkpoints of its hash chain; `openpdx log verify` checks them against this key set.
+     */
+    get: operations['getAccessLogKeys'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/oauth2/token': {
     parameters: {
       query?: never;
@@ -1657,6 +1677,40 @@ export interface paths {
     };
     /** Every access by every subscriber. */
     get: operations['webGetMeActivity'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/me/connections/receipts': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A member web page. */
+    get: operations['webGetMeConnectionsReceipts'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/me/activity/download': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A member web page. */
+    get: operations['webGetMeActivityDownload'];
     put?: never;
     post?: never;
     delete?: never;
@@ -5504,6 +5558,26 @@ export interface operations {
       };
     };
   };
+  getAccessLogKeys: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The key set. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['JsonWebKeySet'];
+        };
+      };
+    };
+  };
   postOAuthToken: {
     parameters: {
       query?: never;
@@ -7814,6 +7888,46 @@ export interface operations {
     };
   };
   webGetMeActivity: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/html': string;
+        };
+      };
+    };
+  };
+  webGetMeConnectionsReceipts: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/html': string;
+        };
+      };
+    };
+  };
+  webGetMeActivityDownload: {
     parameters: {
       query?: never;
       header?: never;
