@@ -972,6 +972,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/connection/withdraw': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Ends your connection with a member, and answers the signed receipt of it.
+     * @description Beyond Mydex. The organisation, not the member, ends the connection: the member’s grant ends immediately and the member key stops working; the member is told by email, and a consent receipt records it (event consent.withdrawn, by controller). Identify the member as in a data call: con_id and the member key (in the body as key, or a Connection-Token header). Wrong or stale credentials are the usual uniform 403.
+     */
+    post: operations['withdrawConnection'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/consent-receipts': {
     parameters: {
       query?: never;
@@ -6202,6 +6222,64 @@ export interface operations {
             created_at: number;
             /** @description The signed receipt: a compact JWS (ES256, typ consent-receipt+jwt) whose consent_record claim holds the ISO/IEC TS 27560 fields */
             receipt: string;
+          };
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  withdrawConnection: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description The connection id the consent callback sent (<uid>-<nid>) */
+          con_id: string;
+          /** @description The member key the consent callback sent (or the Connection-Token header) */
+          key?: string;
+        };
+        'application/x-www-form-urlencoded': {
+          /** @description The connection id the consent callback sent (<uid>-<nid>) */
+          con_id: string;
+          /** @description The member key the consent callback sent (or the Connection-Token header) */
+          key?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The connection ended. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @constant */
+            withdrawn: true;
+            receipt: {
+              /** @description The receipt id (its jti, a UUID) */
+              id: string;
+              /** @description The connection */
+              nid: number;
+              /** @description The member’s pairwise identifier for the connection */
+              con_id: string;
+              /** @description 1, 2, … in the chain of this member and connection */
+              sequence: number;
+              /** @enum {string} */
+              event: 'consent.given' | 'consent.updated' | 'consent.withdrawn';
+              /** @description Unix seconds */
+              created_at: number;
+              /** @description The signed receipt: a compact JWS (ES256, typ consent-receipt+jwt) whose consent_record claim holds the ISO/IEC TS 27560 fields */
+              receipt: string;
+            };
           };
         };
       };

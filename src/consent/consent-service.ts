@@ -12,6 +12,7 @@ import { LinkUnavailableError, LoginRequiredError, WrongMemberError } from './co
 import { LinkIssuer, subscriberName, type LinkIssuerDeps, type LinkKind } from './link-issuer.ts';
 import { LinkStore, type LinkOutcome, type LinkRow } from './link-store.ts';
 import { withStatus } from './return-to.ts';
+import type { ReceiptRow } from '../receipts/consent-receipt-store.ts';
 
 export { LinkUnavailableError, LoginRequiredError, WrongMemberError } from './consent-errors.ts';
 export type { LinkKind } from './link-issuer.ts';
@@ -113,24 +114,59 @@ export class ConsentService {
   }
 
   /** "<Organisation> is now connected": what it may do is on the Connections page, not in the email. */
-  private async newConnectionEmail(uid: number, nid: number) {
+  private newConnectionEmail(uid: number, nid: number) {
+    const { publicUrl } = this.deps.config;
+    return this.connectionEmail(uid, nid, (name, store) => ({
+      subject: `${name} is now connected to your Personal Data Store`,
+      lines: [
+        `${name} is now connected to ${store}, as you agreed.`,
+        '',
+        `See what it can read and change, when it last did, or remove the connection at ${publicUrl}/me/connections.`,
+        '',
+        `If you did not agree to this, remove the connection there and change your password at ${publicUrl}/me/password.`,
+      ],
+    }));
+  }
+
+  /** An email to the member about one of their connections; undefined when either is gone. */
+  private async connectionEmail(
+    uid: number,
+    nid: number,
+    text: (organisation: string, store: string) => { subject: string; lines: string[] },
+  ) {
     const { members, connections, config } = this.deps;
     const member = await members.accounts.getMember({ uid });
     const connection = await connections.getConnection(nid);
     if (!member || !connection) return undefined;
-    const name = await subscriberName(connections, connection);
-    return {
-      channel: 'email' as const,
-      recipient: member.email,
-      subject: `${name} is now connected to your Personal Data Store`,
-      body: [
-        `${name} is now connected to the Personal Data Store of ${config.branding.idName} ${member.mydexid}, as you agreed.`,
+    const { subject, lines } = text(
+      await subscriberName(connections, connection),
+      `the Personal Data Store of ${config.branding.idName} ${member.mydexid}`,
+    );
+    return { channel: 'email' as const, recipient: member.email, subject, body: lines.join('\n') };
+  }
+
+  /**
+   * The organisation ends its connection with a member (beyond Mydex: POST
+   * /api/connection/withdraw): the grant ends, a consent receipt by the controller records it, and
+   * the member is told by email, all in one transaction. Undefined when there was no active grant.
+   */
+  async withdrawByOrganisation(uid: number, nid: number): Promise<ReceiptRow | undefined> {
+    const notice = await this.endedConnectionEmail(uid, nid);
+    return this.deps.members.grants.withdrawForController(uid, nid, async (trx) => {
+      if (notice) await this.deps.outbox.enqueueMessage(trx, notice);
+    });
+  }
+
+  /** "<Organisation> has ended its connection": the member did not ask for it, so they are told. */
+  private endedConnectionEmail(uid: number, nid: number) {
+    return this.connectionEmail(uid, nid, (name, store) => ({
+      subject: `${name} has ended its connection to your Personal Data Store`,
+      lines: [
+        `${name} has ended its connection to ${store}. It can no longer read or change your data.`,
         '',
-        `See what it can read and change, when it last did, or remove the connection at ${config.publicUrl}/me/connections.`,
-        '',
-        `If you did not agree to this, remove the connection there and change your password at ${config.publicUrl}/me/password.`,
-      ].join('\n'),
-    };
+        `Your data stays in your store. A signed receipt of the change is in your consent receipts at ${this.deps.config.publicUrl}/me/connections.`,
+      ],
+    }));
   }
 
   /** Returns the return_to URL with ?status=rejected. */

@@ -169,7 +169,7 @@ export class AccountService {
         // made since the read above fails the deletion, which the member can simply retry.
         const party = parties.get(g.nid);
         if (!party) throw new ConflictError('A connection changed while the account was being deleted: try again.');
-        await memberGrants.recordWithdrawal(trx, party, g, 'member.deleted');
+        await memberGrants.recordWithdrawal(trx, party, g, { reason: 'member.deleted' });
       }
       await store.erase(row, throttleKeys.ofMember(row));
     });

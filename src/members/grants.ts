@@ -21,6 +21,7 @@ import type { MemberKeys } from './member-keys.ts';
 import { MemberStore, type GrantRow } from './member-store.ts';
 import { OpenedKeyCache } from './opened-key-cache.ts';
 import type { ConsentReceipts, ReceiptParty } from '../receipts/consent-receipts.ts';
+import type { ReceiptRow } from '../receipts/consent-receipt-store.ts';
 
 const GRANT_CACHE_MS = 900;
 
@@ -143,7 +144,28 @@ export class Grants {
     }
   }
 
+  /** The member ends the connection: the organisation is told (a connection event). */
   async revoke(uid: number, nid: number): Promise<boolean> {
+    const receipt = await this.end(uid, nid, 'member', (trx) =>
+      this.deps.outbox.enqueueConnectionEvent(trx, { uid, nid, event: 'connection.revoked' }),
+    );
+    return receipt !== undefined;
+  }
+
+  /**
+   * The organisation ends its connection with the member (it asked: no event back to it); `within`
+   * runs in the same transaction (the member's email). Undefined when there was no active grant.
+   */
+  withdrawForController(uid: number, nid: number, within: (trx: Trx) => Promise<unknown>): Promise<ReceiptRow | undefined> {
+    return this.end(uid, nid, 'controller', within);
+  }
+
+  private async end(
+    uid: number,
+    nid: number,
+    by: 'member' | 'controller',
+    within: (trx: Trx) => Promise<unknown>,
+  ): Promise<ReceiptRow | undefined> {
     const { db, clock } = this.deps;
     let revoked: number | undefined;
     const party = await this.deps.receipts.party(nid);
@@ -152,31 +174,36 @@ export class Grants {
       .execute(async (trx) => {
         const store = this.store.in(trx);
         const grant = await store.activeGrant(uid, nid);
-        if (!grant) return false;
+        if (!grant) return undefined;
         await store.revokeGrant(grant.id, clock.now());
-        await this.recordWithdrawal(trx, party, grant);
-        await this.deps.outbox.enqueueConnectionEvent(trx, { uid, nid, event: 'connection.revoked' });
+        const receipt = await this.recordWithdrawal(trx, party, grant, { by });
+        await within(trx);
         revoked = grant.id;
-        return true;
+        return receipt;
       })
       .finally(() => this.forgetGrant(uid, nid, revoked));
   }
 
   /**
-   * The receipt of a grant's end, by the member: revoked, or (`reason`) with the member's
-   * deletion. In the caller's transaction.
+   * The receipt of a grant's end: by the member (the default) or the organisation, or (`reason`)
+   * with the member's deletion. In the caller's transaction.
    */
-  async recordWithdrawal(trx: Trx, party: ReceiptParty, grant: GrantRow, reason?: 'member.deleted'): Promise<void> {
+  async recordWithdrawal(
+    trx: Trx,
+    party: ReceiptParty,
+    grant: GrantRow,
+    { reason, by = 'member' }: { reason?: 'member.deleted'; by?: 'member' | 'controller' } = {},
+  ): Promise<ReceiptRow> {
     // Agreement versions are never deleted, and the grant names one of them.
     const dssa = party.agreements.find((d) => d.version === grant.dssa_version);
     if (!dssa) throw new Error(`connection ${grant.nid} has no agreement version ${grant.dssa_version}`);
-    await this.deps.receipts.record(trx, party, {
+    return this.deps.receipts.record(trx, party, {
       uid: grant.uid,
       nid: grant.nid,
       conId: `${grant.uid}-${grant.nid}`,
       event: 'consent.withdrawn',
       dssa,
-      by: 'member',
+      by,
       ...(reason ? { reason } : {}),
     });
   }

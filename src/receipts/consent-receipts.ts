@@ -22,6 +22,7 @@ import {
   receiptHash,
   type ConsentRecord,
   type DataCategory,
+  type ReceiptActor,
   type ReceiptEvent,
 } from './receipt-format.ts';
 
@@ -32,7 +33,7 @@ export interface ReceiptInput {
   event: ReceiptEvent;
   /** the agreement consented to, or the one withdrawn */
   dssa: Dssa;
-  by: 'member' | 'platform';
+  by: ReceiptActor;
   reason?: 'member.deleted';
 }
 

@@ -13,6 +13,8 @@ export const RECEIPT_SCHEMA = 'ISO/IEC TS 27560:2023';
 export const RECEIPT_KEYS_PATH = '/.well-known/consent-receipt-keys.json';
 
 export type ReceiptEvent = 'consent.given' | 'consent.updated' | 'consent.withdrawn';
+/** Who caused the event: the member, the organisation (the controller), or the platform. */
+export type ReceiptActor = 'member' | 'controller' | 'platform';
 
 export interface DataCategory {
   dataset: string;
@@ -27,7 +29,7 @@ export interface ConsentRecord {
   sequence: number;
   /** the receipt before this one in the chain: its id and the SHA-256 (base64url) of its JWS */
   previous: { record_id: string; sha256: string } | null;
-  event: { type: ReceiptEvent; time: string; by: 'member' | 'platform'; reason?: 'member.deleted' };
+  event: { type: ReceiptEvent; time: string; by: ReceiptActor; reason?: 'member.deleted' };
   controller: { name: string; organisation_id: number };
   processing: { connection_nid: number; connection_name: string };
   notice: { agreement_uuid: string; agreement_version: number; purpose: string };

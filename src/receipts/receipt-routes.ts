@@ -2,7 +2,9 @@
  * Consent receipts for subscribers (docs/consent-receipts.md): one receipt by id, and a
  * connection's receipts a page at a time, each only to the organisation that owns the connection
  * (anything else is "not found", never "forbidden": ids say nothing about other organisations).
- * The keys that verify them, every one ever used, are public.
+ * The keys that verify them, every one ever used, are public. And the organisation's own end of a
+ * connection with a member (POST /api/connection/withdraw), which makes a receipt like the
+ * member's withdrawal does.
  */
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
@@ -10,7 +12,8 @@ import type { AppContext } from '../app-context.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { principalOf, requireBearer } from '../http/auth.ts';
 import { PDX_API, registerRouteFamily } from '../http/route-family.ts';
-import { BEARER_ERRORS, jsonResponse, NO_SECURITY, PDX_SECURITY } from '../openapi/operation-builders.ts';
+import { parsePdxBody } from '../http/body.ts';
+import { BEARER_ERRORS, jsonResponse, NO_SECURITY, PDX_SECURITY, pdxBody } from '../openapi/operation-builders.ts';
 import { ref } from '../openapi/pdx-components.ts';
 import type { RouteSchema } from '../openapi/route-schema.ts';
 import type { ReceiptRow } from './consent-receipt-store.ts';
@@ -73,6 +76,34 @@ const listSchema: RouteSchema = {
   },
 };
 
+const withdrawSchema: RouteSchema = {
+  operationId: 'withdrawConnection',
+  tags: ['Consent receipts'],
+  summary: 'Ends your connection with a member, and answers the signed receipt of it.',
+  description:
+    'Beyond Mydex. The organisation, not the member, ends the connection: the member’s grant ends immediately and the member key stops working; ' +
+    'the member is told by email, and a consent receipt records it (event consent.withdrawn, by controller). ' +
+    'Identify the member as in a data call: con_id and the member key (in the body as key, or a Connection-Token header). ' +
+    'Wrong or stale credentials are the usual uniform 403.',
+  security: PDX_SECURITY,
+  requestBody: pdxBody({
+    type: 'object',
+    required: ['con_id'],
+    properties: {
+      con_id: { type: 'string', description: 'The connection id the consent callback sent (<uid>-<nid>)' },
+      key: { type: 'string', description: 'The member key the consent callback sent (or the Connection-Token header)' },
+    },
+  }),
+  responses: {
+    '200': jsonResponse('The connection ended.', {
+      type: 'object',
+      required: ['withdrawn', 'receipt'],
+      properties: { withdrawn: { type: 'boolean', const: true }, receipt: receiptSchema },
+    }),
+    ...errors,
+  },
+};
+
 const keysSchema: RouteSchema = {
   operationId: 'getConsentReceiptKeys',
   tags: ['Consent receipts'],
@@ -99,6 +130,18 @@ export function registerReceiptRoutes(app: FastifyInstance, ctx: AppContext): vo
       const receipt = await ctx.receipts.get(id);
       if (!receipt || !(await ownConnection(principalOf(req).orgId, receipt.nid))) throw new NotFoundError('Receipt not found');
       return view(receipt);
+    });
+
+    scope.post('/api/connection/withdraw', { onRequest: auth, schema: withdrawSchema }, async (req) => {
+      const body = parsePdxBody(req.body);
+      const header = req.headers['connection-token'];
+      const key = body.key ?? (typeof header === 'string' ? header : undefined);
+      const access = await ctx.members.access.check(principalOf(req), text(body.con_id), text(key), []);
+      access.keys.wipe();
+      const receipt = await ctx.consent.withdrawByOrganisation(access.uid, access.nid);
+      // Ended between the check and here (by the member, or a call just before): nothing left to end.
+      if (!receipt) throw new NotFoundError('No active connection', 'The connection with this member has already ended.');
+      return { withdrawn: true, receipt: view(receipt) };
     });
 
     scope.get('/api/consent-receipts', { onRequest: auth, schema: listSchema }, async (req) => {
@@ -131,6 +174,11 @@ function view(r: ReceiptRow) {
     created_at: r.created_at,
     receipt: r.jws,
   };
+}
+
+/** A body value that should be text: anything else is empty, and refused as missing. */
+function text(v: unknown): string {
+  return typeof v === 'string' ? v : '';
 }
 
 function wholeNumber(value: string | undefined, name: string): number | undefined {

@@ -224,6 +224,48 @@ describe('GET /api/consent-receipts', () => {
   });
 });
 
+describe('POST /api/connection/withdraw (the organisation ends the connection)', () => {
+  function withdraw(body: Record<string, unknown>, s: Subscriber = sub) {
+    return t.app.inject({
+      method: 'POST',
+      url: '/api/connection/withdraw',
+      headers: { authorization: `Bearer ${s.accessToken}`, 'content-type': 'application/json' },
+      payload: body,
+    });
+  }
+
+  it('ends the grant, answers a receipt by the controller in the member’s chain, and emails the member', async () => {
+    const m = await connectMember(t.ctx, sub, 'withdrawn.by.org');
+    const credentials = { con_id: m.conId, key: m.key };
+    // Another organisation cannot end it, with the same credentials: the uniform 403.
+    expect((await withdraw(credentials, other)).statusCode).toBe(403);
+    const res = await withdraw(credentials);
+    expect(res.statusCode, res.body).toBe(200);
+    const answer = res.json() as { withdrawn: boolean; receipt: ReceiptView };
+    expect(answer).toMatchObject({
+      withdrawn: true,
+      receipt: { nid: sub.nid, con_id: m.conId, sequence: 2, event: 'consent.withdrawn' },
+    });
+    expect(recordOf(answer.receipt.receipt).event).toMatchObject({ type: 'consent.withdrawn', by: 'controller' });
+    const chain = await receiptsOf(m.uid);
+    expect(chain.at(-1)).toBe(answer.receipt.receipt);
+    expect(await verifyReceipts(chain, await keys())).toMatchObject({ ok: true });
+    expect(await t.ctx.members.grants.activeGrants(m.uid)).toEqual([]);
+    const mail = (await t.ctx.outbox.listSandboxMessages()).find((x) => x.recipient === `${m.mydexid}@example.org`);
+    expect(mail?.subject).toMatch(/has ended its connection to your Personal Data Store$/);
+    // The member key no longer works: a second call is refused like any stale credential.
+    expect((await withdraw(credentials)).statusCode).toBe(403);
+  });
+
+  it('says what is missing or malformed (400), in the PDX error format', async () => {
+    const missing = await withdraw({ key: 'x' });
+    expect(missing.statusCode).toBe(400);
+    expect(missing.json()).toMatchObject({ error: { message: 'Missing parameter' } });
+    expect((await withdraw({ con_id: 'nope', key: 'x' })).statusCode).toBe(400);
+    expect((await withdraw({ con_id: member.conId })).statusCode).toBe(400);
+  });
+});
+
 describe('openpdx receipt verify', () => {
   it('says OK for a whole chain, and lists what is wrong (exit 1) otherwise', async () => {
     const cli = createTestCli();
