@@ -98,7 +98,7 @@ const withdrawSchema: RouteSchema = {
     '200': jsonResponse('The connection ended.', {
       type: 'object',
       required: ['withdrawn', 'receipt'],
-      properties: { withdrawn: { type: 'boolean', const: true }, receipt: receiptSchema },
+      properties: { withdrawn: { type: 'boolean', description: 'Always true' }, receipt: receiptSchema },
     }),
     ...errors,
   },
