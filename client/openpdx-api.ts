@@ -6262,8 +6262,8 @@ export interface operations {
         };
         content: {
           'application/json': {
-            /** @constant */
-            withdrawn: true;
+            /** @description Always true */
+            withdrawn: boolean;
             receipt: {
               /** @description The receipt id (its jti, a UUID) */
               id: string;
