@@ -182,8 +182,8 @@ async function assemble(
       const c = await oauth.signInClient(clientId);
       if (!c) return undefined;
       const organisation = (await connections.getOrganisation(c.orgId))?.name ?? c.name;
-      const { name, redirectUris, scopes, publicClient } = c;
-      return { clientId, name, organisation, redirectUris, scopes, publicClient };
+      const { name, redirectUris, scopes, publicClient, dpopBound } = c;
+      return { clientId, name, organisation, redirectUris, scopes, publicClient, dpopBound };
     },
     mydexid: async (uid) => (await members.accounts.getMember({ uid }))?.mydexid,
     errorPage: (status, message, detail) => errorPage(config.env === 'sandbox', status, message, detail),

@@ -173,7 +173,15 @@ function oauthRoutes(app: FastifyInstance, ctx: AppContext): void {
     const form = readOAuthForm(req.headers['content-type'], req.body);
     // Signing members in (docs/oidc.md): the provider answers these grants, for a client we authenticate.
     if (PROVIDER_GRANTS.has(form.get('grant_type') ?? '')) {
-      return exchangeAtProvider(ctx, req, reply, form, await signInClientOf(req, form));
+      const signIn = await signInClientOf(req, form);
+      // The provider would refuse it too, but with only "grant request is invalid" to say why.
+      if (signIn?.dpopBound && req.headers.dpop === undefined) {
+        throw dpopRefused(
+          'invalid_dpop_proof',
+          'This client only gets DPoP-bound tokens: send a DPoP proof (RFC 9449) in the DPoP header.',
+        );
+      }
+      return exchangeAtProvider(ctx, req, reply, form, signIn);
     }
     const client = await authenticated(req, form);
     const jkt = await dpopKeyOf(req, client);

@@ -54,6 +54,8 @@ export interface SignInClient {
   redirectUris: string[];
   scopes: string[];
   publicClient: boolean;
+  /** registered with --dpop: every token it gets is DPoP-bound (RFC 9449), at sign-in too */
+  dpopBound: boolean;
 }
 
 export interface OidcProviderOptions {
@@ -92,6 +94,8 @@ function clientMetadata(c: SignInClient): ClientMetadata {
     id_token_signed_response_alg: 'ES256',
     scope: c.scopes.filter((s) => (OIDC_SCOPES as readonly string[]).includes(s)).join(' '),
     'openpdx:public': c.publicClient,
+    // RFC 9449 §5.2: the provider then refuses this client's token requests without a DPoP proof.
+    dpop_bound_access_tokens: c.dpopBound,
   };
 }
 
@@ -156,6 +160,9 @@ export function createOidcProvider(o: OidcProviderOptions): Provider {
     interactions: { url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}` },
     features: {
       devInteractions: { enabled: false },
+      // DPoP-bound tokens for the clients that send a proof, and always for clients registered with
+      // --dpop (dpop_bound_access_tokens); userinfo then wants a proof of the same key.
+      dPoP: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: (ctx, form) => {

@@ -107,4 +107,61 @@ describe('openid-client against OpenPDX', () => {
     const after = await browser.get(`${quiet.pathname}${quiet.search}`);
     expect(new URL(String(after.headers.location)).searchParams.get('error')).toBe('login_required');
   });
+
+  it('gives a client registered with --dpop DPoP-bound tokens at sign-in (RFC 9449), and refuses its code exchange without a proof', async () => {
+    const { orgId } = await t.ctx.connections.createOrganisation('DPoP Org');
+    const client = await t.ctx.oauth.createClient({
+      orgId,
+      name: 'DPoP App',
+      scopes: ['openid', 'mydexid'],
+      redirectUris: [REDIRECT],
+      dpopBound: true,
+    });
+    const dpopConfig = await oc.discovery(
+      new URL(ISSUER),
+      client.clientId,
+      undefined,
+      oc.ClientSecretBasic(client.clientSecret!),
+      {
+        execute: [oc.allowInsecureRequests],
+        [oc.customFetch]: fetchInApp,
+      },
+    );
+    dpopConfig[oc.customFetch] = fetchInApp;
+    const signIn = async () => {
+      const verifier = oc.randomPKCECodeVerifier();
+      const state = oc.randomState();
+      const url = oc.buildAuthorizationUrl(dpopConfig, {
+        redirect_uri: REDIRECT,
+        scope: 'openid mydexid',
+        code_challenge: await oc.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+        state,
+      });
+      return {
+        back: await browserSignIn(new FormClient(t.app), url),
+        checks: { pkceCodeVerifier: verifier, expectedState: state },
+      };
+    };
+
+    const bare = await signIn();
+    await expect(oc.authorizationCodeGrant(dpopConfig, bare.back, bare.checks)).rejects.toMatchObject({
+      error: 'invalid_dpop_proof',
+      error_description: expect.stringMatching(/only gets DPoP-bound tokens: send a DPoP proof/),
+    });
+
+    const DPoP = oc.getDPoPHandle(dpopConfig, await oc.randomDPoPKeyPair());
+    const { back, checks } = await signIn();
+    const tokens = await oc.authorizationCodeGrant(dpopConfig, back, checks, undefined, { DPoP });
+    expect(tokens.token_type).toBe('dpop');
+    const sub = tokens.claims()!.sub;
+    expect(await oc.fetchUserInfo(dpopConfig, tokens.access_token, sub, { DPoP })).toMatchObject({ sub, mydexid: 'oidc.lib' });
+    // The token alone, as a bearer token, is not enough.
+    const asBearer = await t.app.inject({
+      method: 'GET',
+      url: '/userinfo',
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    });
+    expect(asBearer.statusCode).toBe(401);
+  });
 });
