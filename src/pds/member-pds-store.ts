@@ -51,8 +51,8 @@ export function accessRow(uid: number, e: AccessEntry, at: number) {
 }
 
 /** Appends to the access log's chain, in the write's own transaction (fully durable, as the write is). */
-async function insertAccess(db: Db, uid: number, e: AccessEntry, at: number): Promise<void> {
-  await appendChained(db, [accessRow(uid, e, at)]);
+async function insertAccess(target: QueryTarget, uid: number, e: AccessEntry, at: number): Promise<void> {
+  await appendChained(target, [accessRow(uid, e, at)]);
 }
 
 // The metadata read is the API's most frequent query: compiled once (see prepared.ts).
@@ -279,7 +279,7 @@ export class MemberPds implements PdsWriter {
   }
 
   async recordAccess(entry: AccessEntry): Promise<void> {
-    await insertAccess(this.db, this.uid, entry, this.clock.now());
+    await insertAccess(this.target, this.uid, entry, this.clock.now());
   }
 }
 

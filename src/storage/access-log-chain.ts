@@ -10,15 +10,55 @@
  */
 import type { Insertable, Kysely } from 'kysely';
 import { chainEntries, GENESIS, type ChainHead } from '../crypto/access-chain.mjs';
+import type { DialectName } from './dialect.ts';
+import { prepared } from './prepared.ts';
 import type { AccessLogTable, Database } from './schema.ts';
+
+/** A transaction, and the dialect its prepared statements are compiled for. */
+interface ChainTarget {
+  db: Kysely<Database>;
+  dialect: DialectName;
+}
 
 /** An entry as callers give it: the chain adds its number and hash. */
 export type AccessLogEntry = Omit<Insertable<AccessLogTable>, 'id' | 'seq' | 'hash'>;
 
-/** Appends `entries` to their members' chains; `trx` must be a transaction (the heads stay locked until it ends). */
-export async function appendChained(trx: Kysely<Database>, entries: readonly AccessLogEntry[]): Promise<void> {
+// A data write logs one entry: its three statements are compiled once (prepared.ts), not built
+// by Kysely on every write.
+const lockHead = prepared((db, uid: number, seq: number, head: string) =>
+  db
+    .insertInto('access_log_heads')
+    .values({ uid, seq, head })
+    .onConflict((oc) => oc.column('uid').doUpdateSet((eb) => ({ seq: eb.ref('access_log_heads.seq') })))
+    .returning(['seq', 'head']),
+);
+const insertEntry = prepared(
+  (
+    db,
+    uid: number,
+    nid: number | null,
+    actor: string,
+    dataset: string,
+    fields: string,
+    action: string,
+    at: number,
+    seq: number,
+    hash: string,
+  ) => db.insertInto('access_log').values({ uid, nid, actor, dataset, fields, action, at, seq, hash }),
+);
+const moveHead = prepared((db, seq: number, head: string, uid: number) =>
+  db.updateTable('access_log_heads').set({ seq, head }).where('uid', '=', uid),
+);
+
+/**
+ * Appends `entries` to their members' chains; `target.db` must be a transaction (the heads stay
+ * locked until it ends).
+ */
+export async function appendChained(target: ChainTarget, entries: readonly AccessLogEntry[]): Promise<void> {
+  const trx = target.db;
   if (!trx.isTransaction) throw new Error('the access log chain is extended inside a transaction only');
   if (!entries.length) return;
+  if (entries.length === 1) return appendOne(target, entries[0]!);
   const uids = [...new Set(entries.map((e) => e.uid))].sort((a, b) => a - b);
   const locked = await trx
     .insertInto('access_log_heads')
@@ -38,6 +78,14 @@ export async function appendChained(trx: Kysely<Database>, entries: readonly Acc
     .values([...heads].map(([uid, h]) => ({ uid, seq: h.seq, head: h.head })))
     .onConflict((oc) => oc.column('uid').doUpdateSet((eb) => ({ seq: eb.ref('excluded.seq'), head: eb.ref('excluded.head') })))
     .execute();
+}
+
+async function appendOne(target: ChainTarget, entry: AccessLogEntry): Promise<void> {
+  const [head] = await lockHead(target, entry.uid, 0, GENESIS);
+  const heads = new Map<number, ChainHead>([[entry.uid, { seq: head!.seq, head: head!.head }]]);
+  const [e] = chainEntries(heads, [{ ...entry, nid: entry.nid ?? null }]);
+  await insertEntry(target, e!.uid, e!.nid, e!.actor, e!.dataset, e!.fields, e!.action, e!.at, e!.seq, e!.hash);
+  await moveHead(target, e!.seq, e!.hash, e!.uid);
 }
 
 /** Heads remembered by a ChainAppender: enough for the members active at once, bounded. */
@@ -107,7 +155,7 @@ export class ChainAppender {
         for (const uid of uids) this.heads.delete(uid);
         if (!this.isUniqueViolation(err)) throw err;
         if (attempt < OPTIMISTIC_ATTEMPTS) continue;
-        await this.db.transaction().execute((trx) => appendChained(trx, entries));
+        await this.db.transaction().execute((trx) => appendChained({ db: trx, dialect: 'postgres' }, entries));
         return;
       }
       for (const [uid, h] of next) this.remember(uid, h);

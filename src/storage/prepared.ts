@@ -13,7 +13,7 @@ import type { Database } from './schema.ts';
 import type { DatabaseHandle, DialectName } from './dialect.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
-type Param = string | number;
+type Param = string | number | null;
 
 /** Where a prepared query runs. */
 export interface QueryTarget {
