@@ -145,9 +145,9 @@ for (const width of [390, 1280]) {
 
     it('stacks the activity table on a phone, shows times in the member’s zone, and summarises many fields', async () => {
       const m = await connectMember(app.t.ctx, sub, unique(`act${width}x`));
-      await app.t.ctx.db
-        .insertInto('access_log')
-        .values({
+      // Through the chain, as the server logs (docs/access-log.md).
+      await app.t.ctx.database.appendAccessLog([
+        {
           uid: m.uid,
           nid: sub.nid,
           at: 1_700_000_000,
@@ -155,8 +155,8 @@ for (const width of [390, 1280]) {
           fields: 'field_personal_fname,field_personal_faname,field_personal_mname,field_personal_nickname,field_personal_title',
           action: 'read',
           actor: 'connection',
-        })
-        .execute();
+        },
+      ]);
       await page.goto(`${app.base}/me/activity`);
       await signIn(m.mydexid, m.password);
       await page.getByRole('heading', { name: 'Activity' }).waitFor();
