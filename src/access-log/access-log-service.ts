@@ -3,7 +3,8 @@
  * member's chain that grew, at least once a minute, and the member's download of their entries
  * with every checkpoint kept.
  *
- * Checkpoints are signed by whichever process gets there: several may sign the same member and
+ * A pass first chains the entries data writes logged unchained in their own transactions
+ * (storage/access-log-chain.ts, chainPending), then signs. Checkpoints are signed by whichever process gets there: several may sign the same member and
  * count at once, and the first stored stays (access-log-store.ts). Each costs one ES256 signature,
  * so a pass costs what the members whose logs grew since the last one cost, not the whole log.
  */
@@ -77,6 +78,8 @@ export class AccessLogService {
   }
 
   private async pass(): Promise<number> {
+    // Data writes' entries join the chain first, so that what is signed covers them.
+    await this.store.chainPending();
     let signed = 0;
     for (let after = 0; ;) {
       const grown = await this.store.grown(after, PAGE);
@@ -105,6 +108,7 @@ export class AccessLogService {
    * the download holds.
    */
   async *download(uid: number): AsyncGenerator<string> {
+    await this.store.chainPending(uid);
     const checkpoints = await this.store.checkpoints(uid);
     const head: Omit<AccessLogDownload, 'entries' | 'checkpoints'> = {
       format: ACCESS_LOG_FORMAT,

@@ -1,6 +1,7 @@
 /** The access log's chain heads, its signed checkpoints, and a member's chained entries in order. */
 import type { Selectable } from 'kysely';
 import type { AccessLogCheckpointTable } from '../storage/schema.ts';
+import { chainPending } from '../storage/access-log-chain.ts';
 import { Store } from '../storage/store.ts';
 
 export type CheckpointRow = Selectable<AccessLogCheckpointTable>;
@@ -18,6 +19,11 @@ export interface ChainedEntry {
 }
 
 export class AccessLogStore extends Store {
+  /** Chains the entries logged unchained (data writes'), the member's or everyone's; returns how many. */
+  chainPending(uid?: number): Promise<number> {
+    return chainPending(this.db, uid);
+  }
+
   /** Members whose chain grew since its last checkpoint, `limit` at a time in uid order after `afterUid`. */
   async grown(afterUid: number, limit: number): Promise<{ uid: number; seq: number; head: string }[]> {
     return this.db

@@ -84,7 +84,7 @@ export class MemberStore extends Store {
         'organisations.name as org_name',
       ])
       .where('access_log.uid', '=', uid)
-      .orderBy('access_log.seq', 'desc')
+      .orderBy('access_log.id', 'desc')
       .limit(limit)
       .offset(offset)
       .execute();

@@ -10,69 +10,37 @@
  */
 import type { Insertable, Kysely } from 'kysely';
 import { chainEntries, GENESIS, type ChainHead } from '../crypto/access-chain.mjs';
-import type { DialectName } from './dialect.ts';
-import { prepared } from './prepared.ts';
 import type { AccessLogTable, Database } from './schema.ts';
-
-/** A transaction, and the dialect its prepared statements are compiled for. */
-interface ChainTarget {
-  db: Kysely<Database>;
-  dialect: DialectName;
-}
 
 /** An entry as callers give it: the chain adds its number and hash. */
 export type AccessLogEntry = Omit<Insertable<AccessLogTable>, 'id' | 'seq' | 'hash'>;
 
-// A data write logs one entry: its three statements are compiled once (prepared.ts), not built
-// by Kysely on every write.
-const lockHead = prepared((db, uid: number, seq: number, head: string) =>
-  db
-    .insertInto('access_log_heads')
-    .values({ uid, seq, head })
-    .onConflict((oc) => oc.column('uid').doUpdateSet((eb) => ({ seq: eb.ref('access_log_heads.seq') })))
-    .returning(['seq', 'head']),
-);
-const insertEntry = prepared(
-  (
-    db,
-    uid: number,
-    nid: number | null,
-    actor: string,
-    dataset: string,
-    fields: string,
-    action: string,
-    at: number,
-    seq: number,
-    hash: string,
-  ) => db.insertInto('access_log').values({ uid, nid, actor, dataset, fields, action, at, seq, hash }),
-);
-const moveHead = prepared((db, seq: number, head: string, uid: number) =>
-  db.updateTable('access_log_heads').set({ seq, head }).where('uid', '=', uid),
-);
-
-/**
- * Appends `entries` to their members' chains; `target.db` must be a transaction (the heads stay
- * locked until it ends).
- */
-export async function appendChained(target: ChainTarget, entries: readonly AccessLogEntry[]): Promise<void> {
-  const trx = target.db;
+/** Appends `entries` to their members' chains; `trx` must be a transaction (the heads stay locked until it ends). */
+export async function appendChained(trx: Kysely<Database>, entries: readonly AccessLogEntry[]): Promise<void> {
   if (!trx.isTransaction) throw new Error('the access log chain is extended inside a transaction only');
   if (!entries.length) return;
-  if (entries.length === 1) return appendOne(target, entries[0]!);
-  const uids = [...new Set(entries.map((e) => e.uid))].sort((a, b) => a - b);
-  const locked = await trx
-    .insertInto('access_log_heads')
-    .values(uids.map((uid) => ({ uid, seq: 0, head: GENESIS })))
-    // A no-op update: it returns the existing head and holds its row until the transaction ends.
-    .onConflict((oc) => oc.column('uid').doUpdateSet((eb) => ({ seq: eb.ref('access_log_heads.seq') })))
-    .returning(['uid', 'seq', 'head'])
-    .execute();
-  const heads = new Map<number, ChainHead>(locked.map((h) => [h.uid, { seq: h.seq, head: h.head }]));
+  const heads = await lockHeads(trx, [...new Set(entries.map((e) => e.uid))]);
   const chained = chainEntries(
     heads,
     entries.map((e) => ({ ...e, nid: e.nid ?? null })),
   );
   await trx.insertInto('access_log').values(chained).execute();
+  await moveHeads(trx, heads);
+}
+
+/** The heads of `uids`, locked (in uid order) until the transaction ends; a member without one starts at 0. */
+async function lockHeads(trx: Kysely<Database>, uids: number[]): Promise<Map<number, ChainHead>> {
+  const locked = await trx
+    .insertInto('access_log_heads')
+    .values([...uids].sort((a, b) => a - b).map((uid) => ({ uid, seq: 0, head: GENESIS })))
+    // A no-op update: it returns the existing head and holds its row until the transaction ends.
+    .onConflict((oc) => oc.column('uid').doUpdateSet((eb) => ({ seq: eb.ref('access_log_heads.seq') })))
+    .returning(['uid', 'seq', 'head'])
+    .execute();
+  return new Map(locked.map((h) => [h.uid, { seq: h.seq, head: h.head }]));
+}
+
+async function moveHeads(trx: Kysely<Database>, heads: Map<number, ChainHead>): Promise<void> {
   await trx
     .insertInto('access_log_heads')
     .values([...heads].map(([uid, h]) => ({ uid, seq: h.seq, head: h.head })))
@@ -80,12 +48,36 @@ export async function appendChained(target: ChainTarget, entries: readonly Acces
     .execute();
 }
 
-async function appendOne(target: ChainTarget, entry: AccessLogEntry): Promise<void> {
-  const [head] = await lockHead(target, entry.uid, 0, GENESIS);
-  const heads = new Map<number, ChainHead>([[entry.uid, { seq: head!.seq, head: head!.head }]]);
-  const [e] = chainEntries(heads, [{ ...entry, nid: entry.nid ?? null }]);
-  await insertEntry(target, e!.uid, e!.nid, e!.actor, e!.dataset, e!.fields, e!.action, e!.at, e!.seq, e!.hash);
-  await moveHead(target, e!.seq, e!.hash, e!.uid);
+/** Entries chained per transaction of chainPending. */
+const PENDING_BATCH = 1000;
+
+/**
+ * Chains the entries logged without a number (data writes log theirs so: member-pds-store.ts), the
+ * member `uid`'s or everyone's, oldest first, after their members' heads, in transactions of at
+ * most PENDING_BATCH entries; returns how many it chained. Runs before checkpoints are signed and
+ * before a member's download.
+ */
+export async function chainPending(db: Kysely<Database>, uid?: number): Promise<number> {
+  let chained = 0;
+  for (;;) {
+    const done = await db.transaction().execute(async (trx) => {
+      let q = trx
+        .selectFrom('access_log')
+        .select(['id', 'uid', 'nid', 'actor', 'dataset', 'fields', 'action', 'at'])
+        .where('seq', 'is', null);
+      if (uid !== undefined) q = q.where('uid', '=', uid);
+      const pending = await q.orderBy('uid').orderBy('id').limit(PENDING_BATCH).execute();
+      if (!pending.length) return 0;
+      const heads = await lockHeads(trx, [...new Set(pending.map((e) => e.uid))]);
+      for (const e of chainEntries(heads, pending)) {
+        await trx.updateTable('access_log').set({ seq: e.seq, hash: e.hash }).where('id', '=', e.id).execute();
+      }
+      await moveHeads(trx, heads);
+      return pending.length;
+    });
+    chained += done;
+    if (done < PENDING_BATCH) return chained;
+  }
 }
 
 /** Heads remembered by a ChainAppender: enough for the members active at once, bounded. */
@@ -155,7 +147,7 @@ export class ChainAppender {
         for (const uid of uids) this.heads.delete(uid);
         if (!this.isUniqueViolation(err)) throw err;
         if (attempt < OPTIMISTIC_ATTEMPTS) continue;
-        await this.db.transaction().execute((trx) => appendChained({ db: trx, dialect: 'postgres' }, entries));
+        await this.db.transaction().execute((trx) => appendChained(trx, entries));
         return;
       }
       for (const [uid, h] of next) this.remember(uid, h);

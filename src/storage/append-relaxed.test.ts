@@ -34,9 +34,9 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 describe(`appendAccessLog on ${TEST_PG_URL ? 'PostgreSQL' : 'a SQLite file'}`, () => {
-  it('chains a single entry, the member’s own (no connection) or a connection’s, through its compiled statements', async () => {
+  it('chains single entries, the member’s own (no connection) or a connection’s', async () => {
     const one = (nid: number | null, fields: string) =>
-      h.db.transaction().execute((trx) => appendChained({ db: trx, dialect: h.dialect.name }, [{ ...entry(7000, fields), nid }]));
+      h.db.transaction().execute((trx) => appendChained(trx, [{ ...entry(7000, fields), nid }]));
     await one(null, 'mine');
     await one(1, 'theirs');
     await one(null, 'mine again');
@@ -75,7 +75,7 @@ describe(`appendAccessLog on ${TEST_PG_URL ? 'PostgreSQL' : 'a SQLite file'}`, (
       await Promise.all(
         Array.from({ length: 40 }, (_, i) =>
           i % 5 === 4
-            ? h.db.transaction().execute((trx) => appendChained({ db: trx, dialect: h.dialect.name }, [entry(7005, `w${i}`)]))
+            ? h.db.transaction().execute((trx) => appendChained(trx, [entry(7005, `w${i}`)]))
             : (i % 2 ? p1 : p2).append([entry(7005, `r${i}`), entry(7006, `r${i}`)]),
         ),
       );

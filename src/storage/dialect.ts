@@ -265,7 +265,7 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     pgSchema: undefined,
     appendAccessLog: async (entries) => {
       if (appender) await appender.append(entries);
-      else await db.transaction().execute((trx) => appendChained({ db: trx, dialect: 'sqlite' }, entries));
+      else await db.transaction().execute((trx) => appendChained(trx, entries));
     },
     selectNow: async (query) => (reader ? reader.select(query) : (await db.executeQuery(query)).rows),
     runSideJobs: appender ? (jobs) => appender.run(jobs) : undefined,

@@ -57,7 +57,7 @@ async function memberWithLog(name: string, n = 6): Promise<ConnectedMember> {
   return m;
 }
 
-type Row = AccessFields & { id: number; seq: number };
+type Row = AccessFields & { id: number; seq: number | null };
 
 async function rowsOf(uid: number): Promise<Row[]> {
   return (await t.ctx.db
@@ -104,12 +104,17 @@ describe(`the access log's chain (${TEST_PG_URL ? 'PostgreSQL' : 'SQLite'})`, ()
       ...Array.from({ length: 12 }, (_, i) => read(i % 3 ? a : b)),
     ]);
     for (const m of [a, b]) {
+      // Reads are chained as they are logged; a write's entry commits with the write, unchained.
+      const logged = await rowsOf(m.uid);
+      expect(logged.filter((r) => r.seq === null).map((r) => r.action)).toEqual(['write']);
+      expect(logged.filter((r) => r.action === 'read').every((r) => r.seq !== null)).toBe(true);
+      // The download chains it first (as the checkpoint pass does).
+      const result = await check(m.uid);
       const rows = await rowsOf(m.uid);
       expect(rows.map((r) => r.seq)).toEqual(rows.map((_, i) => i + 1));
-      expect(rows.some((r) => r.action === 'write') && rows.some((r) => r.action === 'read')).toBe(true);
+      expect(rows.at(-1)!.action).toBe('write');
       const head = await t.ctx.db.selectFrom('access_log_heads').selectAll().where('uid', '=', m.uid).executeTakeFirstOrThrow();
       expect(head.seq).toBe(rows.length);
-      const result = await check(m.uid);
       expect(result).toMatchObject({ ok: true, entries: rows.length, problems: [] });
       // Nothing signed yet: the check passes, but no entry is covered by a checkpoint.
       expect(result.covered).toBe(0);
@@ -216,12 +221,12 @@ describe('tampering in the database is detected', () => {
   it('reordered entries: the hashes break; rechained, the checkpoint differs', async () => {
     const m = await memberWithLog('reorder');
     const rows = await rowsOf(m.uid);
-    // Swap the first entry (a write) and the third (a read), keeping their numbers where they were.
-    const [one, three] = [rows[0]!, rows[2]!];
-    await t.ctx.db.updateTable('access_log').set({ seq: -1 }).where('id', '=', one.id).execute();
-    await t.ctx.db.updateTable('access_log').set({ seq: 1 }).where('id', '=', three.id).execute();
-    await t.ctx.db.updateTable('access_log').set({ seq: 3 }).where('id', '=', one.id).execute();
-    await expectCaught(m.uid, /entry 1 \(read of ds_home.*\): its hash does not match/, REWRITTEN);
+    // Swap the first read and the first write, each taking the other's number.
+    const [read, write] = [rows.find((r) => r.action === 'read')!, rows.find((r) => r.action === 'write')!];
+    await t.ctx.db.updateTable('access_log').set({ seq: -1 }).where('id', '=', read.id).execute();
+    await t.ctx.db.updateTable('access_log').set({ seq: read.seq }).where('id', '=', write.id).execute();
+    await t.ctx.db.updateTable('access_log').set({ seq: write.seq }).where('id', '=', read.id).execute();
+    await expectCaught(m.uid, new RegExp(`entry ${read.seq} \\(write of ds_home.*\\): its hash does not match`), REWRITTEN);
   });
 
   it('checkpoints deleted too: a checkpoint kept from an earlier download still catches the change', async () => {

@@ -52,6 +52,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // write for each entry, for no query.
   await db.schema.createIndex('access_log_chain').on('access_log').columns(['uid', 'seq']).unique().execute();
   await db.schema.dropIndex('access_log_member').execute();
+  // The entries data writes log before they are chained (chainPending finds them by this).
+  await db.schema
+    .createIndex('access_log_unchained')
+    .on('access_log')
+    .columns(['uid', 'id'])
+    .where(sql.ref('seq'), 'is', null)
+    .execute();
 }
 
 async function chainEarlierEntries(db: Kysely<unknown>): Promise<void> {
@@ -81,6 +88,7 @@ async function chainEarlierEntries(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropIndex('access_log_unchained').execute();
   await db.schema.createIndex('access_log_member').on('access_log').columns(['uid', 'at']).execute();
   await db.schema.dropIndex('access_log_chain').execute();
   await db.schema.dropTable('access_log_checkpoints').execute();
