@@ -5,6 +5,7 @@
 import { hashPassword, verifyPassword } from '../crypto/kdf.ts';
 import type { ConnectionService } from '../connections/connection-service.ts';
 import type { DssaPermissions } from '../connections/dssa.ts';
+import { conIdOf } from '../connections/nid.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import type { OutboxService } from '../outbox/outbox-service.ts';
 import type { ServiceDeps } from '../service-deps.ts';
@@ -111,7 +112,7 @@ export class AccountService {
       const org = await this.deps.connections.getOrganisation(conn.orgId);
       out.push({
         nid: g.nid,
-        conId: `${uid}-${g.nid}`,
+        conId: conIdOf(uid, g.nid),
         subscriberName: org?.name ?? conn.name,
         connectionName: conn.name,
         dssaVersion: g.dssaVersion,

@@ -10,6 +10,7 @@ import { deriveMemberKeyKek } from '../crypto/kdf.ts';
 import { newMemberKey } from '../crypto/random.ts';
 import type { ConnectionService } from '../connections/connection-service.ts';
 import { grantedDatasets, type Dssa } from '../connections/dssa.ts';
+import { conIdOf } from '../connections/nid.ts';
 import { NotFoundError } from '../errors.ts';
 import type { OutboxService } from '../outbox/outbox-service.ts';
 import type { Trx } from '../storage/schema.ts';
@@ -83,7 +84,7 @@ export class Grants {
     if (!dssa) throw new NotFoundError('Unknown connection or agreement version');
     const ring = await this.deps.keys.unlock(member.uid, input.privateKey);
     const memberKey = newMemberKey();
-    const conId = `${member.uid}-${input.nid}`;
+    const conId = conIdOf(member.uid, input.nid);
     const salt = randomBytes(16);
     const kek = deriveMemberKeyKek(memberKey, salt, conId);
     const party = await this.deps.receipts.party(input.nid);
@@ -200,7 +201,7 @@ export class Grants {
     return this.deps.receipts.record(trx, party, {
       uid: grant.uid,
       nid: grant.nid,
-      conId: `${grant.uid}-${grant.nid}`,
+      conId: conIdOf(grant.uid, grant.nid),
       event: 'consent.withdrawn',
       dssa,
       by,

@@ -1,5 +1,6 @@
 /** The bodies the outbox delivers to subscribers (contract §5.3, §5.4) and to members. */
 import type { DssaPermissions } from '../connections/dssa.ts';
+import { conIdOf } from '../connections/nid.ts';
 import type { CallbackInput, ChangeInput, ConnectionEventInput } from './outbox-service.ts';
 
 /** What is sealed in `outbox.payload_enc`. */
@@ -54,7 +55,7 @@ export function changeBody(input: ChangeInput, nid: number): OutboxPayload {
     uid,
     message: `Data for member ${uid} has changed`,
     dataset: input.dataset,
-    connection_id: `${uid}-${nid}`,
+    connection_id: conIdOf(uid, nid),
     action: input.action,
     updated_id: input.updatedId,
   });
@@ -63,7 +64,7 @@ export function changeBody(input: ChangeInput, nid: number): OutboxPayload {
 /** Decided: the same thin shape as a notification, so one subscriber handler reads both. */
 export function connectionEventBody(input: ConnectionEventInput): OutboxPayload {
   const uid = String(input.uid);
-  const conId = `${uid}-${input.nid}`;
+  const conId = conIdOf(uid, input.nid);
   return json({
     type: input.event,
     uid,
