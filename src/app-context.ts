@@ -161,7 +161,7 @@ async function assemble(
   const members = createMembers({ ...deps, connections, outbox, receipts });
   const datasets = new DatasetService({ ...deps, members, outbox });
   const consent = new ConsentService({ ...deps, connections, members, outbox, callbackExtras: idaasCallbackExtras(db) });
-  const accounts = new AccountService({ ...deps, members, connections, outbox });
+  const accounts = new AccountService({ ...deps, members, connections, outbox, receipts });
   const memberData = new MemberDataService({ ...deps, members, accounts, pds: datasets.pds, receipts });
   const features = new FeatureBlocks({ ...deps, datasets, members, connections, outbox, links: consent });
   const templates = new TemplateService(loadTemplateRegistry(catalogue), { datasets });

@@ -8,6 +8,7 @@ import type { DssaPermissions } from '../connections/dssa.ts';
 import { conIdOf } from '../connections/nid.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import type { OutboxService } from '../outbox/outbox-service.ts';
+import type { ConsentReceipts } from '../receipts/consent-receipts.ts';
 import type { ServiceDeps } from '../service-deps.ts';
 import { MIN_PASSWORD, MIN_PRIVATE_KEY } from './member-rules.ts';
 import { MemberStore } from './member-store.ts';
@@ -47,7 +48,14 @@ export interface AccessLogEntry {
 export class AccountService {
   private readonly store: MemberStore;
 
-  constructor(private readonly deps: ServiceDeps & { members: Members; connections: ConnectionService; outbox: OutboxService }) {
+  constructor(
+    private readonly deps: ServiceDeps & {
+      members: Members;
+      connections: ConnectionService;
+      outbox: OutboxService;
+      receipts: ConsentReceipts;
+    },
+  ) {
     this.store = new MemberStore(deps.db);
   }
 
@@ -158,7 +166,7 @@ export class AccountService {
     const { grants: memberGrants } = this.deps.members;
     const parties = new Map(
       await Promise.all(
-        (await this.store.grantsOf(uid)).map(async (g) => [g.nid, await memberGrants.receiptParty(g.nid)] as const),
+        (await this.store.grantsOf(uid)).map(async (g) => [g.nid, await this.deps.receipts.withdrawalParty(g.nid)] as const),
       ),
     );
     await db.transaction().execute(async (trx) => {

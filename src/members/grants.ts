@@ -21,7 +21,7 @@ import type { MemberAccounts } from './member-accounts.ts';
 import type { MemberKeys } from './member-keys.ts';
 import { MemberStore, type GrantRow } from './member-store.ts';
 import { OpenedKeyCache } from './opened-key-cache.ts';
-import type { ConsentReceipts, ReceiptParty } from '../receipts/consent-receipts.ts';
+import type { ConsentReceipts, WithdrawalParty } from '../receipts/consent-receipts.ts';
 import type { ReceiptRow } from '../receipts/consent-receipt-store.ts';
 
 const GRANT_CACHE_MS = 900;
@@ -169,7 +169,7 @@ export class Grants {
   ): Promise<ReceiptRow | undefined> {
     const { db, clock } = this.deps;
     let revoked: number | undefined;
-    const party = await this.deps.receipts.party(nid);
+    const party = await this.deps.receipts.withdrawalParty(nid);
     return db
       .transaction()
       .execute(async (trx) => {
@@ -191,7 +191,7 @@ export class Grants {
    */
   async recordWithdrawal(
     trx: Trx,
-    party: ReceiptParty,
+    party: WithdrawalParty,
     grant: GrantRow,
     { reason, by = 'member' }: { reason?: 'member.deleted'; by?: 'member' | 'controller' } = {},
   ): Promise<ReceiptRow> {
@@ -207,11 +207,6 @@ export class Grants {
       by,
       ...(reason ? { reason } : {}),
     });
-  }
-
-  /** The connection's side of a receipt, read before a transaction that records one. */
-  receiptParty(nid: number): Promise<ReceiptParty> {
-    return this.deps.receipts.party(nid);
   }
 
   /** This process stops using a grant at once: its cache entry and any keys it opened. */

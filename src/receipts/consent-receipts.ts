@@ -46,7 +46,11 @@ export interface ReceiptParty {
   orgId: number;
   organisation: string;
   connection: string;
-  /** every agreement version of the connection (a withdrawal names the one it ends) */
+}
+
+/** The party of a withdrawal, which names the agreement version it ends. */
+export interface WithdrawalParty extends ReceiptParty {
+  /** every agreement version of the connection */
   agreements: Dssa[];
 }
 
@@ -76,8 +80,13 @@ export class ConsentReceipts {
       orgId: connection?.orgId ?? 0,
       organisation: organisation?.name ?? '',
       connection: connection?.name ?? '',
-      agreements: await connections.dssaVersions(nid),
     };
+  }
+
+  /** As `party`, with the agreement versions a withdrawal may name; call before the transaction. */
+  async withdrawalParty(nid: number): Promise<WithdrawalParty> {
+    const [party, agreements] = await Promise.all([this.party(nid), this.deps.connections.dssaVersions(nid)]);
+    return { ...party, agreements };
   }
 
   /** Makes, signs and stores the next receipt of the chain, in `trx`; returns it. */
