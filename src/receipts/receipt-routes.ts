@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { AppContext } from '../app-context.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
+import { wholeNumber } from '../ids.ts';
 import { principalOf, requireBearer } from '../http/auth.ts';
 import { PDX_API, registerRouteFamily } from '../http/route-family.ts';
 import { parsePdxBody } from '../http/body.ts';
@@ -146,9 +147,9 @@ export function registerReceiptRoutes(app: FastifyInstance, ctx: AppContext): vo
 
     scope.get('/api/consent-receipts', { onRequest: auth, schema: listSchema }, async (req) => {
       const q = req.query as { nid?: string; limit?: string; after?: string };
-      const nid = wholeNumber(q.nid, 'nid');
+      const nid = optionalNumber(q.nid, 'nid');
       if (nid === undefined) throw new ValidationError('nid is required', 'Give the connection’s NID: ?nid=…');
-      const limit = wholeNumber(q.limit, 'limit') ?? DEFAULT_PAGE;
+      const limit = optionalNumber(q.limit, 'limit') ?? DEFAULT_PAGE;
       if (limit < 1 || limit > MAX_PAGE) throw new ValidationError('Invalid limit', `limit is from 1 to ${MAX_PAGE}.`);
       if (!(await ownConnection(principalOf(req).orgId, nid))) throw new NotFoundError('Unknown connection');
       let after: ReceiptRow | undefined;
@@ -181,8 +182,10 @@ function text(v: unknown): string {
   return typeof v === 'string' ? v : '';
 }
 
-function wholeNumber(value: string | undefined, name: string): number | undefined {
+/** An optional whole-number query value (ids.ts wholeNumber); anything else is refused by name. */
+function optionalNumber(value: string | undefined, name: string): number | undefined {
   if (value === undefined || value === '') return undefined;
-  if (!/^\d{1,9}$/.test(value)) throw new ValidationError(`Invalid ${name}`, `${name} is a whole number.`);
-  return Number(value);
+  const n = wholeNumber(value);
+  if (n === undefined) throw new ValidationError(`Invalid ${name}`, `${name} is a whole number.`);
+  return n;
 }
