@@ -130,6 +130,7 @@ async function assemble(
     appendAccessLog: database.appendAccessLog,
     selectNow: database.selectNow,
     runSideJobs: database.runSideJobs,
+    writeTransaction: database.writeTransaction,
     availability,
     clock,
     config,

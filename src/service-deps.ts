@@ -19,6 +19,8 @@ export interface ServiceDeps {
   selectNow: DatabaseHandle['selectNow'];
   /** reads and read-log appends together on SQLite's side thread, where there is one */
   runSideJobs: DatabaseHandle['runSideJobs'];
+  /** durable write transactions (on SQLite, sharing commits: see DatabaseHandle) */
+  writeTransaction: DatabaseHandle['writeTransaction'];
   /** records database outages (503s, /readyz); background loops report theirs here instead of logging each */
   availability: DatabaseAvailability;
   clock: Clock;

@@ -56,6 +56,7 @@ export class DatasetService {
         runJobs: deps.runSideJobs,
       },
       deps.selectNow,
+      deps.writeTransaction,
     );
   }
 

@@ -99,6 +99,8 @@ export class PdsStore {
     readLog: AccessLogSink,
     /** DatabaseHandle.selectNow, for the hot reads outside transactions */
     private readonly selectNow: DatabaseHandle['selectNow'],
+    /** DatabaseHandle.writeTransaction: on SQLite, concurrent writes share a commit */
+    private readonly writeTransaction: DatabaseHandle['writeTransaction'],
   ) {
     this.accessLog = new AccessLogBuffer(readLog);
     this.metadataBatch = dialect.name === 'postgres' ? new MetadataReadBatch(db) : undefined;
@@ -194,7 +196,7 @@ export class PdsStore {
   }
 
   /**
-   * One all-or-nothing write. Every change is reported to the change hook inside the same
+   * One all-or-nothing write, resolved once committed. Every change is reported to the change hook inside the same
    * transaction, so a notification is queued exactly when the data commits.
    */
   async transact<T>(
@@ -203,7 +205,7 @@ export class PdsStore {
     fn: (w: PdsWriter) => Promise<T>,
     writerNid: number | null = null,
   ): Promise<T> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.writeTransaction(async (trx) => {
       const w = new MemberPds({ db: trx, dialect: this.dialect.name }, this.dialect, this.clock, uid, keys, writerNid, (c) =>
         this.onChange(trx, c),
       );

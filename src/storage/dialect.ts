@@ -11,12 +11,14 @@ import {
   PostgresDialect,
   SqliteDialect,
   SqliteDriver,
+  type Transaction,
   sql,
   type ColumnDefinitionBuilder,
   type DatabaseConnection,
 } from 'kysely';
 import pg from 'pg';
 import { SqliteRowAppender, type SideJob, type SideJobResult } from './row-appender.ts';
+import { GroupCommit } from './group-commit.ts';
 import { appendChained, ChainAppender, type AccessLogEntry } from './access-log-chain.ts';
 import type { Database } from './schema.ts';
 
@@ -76,6 +78,12 @@ export interface DatabaseHandle {
    * Never for reads that must see a transaction's own uncommitted writes: use the transaction.
    */
   selectNow<R>(query: CompiledQuery<R>): Promise<R[]>;
+  /**
+   * Runs `fn` in a durable write transaction, all of it or none, and resolves once it is committed.
+   * On SQLite, writes that arrive together share one transaction and one disk sync, each in a
+   * savepoint of its own (group-commit.ts); on PostgreSQL each is a transaction of its own.
+   */
+  writeTransaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
   /** PostgreSQL: what the main connection pool is doing now (for metrics); absent on SQLite. */
   poolUse?: () => PoolUse;
   /**
@@ -236,6 +244,7 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
       pgSchema: workingSchema,
       appendAccessLog: (entries) => chain.append(entries),
       selectNow: async (query) => (await db.executeQuery(query)).rows,
+      writeTransaction: (fn) => db.transaction().execute(fn),
       poolUse: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: pool.options.max }),
       close: async () => {
         await Promise.all([db.destroy(), relaxed.destroy()]);
@@ -258,6 +267,7 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
   // An in-memory database exists on this connection only: no second thread can reach it.
   const appender = path === ':memory:' ? undefined : new SqliteRowAppender({ path, lockWaitMs, synchronous: 'NORMAL' });
   const reader = path === ':memory:' ? undefined : new SqliteReader(path, lockWaitMs);
+  const writes = new GroupCommit(db);
   return {
     db,
     dialect: sqliteDialect,
@@ -268,6 +278,7 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
       else await db.transaction().execute((trx) => appendChained(trx, entries));
     },
     selectNow: async (query) => (reader ? reader.select(query) : (await db.executeQuery(query)).rows),
+    writeTransaction: (fn) => writes.run(fn),
     runSideJobs: appender ? (jobs) => appender.run(jobs) : undefined,
     async close() {
       reader?.close();

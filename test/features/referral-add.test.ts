@@ -54,6 +54,7 @@ async function appWithRecordedLinks(): Promise<FastifyInstance> {
     appendAccessLog: ctx.database.appendAccessLog,
     selectNow: ctx.database.selectNow,
     runSideJobs: ctx.database.runSideJobs,
+    writeTransaction: ctx.database.writeTransaction,
     links: issuer,
   });
   const app = createHttpServer(ctx.logger);
