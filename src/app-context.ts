@@ -99,6 +99,7 @@ export async function createAppContext(config: Config, overrides: ContextOverrid
   const clock = overrides.clock ?? systemClock;
   const masterKeys = new MasterKeyRing(resolveMasterKey(config, logger));
   const database = await openDatabase(config.databaseUrl, {
+    pgPreparedStatements: config.pgPreparedStatements,
     // An idle connection dropped by a PostgreSQL restart: the next query reconnects (or meets the outage).
     onConnectionError: (err) =>
       logger.warn({ event: 'database.connection_lost', err: err.message }, 'a database connection was dropped'),

@@ -112,6 +112,12 @@ const settings = {
     .describe(
       'DPoP (RFC 9449): require a server nonce in every proof (`use_dpop_nonce`, with the nonce in `DPoP-Nonce`), which stops proofs made in advance. Nonces last 5 minutes and every process accepts them.',
     ),
+  OPENPDX_PG_PREPARED_STATEMENTS: z
+    .enum(['true', 'false'])
+    .default('true')
+    .describe(
+      'PostgreSQL: send the hottest queries as named prepared statements, parsed and planned once per connection instead of on every call. Set `false` behind a pooler in transaction mode that does not carry prepared statements across its server connections (PgBouncer before 1.21, or with `max_prepared_statements = 0`).',
+    ),
   OPENPDX_ARGON2_MEMORY_KIB: z.coerce
     .number()
     .int()
@@ -247,6 +253,8 @@ export interface Config {
   tokenRateLimit: number;
   /** DPoP proofs must carry a server nonce (OPENPDX_DPOP_NONCE) */
   dpopNonce: boolean;
+  /** PostgreSQL: prepared queries as named statements (OPENPDX_PG_PREPARED_STATEMENTS) */
+  pgPreparedStatements: boolean;
   /** member web app session timeouts in seconds (ASVS 7.3.1/7.3.2) */
   memberSession: { idleSeconds: number; absoluteSeconds: number; unlockIdleSeconds: number };
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
@@ -337,6 +345,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     keyCacheMs: e.OPENPDX_KEY_CACHE_MS,
     tokenRateLimit: e.OPENPDX_TOKEN_RATE_LIMIT,
     dpopNonce: e.OPENPDX_DPOP_NONCE === 'true',
+    pgPreparedStatements: e.OPENPDX_PG_PREPARED_STATEMENTS === 'true',
     memberSession: {
       idleSeconds: e.OPENPDX_SESSION_IDLE_TIMEOUT,
       absoluteSeconds: e.OPENPDX_SESSION_MAX_AGE,

@@ -159,7 +159,7 @@ export class OutboxService {
    */
   async enqueueChange(trx: Trx, input: ChangeInput): Promise<void> {
     const store = this.store.in(trx);
-    for (const c of await store.notifiable(input.uid)) {
+    for (const c of await store.notifiable(input.uid, this.deps.dialect.name)) {
       if (c.nid === input.writerNid) continue;
       const readable = readableFields(JSON.parse(c.permissions) as DssaPermissions, input.dataset);
       if (!input.fields.some((f) => readable.includes(f))) continue;

@@ -3,7 +3,9 @@
  * through a store over that transaction (`in(trx)`; one SQLite connection: a query on the outer
  * handle there would wait for the transaction forever).
  */
-import type { Insertable, Selectable } from 'kysely';
+import { sql, type Insertable, type Selectable } from 'kysely';
+import type { DialectName } from '../storage/dialect.ts';
+import { prepared } from '../storage/prepared.ts';
 import type { OutboxTable } from '../storage/schema.ts';
 import { Store } from '../storage/store.ts';
 
@@ -121,20 +123,26 @@ export class OutboxStore extends Store {
       .executeTakeFirst();
   }
 
-  /** Connections with notifications on and an active grant for the member, with their DSSA permissions. */
-  notifiable(uid: number) {
-    return this.db
-      .selectFrom('grants as g')
-      .innerJoin('connections as c', 'c.nid', 'g.nid')
-      .innerJoin('dssas as d', (j) => j.onRef('d.nid', '=', 'g.nid').onRef('d.version', '=', 'g.dssa_version'))
-      .select(['c.nid', 'c.callback_url', 'd.permissions'])
-      .where('g.uid', '=', uid)
-      .where('g.revoked_at', 'is', null)
-      .where('c.notifications', '=', 1)
-      .orderBy('c.nid')
-      .execute();
+  /**
+   * Connections with notifications on and an active grant for the member, with their DSSA
+   * permissions. Run on every data write: compiled once (prepared.ts), so `dialect` is needed.
+   */
+  notifiable(uid: number, dialect: DialectName) {
+    return notifiableConnections({ db: this.db, dialect }, uid);
   }
 }
+
+const notifiableConnections = prepared((db, uid: number) =>
+  db
+    .selectFrom('grants as g')
+    .innerJoin('connections as c', 'c.nid', 'g.nid')
+    .innerJoin('dssas as d', (j) => j.onRef('d.nid', '=', 'g.nid').onRef('d.version', '=', 'g.dssa_version'))
+    .select(['c.nid', 'c.callback_url', 'd.permissions'])
+    .where('g.uid', '=', uid)
+    .where('g.revoked_at', 'is', null)
+    .where('c.notifications', '=', sql.lit(1))
+    .orderBy('c.nid'),
+);
 
 function attemptColumns(a: Attempted) {
   return { attempts: a.attempts, last_status: a.lastStatus, last_error: a.lastError };

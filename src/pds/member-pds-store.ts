@@ -55,12 +55,45 @@ export function accessRow(uid: number, e: AccessEntry, at: number) {
  * write of one member wait for the one before to reach the disk. The checkpoint pass chains it
  * within 30 seconds, before it signs (docs/access-log.md).
  */
-async function insertAccess(db: Db, uid: number, e: AccessEntry, at: number): Promise<void> {
-  await db
-    .insertInto('access_log')
-    .values(accessRow(uid, e, at))
-    .execute();
+async function insertAccess(target: QueryTarget, uid: number, e: AccessEntry, at: number): Promise<void> {
+  const r = accessRow(uid, e, at);
+  // A write: never on selectNow's read-only connection.
+  await insertAccessRow({ db: target.db, dialect: target.dialect }, r.uid, r.nid, r.actor, r.dataset, r.fields, r.action, r.at);
 }
+
+// A write's own statements, on every write: compiled once (see prepared.ts).
+const insertAccessRow = prepared(
+  (db, uid: number, nid: number | null, actor: string, dataset: string, fields: string, action: string, at: number) =>
+    db.insertInto('access_log').values({ uid, nid, actor, dataset, fields, action, at }),
+);
+const insertTransactionRow = prepared(
+  (
+    db,
+    uid: number,
+    dataset: string,
+    instance: number,
+    rid: string,
+    source: string,
+    writerNid: number | null,
+    ciphertext: string,
+    createdAt: number,
+    updatedAt: number,
+  ) =>
+    db
+      .insertInto('transaction_rows')
+      .values({
+        uid,
+        dataset,
+        instance,
+        rid,
+        source,
+        writer_nid: writerNid,
+        ciphertext,
+        created_at: createdAt,
+        updated_at: updatedAt,
+      })
+      .returning('id'),
+);
 
 // The metadata read is the API's most frequent query: compiled once (see prepared.ts).
 export const metadataInstances = prepared((db, uid: number, dataset: string) =>
@@ -82,6 +115,8 @@ export const metadataInstance = prepared((db, uid: number, dataset: string, inst
 
 export class MemberPds implements PdsWriter {
   private readonly db: Db;
+  /** where this writer's prepared writes run (never selectNow's read-only connection) */
+  private readonly writeTarget: QueryTarget;
   /** this member's blind index: digests of the rows written here, lookups, the backfill */
   readonly index: RowIndex;
 
@@ -96,6 +131,7 @@ export class MemberPds implements PdsWriter {
     private readonly changed: (c: ChangeInput) => Promise<void>,
   ) {
     this.db = target.db;
+    this.writeTarget = { db: target.db, dialect: target.dialect };
     this.index = new RowIndex(this.db, dialect, uid, (dataset) => this.key(dataset).key);
   }
 
@@ -227,21 +263,19 @@ export class MemberPds implements PdsWriter {
     const rid = randomBytes(12).toString('base64url');
     const now = this.clock.now();
     const ciphertext = this.encrypt(dataset, values, ctxRow(this.uid, dataset, instance, rid));
-    const r = await this.db
-      .insertInto('transaction_rows')
-      .values({
-        uid: this.uid,
-        dataset,
-        instance,
-        rid,
-        source,
-        writer_nid: writerNid ?? null,
-        ciphertext,
-        created_at: now,
-        updated_at: now,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const [r] = await insertTransactionRow(
+      this.writeTarget,
+      this.uid,
+      dataset,
+      instance,
+      rid,
+      source,
+      writerNid ?? null,
+      ciphertext,
+      now,
+      now,
+    );
+    if (!r) throw new Error('the row insert returned no id');
     await this.index.add(dataset, r.id, values, false);
     await this.emit(dataset, 'create', r.id, Object.keys(values));
     return r.id;
@@ -286,7 +320,7 @@ export class MemberPds implements PdsWriter {
   }
 
   async recordAccess(entry: AccessEntry): Promise<void> {
-    await insertAccess(this.db, this.uid, entry, this.clock.now());
+    await insertAccess(this.target, this.uid, entry, this.clock.now());
   }
 }
 

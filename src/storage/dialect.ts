@@ -19,6 +19,7 @@ import {
 import pg from 'pg';
 import { SqliteRowAppender, type SideJob, type SideJobResult } from './row-appender.ts';
 import { GroupCommit } from './group-commit.ts';
+import { statementName } from './prepared.ts';
 import { appendChained, ChainAppender, type AccessLogEntry } from './access-log-chain.ts';
 import type { Database } from './schema.ts';
 
@@ -184,6 +185,11 @@ export interface OpenOptions {
   /** PostgreSQL only: a schema to create and use (tests isolate themselves with it). */
   pgSchema?: string;
   poolSize?: number;
+  /**
+   * PostgreSQL only: the queries declared with `prepared` (prepared.ts) go as named prepared
+   * statements, parsed and planned once per connection (default true; see PreparingClient).
+   */
+  pgPreparedStatements?: boolean;
   /** SQLite only: how long a statement waits for another connection's write lock (ms). */
   sqliteLockWaitMs?: number;
   /**
@@ -194,6 +200,22 @@ export interface OpenOptions {
   onConnectionError?: (err: Error) => void;
 }
 
+/**
+ * node-postgres's client, sending each query declared with `prepared` (prepared.ts) as a named
+ * prepared statement: PostgreSQL parses and plans it once per connection, the first time it runs
+ * there, instead of on every call (on a one-row write that is most of the server's work for the
+ * statement). Kysely sends every query as `query(text, values)`; any other query goes as before.
+ * The statements are as many as the prepared queries in the code, so a connection never holds more.
+ */
+class PreparingClient extends pg.Client {}
+const plainQuery = pg.Client.prototype.query;
+PreparingClient.prototype.query = function (this: pg.Client, text: unknown, values?: unknown, callback?: unknown) {
+  const name = typeof text === 'string' && Array.isArray(values) ? statementName(text) : undefined;
+  return name
+    ? (plainQuery as (...args: unknown[]) => unknown).call(this, { name, text, values }, callback)
+    : (plainQuery as (...args: unknown[]) => unknown).call(this, text, values, callback);
+} as typeof plainQuery;
+
 /** How long a query waits for a PostgreSQL connection before failing (an outage is then a 503, not a hang). */
 const PG_CONNECT_TIMEOUT_MS = 5000;
 
@@ -203,7 +225,12 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     if (schemaName !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schemaName)) throw new Error('bad schema name');
     const searchPath = schemaName ? `-c search_path=${schemaName}` : undefined;
     const common = { connectionString: url, connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS, keepAlive: true };
-    const pool = new pg.Pool({ ...common, max: options.poolSize ?? 10, options: searchPath });
+    const pool = new pg.Pool({
+      ...common,
+      max: options.poolSize ?? 10,
+      options: searchPath,
+      ...(options.pgPreparedStatements === false ? {} : { Client: PreparingClient }),
+    });
     // appendAccessLog's own sessions, synchronous_commit off for every statement (no SET LOCAL in
     // each append's transaction).
     const relaxedOptions = ['-c synchronous_commit=off', searchPath].filter(Boolean).join(' ');

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropPgSchema, openDatabase, type DatabaseHandle } from './dialect.ts';
 import { migrateToLatest } from './migrator.ts';
@@ -58,5 +59,47 @@ describe(`prepared queries on ${pgUrl ? 'PostgreSQL' : 'SQLite'}`, () => {
       db.selectFrom('access_log').select('fields').where('dataset', '=', dataset).where('uid', '=', uid),
     );
     await expect(reordered(root, 1, 'ds_a')).rejects.toThrow(/not exactly its arguments/);
+  });
+});
+
+describe.skipIf(!pgUrl)('prepared queries on PostgreSQL: named statements', () => {
+  const byAction = prepared((db, action: string) =>
+    db.selectFrom('access_log').select(['uid']).where('action', '=', action).orderBy('uid'),
+  );
+  /** the statements prepared on the one connection of a pool of one */
+  const statements = async (handle: DatabaseHandle) =>
+    (await sql<{ name: string; statement: string }>`select name, statement from pg_prepared_statements`.execute(handle.db)).rows;
+
+  async function onePool(pgPreparedStatements: boolean): Promise<DatabaseHandle> {
+    return openDatabase(pgUrl!, { pgSchema: schema, poolSize: 1, pgPreparedStatements });
+  }
+
+  it('sends a prepared query as a statement the connection parses once, with each call’s values', async () => {
+    const one = await onePool(true);
+    try {
+      const target = { db: one.db, dialect: one.dialect.name };
+      expect(await byAction(target, 'read')).toEqual([{ uid: 1 }, { uid: 1 }]);
+      expect(await byAction(target, 'write')).toEqual([{ uid: 2 }]);
+      const sqlText = byAction.compiled(target, 'read').sql;
+      const named = (await statements(one)).filter((s) => s.statement === sqlText);
+      expect(named).toHaveLength(1);
+      expect(named[0]!.name).toMatch(/^openpdx_\d+$/);
+      // Any other query goes unnamed: the connection holds no more statements after it.
+      const before = (await statements(one)).length;
+      await one.db.selectFrom('access_log').select('uid').where('action', '=', 'read').execute();
+      expect(await statements(one)).toHaveLength(before);
+    } finally {
+      await one.close();
+    }
+  });
+
+  it('prepares nothing with OPENPDX_PG_PREPARED_STATEMENTS=false', async () => {
+    const one = await onePool(false);
+    try {
+      expect(await byAction({ db: one.db, dialect: one.dialect.name }, 'write')).toEqual([{ uid: 2 }]);
+      expect(await statements(one)).toEqual([]);
+    } finally {
+      await one.close();
+    }
   });
 });

@@ -3,6 +3,11 @@
  * read path that costs about as much as SQLite running the (indexed, cached-statement) query.
  * `prepared` compiles a query once per SQL dialect and afterwards only swaps in the new values.
  *
+ * On PostgreSQL the query also becomes a named prepared statement (statementName, used by
+ * dialect.ts): each connection parses and plans it once, the first time it runs there, instead of
+ * on every call. Their number is the number of `prepared` queries in the code, so a connection
+ * never holds more than that.
+ *
  * Only for queries whose shape never varies and whose every parameter is one of the builder's
  * arguments: the first compilation checks that the SQL's bound parameters are exactly the
  * arguments, in order, and throws otherwise, so a builder that inlines or reorders values fails
@@ -32,6 +37,14 @@ export interface Prepared<P extends Param[], R> {
   compiled(target: Pick<QueryTarget, 'db' | 'dialect'>, ...params: P): CompiledQuery<R>;
 }
 
+/** SQL text of each prepared query compiled for PostgreSQL, with its statement name. */
+const statementNames = new Map<string, string>();
+
+/** The name of the server-side prepared statement for `sql`, if it is one of the prepared queries. */
+export function statementName(sql: string): string | undefined {
+  return statementNames.get(sql);
+}
+
 export function prepared<P extends Param[], R>(build: (db: Db, ...params: P) => Compilable<R>): Prepared<P, R> {
   const compiledFor = new Map<DialectName, CompiledQuery<R>>();
   const compiled = ({ db, dialect }: Pick<QueryTarget, 'db' | 'dialect'>, ...params: P): CompiledQuery<R> => {
@@ -43,6 +56,8 @@ export function prepared<P extends Param[], R>(build: (db: Db, ...params: P) => 
         throw new Error(`prepared query binds [${bound.join(', ')}], not exactly its arguments: ${query.sql}`);
       }
       compiledFor.set(dialect, query);
+      if (dialect === 'postgres' && !statementNames.has(query.sql))
+        statementNames.set(query.sql, `openpdx_${statementNames.size + 1}`);
     }
     return { ...query, parameters: params };
   };
