@@ -11,6 +11,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../storage/schema.ts';
+import { asPreparedStatement } from '../storage/prepared.ts';
 
 /** One read: the instances of `dataset` for member `uid` (every instance when `instance` is undefined). */
 export interface MetadataKey {
@@ -83,12 +84,15 @@ export class MetadataReadBatch {
     const uids = [...keys.values()].map((k) => k.uid);
     const datasets = [...keys.values()].map((k) => k.dataset);
     const instances = [...keys.values()].map((k) => k.instance ?? null);
-    const { rows } = await sql<{ uid: number; dataset: string; instance: number; ciphertext: string }>`
+    // One text whatever the batch: a prepared statement, planned once per connection.
+    const query = asPreparedStatement(
+      sql<{ uid: number; dataset: string; instance: number; ciphertext: string }>`
       select distinct m.uid, m.dataset, m.instance, m.ciphertext
       from metadata_records m
       join unnest(${uids}::integer[], ${datasets}::text[], ${instances}::integer[]) as k(uid, dataset, instance)
         on m.uid = k.uid and m.dataset = k.dataset and (k.instance is null or m.instance = k.instance)
-      order by m.uid, m.dataset, m.instance`.execute(this.db);
-    return rows;
+      order by m.uid, m.dataset, m.instance`.compile(this.db),
+    );
+    return (await this.db.executeQuery(query)).rows;
   }
 }

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropPgSchema, openDatabase, type DatabaseHandle } from './dialect.ts';
 import { migrateToLatest } from './migrator.ts';
-import { prepared } from './prepared.ts';
+import { asPreparedStatement, prepared } from './prepared.ts';
 
 const pgUrl = process.env.OPENPDX_TEST_DATABASE_URL;
 const schema = `p_${randomBytes(5).toString('hex')}`;
@@ -88,6 +88,23 @@ describe.skipIf(!pgUrl)('prepared queries on PostgreSQL: named statements', () =
       const before = (await statements(one)).length;
       await one.db.selectFrom('access_log').select('uid').where('action', '=', 'read').execute();
       expect(await statements(one)).toHaveLength(before);
+    } finally {
+      await one.close();
+    }
+  });
+
+  it('names a fixed-text query whose values are arrays (asPreparedStatement)', async () => {
+    const one = await onePool(true);
+    try {
+      const run = (uids: number[]) =>
+        one.db.executeQuery(
+          asPreparedStatement(
+            sql<{ uid: number }>`select uid from access_log where uid = any(${uids}::integer[]) order by uid`.compile(one.db),
+          ),
+        );
+      expect((await run([2])).rows).toEqual([{ uid: 2 }]);
+      expect((await run([1, 2])).rows).toEqual([{ uid: 1 }, { uid: 1 }, { uid: 2 }]);
+      expect((await statements(one)).filter((s) => s.statement.includes('any($1::integer[])'))).toHaveLength(1);
     } finally {
       await one.close();
     }

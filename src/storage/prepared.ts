@@ -39,6 +39,25 @@ export interface Prepared<P extends Param[], R> {
 
 /** SQL text of each prepared query compiled for PostgreSQL, with its statement name. */
 const statementNames = new Map<string, string>();
+/**
+ * Statements named, at most: far more than the code declares, so only a caller whose text varies
+ * (a bug) could reach it, and then its statements simply go unnamed instead of filling every
+ * connection.
+ */
+const MAX_NAMED = 256;
+
+function nameStatement(sql: string): void {
+  if (!statementNames.has(sql) && statementNames.size < MAX_NAMED) statementNames.set(sql, `openpdx_${statementNames.size + 1}`);
+}
+
+/**
+ * `query` as one of the prepared statements on PostgreSQL: for a query whose text never varies but
+ * whose values `prepared` cannot bind (arrays, say). Returns the query unchanged.
+ */
+export function asPreparedStatement<R>(query: CompiledQuery<R>): CompiledQuery<R> {
+  nameStatement(query.sql);
+  return query;
+}
 
 /** The name of the server-side prepared statement for `sql`, if it is one of the prepared queries. */
 export function statementName(sql: string): string | undefined {
@@ -56,8 +75,7 @@ export function prepared<P extends Param[], R>(build: (db: Db, ...params: P) => 
         throw new Error(`prepared query binds [${bound.join(', ')}], not exactly its arguments: ${query.sql}`);
       }
       compiledFor.set(dialect, query);
-      if (dialect === 'postgres' && !statementNames.has(query.sql))
-        statementNames.set(query.sql, `openpdx_${statementNames.size + 1}`);
+      if (dialect === 'postgres') nameStatement(query.sql);
     }
     return { ...query, parameters: params };
   };
