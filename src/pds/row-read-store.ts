@@ -64,8 +64,26 @@ type RowSelect = SelectQueryBuilder<Database, 'transaction_rows', StoredRowRecor
 
 type Order = { column: OrderColumn; dir: 'asc' | 'desc' };
 
+/**
+ * Every column by name, not `*`: on PostgreSQL these queries are prepared statements, and a column
+ * added by a later migration would otherwise change the result of a statement a running process
+ * already prepared (PostgreSQL refuses that: "cached plan must not change result type").
+ */
+const ROW_COLUMNS = [
+  'id',
+  'uid',
+  'dataset',
+  'instance',
+  'rid',
+  'source',
+  'writer_nid',
+  'ciphertext',
+  'created_at',
+  'updated_at',
+] as const satisfies readonly (keyof StoredRowRecord)[];
+
 function memberRows(db: Db, uid: number, dataset: string) {
-  return db.selectFrom('transaction_rows').selectAll().where('uid', '=', uid).where('dataset', '=', dataset);
+  return db.selectFrom('transaction_rows').select(ROW_COLUMNS).where('uid', '=', uid).where('dataset', '=', dataset);
 }
 
 function inOrder<O>(

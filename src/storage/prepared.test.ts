@@ -50,6 +50,13 @@ describe(`prepared queries on ${pgUrl ? 'PostgreSQL' : 'SQLite'}`, () => {
     expect(rows).toEqual([{ fields: 'y' }]);
   });
 
+  it('refuses a query that selects * (a prepared statement may not change its columns)', async () => {
+    const everything = prepared((db, uid: number) => db.selectFrom('access_log').selectAll().where('uid', '=', uid));
+    await expect(everything(root, 1)).rejects.toThrow(/names its columns/);
+    const aliased = prepared((db, uid: number) => db.selectFrom('access_log as a').selectAll('a').where('a.uid', '=', uid));
+    await expect(aliased(root, 1)).rejects.toThrow(/names its columns/);
+  });
+
   it('refuses a builder whose bound values are not exactly its arguments', async () => {
     const inlined = prepared((db, uid: number) =>
       db.selectFrom('access_log').select('fields').where('action', '=', 'read').where('uid', '=', uid),
@@ -105,6 +112,22 @@ describe.skipIf(!pgUrl)('prepared queries on PostgreSQL: named statements', () =
       expect((await run([2])).rows).toEqual([{ uid: 2 }]);
       expect((await run([1, 2])).rows).toEqual([{ uid: 1 }, { uid: 1 }, { uid: 2 }]);
       expect((await statements(one)).filter((s) => s.statement.includes('any($1::integer[])'))).toHaveLength(1);
+    } finally {
+      await one.close();
+    }
+  });
+
+  it('keeps serving a prepared statement after a migration adds a column to its table', async () => {
+    const one = await onePool(true);
+    try {
+      const target = { db: one.db, dialect: one.dialect.name };
+      expect(await byAction(target, 'write')).toEqual([{ uid: 2 }]);
+      await sql`alter table access_log add column probe text`.execute(h.db);
+      try {
+        expect(await byAction(target, 'write')).toEqual([{ uid: 2 }]);
+      } finally {
+        await sql`alter table access_log drop column probe`.execute(h.db);
+      }
     } finally {
       await one.close();
     }

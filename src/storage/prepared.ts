@@ -70,6 +70,11 @@ export function prepared<P extends Param[], R>(build: (db: Db, ...params: P) => 
     let query = compiledFor.get(dialect);
     if (!query) {
       query = build(db, ...params).compile();
+      // A statement prepared on a PostgreSQL connection may not change its result's columns, and
+      // `*` would when a migration adds one while this process runs: prepared queries name theirs.
+      if (/\bselect\s+(distinct\s+)?(\*|"?\w+"?\.\*)/i.test(query.sql)) {
+        throw new Error(`a prepared query names its columns (no *): ${query.sql}`);
+      }
       const bound = query.parameters;
       if (bound.length !== params.length || bound.some((v, i) => v !== params[i])) {
         throw new Error(`prepared query binds [${bound.join(', ')}], not exactly its arguments: ${query.sql}`);
