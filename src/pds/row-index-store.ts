@@ -3,7 +3,8 @@
  * the digests of the rows a write transaction adds or changes, the digests an equality filter
  * looks up, and the backfill of rows written before the index existed (migration 0006).
  */
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { asPreparedStatement } from '../storage/prepared.ts';
 import { forUpdate, type Dialect } from '../storage/dialect.ts';
 import type { Database } from '../storage/schema.ts';
 import { blindDigest, blindIndexKey, normalise, rowDigests } from './blind-index.ts';
@@ -59,6 +60,18 @@ export class RowIndex {
   async flush(db: Db = this.db): Promise<void> {
     const rows = this.pending;
     this.pending = [];
+    if (!rows.length) return;
+    if (this.dialect.name === 'postgres') {
+      // One text whatever the number of digests: a prepared statement, planned once per connection.
+      const query = asPreparedStatement(
+        sql`insert into row_index (row_id, uid, dataset, digest)
+          select * from unnest(${rows.map((r) => r.row_id)}::integer[], ${rows.map((r) => r.uid)}::integer[],
+            ${rows.map((r) => r.dataset)}::text[], ${rows.map((r) => r.digest)}::text[])
+          on conflict do nothing`.compile(db),
+      );
+      await db.executeQuery(query);
+      return;
+    }
     for (let i = 0; i < rows.length; i += INDEX_ROWS_PER_INSERT) {
       await db
         .insertInto('row_index')
