@@ -57,8 +57,7 @@ export function accessRow(uid: number, e: AccessEntry, at: number) {
  */
 async function insertAccess(target: QueryTarget, uid: number, e: AccessEntry, at: number): Promise<void> {
   const r = accessRow(uid, e, at);
-  // A write: never on selectNow's read-only connection.
-  await insertAccessRow({ db: target.db, dialect: target.dialect }, r.uid, r.nid, r.actor, r.dataset, r.fields, r.action, r.at);
+  await insertAccessRow(target, r.uid, r.nid, r.actor, r.dataset, r.fields, r.action, r.at);
 }
 
 // A write's own statements, on every write: compiled once (see prepared.ts).
@@ -115,8 +114,6 @@ export const metadataInstance = prepared((db, uid: number, dataset: string, inst
 
 export class MemberPds implements PdsWriter {
   private readonly db: Db;
-  /** where this writer's prepared writes run (never selectNow's read-only connection) */
-  private readonly writeTarget: QueryTarget;
   /** this member's blind index: digests of the rows written here, lookups, the backfill */
   readonly index: RowIndex;
 
@@ -131,7 +128,6 @@ export class MemberPds implements PdsWriter {
     private readonly changed: (c: ChangeInput) => Promise<void>,
   ) {
     this.db = target.db;
-    this.writeTarget = { db: target.db, dialect: target.dialect };
     this.index = new RowIndex(this.db, dialect, uid, (dataset) => this.key(dataset).key);
   }
 
@@ -264,7 +260,7 @@ export class MemberPds implements PdsWriter {
     const now = this.clock.now();
     const ciphertext = this.encrypt(dataset, values, ctxRow(this.uid, dataset, instance, rid));
     const [r] = await insertTransactionRow(
-      this.writeTarget,
+      this.target,
       this.uid,
       dataset,
       instance,

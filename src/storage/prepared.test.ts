@@ -45,6 +45,16 @@ describe(`prepared queries on ${pgUrl ? 'PostgreSQL' : 'SQLite'}`, () => {
     expect(await byMemberAndDataset(root, 3, 'ds_a')).toEqual([]);
   });
 
+  it('sends only SELECTs to selectNow (a read-only connection); a write runs on the database', async () => {
+    const readOnly = { ...root, selectNow: () => Promise.reject(new Error('selectNow is read-only')) };
+    const addEntry = prepared((db, uid: number, actor: string, dataset: string, fields: string, action: string, at: number) =>
+      db.insertInto('access_log').values({ uid, actor, dataset, fields, action, at }),
+    );
+    await addEntry(readOnly, 9, 'member', 'ds_c', 'w', 'delete', 13);
+    expect(await byMemberAndDataset(root, 9, 'ds_c')).toEqual([{ fields: 'w' }]);
+    await expect(byMemberAndDataset(readOnly, 9, 'ds_c')).rejects.toThrow('selectNow is read-only');
+  });
+
   it('works inside a transaction', async () => {
     const rows = await h.db.transaction().execute((trx) => byMemberAndDataset({ db: trx, dialect: h.dialect.name }, 1, 'ds_b'));
     expect(rows).toEqual([{ fields: 'y' }]);

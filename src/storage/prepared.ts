@@ -25,7 +25,7 @@ export interface QueryTarget {
   db: Db;
   dialect: DialectName;
   /**
-   * DatabaseHandle.selectNow, for reads outside any transaction: they then skip Kysely's
+   * DatabaseHandle.selectNow, for reads (SELECTs) outside any transaction: they then skip Kysely's
    * executor. Leave it out inside a transaction, whose own writes only `db` sees.
    */
   selectNow?: DatabaseHandle['selectNow'];
@@ -86,7 +86,8 @@ export function prepared<P extends Param[], R>(build: (db: Db, ...params: P) => 
   };
   const run = async (target: QueryTarget, ...params: P): Promise<R[]> => {
     const bound = compiled(target, ...params);
-    if (target.selectNow && !target.db.isTransaction) return target.selectNow(bound);
+    // selectNow's connection is read-only: only a SELECT outside a transaction goes there.
+    if (target.selectNow && !target.db.isTransaction && bound.query.kind === 'SelectQueryNode') return target.selectNow(bound);
     return (await target.db.executeQuery<R>(bound)).rows;
   };
   return Object.assign(run, { compiled });
