@@ -55,18 +55,26 @@ async function browserSignIn(browser: FormClient, authorizationUrl: URL): Promis
   return (await follow(browser, await browser.post(action, { csrf: csrfFor(step.res.body, action) }), REDIRECT)).leftTo!;
 }
 
+/** An authorization request with PKCE (S256) and a fresh state, plus `extra` parameters. */
+async function authorizationRequest(cfg: oc.Configuration, scope: string, extra: Record<string, string> = {}) {
+  const verifier = oc.randomPKCECodeVerifier();
+  const state = oc.randomState();
+  const url = oc.buildAuthorizationUrl(cfg, {
+    redirect_uri: REDIRECT,
+    scope,
+    code_challenge: await oc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    ...extra,
+  });
+  return { url, verifier, state };
+}
+
 describe('openid-client against OpenPDX', () => {
   it('discovers, signs in with PKCE and a nonce, validates the ID token, reads userinfo, refreshes and logs out', async () => {
     expect(config.serverMetadata().issuer).toBe(ISSUER);
-    const verifier = oc.randomPKCECodeVerifier();
     const nonce = oc.randomNonce();
-    const state = oc.randomState();
-    const url = oc.buildAuthorizationUrl(config, {
-      redirect_uri: REDIRECT,
-      scope: 'openid mydexid offline_access',
-      code_challenge: await oc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
+    const { url, verifier, state } = await authorizationRequest(config, 'openid mydexid offline_access', {
       nonce,
       // OpenID Connect Core §11: a refresh token (offline_access) needs the consent prompt.
       prompt: 'consent',
@@ -129,15 +137,7 @@ describe('openid-client against OpenPDX', () => {
     );
     dpopConfig[oc.customFetch] = fetchInApp;
     const signIn = async () => {
-      const verifier = oc.randomPKCECodeVerifier();
-      const state = oc.randomState();
-      const url = oc.buildAuthorizationUrl(dpopConfig, {
-        redirect_uri: REDIRECT,
-        scope: 'openid mydexid',
-        code_challenge: await oc.calculatePKCECodeChallenge(verifier),
-        code_challenge_method: 'S256',
-        state,
-      });
+      const { url, verifier, state } = await authorizationRequest(dpopConfig, 'openid mydexid');
       return {
         back: await browserSignIn(new FormClient(t.app), url),
         checks: { pkceCodeVerifier: verifier, expectedState: state },
