@@ -62,8 +62,8 @@ interface WireError {
 
 interface Reply {
   id: number;
-  /** per job: each read's rows, or the job's error */
-  results?: (OpenedRow[][] | { error: WireError })[];
+  /** per job: each read's rows as one flat array, `[width, ...columns of each row]`, or the job's error */
+  results?: (unknown[][] | { error: WireError })[];
   error?: WireError;
 }
 
@@ -116,18 +116,27 @@ export class SqliteRowAppender {
       job.reads.map(({ sql, params, key, contextPrefix }) => {
         keys.set(key, offset);
         offset += key.length;
-        return [sql, params, offset - key.length, key.length, contextPrefix];
+        // A copy: Kysely's parameters are a frozen array, which structured cloning copies element by element.
+        return [sql, [...params], offset - key.length, key.length, contextPrefix];
       }),
       job.rows.map((r) => ENTRY_COLUMNS.map((c) => r[c] ?? null)),
     ]);
     const reply = await this.thread.request({ keys, jobs: wire }, [keys.buffer]);
     if (reply.error) throw toError(reply.error);
-    return (reply.results ?? []).map((r) => ('error' in r ? { error: toError(r.error) } : { rows: r }));
+    return (reply.results ?? []).map((r) => ('error' in r ? { error: toError(r.error) } : { rows: r.map(unflatten) }));
   }
 
   close(): Promise<void> {
     return this.thread.close();
   }
+}
+
+/** A read's rows from the thread's flat array, `[width, ...columns of each row]`. */
+function unflatten(flat: unknown[]): OpenedRow[] {
+  const width = flat[0] as number;
+  const rows: OpenedRow[] = [];
+  for (let i = 1; i < flat.length; i += width) rows.push(flat.slice(i, i + width));
+  return rows;
 }
 
 function toError(e: WireError): AppendError {
