@@ -143,6 +143,9 @@ function readSealed([sql, params, at, length, contextPrefix], keys) {
   return out;
 }
 
+const beginRead = db.prepare('begin');
+const endRead = db.prepare('commit');
+
 /** @param {unknown} err */
 function errorOf(err) {
   const e = /** @type {{ code?: unknown, name?: unknown, message?: unknown }} */ (err);
@@ -164,14 +167,23 @@ parentPort?.on(
     /** @type {unknown[][]} */
     const rows = [];
     try {
-      for (const [reads, jobRows] of msg.jobs) {
-        try {
-          // A job's reads all succeed, or the job fails and its rows are not appended.
-          results.push(reads.map((read) => readSealed(read, msg.keys)));
-          for (const row of jobRows) rows.push(row);
-        } catch (err) {
-          results.push({ error: errorOf(err) });
+      // The batch's reads share one read transaction (one snapshot, one shared lock): alone, each
+      // SELECT takes and drops the WAL read lock, about two thirds of a small read's cost. A read
+      // transaction does not hold up writers (WAL), and it ends before the append takes the write lock.
+      const reading = msg.jobs.some(([reads]) => reads.length > 0);
+      if (reading) beginRead.run();
+      try {
+        for (const [reads, jobRows] of msg.jobs) {
+          try {
+            // A job's reads all succeed, or the job fails and its rows are not appended.
+            results.push(reads.map((read) => readSealed(read, msg.keys)));
+            for (const row of jobRows) rows.push(row);
+          } catch (err) {
+            results.push({ error: errorOf(err) });
+          }
         }
+      } finally {
+        if (db.inTransaction) endRead.run();
       }
       // One transaction: the batch's entries commit whole or not at all.
       if (rows.length) appendChained.immediate(rows);
