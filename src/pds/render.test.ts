@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FieldAccess } from '../connections/dssa.ts';
-import { metadataJson, type MetadataView } from './render.ts';
+import { jsonString, metadataJson, type MetadataView } from './render.ts';
 
 const granted: FieldAccess = Object.freeze({ r: { a: 1, s: 'A' }, w: { a: 1, s: 'R' } }) as FieldAccess;
 const readOnly: FieldAccess = Object.freeze({ r: { a: 1, s: 'A' }, w: { a: 0, s: 'A' } }) as FieldAccess;
@@ -72,5 +72,41 @@ describe('metadataJson', () => {
     expect(parsed.ds_a!.instance_0!.f1!.access).toEqual(granted);
     expect(parsed.ds_a!.instance_0!.f2!.access).toEqual(readOnly);
     expect(parsed.ds_b!.instance_3!.f1!.access).toEqual(readOnly);
+  });
+});
+
+describe('jsonString', () => {
+  /** Code units from every class JSON treats differently: plain, escaped, control, surrogate, beyond. */
+  const UNITS = [
+    'a',
+    'Z',
+    '0',
+    ' ',
+    '"',
+    '\\',
+    '/',
+    '\n',
+    '\u0000',
+    '\u001f',
+    '\u007f',
+    'é',
+    '\u2028',
+    '\ud83d',
+    '\ude00',
+    '\uffff',
+  ];
+
+  it('writes exactly what JSON.stringify writes, for 20,000 generated strings', () => {
+    const next = rng(20261206);
+    for (let n = 0; n < 20000; n++) {
+      let s = '';
+      const length = Math.floor(next() * 12);
+      for (let i = 0; i < length; i++) s += UNITS[Math.floor(next() * UNITS.length)];
+      expect(jsonString(s), JSON.stringify(s)).toBe(JSON.stringify(s));
+    }
+  });
+
+  it('writes each tricky value as JSON.stringify does', () => {
+    for (const s of TRICKY) expect(jsonString(s)).toBe(JSON.stringify(s));
   });
 });

@@ -6,6 +6,7 @@
  * building one object per row and then serialising it (bench:cpu rows).
  */
 import type { StoredRow } from './pds-store.ts';
+import { jsonString } from './render.ts';
 
 export type RowView = Record<string, string | null>;
 
@@ -68,7 +69,7 @@ export class RowShape {
     for (let i = 0; i < keys.length; i++) {
       const { key, stored } = keys[i]!;
       const v = stored ? (row.values[key] ?? null) : systemValue(row, key as SystemKey);
-      out += jsonKeys[i]! + (v === null ? 'null' : JSON.stringify(v));
+      out += jsonKeys[i]! + (v === null ? 'null' : jsonString(v));
     }
     return `${out}}`;
   }
