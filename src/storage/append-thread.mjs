@@ -24,6 +24,8 @@ db.pragma('journal_mode = WAL');
 db.pragma(`synchronous = ${synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
 db.pragma('foreign_keys = ON');
 db.pragma('secure_delete = ON');
+// Statement journals (a multi-row INSERT keeps one) in memory, never a temporary file (dialect.ts).
+db.pragma('temp_store = MEMORY');
 // This thread may block while another connection writes: that is what it is for.
 db.pragma(`busy_timeout = ${Math.max(0, Math.floor(Number(lockWaitMs)))}`);
 

@@ -292,6 +292,11 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
   sqlite.pragma('busy_timeout = 0');
   // Freed pages are overwritten so that erased members' ciphertext does not linger in the file.
   sqlite.pragma('secure_delete = ON');
+  // Savepoint journals in memory. Group commit gives each write of a transaction a savepoint, and
+  // SQLite keeps the pages those savepoints change in a journal that, past 64 KiB, spills to a
+  // temporary file: a file created, written and deleted for nearly every commit, several system
+  // calls a write. In memory it costs at most the pages one transaction changes.
+  sqlite.pragma('temp_store = MEMORY');
   const lockWaitMs = options.sqliteLockWaitMs ?? SQLITE_LOCK_WAIT_MS;
   const db = new Kysely<Database>({ dialect: new RetryingSqliteDialect({ database: withStatementCache(sqlite) }, lockWaitMs) });
   // An in-memory database exists on this connection only: no second thread can reach it.
