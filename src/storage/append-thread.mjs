@@ -145,8 +145,31 @@ function readSealed([sql, params, at, length, contextPrefix], keys) {
   return out;
 }
 
-const beginRead = db.prepare('begin');
-const endRead = db.prepare('commit');
+/**
+ * A batch's jobs' reads, in one read transaction (DEFERRED: one snapshot, one shared lock): alone,
+ * each SELECT takes and drops the WAL read lock, about two thirds of a small read's cost. A read
+ * transaction does not hold up writers (WAL), and it ends before the append takes the write lock.
+ * Returns each job's rows or error, and the entries of the jobs whose reads all succeeded.
+ */
+const readJobs = db.transaction(
+  /** @param {Job[]} jobs @param {Uint8Array} keys */
+  (jobs, keys) => {
+    /** @type {(unknown[][] | { error: { code: string, message: string } })[]} */
+    const results = [];
+    /** @type {unknown[][]} */
+    const rows = [];
+    for (const [reads, jobRows] of jobs) {
+      try {
+        // A job's reads all succeed, or the job fails and its rows are not appended.
+        results.push(reads.map((read) => readSealed(read, keys)));
+        for (const row of jobRows) rows.push(row);
+      } catch (err) {
+        results.push({ error: errorOf(err) });
+      }
+    }
+    return { results, rows };
+  },
+);
 
 /** @param {unknown} err */
 function errorOf(err) {
@@ -164,29 +187,8 @@ parentPort?.on(
       parentPort?.close();
       return;
     }
-    /** @type {(unknown[][] | { error: { code: string, message: string } })[]} */
-    const results = [];
-    /** @type {unknown[][]} */
-    const rows = [];
     try {
-      // The batch's reads share one read transaction (one snapshot, one shared lock): alone, each
-      // SELECT takes and drops the WAL read lock, about two thirds of a small read's cost. A read
-      // transaction does not hold up writers (WAL), and it ends before the append takes the write lock.
-      const reading = msg.jobs.some(([reads]) => reads.length > 0);
-      if (reading) beginRead.run();
-      try {
-        for (const [reads, jobRows] of msg.jobs) {
-          try {
-            // A job's reads all succeed, or the job fails and its rows are not appended.
-            results.push(reads.map((read) => readSealed(read, msg.keys)));
-            for (const row of jobRows) rows.push(row);
-          } catch (err) {
-            results.push({ error: errorOf(err) });
-          }
-        }
-      } finally {
-        if (db.inTransaction) endRead.run();
-      }
+      const { results, rows } = readJobs.deferred(msg.jobs, msg.keys);
       // One transaction: the batch's entries commit whole or not at all.
       if (rows.length) appendChained.immediate(rows);
       parentPort?.postMessage({ id: msg.id, results });
