@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, TEST_PG_URL, type TestDatabase } from '../../test/harness.ts';
-import { SqliteReader, type DatabaseHandle } from './dialect.ts';
+import type { DatabaseHandle } from './dialect.ts';
+import { SqliteReader } from './sqlite-connection.ts';
 import { prepared, type QueryTarget } from './prepared.ts';
 
 let t: TestDatabase;

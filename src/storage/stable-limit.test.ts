@@ -1,5 +1,5 @@
 /**
- * The SQLite dialect writes LIMIT as `+?` (dialect.ts, StableLimitCompiler), so that a cached
+ * The SQLite dialect writes LIMIT as `+?` (sqlite-connection.ts, StableLimitCompiler), so that a cached
  * statement is not re-planned on every run; the limit must still be honoured exactly, with any
  * offset, run after run of the same statement with different values.
  */
