@@ -102,7 +102,11 @@ export class ConnectionAccessCheck {
     const dssa = await connections.dssa(nid, grant.dssa_version);
     if (!dssa) throw connectionDenied();
     // The member key is verified above; only then may keys it opened earlier be reused.
-    const keys = new DataKeyRing();
+    const grantId = grant.id;
+    const keys = new DataKeyRing({
+      get: (ds, label) => openedKeys.getDerived(grantId, ds, label),
+      put: (ds, label, key) => openedKeys.putDerived(grantId, ds, label, key),
+    });
     let kek: Buffer | undefined;
     try {
       for (const ds of datasets) {

@@ -20,6 +20,27 @@ describe('OpenedKeyCache', () => {
     expect(cache.get(2, 'ds_a')).toBeUndefined();
   });
 
+  it('keeps a derived key only beside the data key it came from, and wipes it with the entry', () => {
+    cache = new OpenedKeyCache(900, clock);
+    now = 1_000;
+    cache.putDerived(1, 'ds_a', 'index', Buffer.alloc(32, 3));
+    expect(cache.getDerived(1, 'ds_a', 'index')).toBeUndefined();
+    cache.put(1, 'ds_a', Buffer.alloc(32, 1));
+    cache.putDerived(1, 'ds_b', 'index', Buffer.alloc(32, 4));
+    expect(cache.getDerived(1, 'ds_b', 'index')).toBeUndefined();
+    const given = Buffer.alloc(32, 3);
+    cache.putDerived(1, 'ds_a', 'index', given);
+    given.fill(0);
+    expect(cache.getDerived(1, 'ds_a', 'index')!.equals(Buffer.alloc(32, 3))).toBe(true);
+    expect(cache.getDerived(2, 'ds_a', 'index')).toBeUndefined();
+    const held = (cache as unknown as { entries: Map<number, { keys: Map<string, Buffer> }> }).entries
+      .get(1)!
+      .keys.get('ds_a#index')!;
+    cache.forget(1);
+    expect(held.equals(Buffer.alloc(32, 0))).toBe(true);
+    expect(cache.getDerived(1, 'ds_a', 'index')).toBeUndefined();
+  });
+
   it('expires a grant at a fixed time after its first unwrap; hits and later puts do not extend it', () => {
     cache = new OpenedKeyCache(900, clock);
     now = 1_000;

@@ -20,6 +20,7 @@
 import { timingSafeEqual } from 'node:crypto';
 
 interface Entry {
+  /** by dataset, and keys derived from them by `${dataset}#${label}` */
   keys: Map<string, Buffer>;
   until: number;
   /** the verified member key that opened `keys` */
@@ -59,6 +60,23 @@ export class OpenedKeyCache {
     }
     entry.keys.get(dataset)?.fill(0);
     entry.keys.set(dataset, Buffer.from(key));
+  }
+
+  /** A copy of the key derived for `label` from `dataset`'s cached key (DataKeyRing.derived), if still fresh. */
+  getDerived(grantId: number, dataset: string, label: string): Buffer | undefined {
+    return this.get(grantId, `${dataset}#${label}`);
+  }
+
+  /**
+   * Keeps a copy of a key derived from `dataset`'s key, with it: only while the grant's entry is
+   * fresh and holds that key, and for no longer (it is wiped with the entry).
+   */
+  putDerived(grantId: number, dataset: string, label: string, key: Buffer): void {
+    const entry = this.fresh(grantId);
+    if (!entry?.keys.has(dataset)) return;
+    const name = `${dataset}#${label}`;
+    entry.keys.get(name)?.fill(0);
+    entry.keys.set(name, Buffer.from(key));
   }
 
   /**

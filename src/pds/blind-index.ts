@@ -15,6 +15,9 @@ import type { FieldValues } from './pds-store.ts';
 /** Bytes of each digest kept (base64url in the database). */
 const DIGEST_BYTES = 16;
 
+/** The purpose under which a key ring keeps the index key it derived (DataKeyRing.derived). */
+export const BLIND_INDEX_LABEL = 'blind-index';
+
 /** The index key for one member's dataset, derived from its data key. */
 export function blindIndexKey(dataKey: Buffer, uid: number, dataset: string): Buffer {
   return Buffer.from(hkdfSync('sha256', dataKey, Buffer.alloc(0), `openpdx-blind-index|v1|${uid}|${dataset}`, 32));

@@ -16,6 +16,7 @@ import type { Clock } from '../clock.ts';
 import type { ChangeInput } from '../outbox/outbox-service.ts';
 import type { AccessEntry, FieldValues, PdsWriter, RowRead, StoredRow } from './pds-store.ts';
 import { RowIndex } from './row-index-store.ts';
+import { BLIND_INDEX_LABEL, blindIndexKey } from './blind-index.ts';
 import { RowFinder, ScanLimitExceeded, type StoredRowRecord } from './row-read-store.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -128,7 +129,9 @@ export class MemberPds implements PdsWriter {
     private readonly changed: (c: ChangeInput) => Promise<void>,
   ) {
     this.db = target.db;
-    this.index = new RowIndex(this.db, dialect, uid, (dataset) => this.key(dataset).key);
+    this.index = new RowIndex(this.db, dialect, uid, (dataset) =>
+      keys.derived(dataset, BLIND_INDEX_LABEL, (dataKey) => blindIndexKey(dataKey, uid, dataset)),
+    );
   }
 
   private emit(dataset: string, action: ChangeInput['action'], updatedId: number, fields: readonly string[]): Promise<void> {

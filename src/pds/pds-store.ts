@@ -209,13 +209,9 @@ export class PdsStore {
       const w = new MemberPds({ db: trx, dialect: this.dialect.name }, this.dialect, this.clock, uid, keys, writerNid, (c) =>
         this.onChange(trx, c),
       );
-      try {
-        const out = await fn(w);
-        await w.index.flush();
-        return out;
-      } finally {
-        w.index.forgetKeys();
-      }
+      const out = await fn(w);
+      await w.index.flush();
+      return out;
     });
   }
 

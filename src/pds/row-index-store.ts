@@ -7,7 +7,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { asPreparedStatement } from '../storage/prepared.ts';
 import { forUpdate, type Dialect } from '../storage/dialect.ts';
 import type { Database } from '../storage/schema.ts';
-import { blindDigest, blindIndexKey, normalise, rowDigests } from './blind-index.ts';
+import { blindDigest, normalise, rowDigests } from './blind-index.ts';
 import type { Equality, FieldValues } from './pds-store.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -18,11 +18,6 @@ const BACKFILL_BATCH = 500;
 const INDEX_ROWS_PER_INSERT = 2000;
 
 export class RowIndex {
-  /**
-   * Index keys derived during a write transaction, one per dataset, zeroed when it ends
-   * (forgetKeys): a batch of rows then costs one key derivation, not one per row.
-   */
-  private readonly keys = new Map<string, Buffer>();
   /** Digests of the rows written in this transaction, inserted together by flush. */
   private pending: { row_id: number; uid: number; dataset: string; digest: string }[] = [];
 
@@ -31,18 +26,17 @@ export class RowIndex {
     private readonly db: Db,
     private readonly dialect: Dialect,
     private readonly uid: number,
-    /** the member's data key of a dataset (the caller holds it) */
-    private readonly dataKey: (dataset: string) => Buffer,
+    /**
+     * The member's index key of a dataset (blindIndexKey), owned by the caller's key ring, which
+     * derives it once and wipes it with the data keys (DataKeyRing.derived).
+     */
+    private readonly indexKey: (dataset: string) => Buffer,
   ) {}
 
-  /** The digests to look up for each equality, under a key derived for this call and zeroed after. */
+  /** The digests to look up for each equality. */
   lookup(dataset: string, equalities: readonly Equality[]): string[][] {
-    const key = blindIndexKey(this.dataKey(dataset), this.uid, dataset);
-    try {
-      return equalities.map((e) => [...new Set(e.values.map((v) => blindDigest(key, e.field, normalise(v))))]);
-    } finally {
-      key.fill(0);
-    }
+    const key = this.indexKey(dataset);
+    return equalities.map((e) => [...new Set(e.values.map((v) => blindDigest(key, e.field, normalise(v))))]);
   }
 
   /** Queues a row's digests (after removing its old ones when `replace`). */
@@ -51,9 +45,8 @@ export class RowIndex {
       await db.deleteFrom('row_index').where('row_id', '=', id).execute();
       this.dropPending(id);
     }
-    let key = this.keys.get(dataset);
-    if (!key) this.keys.set(dataset, (key = blindIndexKey(this.dataKey(dataset), this.uid, dataset)));
-    for (const digest of rowDigests(key, values)) this.pending.push({ row_id: id, uid: this.uid, dataset, digest });
+    for (const digest of rowDigests(this.indexKey(dataset), values))
+      this.pending.push({ row_id: id, uid: this.uid, dataset, digest });
   }
 
   /** Inserts the queued digests, in as few statements as the databases' parameter limits allow. */
@@ -84,11 +77,6 @@ export class RowIndex {
   /** Forgets queued digests of a row rewritten or deleted later in the same transaction. */
   dropPending(id: number): void {
     if (this.pending.length) this.pending = this.pending.filter((p) => p.row_id !== id);
-  }
-
-  forgetKeys(): void {
-    for (const key of this.keys.values()) key.fill(0);
-    this.keys.clear();
   }
 
   /**
@@ -125,12 +113,8 @@ export class RowIndex {
             .orderBy('id')
             .limit(BACKFILL_BATCH),
         ).execute();
-        try {
-          for (const r of rows) await this.add(dataset, r.id, open(r), true, db);
-          await this.flush(db);
-        } finally {
-          this.forgetKeys();
-        }
+        for (const r of rows) await this.add(dataset, r.id, open(r), true, db);
+        await this.flush(db);
         const done = rows.length < BACKFILL_BATCH || rows[rows.length - 1]!.id >= at.last_id;
         if (done) {
           await db.deleteFrom('row_index_backfill').where('uid', '=', this.uid).where('dataset', '=', dataset).execute();
