@@ -3,7 +3,7 @@
  * the digests of the rows a write transaction adds or changes, the digests an equality filter
  * looks up, and the backfill of rows written before the index existed (migration 0006).
  */
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import { asPreparedStatement } from '../storage/prepared.ts';
 import { forUpdate, type Dialect } from '../storage/dialect.ts';
 import type { Database } from '../storage/schema.ts';
@@ -14,8 +14,15 @@ type Db = Kysely<Database> | Transaction<Database>;
 
 /** Rows indexed per transaction by the backfill (see ready). */
 const BACKFILL_BATCH = 500;
-/** Index rows per INSERT: 4 parameters each, well inside SQLite's 32,766 and PostgreSQL's 65,535. */
-const INDEX_ROWS_PER_INSERT = 2000;
+/** A write's digests, as four arrays unnested (a prepared statement, planned once per connection). */
+const INSERT_DIGESTS_POSTGRES = `insert into row_index (row_id, uid, dataset, digest)
+  select * from unnest($1::integer[], $2::integer[], $3::text[], $4::text[]) on conflict do nothing`;
+/**
+ * A write's digests as one JSON array of [row_id, dataset, digest] (no parameter limit to chunk
+ * for). `where true` keeps SQLite from reading ON CONFLICT as part of the SELECT.
+ */
+const INSERT_DIGESTS_SQLITE = `insert into row_index (row_id, uid, dataset, digest)
+  select value ->> 0, ?, value ->> 1, value ->> 2 from json_each(?) where true on conflict do nothing`;
 
 export class RowIndex {
   /** Digests of the rows written in this transaction, inserted together by flush. */
@@ -54,24 +61,20 @@ export class RowIndex {
     const rows = this.pending;
     this.pending = [];
     if (!rows.length) return;
-    if (this.dialect.name === 'postgres') {
-      // One text whatever the number of digests: a prepared statement, planned once per connection.
-      const query = asPreparedStatement(
-        sql`insert into row_index (row_id, uid, dataset, digest)
-          select * from unnest(${rows.map((r) => r.row_id)}::integer[], ${rows.map((r) => r.uid)}::integer[],
-            ${rows.map((r) => r.dataset)}::text[], ${rows.map((r) => r.digest)}::text[])
-          on conflict do nothing`.compile(db),
-      );
-      await db.executeQuery(query);
-      return;
-    }
-    for (let i = 0; i < rows.length; i += INDEX_ROWS_PER_INSERT) {
-      await db
-        .insertInto('row_index')
-        .values(rows.slice(i, i + INDEX_ROWS_PER_INSERT))
-        .onConflict((oc) => oc.doNothing())
-        .execute();
-    }
+    // One statement whatever the number of digests, its text fixed: Kysely would otherwise build
+    // and compile an INSERT of that many rows on every write.
+    const query =
+      this.dialect.name === 'postgres'
+        ? asPreparedStatement(
+            CompiledQuery.raw(INSERT_DIGESTS_POSTGRES, [
+              rows.map((r) => r.row_id),
+              rows.map((r) => r.uid),
+              rows.map((r) => r.dataset),
+              rows.map((r) => r.digest),
+            ]),
+          )
+        : CompiledQuery.raw(INSERT_DIGESTS_SQLITE, [this.uid, JSON.stringify(rows.map((r) => [r.row_id, r.dataset, r.digest]))]);
+    await db.executeQuery(query);
   }
 
   /** Forgets queued digests of a row rewritten or deleted later in the same transaction. */
