@@ -8,7 +8,8 @@
  * to the server (`--perf-basic-prof` names JavaScript frames for `perf record -p <pid>`);
  * BENCH_CPU_PROF=<dir> writes the server's V8 CPU profile there (summarise with bench/profile.ts);
  * BENCH_DATABASES=postgres runs it on PostgreSQL (OPENPDX_BENCH_DATABASE_URL, default the local
- * `test` database, in a schema of its own that is dropped after).
+ * `test` database, in a schema of its own that is dropped after), and also reports the CPU of the
+ * machine's PostgreSQL processes per request.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -64,6 +65,22 @@ function cpuTicks(pid: number): { all: number; main: number } {
   return { all, main };
 }
 
+/**
+ * CPU used so far by PostgreSQL's processes on this machine (its backends serve the server's
+ * queries), in clock ticks: on PostgreSQL the database's own work per request is part of the cost,
+ * and on a shared 2-core machine it competes with the server for the same cores. 0 where there is
+ * no local PostgreSQL process (a remote database).
+ */
+function postgresTicks(): number {
+  let pids: string[];
+  try {
+    pids = execFileSync('pgrep', ['-x', 'postgres']).toString().trim().split('\n').filter(Boolean);
+  } catch {
+    return 0; // none running here
+  }
+  return pids.reduce((sum, pid) => sum + ticksOf(`/proc/${pid}/stat`), 0);
+}
+
 async function target(server: OpenPdx): Promise<{ t: PdxTarget; token: LoadSpec }> {
   const { client_id, client_secret, scope } = server.credentials.client;
   const token = tokenSpec('token', 'token', `${server.baseUrl}/oauth2/token`, client_id, client_secret, scope);
@@ -86,13 +103,11 @@ function load(spec: LoadSpec, seconds: number): Promise<number> {
   });
 }
 
+const onPostgres = process.env.BENCH_DATABASES === 'postgres';
 const dir = mkdtempSync(join(tmpdir(), 'openpdx-cpu-'));
 const server = await startOpenPdx({
   dataDir: dir,
-  postgresUrl:
-    process.env.BENCH_DATABASES === 'postgres'
-      ? process.env.OPENPDX_BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test'
-      : undefined,
+  postgresUrl: onPostgres ? process.env.OPENPDX_BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test' : undefined,
   cpuProfDir: process.env.BENCH_CPU_PROF || undefined,
   workers: Number(workersArg),
   // BENCH_NODE_FLAGS: more node flags for the server, e.g. --perf-basic-prof to read it with Linux perf
@@ -126,18 +141,21 @@ try {
   for (let round = 1; round <= Number(roundsArg); round++) {
     await load(spec, 2);
     const before = cpuTicks(server.pid);
+    const pgBefore = onPostgres ? postgresTicks() : 0;
     const ownBefore = process.cpuUsage();
     const started = performance.now();
     const responses = await load(spec, 5);
     const seconds = (performance.now() - started) / 1000;
     const after = cpuTicks(server.pid);
+    const pg = onPostgres ? postgresTicks() - pgBefore : 0;
     const own = process.cpuUsage(ownBefore);
     const cores = (ticks: number) => (ticks / 100 / seconds).toFixed(2);
     const all = after.all - before.all;
     console.log(
       `${what} round ${round}: ${Math.round(responses / seconds)} req/s, server ${cores(all)} cores ` +
         `(main threads ${cores(after.main - before.main)}), ${((all * 10_000) / responses).toFixed(0)} µs CPU per request; ` +
-        `load generator ${((own.user + own.system) / 1e6 / seconds).toFixed(2)} cores`,
+        `load generator ${((own.user + own.system) / 1e6 / seconds).toFixed(2)} cores` +
+        (onPostgres ? `; PostgreSQL ${cores(pg)} cores, ${((pg * 10_000) / responses).toFixed(0)} µs CPU per request` : ''),
     );
   }
   await server.stop();
