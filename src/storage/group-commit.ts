@@ -18,8 +18,13 @@
  * NOMEM, and then no savepoint is left to roll back to), the group stops: every write of it fails
  * with that error, none is stored, and the writes not yet run wait for the next group.
  */
-import type { ControlledTransaction, Kysely, Transaction } from 'kysely';
+import { CompiledQuery, type ControlledTransaction, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './schema.ts';
+
+/** Each write's savepoint: released (or rolled back to and released) before the next is taken. */
+const SAVEPOINT = CompiledQuery.raw('savepoint write');
+const RELEASE = CompiledQuery.raw('release savepoint write');
+const ROLLBACK_TO = CompiledQuery.raw('rollback to savepoint write');
 
 /** Writes per commit, at most: a bound on how long other transactions wait for the connection. */
 const MAX_GROUP = 64;
@@ -70,7 +75,7 @@ export class GroupCommit {
     while (ran.length < MAX_GROUP && lost === undefined) {
       const write = this.queue.shift() ?? (await this.nextTurn());
       if (!write) break;
-      lost = await this.runOne(trx, `w${ran.length}`, write, ran);
+      lost = await this.runOne(trx, write, ran);
     }
     if (lost === undefined) {
       try {
@@ -92,27 +97,28 @@ export class GroupCommit {
   }
 
   /**
-   * Runs one write in savepoint `name`, adding it to `ran`; returns the error that lost the whole
-   * transaction, if one did (a savepoint that cannot be taken or rolled back to).
+   * Runs one write in a savepoint, adding it to `ran`; returns the error that lost the whole
+   * transaction, if one did (a savepoint that cannot be taken or rolled back to). The savepoint is
+   * plain SQL on the group's own transaction, which the write runs on: Kysely's savepoint API would
+   * build a transaction object and compile each statement again for every write.
    */
-  private async runOne(trx: ControlledTransaction<Database>, name: string, write: Queued, ran: Ran[]): Promise<unknown> {
-    let sp: ControlledTransaction<Database, string[]>;
+  private async runOne(trx: ControlledTransaction<Database>, write: Queued, ran: Ran[]): Promise<unknown> {
     try {
-      sp = await trx.savepoint(name).execute();
+      await trx.executeQuery(SAVEPOINT);
     } catch (error) {
       ran.push({ write, ok: false, error });
       return error;
     }
     try {
-      const value = await write.fn(sp);
-      await sp.releaseSavepoint(name).execute();
+      const value = await write.fn(trx);
+      await trx.executeQuery(RELEASE);
       ran.push({ write, ok: true, value });
       return undefined;
     } catch (error) {
       ran.push({ write, ok: false, error });
       try {
-        await sp.rollbackToSavepoint(name).execute();
-        await sp.releaseSavepoint(name).execute();
+        await trx.executeQuery(ROLLBACK_TO);
+        await trx.executeQuery(RELEASE);
         return undefined;
       } catch {
         return error;
