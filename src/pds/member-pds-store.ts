@@ -5,13 +5,13 @@
  * the change hook inside the write's transaction.
  */
 import { randomBytes } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
+import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import { openText, seal } from '../crypto/aead.ts';
 import { IntegrityFailure } from '../errors.ts';
 import type { DataKeyRing } from '../members/key-ring.ts';
 import { forUpdate, type Dialect } from '../storage/dialect.ts';
 import type { Database } from '../storage/schema.ts';
-import { prepared, type QueryTarget } from '../storage/prepared.ts';
+import { asPreparedStatement, prepared, type QueryTarget } from '../storage/prepared.ts';
 import type { Clock } from '../clock.ts';
 import type { ChangeInput } from '../outbox/outbox-service.ts';
 import type { AccessEntry, FieldValues, PdsWriter, RowRead, StoredRow } from './pds-store.ts';
@@ -94,6 +94,16 @@ const insertTransactionRow = prepared(
       })
       .returning('id'),
 );
+
+/** insertTransactionRow's row and, in the same statement, its digests in the blind index. */
+const INSERT_ROW_WITH_DIGESTS_POSTGRES = `with r as (
+    insert into transaction_rows (uid, dataset, instance, rid, source, writer_nid, ciphertext, created_at, updated_at)
+    values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id
+  ), i as (
+    insert into row_index (row_id, uid, dataset, digest)
+    select r.id, $1, $2, d from r cross join unnest($10::text[]) as d on conflict do nothing
+  )
+  select id from r`;
 
 // The metadata read is the API's most frequent query: compiled once (see prepared.ts).
 export const metadataInstances = prepared((db, uid: number, dataset: string) =>
@@ -262,22 +272,22 @@ export class MemberPds implements PdsWriter {
     const rid = randomBytes(12).toString('base64url');
     const now = this.clock.now();
     const ciphertext = this.encrypt(dataset, values, ctxRow(this.uid, dataset, instance, rid));
-    const [r] = await insertTransactionRow(
-      this.target,
-      this.uid,
-      dataset,
-      instance,
-      rid,
-      source,
-      writerNid ?? null,
-      ciphertext,
-      now,
-      now,
-    );
-    if (!r) throw new Error('the row insert returned no id');
-    await this.index.add(dataset, r.id, values, false);
-    await this.emit(dataset, 'create', r.id, Object.keys(values));
-    return r.id;
+    const row = [this.uid, dataset, instance, rid, source, writerNid ?? null, ciphertext, now, now] as const;
+    let id: number | undefined;
+    if (this.dialect.name === 'postgres') {
+      // The row and its blind-index digests in one statement: on PostgreSQL each statement is a
+      // round trip, the server's and the database's work alike (about a sixth of a one-row write).
+      const query = asPreparedStatement(
+        CompiledQuery.raw(INSERT_ROW_WITH_DIGESTS_POSTGRES, [...row, this.index.digests(dataset, values)]),
+      );
+      id = ((await this.db.executeQuery(query)).rows[0] as { id: number } | undefined)?.id;
+    } else {
+      id = (await insertTransactionRow(this.target, ...row))[0]?.id;
+      if (id !== undefined) await this.index.add(dataset, id, values, false);
+    }
+    if (id === undefined) throw new Error('the row insert returned no id');
+    await this.emit(dataset, 'create', id, Object.keys(values));
+    return id;
   }
 
   async updateRow(dataset: string, id: number, values: FieldValues): Promise<FieldValues> {

@@ -46,6 +46,11 @@ export class RowIndex {
     return equalities.map((e) => [...new Set(e.values.map((v) => blindDigest(key, e.field, normalise(v))))]);
   }
 
+  /** The digests a row holding `values` puts in the index. */
+  digests(dataset: string, values: FieldValues): string[] {
+    return rowDigests(this.indexKey(dataset), values);
+  }
+
   /** Queues a row's digests (after removing its old ones when `replace`). */
   async add(dataset: string, id: number, values: FieldValues, replace: boolean, db: Db = this.db): Promise<void> {
     if (replace) {
