@@ -1,8 +1,4 @@
 /**
- * Unwrapped per-dataset data keys for one member, handed to a reader or writer for the length of
- * one request and zeroed afterwards (best effort: CR-16).
- */
-/**
  * Where a ring finds keys derived from its data keys by an earlier request, and leaves the ones it
  * derives (OpenedKeyCache, for a connection's verified member key). Both sides hold copies.
  */
@@ -11,6 +7,10 @@ export interface DerivedKeyStore {
   put(dataset: string, label: string, key: Buffer): void;
 }
 
+/**
+ * Unwrapped per-dataset data keys for one member, handed to a reader or writer for the length of
+ * one request and zeroed afterwards (best effort: CR-16).
+ */
 export class DataKeyRing {
   private readonly keys = new Map<string, { key: Buffer; version: number }>();
   /** keys derived from the data keys, by `${dataset}#${label}` */
