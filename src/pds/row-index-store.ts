@@ -14,9 +14,10 @@ type Db = Kysely<Database> | Transaction<Database>;
 
 /** Rows indexed per transaction by the backfill (see ready). */
 const BACKFILL_BATCH = 500;
-/** A write's digests, as four arrays unnested (a prepared statement, planned once per connection). */
+/** A write's digests, as three arrays unnested (a prepared statement, planned once per connection). */
 const INSERT_DIGESTS_POSTGRES = `insert into row_index (row_id, uid, dataset, digest)
-  select * from unnest($1::integer[], $2::integer[], $3::text[], $4::text[]) on conflict do nothing`;
+  select t.row_id, $1::integer, t.dataset, t.digest from unnest($2::integer[], $3::text[], $4::text[]) as t(row_id, dataset, digest)
+  on conflict do nothing`;
 /**
  * A write's digests as one JSON array of [row_id, dataset, digest] (no parameter limit to chunk
  * for). `where true` keeps SQLite from reading ON CONFLICT as part of the SELECT.
@@ -25,8 +26,8 @@ const INSERT_DIGESTS_SQLITE = `insert into row_index (row_id, uid, dataset, dige
   select value ->> 0, ?, value ->> 1, value ->> 2 from json_each(?) where true on conflict do nothing`;
 
 export class RowIndex {
-  /** Digests of the rows written in this transaction, inserted together by flush. */
-  private pending: { row_id: number; uid: number; dataset: string; digest: string }[] = [];
+  /** Digests of the rows written in this transaction (all this member's), inserted together by flush. */
+  private pending: { row_id: number; dataset: string; digest: string }[] = [];
 
   constructor(
     /** the database or the write transaction */
@@ -57,8 +58,7 @@ export class RowIndex {
       await db.deleteFrom('row_index').where('row_id', '=', id).execute();
       this.dropPending(id);
     }
-    for (const digest of rowDigests(this.indexKey(dataset), values))
-      this.pending.push({ row_id: id, uid: this.uid, dataset, digest });
+    for (const digest of rowDigests(this.indexKey(dataset), values)) this.pending.push({ row_id: id, dataset, digest });
   }
 
   /** Inserts the queued digests, in as few statements as the databases' parameter limits allow. */
@@ -72,8 +72,8 @@ export class RowIndex {
       this.dialect.name === 'postgres'
         ? asPreparedStatement(
             CompiledQuery.raw(INSERT_DIGESTS_POSTGRES, [
+              this.uid,
               rows.map((r) => r.row_id),
-              rows.map((r) => r.uid),
               rows.map((r) => r.dataset),
               rows.map((r) => r.digest),
             ]),
