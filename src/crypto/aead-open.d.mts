@@ -8,3 +8,4 @@ export declare class IntegrityError extends Error {
   constructor(message?: string);
 }
 export declare function openSealed(key: Uint8Array, sealed: Buffer, context: string): Buffer;
+export declare function openSealedText(key: Uint8Array, text: string, context: string): string;

@@ -72,3 +72,60 @@ export function openSealed(key, sealed, context) {
     throw new IntegrityError();
   }
 }
+
+/**
+ * Scratch space for openSealedText, reused call after call: each thread loads its own copy of this
+ * module, and the function finishes before it returns, so no two calls share it at once.
+ */
+const SCRATCH_BYTES = 16 * 1024;
+const scratchSealed = Buffer.allocUnsafe(SCRATCH_BYTES);
+const scratchPlain = Buffer.allocUnsafe(SCRATCH_BYTES);
+const scratchAad = Buffer.allocUnsafe(1024);
+const X_NONCE_LEN = NONCE_LEN[ALG_XCHACHA20_POLY1305];
+const X_BODY_AT = HEADER_LEN + X_NONCE_LEN + TAG_LEN;
+const scratchNonce = scratchSealed.subarray(HEADER_LEN, HEADER_LEN + X_NONCE_LEN);
+const scratchTag = scratchSealed.subarray(HEADER_LEN + X_NONCE_LEN, X_BODY_AT);
+
+/**
+ * Opens base64url text (what the database stores) to UTF-8 text: the same checks and result as
+ * `openSealed(key, Buffer.from(text, 'base64url'), context).toString('utf8')`, without its three
+ * buffers per value. A page of rows opens a hundred values at a time, and those short-lived buffers
+ * were a sixth of the cost of opening one (bench/profile). Values too large for the scratch space,
+ * and algorithm 1, take openSealed's path.
+ *
+ * @param {Uint8Array} key 32 bytes
+ * @param {string} text base64url of the sealed value
+ * @param {string} context
+ * @returns {string} the plaintext
+ */
+export function openSealedText(key, text, context) {
+  // base64url decodes to at most 3 bytes per 4 characters; the context is at most 3 bytes a unit
+  if (((text.length * 3) >>> 2) + 3 > SCRATCH_BYTES || HEADER_LEN + 3 * context.length > scratchAad.length) {
+    return openSealed(key, Buffer.from(text, 'base64url'), context).toString('utf8');
+  }
+  const n = scratchSealed.write(text, 0, 'base64url');
+  if (n < X_BODY_AT || scratchSealed[0] !== FORMAT || scratchSealed[1] !== ALG_XCHACHA20_POLY1305) {
+    return openSealed(key, Buffer.from(scratchSealed.subarray(0, n)), context).toString('utf8');
+  }
+  if (key.length !== sodium.crypto_aead_xchacha20poly1305_ietf_KEYBYTES) throw new IntegrityError('wrong key length');
+  scratchSealed.copy(scratchAad, 0, 0, HEADER_LEN);
+  const aadLen = HEADER_LEN + scratchAad.write(context, HEADER_LEN, 'utf8');
+  const bodyLen = n - X_BODY_AT;
+  try {
+    sodium.crypto_aead_xchacha20poly1305_ietf_decrypt_detached(
+      scratchPlain.subarray(0, bodyLen),
+      null,
+      scratchSealed.subarray(X_BODY_AT, n),
+      scratchTag,
+      scratchAad.subarray(0, aadLen),
+      scratchNonce,
+      key,
+    );
+  } catch {
+    throw new IntegrityError();
+  }
+  const plaintext = scratchPlain.toString('utf8', 0, bodyLen);
+  // The plaintext's bytes do not stay behind in the scratch until the next value overwrites them.
+  scratchPlain.fill(0, 0, bodyLen);
+  return plaintext;
+}

@@ -1,9 +1,21 @@
 import { createCipheriv, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { IntegrityError, keyVersionOf, openBytes, sealBytes } from './aead.ts';
+import { IntegrityError, keyVersionOf, openBytes, openText, seal, sealBytes } from './aead.ts';
 
 const key = randomBytes(32);
+
+/** `open` refuses `sealed` with any one bit flipped past its first four bytes (nonce, tag or body). */
+function expectEveryBitFlipRefused(sealed: Buffer, open: (flipped: Buffer) => unknown, numRuns: number): void {
+  fc.assert(
+    fc.property(fc.integer({ min: 4, max: sealed.length * 8 - 1 }), (bit) => {
+      const copy = Buffer.from(sealed);
+      copy[bit >> 3]! ^= 1 << (bit & 7);
+      expect(() => open(copy)).toThrow(IntegrityError);
+    }),
+    { numRuns },
+  );
+}
 
 describe('XChaCha20-Poly1305 sealing', () => {
   it('opens what it sealed for any plaintext and context (CR-01)', () => {
@@ -18,14 +30,7 @@ describe('XChaCha20-Poly1305 sealing', () => {
 
   it('refuses a ciphertext with any single bit flipped in nonce, tag or body (CR-02)', () => {
     const sealed = sealBytes(key, Buffer.from('field_personal_fname=John'), 'ctx');
-    fc.assert(
-      fc.property(fc.integer({ min: 4, max: sealed.length * 8 - 1 }), (bit) => {
-        const copy = Buffer.from(sealed);
-        copy[bit >> 3]! ^= 1 << (bit & 7);
-        expect(() => openBytes(key, copy, 'ctx')).toThrow(IntegrityError);
-      }),
-      { numRuns: 1000 },
-    );
+    expectEveryBitFlipRefused(sealed, (copy) => openBytes(key, copy, 'ctx'), 1000);
   });
 
   it('refuses a ciphertext moved to another member, dataset or instance (CR-03)', () => {
@@ -92,5 +97,52 @@ describe('XChaCha20-Poly1305 sealing', () => {
     expect(() => openBytes(key, relabelled, 'pds|1|ds_personal_details|m|0')).toThrow(IntegrityError);
     const shorter = sealed.subarray(0, 4 + 12 + 15);
     expect(() => openBytes(key, shorter, 'pds|1|ds_personal_details|m|0')).toThrow(/too short/);
+  });
+
+  describe('opening stored text (openText, through reused scratch buffers)', () => {
+    it('opens what seal wrote, as the buffer path does, for any text and context, large ones included', () => {
+      const text = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 200 }), fc.string({ minLength: 17_000, maxLength: 20_000 }));
+      const context = fc.oneof(
+        fc.string(),
+        fc.string({ unit: 'grapheme', maxLength: 40 }),
+        fc.string({ minLength: 300, maxLength: 600, unit: 'grapheme' }),
+      );
+      fc.assert(
+        fc.property(fc.array(fc.tuple(text, context), { minLength: 1, maxLength: 4 }), (values) => {
+          // Several in turn: each must come out whole, whatever the one before left in the scratch.
+          const sealed = values.map(([pt, ctx]) => seal(key, pt, ctx));
+          values.forEach(([pt, ctx], i) => {
+            expect(openText(key, sealed[i]!, ctx)).toBe(pt);
+            expect(openText(key, sealed[i]!, ctx)).toBe(
+              openBytes(key, Buffer.from(sealed[i]!, 'base64url'), ctx).toString('utf8'),
+            );
+          });
+        }),
+        { seed: 20261206, numRuns: 200 },
+      );
+    });
+
+    it('refuses the text of a value with a bit flipped, another context, the wrong key, or too few bytes', () => {
+      const raw = sealBytes(key, Buffer.from('{"memo":"x"}'), 'pds|1|ds_referrals|r|0|abc');
+      expectEveryBitFlipRefused(raw, (copy) => openText(key, copy.toString('base64url'), 'pds|1|ds_referrals|r|0|abc'), 300);
+      const text = raw.toString('base64url');
+      expect(() => openText(key, text, 'pds|2|ds_referrals|r|0|abc')).toThrow(IntegrityError);
+      expect(() => openText(randomBytes(32), text, 'pds|1|ds_referrals|r|0|abc')).toThrow(IntegrityError);
+      expect(() => openText(key, raw.subarray(0, 40).toString('base64url'), 'pds|1|ds_referrals|r|0|abc')).toThrow(/too short/);
+      expect(() => openText(key, '', 'c')).toThrow(IntegrityError);
+      // and the scratch still opens a good value after the refusals
+      expect(openText(key, text, 'pds|1|ds_referrals|r|0|abc')).toBe('{"memo":"x"}');
+    });
+
+    it('opens stored AES-256-GCM (algorithm 1) text too', () => {
+      const h = Buffer.from([1, 1, 0, 1]);
+      const nonce = randomBytes(12);
+      const c = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: 16 });
+      c.setAAD(Buffer.concat([h, Buffer.from('ctx', 'utf8')]));
+      const body = Buffer.concat([c.update('{"a":"é"}', 'utf8'), c.final()]);
+      const text = Buffer.concat([h, nonce, c.getAuthTag(), body]).toString('base64url');
+      expect(openText(key, text, 'ctx')).toBe('{"a":"é"}');
+      expect(() => openText(key, text, 'other')).toThrow(IntegrityError);
+    });
   });
 });

@@ -12,7 +12,16 @@
  * Layout (then base64url): header(4) ‖ nonce(24) ‖ tag(16) ‖ ciphertext
  */
 import sodium from 'sodium-native';
-import { ALG_XCHACHA20_POLY1305, FORMAT, HEADER_LEN, IntegrityError, NONCE_LEN, TAG_LEN, openSealed } from './aead-open.mjs';
+import {
+  ALG_XCHACHA20_POLY1305,
+  FORMAT,
+  HEADER_LEN,
+  IntegrityError,
+  NONCE_LEN,
+  TAG_LEN,
+  openSealed,
+  openSealedText,
+} from './aead-open.mjs';
 
 export { IntegrityError };
 
@@ -55,5 +64,5 @@ export function open(key: Buffer, sealed: string, context: string): Buffer {
 }
 
 export function openText(key: Buffer, sealed: string, context: string): string {
-  return open(key, sealed, context).toString('utf8');
+  return openSealedText(key, sealed, context);
 }

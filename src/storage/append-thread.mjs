@@ -14,7 +14,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Sqlite from 'better-sqlite3';
 import { chainEntries } from '../crypto/access-chain.mjs';
-import { IntegrityError, openSealed } from '../crypto/aead-open.mjs';
+import { IntegrityError, openSealedText } from '../crypto/aead-open.mjs';
 
 /** @type {{ path: string, lockWaitMs: number, synchronous: 'FULL' | 'NORMAL' }} */
 const { path, lockWaitMs, synchronous } = workerData;
@@ -140,7 +140,7 @@ function readSealed([sql, params, at, length, contextPrefix], keys) {
   const out = [width];
   for (const row of /** @type {unknown[][]} */ (stmt.all(params))) {
     for (let i = 0; i < last; i++) out.push(row[i]);
-    out.push(openSealed(key, Buffer.from(String(row[last]), 'base64url'), `${contextPrefix}${row[last - 1]}`).toString('utf8'));
+    out.push(openSealedText(key, String(row[last]), `${contextPrefix}${row[last - 1]}`));
   }
   return out;
 }
