@@ -8,8 +8,9 @@
  * The SQLite appender thread does the same on its own connection (append-thread.mjs). The read
  * log's appends on PostgreSQL use ChainAppender below instead, which takes no lock.
  */
-import type { Insertable, Kysely } from 'kysely';
+import { CompiledQuery, type Insertable, type Kysely } from 'kysely';
 import { chainEntries, GENESIS, type ChainHead } from '../crypto/access-chain.mjs';
+import { asPreparedStatement } from './prepared.ts';
 import type { AccessLogTable, Database } from './schema.ts';
 
 /** An entry as callers give it: the chain adds its number and hash. */
@@ -86,6 +87,43 @@ const REMEMBERED_HEADS = 10_000;
 const OPTIMISTIC_ATTEMPTS = 3;
 
 /**
+ * ChainAppender's statement: the chained entries and the members' new heads, each column as an
+ * array, so the text is the same for every batch size and each connection parses and plans it once
+ * (a prepared statement). Built by Kysely instead, a batch of n entries was a new statement of its
+ * own, compiled here and parsed and planned by PostgreSQL, at every append.
+ */
+const APPEND_WITH_HEADS_POSTGRES = `with appended as (
+    insert into access_log (uid, nid, actor, dataset, fields, action, at, seq, hash)
+    select e.uid, e.nid, e.actor, e.dataset, e.fields, e.action, e.at, e.seq, e.hash
+    from unnest($1::integer[], $2::integer[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::integer[], $9::text[])
+      as e(uid, nid, actor, dataset, fields, action, at, seq, hash)
+  )
+  insert into access_log_heads (uid, seq, head)
+  select h.uid, h.seq, h.head from unnest($10::integer[], $11::integer[], $12::text[]) as h(uid, seq, head)
+  on conflict (uid) do update set seq = excluded.seq, head = excluded.head`;
+
+/** APPEND_WITH_HEADS_POSTGRES with its arrays, column by column. */
+function appendWithHeads(chained: readonly (AccessLogEntry & { seq: number; hash: string })[], heads: Map<number, ChainHead>) {
+  const column = <K extends keyof (AccessLogEntry & { seq: number; hash: string })>(k: K) => chained.map((e) => e[k] ?? null);
+  return asPreparedStatement(
+    CompiledQuery.raw(APPEND_WITH_HEADS_POSTGRES, [
+      column('uid'),
+      column('nid'),
+      column('actor'),
+      column('dataset'),
+      column('fields'),
+      column('action'),
+      column('at'),
+      column('seq'),
+      column('hash'),
+      [...heads.keys()],
+      [...heads.values()].map((h) => h.seq),
+      [...heads.values()].map((h) => h.head),
+    ]),
+  );
+}
+
+/**
  * The read log's appends on PostgreSQL (DatabaseHandle.appendAccessLog), in one statement each
  * and without a lock: the entries are chained after the heads this process last wrote or read,
  * then inserted together with the new heads in one statement. If another writer (another
@@ -135,14 +173,7 @@ export class ChainAppender {
         entries.map((e) => ({ ...e, nid: e.nid ?? null })),
       );
       try {
-        await this.db
-          .with('appended', (db) => db.insertInto('access_log').values(chained))
-          .insertInto('access_log_heads')
-          .values([...next].map(([uid, h]) => ({ uid, seq: h.seq, head: h.head })))
-          .onConflict((oc) =>
-            oc.column('uid').doUpdateSet((eb) => ({ seq: eb.ref('excluded.seq'), head: eb.ref('excluded.head') })),
-          )
-          .execute();
+        await this.db.executeQuery(appendWithHeads(chained, next));
       } catch (err) {
         for (const uid of uids) this.heads.delete(uid);
         if (!this.isUniqueViolation(err)) throw err;
