@@ -154,21 +154,38 @@ export class PdsStore {
 
   /**
    * A page of rows (PdsReader.findRows), with `entry` appended to the access log once the read has
-   * succeeded. On a SQLite file a plain page (no filter, an order the database knows) is read,
-   * decrypted and logged on the side thread as one job, as metadata reads are: that moves the
-   * SELECT and the decryption, most of a large page's cost, off the event loop.
+   * succeeded. A plain page (no filter, an order the database knows) selects only what the page
+   * shows, with each row's context: on a SQLite file it is read, decrypted and logged on the side
+   * thread as one job, as metadata reads are, which moves the SELECT and the decryption, most of a
+   * large page's cost, off the event loop; elsewhere the same query runs here.
    */
   async findRowsLogged<V>(uid: number, keys: DataKeyRing, dataset: string, read: RowRead<V>, entry: AccessEntry): Promise<V[]> {
-    const page =
-      this.accessLog.carriesReads && !read.equalities?.length
-        ? sealedPageQuery({ db: this.db, dialect: this.dialect.name }, uid, dataset, read)
-        : undefined;
+    const page = read.equalities?.length
+      ? undefined
+      : sealedPageQuery({ db: this.db, dialect: this.dialect.name }, uid, dataset, read);
     if (!page) {
       const rows = await this.read(uid, keys, (r) => r.findRows(dataset, read));
       await this.recordAccess(uid, entry);
       return rows;
     }
-    const sealed = { ...sealedRead(keys, dataset, page, rowContextPrefix(uid, dataset)), expectedRows: read.limit };
+    const contextPrefix = rowContextPrefix(uid, dataset);
+    if (!this.accessLog.carriesReads) {
+      const { key } = dataKey(keys, dataset);
+      const sealedRows = await this.selectNow(page);
+      const rows = sealedRows.map((r) =>
+        read.view({
+          id: r.id,
+          instance: r.instance,
+          source: r.source,
+          createdAt: r.created_at,
+          updatedAt: r.updated_at,
+          values: openValues(key, r.ciphertext, `${contextPrefix}${r.context}`),
+        }),
+      );
+      await this.recordAccess(uid, entry);
+      return rows;
+    }
+    const sealed = { ...sealedRead(keys, dataset, page, contextPrefix), expectedRows: read.limit };
     const [rows] = await this.sideRead(uid, [sealed], [entry]);
     return rows!.map((r) => {
       const [id, instance, source, createdAt, updatedAt, , plaintext] = r as SealedPageRow;

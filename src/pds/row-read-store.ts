@@ -139,6 +139,17 @@ const pages = pageQueries(memberRows);
  */
 export type SealedPageRow = [number, number, string, number, number, string, string];
 
+/** The same row as a database driver returns it on this thread, before it is opened. */
+export interface SealedPageRecord {
+  id: number;
+  instance: number;
+  source: string;
+  created_at: number;
+  updated_at: number;
+  context: string;
+  ciphertext: string;
+}
+
 const sealedPages = pageQueries((db, uid, dataset) =>
   db
     .selectFrom('transaction_rows')
@@ -156,21 +167,22 @@ function plainPageOrder<V>(q: Pick<RowQuery<V>, 'matches' | 'digests' | 'order'>
 
 /**
  * The compiled query of a read that is a plain page (shape 1: no filter, an order the database
- * knows), to run where the caller chooses; undefined for any other read.
+ * knows), to run where the caller chooses: its rows are SealedPageRecords, or SealedPageRows from
+ * the SQLite side thread. Undefined for any other read.
  */
 export function sealedPageQuery<V>(
   target: Pick<QueryTarget, 'db' | 'dialect'>,
   uid: number,
   dataset: string,
   q: Pick<RowQuery<V>, 'instance' | 'matches' | 'digests' | 'order' | 'limit' | 'offset'>,
-): CompiledQuery<SealedPageRow> | undefined {
+): CompiledQuery<SealedPageRecord> | undefined {
   const order = plainPageOrder(q);
   if (!order || q.limit === 0) return undefined;
   const query =
     q.instance === undefined
       ? sealedPages.all(order).compiled(target, uid, dataset, q.limit, q.offset)
       : sealedPages.ofInstance(order).compiled(target, uid, dataset, q.instance, q.limit, q.offset);
-  return query as unknown as CompiledQuery<SealedPageRow>;
+  return query as CompiledQuery<SealedPageRecord>;
 }
 
 export class RowFinder {
