@@ -30,12 +30,61 @@ export class IntegrityError extends Error {
 }
 
 /**
+ * Scratch space, reused call after call: each thread loads its own copy of this module, and the
+ * functions below finish with it before they return, so no two calls share it at once.
+ */
+const SCRATCH_BYTES = 16 * 1024;
+const scratchSealed = Buffer.allocUnsafe(SCRATCH_BYTES);
+const scratchPlain = Buffer.allocUnsafe(SCRATCH_BYTES);
+const scratchAad = Buffer.allocUnsafe(1024);
+
+/** @param {number} length */
+const newPlaintext = (length) => Buffer.allocUnsafe(length);
+/** @param {number} length */
+const scratchPlaintext = (length) => scratchPlain.subarray(0, length);
+
+/**
  * @param {Uint8Array} key 32 bytes
  * @param {Buffer} sealed
  * @param {string} context
  * @returns {Buffer} the plaintext
  */
 export function openSealed(key, sealed, context) {
+  return openInto(key, sealed, context, newPlaintext);
+}
+
+/**
+ * Opens base64url text (what the database stores) to UTF-8 text: the same checks and result as
+ * `openSealed(key, Buffer.from(text, 'base64url'), context).toString('utf8')`, with the decoded
+ * value and its plaintext in scratch space rather than new buffers. A page of rows opens a hundred
+ * values at a time, and those short-lived buffers were a sixth of the cost of opening one
+ * (bench/profile). The plaintext's bytes are zero-filled once copied into the string.
+ *
+ * @param {Uint8Array} key 32 bytes
+ * @param {string} text base64url of the sealed value
+ * @param {string} context
+ * @returns {string} the plaintext
+ */
+export function openSealedText(key, text, context) {
+  // base64url decodes to at most 3 bytes per 4 characters
+  if ((text.length * 3) >>> 2 > SCRATCH_BYTES) return openSealed(key, Buffer.from(text, 'base64url'), context).toString('utf8');
+  const n = scratchSealed.write(text, 0, 'base64url');
+  const plaintext = openInto(key, scratchSealed.subarray(0, n), context, scratchPlaintext);
+  const out = plaintext.toString('utf8');
+  plaintext.fill(0);
+  return out;
+}
+
+/**
+ * openSealed's work, with an XChaCha20-Poly1305 plaintext written into `plaintextOf(its length)`.
+ *
+ * @param {Uint8Array} key
+ * @param {Buffer} sealed
+ * @param {string} context
+ * @param {(length: number) => Buffer} plaintextOf
+ * @returns {Buffer}
+ */
+function openInto(key, sealed, context, plaintextOf) {
   const alg = sealed[1];
   if (sealed[0] !== FORMAT || (alg !== ALG_AES_256_GCM && alg !== ALG_XCHACHA20_POLY1305)) {
     throw new IntegrityError('unknown ciphertext format or algorithm');
@@ -43,8 +92,9 @@ export function openSealed(key, sealed, context) {
   const nonceLen = NONCE_LEN[alg];
   const bodyAt = HEADER_LEN + nonceLen + TAG_LEN;
   if (sealed.length < bodyAt) throw new IntegrityError('ciphertext too short');
-  const contextBytes = Buffer.byteLength(context, 'utf8');
-  const aad = Buffer.allocUnsafe(HEADER_LEN + contextBytes);
+  // The header and the context: in the scratch when they fit (used only within this call).
+  const aadLen = HEADER_LEN + Buffer.byteLength(context, 'utf8');
+  const aad = aadLen <= scratchAad.length ? scratchAad.subarray(0, aadLen) : Buffer.allocUnsafe(aadLen);
   sealed.copy(aad, 0, 0, HEADER_LEN);
   aad.write(context, HEADER_LEN, 'utf8');
   const nonce = sealed.subarray(HEADER_LEN, HEADER_LEN + nonceLen);
@@ -52,7 +102,7 @@ export function openSealed(key, sealed, context) {
   const body = sealed.subarray(bodyAt);
   if (alg === ALG_XCHACHA20_POLY1305) {
     if (key.length !== sodium.crypto_aead_xchacha20poly1305_ietf_KEYBYTES) throw new IntegrityError('wrong key length');
-    const plaintext = Buffer.allocUnsafe(body.length);
+    const plaintext = plaintextOf(body.length);
     try {
       sodium.crypto_aead_xchacha20poly1305_ietf_decrypt_detached(plaintext, null, body, tag, aad, nonce, key);
     } catch {
@@ -71,61 +121,4 @@ export function openSealed(key, sealed, context) {
   } catch {
     throw new IntegrityError();
   }
-}
-
-/**
- * Scratch space for openSealedText, reused call after call: each thread loads its own copy of this
- * module, and the function finishes before it returns, so no two calls share it at once.
- */
-const SCRATCH_BYTES = 16 * 1024;
-const scratchSealed = Buffer.allocUnsafe(SCRATCH_BYTES);
-const scratchPlain = Buffer.allocUnsafe(SCRATCH_BYTES);
-const scratchAad = Buffer.allocUnsafe(1024);
-const X_NONCE_LEN = NONCE_LEN[ALG_XCHACHA20_POLY1305];
-const X_BODY_AT = HEADER_LEN + X_NONCE_LEN + TAG_LEN;
-const scratchNonce = scratchSealed.subarray(HEADER_LEN, HEADER_LEN + X_NONCE_LEN);
-const scratchTag = scratchSealed.subarray(HEADER_LEN + X_NONCE_LEN, X_BODY_AT);
-
-/**
- * Opens base64url text (what the database stores) to UTF-8 text: the same checks and result as
- * `openSealed(key, Buffer.from(text, 'base64url'), context).toString('utf8')`, without its three
- * buffers per value. A page of rows opens a hundred values at a time, and those short-lived buffers
- * were a sixth of the cost of opening one (bench/profile). Values too large for the scratch space,
- * and algorithm 1, take openSealed's path.
- *
- * @param {Uint8Array} key 32 bytes
- * @param {string} text base64url of the sealed value
- * @param {string} context
- * @returns {string} the plaintext
- */
-export function openSealedText(key, text, context) {
-  // base64url decodes to at most 3 bytes per 4 characters; the context is at most 3 bytes a unit
-  if (((text.length * 3) >>> 2) + 3 > SCRATCH_BYTES || HEADER_LEN + 3 * context.length > scratchAad.length) {
-    return openSealed(key, Buffer.from(text, 'base64url'), context).toString('utf8');
-  }
-  const n = scratchSealed.write(text, 0, 'base64url');
-  if (n < X_BODY_AT || scratchSealed[0] !== FORMAT || scratchSealed[1] !== ALG_XCHACHA20_POLY1305) {
-    return openSealed(key, Buffer.from(scratchSealed.subarray(0, n)), context).toString('utf8');
-  }
-  if (key.length !== sodium.crypto_aead_xchacha20poly1305_ietf_KEYBYTES) throw new IntegrityError('wrong key length');
-  scratchSealed.copy(scratchAad, 0, 0, HEADER_LEN);
-  const aadLen = HEADER_LEN + scratchAad.write(context, HEADER_LEN, 'utf8');
-  const bodyLen = n - X_BODY_AT;
-  try {
-    sodium.crypto_aead_xchacha20poly1305_ietf_decrypt_detached(
-      scratchPlain.subarray(0, bodyLen),
-      null,
-      scratchSealed.subarray(X_BODY_AT, n),
-      scratchTag,
-      scratchAad.subarray(0, aadLen),
-      scratchNonce,
-      key,
-    );
-  } catch {
-    throw new IntegrityError();
-  }
-  const plaintext = scratchPlain.toString('utf8', 0, bodyLen);
-  // The plaintext's bytes do not stay behind in the scratch until the next value overwrites them.
-  scratchPlain.fill(0, 0, bodyLen);
-  return plaintext;
 }

@@ -58,7 +58,7 @@ export class RowIndex {
       await db.deleteFrom('row_index').where('row_id', '=', id).execute();
       this.dropPending(id);
     }
-    for (const digest of rowDigests(this.indexKey(dataset), values)) this.pending.push({ row_id: id, dataset, digest });
+    for (const digest of this.digests(dataset, values)) this.pending.push({ row_id: id, dataset, digest });
   }
 
   /** Inserts the queued digests, in as few statements as the databases' parameter limits allow. */
