@@ -9,11 +9,12 @@
  * BENCH_CPU_PROF=<dir> writes the server's V8 CPU profile there (summarise with bench/profile.ts);
  * BENCH_DATABASES=postgres runs it on PostgreSQL (OPENPDX_BENCH_DATABASE_URL, default the local
  * `test` database, in a schema of its own that is dropped after), and also reports the CPU of the
- * machine's PostgreSQL processes per request.
+ * machine's PostgreSQL processes per request. Each round ends with the CPU bound: the most
+ * requests a second the machine's cores could serve at the CPU all parties spent per request.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { killAll } from './children.ts';
 import autocannon from 'autocannon';
@@ -79,6 +80,20 @@ function postgresTicks(): number {
     return 0; // none running here
   }
   return pids.reduce((sum, pid) => sum + ticksOf(`/proc/${pid}/stat`), 0);
+}
+
+/**
+ * The most requests a second this machine's cores could serve at `micros` of CPU per request
+ * (server, PostgreSQL and the load generator together, all on the same cores), and how busy they
+ * were: a rate well below that bound with idle cores left is limited by waiting (round trips,
+ * handoffs between threads), one near it by CPU.
+ */
+function cpuBound(micros: number, busyCores: number): string {
+  const n = availableParallelism();
+  return (
+    `  CPU bound: ${micros.toFixed(0)} µs per request in all (server, database, load generator) lets ` +
+    `${n} cores serve at most ${Math.round((n * 1e6) / micros)} req/s; ${busyCores.toFixed(2)} of ${n} cores were busy`
+  );
 }
 
 async function target(server: OpenPdx): Promise<{ t: PdxTarget; token: LoadSpec }> {
@@ -151,11 +166,15 @@ try {
     const own = process.cpuUsage(ownBefore);
     const cores = (ticks: number) => (ticks / 100 / seconds).toFixed(2);
     const all = after.all - before.all;
+    const ownMicros = (own.user + own.system) / responses;
     console.log(
       `${what} round ${round}: ${Math.round(responses / seconds)} req/s, server ${cores(all)} cores ` +
         `(main threads ${cores(after.main - before.main)}), ${((all * 10_000) / responses).toFixed(0)} µs CPU per request; ` +
         `load generator ${((own.user + own.system) / 1e6 / seconds).toFixed(2)} cores` +
         (onPostgres ? `; PostgreSQL ${cores(pg)} cores, ${((pg * 10_000) / responses).toFixed(0)} µs CPU per request` : ''),
+    );
+    console.log(
+      cpuBound(((all + pg) * 10_000) / responses + ownMicros, ((all + pg) / 100 + (own.user + own.system) / 1e6) / seconds),
     );
   }
   await server.stop();
