@@ -1,5 +1,5 @@
 /** The access log's chain heads, its signed checkpoints, and a member's chained entries in order. */
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { AccessLogCheckpointTable } from '../storage/schema.ts';
 import { chainPending } from '../storage/access-log-chain.ts';
 import { Store } from '../storage/store.ts';
@@ -26,19 +26,25 @@ export class AccessLogStore extends Store {
 
   /** Members whose chain grew since its last checkpoint, `limit` at a time in uid order after `afterUid`. */
   async grown(afterUid: number, limit: number): Promise<{ uid: number; seq: number; head: string }[]> {
-    return this.db
-      .selectFrom('access_log_heads')
-      .select(['uid', 'seq', 'head'])
-      .whereRef('seq', '>', 'checkpointed_seq')
-      .where('uid', '>', afterUid)
-      .orderBy('uid')
-      .limit(limit)
-      .execute();
+    return (
+      this.db
+        .selectFrom('access_log_heads')
+        .select(['uid', 'seq', 'head'])
+        // The literal term lets SQLite use the partial index access_log_heads_grown.
+        .where(sql<boolean>`grown = 1`)
+        .whereRef('seq', '>', 'checkpointed_seq')
+        .where('uid', '>', afterUid)
+        .orderBy('uid')
+        .limit(limit)
+        .execute()
+    );
   }
 
   /**
    * Keeps signed checkpoints and moves each member's mark to them. Another process may have
    * signed the same (member, count) meanwhile: its checkpoint stays, and the mark only moves forward.
+   * The chain stays marked as grown when it grew past the signed count meanwhile (the update reads
+   * the head as it is when it runs, after any append that holds the row).
    */
   async save(checkpoints: readonly CheckpointRow[]): Promise<void> {
     if (!checkpoints.length) return;
@@ -50,7 +56,7 @@ export class AccessLogStore extends Store {
     for (const c of checkpoints) {
       await this.db
         .updateTable('access_log_heads')
-        .set({ checkpointed_seq: c.seq })
+        .set({ checkpointed_seq: c.seq, grown: sql<number>`case when seq > ${c.seq} then 1 else 0 end` })
         .where('uid', '=', c.uid)
         .where('checkpointed_seq', '<', c.seq)
         .execute();

@@ -44,8 +44,10 @@ async function lockHeads(trx: Kysely<Database>, uids: number[]): Promise<Map<num
 async function moveHeads(trx: Kysely<Database>, heads: Map<number, ChainHead>): Promise<void> {
   await trx
     .insertInto('access_log_heads')
-    .values([...heads].map(([uid, h]) => ({ uid, seq: h.seq, head: h.head })))
-    .onConflict((oc) => oc.column('uid').doUpdateSet((eb) => ({ seq: eb.ref('excluded.seq'), head: eb.ref('excluded.head') })))
+    .values([...heads].map(([uid, h]) => ({ uid, seq: h.seq, head: h.head, grown: 1 })))
+    .onConflict((oc) =>
+      oc.column('uid').doUpdateSet((eb) => ({ seq: eb.ref('excluded.seq'), head: eb.ref('excluded.head'), grown: 1 })),
+    )
     .execute();
 }
 
@@ -98,9 +100,9 @@ const APPEND_WITH_HEADS_POSTGRES = `with appended as (
     from unnest($1::integer[], $2::integer[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::integer[], $9::text[])
       as e(uid, nid, actor, dataset, fields, action, at, seq, hash)
   )
-  insert into access_log_heads (uid, seq, head)
-  select h.uid, h.seq, h.head from unnest($10::integer[], $11::integer[], $12::text[]) as h(uid, seq, head)
-  on conflict (uid) do update set seq = excluded.seq, head = excluded.head`;
+  insert into access_log_heads (uid, seq, head, grown)
+  select h.uid, h.seq, h.head, 1 from unnest($10::integer[], $11::integer[], $12::text[]) as h(uid, seq, head)
+  on conflict (uid) do update set seq = excluded.seq, head = excluded.head, grown = 1`;
 
 /** APPEND_WITH_HEADS_POSTGRES with its arrays, column by column. */
 function appendWithHeads(chained: readonly (AccessLogEntry & { seq: number; hash: string })[], heads: Map<number, ChainHead>) {

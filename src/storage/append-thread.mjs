@@ -90,8 +90,8 @@ const appendChained = db.transaction(
       headUpserts,
       heads.size,
       (n) =>
-        `insert into access_log_heads (uid, seq, head) values ${list(n, '(?, ?, ?)')} ` +
-        'on conflict (uid) do update set seq = excluded.seq, head = excluded.head',
+        `insert into access_log_heads (uid, seq, head, grown) values ${list(n, '(?, ?, ?, 1)')} ` +
+        'on conflict (uid) do update set seq = excluded.seq, head = excluded.head, grown = 1',
     ).run([...heads].flatMap(([uid, h]) => [uid, h.seq, h.head]));
   },
 );

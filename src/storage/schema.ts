@@ -228,6 +228,8 @@ interface AccessLogHeadTable {
   seq: number;
   head: string;
   checkpointed_seq: Generated<number>;
+  /** 1 when the chain grew since its last checkpoint (set by every append, cleared by the checkpoint) */
+  grown: Generated<number>;
 }
 
 /** A signed checkpoint of a member's chain: the count and head hash, as a compact JWS. */

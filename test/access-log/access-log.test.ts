@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { decodeJwt, decodeProtectedHeader, type JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAccessLog, type AccessLogDownload } from '../../src/access-log/access-log-format.ts';
+import { AccessLogStore } from '../../src/access-log/access-log-store.ts';
 import { entryHash, GENESIS, type AccessFields } from '../../src/crypto/access-chain.mjs';
 import { createTestCli } from '../cli/cli-harness.ts';
 import { bearer, connectMember, createSubscriber, type ConnectedMember, type Subscriber } from '../fixtures.ts';
@@ -139,6 +140,30 @@ describe(`the access log's chain (${TEST_PG_URL ? 'PostgreSQL' : 'SQLite'})`, ()
     expect(await t.ctx.accessLog.checkpoint()).toBe(1);
     const result = await check(m.uid);
     expect(result).toMatchObject({ ok: true, entries: 3, checkpointsVerified: 2, covered: 3 });
+  });
+
+  it('leaves a chain marked as grown when it grew past the count a checkpoint signed', async () => {
+    const m = await connectMember(t.ctx, sub, 'raced');
+    await read(m);
+    await t.ctx.accessLog.checkpoint();
+    const head = () =>
+      t.ctx.db
+        .selectFrom('access_log_heads')
+        .select(['seq', 'checkpointed_seq', 'grown'])
+        .where('uid', '=', m.uid)
+        .executeTakeFirstOrThrow();
+    expect(await head()).toEqual({ seq: 1, checkpointed_seq: 1, grown: 0 });
+    await read(m);
+    expect(await head()).toEqual({ seq: 2, checkpointed_seq: 1, grown: 1 });
+    // Another process's pass read the head at 2, and this read appended the third entry meanwhile.
+    await read(m);
+    const store = new AccessLogStore(t.ctx.db);
+    await store.save([{ uid: m.uid, seq: 2, head: 'signed-elsewhere', jws: 'x.y.z', signed_at: 1 }]);
+    expect(await head()).toEqual({ seq: 3, checkpointed_seq: 2, grown: 1 });
+    expect((await store.grown(0, 1000)).map((h) => h.uid)).toContain(m.uid);
+    expect(await t.ctx.accessLog.checkpoint()).toBeGreaterThanOrEqual(1);
+    expect(await head()).toEqual({ seq: 3, checkpointed_seq: 3, grown: 0 });
+    expect((await store.grown(0, 1000)).map((h) => h.uid)).not.toContain(m.uid);
   });
 
   it('gives the member the download from /me/activity, and the consent receipts from /me/connections', async () => {

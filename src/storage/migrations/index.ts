@@ -13,6 +13,7 @@ import * as m0009 from './0009-password-resets.ts';
 import * as m0010 from './0010-client-keys.ts';
 import * as m0011 from './0011-consent-receipts.ts';
 import * as m0012 from './0012-access-log-chain.ts';
+import * as m0013 from './0013-access-log-grown-flag.ts';
 
 export interface MigrationModule {
   name: string;
@@ -33,4 +34,5 @@ export const migrations: readonly MigrationModule[] = [
   m0010,
   m0011,
   m0012,
+  m0013,
 ];
