@@ -12,11 +12,11 @@
  * machine's PostgreSQL processes per request. Each round ends with the CPU bound: the most
  * requests a second the machine's cores could serve at the CPU all parties spent per request.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { killAll } from './children.ts';
+import { cpuTicks, postgresTicks } from './cpu-usage.ts';
 import autocannon from 'autocannon';
 import { CONNECTIONS, memberQuery, openPdxSpecs, referralBatch, tokenSpec, type LoadSpec, type PdxTarget } from './scenarios.ts';
 import { startOpenPdx, type OpenPdx } from './servers/openpdx.ts';
@@ -27,60 +27,6 @@ if (!['read', 'rows', 'write', 'token'].includes(what) || !/^\d+$/.test(roundsAr
   process.exit(2);
 }
 process.on('exit', killAll);
-
-function pidsOf(pid: number): number[] {
-  try {
-    const children = execFileSync('pgrep', ['-P', String(pid)])
-      .toString()
-      .trim()
-      .split('\n')
-      .filter(Boolean);
-    return [pid, ...children.map(Number)];
-  } catch {
-    return [pid]; // no children
-  }
-}
-
-/** Clock ticks (1/100 s) of CPU (user + system) in /proc/<pid>[/task/<tid>]/stat. */
-function ticksOf(statPath: string): number {
-  try {
-    const fields = readFileSync(statPath, 'utf8').split(') ')[1]!.split(' ');
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return 0; // gone
-  }
-}
-
-/**
- * CPU used so far, in clock ticks: by `pid` and its child processes in all, and by each process's
- * main thread (a thread's id is its process's id) apart from its other threads (side threads,
- * libuv's pool, V8's helpers).
- */
-function cpuTicks(pid: number): { all: number; main: number } {
-  let all = 0;
-  let main = 0;
-  for (const p of pidsOf(pid)) {
-    all += ticksOf(`/proc/${p}/stat`);
-    main += ticksOf(`/proc/${p}/task/${p}/stat`);
-  }
-  return { all, main };
-}
-
-/**
- * CPU used so far by PostgreSQL's processes on this machine (its backends serve the server's
- * queries), in clock ticks: on PostgreSQL the database's own work per request is part of the cost,
- * and on a shared 2-core machine it competes with the server for the same cores. 0 where there is
- * no local PostgreSQL process (a remote database).
- */
-function postgresTicks(): number {
-  let pids: string[];
-  try {
-    pids = execFileSync('pgrep', ['-x', 'postgres']).toString().trim().split('\n').filter(Boolean);
-  } catch {
-    return 0; // none running here
-  }
-  return pids.reduce((sum, pid) => sum + ticksOf(`/proc/${pid}/stat`), 0);
-}
 
 /**
  * The most requests a second this machine's cores could serve at `micros` of CPU per request

@@ -39,6 +39,14 @@ export interface Report {
   loadBefore: number[];
 }
 
+/** The issue's targets per OpenPDX scenario: its rate against `factor` × the peer's or the ceiling's. */
+export const TARGETS = {
+  token: { factor: 3, of: 'peer' },
+  'metadata-read': { factor: 0.2, of: 'ceiling' },
+  'tx-read': { factor: 0.03, of: 'ceiling' },
+  'tx-write': { factor: 0.05, of: 'ceiling' },
+} as const satisfies Record<string, { factor: number; of: 'peer' | 'ceiling' }>;
+
 const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(n >= 100 ? 0 : 1) : '—');
 const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '—');
 /** A ratio: three decimals below 0.1, where two would round 0.014× and 0.005× alike. */
@@ -127,10 +135,39 @@ function senderConstrainedLines(e: Report['engines'][number]): string[] {
     );
 }
 
+/**
+ * What each OpenPDX scenario cost in CPU per request (the median round of the rotated ones), and
+ * the most req/s the machine's cores could serve at that cost, beside the rate its target asks in
+ * this run: a target above the bound cannot be met on this machine by less waiting alone.
+ */
+function cpuLines(engines: Report['engines']): string[] {
+  const rows = engines.flatMap((e) =>
+    e.openpdx
+      .filter((m) => m.cpu)
+      .map((m) => {
+        const c = m.cpu!;
+        const t = TARGETS[m.spec.key as keyof typeof TARGETS] as { factor: number; of: 'peer' | 'ceiling' } | undefined;
+        const needs = t ? f1(t.factor * (t.of === 'peer' ? e.peer.rps : e.ceiling.rps)) : '—';
+        const micros = [c.serverMicros, c.databaseMicros, c.loadMicros].map((n) => n.toFixed(0)).join(' + ');
+        return `| ${m.spec.label} | ${e.name} | ${f1(m.rps)} | ${micros} | ${c.bound.toFixed(0)} | ${f2(c.busyCores)} of ${c.cores} | ${needs} |`;
+      }),
+  );
+  if (!rows.length) return [];
+  return [
+    'CPU per request (server + database + load generator, all on this machine), the most req/s the cores could serve at that cost, and the rate each target asks in this run:',
+    '',
+    '| scenario | database | req/s | µs per request | CPU bound req/s | cores busy | target asks req/s |',
+    '|---|---|---:|---|---:|---:|---:|',
+    ...rows,
+    '',
+  ];
+}
+
 export function renderReport(r: Report): string {
   const lines = [
     ...sideBySide(r.engines),
     ...r.engines.flatMap((e) => roundLines(e).map((l, i) => (i === 0 ? l.replace('Rounds', `Rounds on ${e.name}`) : l))),
+    ...cpuLines(r.engines),
     ...(r.multi ? [...multiTable(r, r.multi), ...roundLines(r.multi)] : []),
     `- peer: node-oidc-provider 9, client_credentials, access token format: ${r.peerFormat}`,
     `- OpenPDX: ${r.engines.map((e) => e.engine).join(' and ')}, access token format: ${r.openpdxFormat}`,

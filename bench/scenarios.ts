@@ -3,6 +3,7 @@
  * not autocannon's whole-millisecond histogram) and req/s is responses over the time from the
  * first request to the last response. Any error, timeout, body mismatch or non-2xx answer fails.
  */
+import type { CpuCost, CpuProbe } from './cpu-usage.ts';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import type { SandboxCredentials } from '../src/admin/seed.ts';
@@ -40,6 +41,8 @@ export interface Measurement {
   seconds: number;
   /** rows acknowledged (2xx × rowsPerRequest), warm-up included */
   rowsAcknowledged: number;
+  /** the CPU the measured stretch cost, where a probe watched it (OpenPDX's scenarios) */
+  cpu?: CpuCost | undefined;
 }
 
 interface Raw {
@@ -136,12 +139,16 @@ function percentile(sorted: Float64Array, q: number): number {
 }
 
 /** A warm-up (discarded, except for the rows it wrote) and then the measured run. */
-export async function measure(spec: LoadSpec, o: { warmupSeconds: number; seconds: number }): Promise<Measurement> {
+export async function measure(
+  spec: LoadSpec,
+  o: { warmupSeconds: number; seconds: number; probe?: CpuProbe | undefined },
+): Promise<Measurement> {
   let main: Raw;
   let rows = 0;
   if (spec.rowsPerRequest !== undefined) {
     const warm = await cannon(spec, { amount: spec.warmupAmount ?? spec.connections * 10 });
     rows += warm.ok * spec.rowsPerRequest;
+    o.probe?.start();
     // Fixed-count chunks of about a second each, sized from the last observed rate, until the
     // measured time is reached: each chunk drains completely, and a bad estimate costs one chunk.
     main = { responses: 0, ok: 0, seconds: 0, latencies: [], lateRate: warm.lateRate };
@@ -157,8 +164,10 @@ export async function measure(spec: LoadSpec, o: { warmupSeconds: number; second
     rows += main.ok * spec.rowsPerRequest;
   } else {
     await cannon(spec, { duration: o.warmupSeconds });
+    o.probe?.start();
     main = await cannon(spec, { duration: o.seconds });
   }
+  const cpu = o.probe?.stop(main.responses, main.seconds);
   const sorted = Float64Array.from(main.latencies).sort();
   return {
     spec,
@@ -168,6 +177,7 @@ export async function measure(spec: LoadSpec, o: { warmupSeconds: number; second
     responses: main.responses,
     seconds: main.seconds,
     rowsAcknowledged: rows,
+    cpu,
   };
 }
 
