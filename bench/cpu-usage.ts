@@ -51,7 +51,7 @@ export function cpuTicks(pid: number): { all: number; main: number } {
  * and on a shared 2-core machine it competes with the server for the same cores. 0 where there is
  * no local PostgreSQL process (a remote database).
  */
-export function postgresTicks(): number {
+function postgresTicks(): number {
   let pids: string[];
   try {
     pids = execFileSync('pgrep', ['-x', 'postgres']).toString().trim().split('\n').filter(Boolean);

@@ -13,10 +13,10 @@
  * requests a second the machine's cores could serve at the CPU all parties spent per request.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { killAll } from './children.ts';
-import { cpuTicks, postgresTicks } from './cpu-usage.ts';
+import { CpuProbe, cpuTicks } from './cpu-usage.ts';
 import autocannon from 'autocannon';
 import { CONNECTIONS, memberQuery, openPdxSpecs, referralBatch, tokenSpec, type LoadSpec, type PdxTarget } from './scenarios.ts';
 import { startOpenPdx, type OpenPdx } from './servers/openpdx.ts';
@@ -27,20 +27,6 @@ if (!['read', 'rows', 'write', 'token'].includes(what) || !/^\d+$/.test(roundsAr
   process.exit(2);
 }
 process.on('exit', killAll);
-
-/**
- * The most requests a second this machine's cores could serve at `micros` of CPU per request
- * (server, PostgreSQL and the load generator together, all on the same cores), and how busy they
- * were: a rate well below that bound with idle cores left is limited by waiting (round trips,
- * handoffs between threads), one near it by CPU.
- */
-function cpuBound(micros: number, busyCores: number): string {
-  const n = availableParallelism();
-  return (
-    `  CPU bound: ${micros.toFixed(0)} µs per request in all (server, database, load generator) lets ` +
-    `${n} cores serve at most ${Math.round((n * 1e6) / micros)} req/s; ${busyCores.toFixed(2)} of ${n} cores were busy`
-  );
-}
 
 async function target(server: OpenPdx): Promise<{ t: PdxTarget; token: LoadSpec }> {
   const { client_id, client_secret, scope } = server.credentials.client;
@@ -101,26 +87,30 @@ try {
         : { key: 'metadata-read', label: 'metadata read', url, method: 'GET', headers: bearer, connections: CONNECTIONS.read };
   for (let round = 1; round <= Number(roundsArg); round++) {
     await load(spec, 2);
-    const before = cpuTicks(server.pid);
-    const pgBefore = onPostgres ? postgresTicks() : 0;
-    const ownBefore = process.cpuUsage();
+    // The probe samples the server, PostgreSQL and this process; main threads are read apart.
+    const probe = new CpuProbe(server.pid, onPostgres);
+    const mainBefore = cpuTicks(server.pid).main;
+    probe.start();
     const started = performance.now();
     const responses = await load(spec, 5);
     const seconds = (performance.now() - started) / 1000;
-    const after = cpuTicks(server.pid);
-    const pg = onPostgres ? postgresTicks() - pgBefore : 0;
-    const own = process.cpuUsage(ownBefore);
-    const cores = (ticks: number) => (ticks / 100 / seconds).toFixed(2);
-    const all = after.all - before.all;
-    const ownMicros = (own.user + own.system) / responses;
+    const cost = probe.stop(responses, seconds);
+    const mainCores = ((cpuTicks(server.pid).main - mainBefore) / 100 / seconds).toFixed(2);
+    const cores = (micros: number) => ((micros * responses) / 1e6 / seconds).toFixed(2);
+    const total = cost.serverMicros + cost.databaseMicros + cost.loadMicros;
     console.log(
-      `${what} round ${round}: ${Math.round(responses / seconds)} req/s, server ${cores(all)} cores ` +
-        `(main threads ${cores(after.main - before.main)}), ${((all * 10_000) / responses).toFixed(0)} µs CPU per request; ` +
-        `load generator ${((own.user + own.system) / 1e6 / seconds).toFixed(2)} cores` +
-        (onPostgres ? `; PostgreSQL ${cores(pg)} cores, ${((pg * 10_000) / responses).toFixed(0)} µs CPU per request` : ''),
+      `${what} round ${round}: ${Math.round(responses / seconds)} req/s, server ${cores(cost.serverMicros)} cores ` +
+        `(main threads ${mainCores}), ${cost.serverMicros.toFixed(0)} µs CPU per request; ` +
+        `load generator ${cores(cost.loadMicros)} cores` +
+        (onPostgres
+          ? `; PostgreSQL ${cores(cost.databaseMicros)} cores, ${cost.databaseMicros.toFixed(0)} µs CPU per request`
+          : ''),
     );
+    // A rate well below the bound with idle cores left is limited by waiting (round trips,
+    // handoffs between threads), one near it by CPU.
     console.log(
-      cpuBound(((all + pg) * 10_000) / responses + ownMicros, ((all + pg) / 100 + (own.user + own.system) / 1e6) / seconds),
+      `  CPU bound: ${total.toFixed(0)} µs per request in all (server, database, load generator) lets ` +
+        `${cost.cores} cores serve at most ${Math.round(cost.bound)} req/s; ${cost.busyCores.toFixed(2)} of ${cost.cores} cores were busy`,
     );
   }
   await server.stop();
